@@ -1,0 +1,84 @@
+"""Event contracts shared by publishers and consumers.
+
+Every message on the bus is an :class:`Envelope`; its ``payload`` validates against the
+model registered for its ``type`` and ``schema_version``. Services share these events,
+never tables.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Envelope(BaseModel):
+    """What travels on the bus: identity for idempotency, type for routing, payload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    type: str
+    schema_version: int = 1
+    occurred_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    source: str
+    payload: dict
+
+    def typed_payload(self) -> BaseModel:
+        model = PAYLOADS[(self.type, self.schema_version)]
+        return model.model_validate(self.payload)
+
+
+class ActivityRecorded(BaseModel):
+    """An activity was accepted, corrected (higher revision) or retracted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activity_id: str
+    revision: int = 1
+    retracted: bool = False
+    org: str
+    activity_type: str
+    town: str | None = None
+    target_group: str | None = None
+    start_date: dt.date
+    end_date: dt.date
+    quantities: dict[str, float]
+
+
+IndicatorStatus = Literal["not_started", "on_track", "at_risk", "lagging", "achieved", "missed", "tracking"]
+
+
+class IndicatorStatusChanged(BaseModel):
+    """An indicator window moved from one status to another (on an event or on the clock)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str
+    indicator_name: str
+    window: str
+    scope: str
+    previous: IndicatorStatus | None
+    status: IndicatorStatus
+    actual: float
+    expected: float
+    target: float
+    unit: str
+    as_of: dt.date
+    responsible: list[str]
+
+
+ACTIVITY_RECORDED = "activity_recorded"
+INDICATOR_STATUS_CHANGED = "indicator_status_changed"
+
+PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
+    (ACTIVITY_RECORDED, 1): ActivityRecorded,
+    (INDICATOR_STATUS_CHANGED, 1): IndicatorStatusChanged,
+}
+
+
+def make_envelope(source: str, payload: BaseModel, event_id: str | None = None) -> Envelope:
+    event_type = next(t for (t, _), m in PAYLOADS.items() if m is type(payload))
+    extra = {"event_id": event_id} if event_id else {}
+    return Envelope(type=event_type, source=source, payload=payload.model_dump(mode="json"), **extra)

@@ -1,0 +1,182 @@
+"""Load and check a plan file, reporting every error with its file, path and line.
+
+Schema errors come from pydantic; cross-references (an indicator naming an undeclared
+activity type, a unit that does not match its quantity, a window outside the period) are
+checked here, because they span several parts of the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from libs.common.plan.schema import Plan
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # e.g. indicators[3].target
+    message: str
+    line: int | None = None
+
+    def render(self, file: str) -> str:
+        where = f"{file}:{self.line}" if self.line else file
+        return f"{where}: {self.path or '<root>'}: {self.message}"
+
+
+class PlanError(ValueError):
+    """Raised with every problem found; ``str()`` lists one per line."""
+
+    def __init__(self, file: str, problems: list[Problem]):
+        self.file = file
+        self.problems = problems
+        super().__init__("\n".join(p.render(file) for p in problems))
+
+
+def _render_path(parts: tuple) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Map each YAML path (tuple of keys/indices) to its 1-based line number."""
+    index: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        index[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*path, key.value))
+                index[(*path, key.value)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return index
+
+
+def _line_for(index: dict[tuple, int], parts: tuple) -> int | None:
+    while parts:
+        if parts in index:
+            return index[parts]
+        parts = parts[:-1]
+    return index.get(())
+
+
+def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
+    errors: list[tuple[tuple, str]] = []
+    orgs = {o.code for o in plan.organisations}
+    quantities = {q.code: q for q in plan.quantities} | {"events": None}
+    types = {t.code: t for t in plan.activity_types}
+    sections = {s.code: s for s in plan.sections}
+    measures = {m.code for s in plan.sections for m in s.measures}
+
+    def unique(kind: str, codes: list[str]) -> None:
+        seen: set[str] = set()
+        for i, code in enumerate(codes):
+            if code in seen:
+                errors.append(((kind, i, "code"), f"duplicate code {code!r}"))
+            seen.add(code)
+
+    unique("organisations", [o.code for o in plan.organisations])
+    unique("quantities", [q.code for q in plan.quantities])
+    unique("activity_types", [t.code for t in plan.activity_types])
+    unique("sections", [s.code for s in plan.sections])
+    unique("indicators", [i.code for i in plan.indicators])
+
+    for i, org in enumerate(plan.organisations):
+        if org.parent and org.parent not in orgs:
+            errors.append((("organisations", i, "parent"), f"organisation {org.parent!r} is not declared"))
+    for i, t in enumerate(plan.activity_types):
+        for j, q in enumerate(t.quantities):
+            if q not in quantities:
+                errors.append((("activity_types", i, "quantities", j), f"quantity {q!r} is not declared"))
+        for j, q in enumerate(t.track):
+            if q != "events" and q not in t.quantities:
+                errors.append((("activity_types", i, "track", j),
+                               f"tracks {q!r}, which activity type {t.code!r} does not carry"))
+    for i, s in enumerate(plan.sections):
+        for j, code in enumerate(s.lead_units):
+            if code not in orgs:
+                errors.append((("sections", i, "lead_units", j), f"organisation {code!r} is not declared"))
+        for j, m in enumerate(s.measures):
+            for k, code in enumerate(m.responsible):
+                if code not in orgs:
+                    errors.append((("sections", i, "measures", j, "responsible", k),
+                                   f"organisation {code!r} is not declared"))
+    period = plan.plan.period
+    for i, ind in enumerate(plan.indicators):
+        at = ("indicators", i)
+        for j, code in enumerate(ind.responsible):
+            if code not in orgs:
+                errors.append(((*at, "responsible", j), f"organisation {code!r} is not declared"))
+        if ind.section and ind.section not in sections:
+            errors.append(((*at, "section"), f"section {ind.section!r} is not declared"))
+        if ind.measure and ind.measure not in measures:
+            errors.append(((*at, "measure"), f"measure {ind.measure!r} is not declared"))
+        for j, feed in enumerate(ind.feeds):
+            t = types.get(feed.activity_type)
+            if t is None:
+                errors.append(((*at, "feeds", j, "activity_type"),
+                               f"activity type {feed.activity_type!r} is not declared"))
+                continue
+            if feed.quantity != "events" and feed.quantity not in t.quantities:
+                errors.append(((*at, "feeds", j, "quantity"),
+                               f"activity type {t.code!r} does not carry quantity {feed.quantity!r}"))
+            q = quantities.get(feed.quantity)
+            if q is not None and q.unit != ind.unit:
+                errors.append(((*at, "unit"),
+                               f"unit {ind.unit!r} does not match quantity {q.code!r} ({q.unit!r})"))
+        for key in ("first_year", "last_year"):
+            year = getattr(ind, key)
+            if year is not None and not period.start <= year <= period.end:
+                errors.append(((*at, key), f"year {year} is outside the plan period {period.start}-{period.end}"))
+        if ind.pace.due and not period.first_day <= ind.pace.due <= period.last_day:
+            errors.append(((*at, "pace", "due"), f"due date {ind.pace.due} is outside the plan period"))
+        if ind.pace.baseline is not None and ind.kind != "stock":
+            errors.append(((*at, "pace", "baseline"), "a baseline only applies to stock indicators"))
+        if ind.target is None and ind.kind != "yearly":
+            errors.append(((*at, "target"), "only yearly indicators may omit the target (tracking)"))
+    return errors
+
+
+def parse_plan(text: str, file: str = "<plan>") -> Plan:
+    """Validate plan text; raise :class:`PlanError` listing every problem found."""
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise PlanError(file, [Problem("", f"malformed YAML: {getattr(exc, 'problem', exc)}", line)]) from None
+    if not isinstance(data, dict):
+        raise PlanError(file, [Problem("", "a plan file must be a mapping at the top level", 1)])
+    index = _line_index(text)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(_render_path(tuple(e["loc"])), e["msg"], _line_for(index, tuple(e["loc"])))
+            for e in exc.errors()
+        ]
+        raise PlanError(file, problems) from None
+    errors = _cross_references(plan)
+    if errors:
+        raise PlanError(file, [Problem(_render_path(p), m, _line_for(index, p)) for p, m in errors])
+    return plan
+
+
+def load_plan(path: str | Path) -> Plan:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(str(path), [Problem("", f"cannot read the plan file: {exc.strerror}")]) from None
+    return parse_plan(text, str(path))

@@ -1,0 +1,187 @@
+"""Pydantic schema of a plan file (YAML). Strict: unknown keys and dangling references fail.
+
+A plan file is everything a machine can act on in a county's 实施方案: its period, the
+organisations it names, its sections and measures, the activity types departments report,
+and every quantitative target as an :class:`Indicator`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
+
+Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.'
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParentPlan(Strict):
+    code: Code = Field(pattern=CODE_PATTERN)
+    title: str
+    document: str | None = None  # e.g. 国发〔2021〕9号
+
+
+class Region(Strict):
+    code: Code = Field(pattern=CODE_PATTERN)
+    name: str
+    level: Literal["county", "city", "province", "national"]
+
+
+class Period(Strict):
+    start: int = Field(ge=2000, le=2100)
+    end: int = Field(ge=2000, le=2100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"end year {self.end} is before start year {self.start}")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start, self.end + 1))
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.start, 1, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.end, 12, 31)
+
+
+class PlanMeta(Strict):
+    code: Code = Field(pattern=CODE_PATTERN)
+    title: str
+    status: str | None = None  # e.g. 征求意见稿
+    region: Region
+    period: Period
+    parents: list[ParentPlan] = []
+
+
+OrgKind = Literal["government", "office", "department", "body", "town_category", "town", "village"]
+
+
+class Organisation(Strict):
+    """An organisation the plan names. ``town_category`` (各镇（园区）) collects towns registered later."""
+
+    code: Code = Field(pattern=CODE_PATTERN)
+    name: str
+    kind: OrgKind
+    parent: Code | None = None
+
+
+class Quantity(Strict):
+    """Something an activity can carry: 场次, 人次, 人, 个 ... ``events`` is implicit (1 per activity)."""
+
+    code: Code = Field(pattern=CODE_PATTERN)
+    name: str
+    unit: str
+
+
+class ActivityType(Strict):
+    code: Code = Field(pattern=CODE_PATTERN)
+    name: str
+    category: Literal["campaign", "tour", "training", "registration", "creation", "meeting",
+                      "competition", "observation", "other"]
+    quantities: list[Code] = Field(min_length=1)
+    # Quantities counted per year as tracking indicators (no target), e.g. [events, sessions].
+    track: list[Code] = []
+    description: str | None = None
+
+
+class Measure(Strict):
+    code: Code = Field(pattern=CODE_PATTERN)
+    title: str
+    text: str
+    responsible: list[Code] = Field(min_length=1)
+
+
+class Section(Strict):
+    code: Code = Field(pattern=CODE_PATTERN)
+    group: Literal["actions", "projects", "safeguards"]  # 五大提升行动 / 五项重点工程 / 保障措施
+    title: str
+    task: str | None = None
+    lead_units: list[Code] = []
+    measures: list[Measure] = []
+
+
+class Feed(Strict):
+    """Which activity type feeds an indicator, and with which of its quantities."""
+
+    activity_type: Code
+    quantity: Code
+
+
+class Pace(Strict):
+    tolerance: float = Field(0.10, ge=0, le=1)
+    grace_days: int = Field(0, ge=0)
+    monthly_weights: list[float] | None = None
+    due: dt.date | None = None
+    baseline: float | None = None  # stock indicators pace from here to the target
+
+    @field_validator("monthly_weights")
+    @classmethod
+    def _twelve(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and (len(v) != 12 or any(w < 0 for w in v) or sum(v) <= 0):
+            raise ValueError("monthly_weights needs 12 non-negative numbers with a positive sum")
+        return v
+
+
+IndicatorKind = Literal["yearly", "quarterly", "cumulative", "stock"]
+
+
+class Indicator(Strict):
+    """A quantitative target of the plan (or a tracking count when ``target`` is None)."""
+
+    code: Code = Field(pattern=CODE_PATTERN)
+    name: str
+    kind: IndicatorKind
+    target: PositiveFloat | None = None
+    comparison: Literal["at_least", "more_than"] = "at_least"  # 不少于/达到 vs 超过
+    unit: str
+    feeds: list[Feed] = Field(min_length=1)
+    responsible: list[Code] = []
+    section: Code | None = None
+    measure: Code | None = None
+    source_text: str | None = None
+    pace: Pace = Pace()
+    first_year: int | None = None  # restricts the windows; defaults to the plan period
+    last_year: int | None = None
+
+    @property
+    def tracking(self) -> bool:
+        return self.target is None
+
+
+class Plan(Strict):
+    plan: PlanMeta
+    organisations: list[Organisation]
+    quantities: list[Quantity]
+    activity_types: list[ActivityType]
+    sections: list[Section] = []
+    indicators: list[Indicator] = []
+
+    # --- look-ups used by services -------------------------------------------------
+    def indicator(self, code: str) -> Indicator:
+        return {i.code: i for i in self.all_indicators()}[code]
+
+    def organisation(self, code: str) -> Organisation:
+        return {o.code: o for o in self.organisations}[code]
+
+    def all_indicators(self) -> list[Indicator]:
+        """Declared indicators plus the tracking indicators derived from activity types."""
+        units = {q.code: q.unit for q in self.quantities}
+        units["events"] = "次"
+        derived = [
+            Indicator(
+                code=f"track.{t.code}.{q}", name=f"{t.name}（{q}）", kind="yearly", unit=units[q],
+                feeds=[Feed(activity_type=t.code, quantity=q)],
+            )
+            for t in self.activity_types for q in t.track
+        ]
+        return [*self.indicators, *derived]

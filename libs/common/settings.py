@@ -1,0 +1,71 @@
+"""Settings shared by every process, read from ``KEPU_*`` environment variables.
+
+One prefix, documented defaults: the defaults describe a developer machine where
+``make run`` starts a project-local broker on ports that do not clash with a system
+RabbitMQ (5672) or a system Prometheus (9090).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("organisations", "activities", "indicators", "notifications")
+METRICS_OFFSETS = {name: i for i, name in enumerate((*SERVICES, "gateway"))}
+
+
+class Settings(BaseSettings):
+    """Every knob of the system; see README "Configuration" for the table."""
+
+    model_config = SettingsConfigDict(env_prefix="KEPU_", extra="ignore")
+
+    var_dir: Path = Field(REPO_ROOT / "var", description="Data, logs and pid files.")
+    amqp_uri: str = Field("amqp://guest:guest@127.0.0.1:5682/", description="Broker URI.")
+    broker_node: str = "kepu@localhost"
+    broker_port: int = 5682
+    broker_mgmt_port: int = 15682
+    broker_metrics_port: int = 15702
+    broker_dist_port: int = 25682
+    database_url_template: str = Field(
+        "sqlite:///{var_dir}/db/{service}.sqlite3",
+        description="SQLAlchemy URL per service; {service} and {var_dir} are filled in.",
+    )
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50061
+    metrics_host: str = "127.0.0.1"
+    metrics_port_base: int = Field(9461, description="organisations=base, activities=+1, ...")
+    plan_file: Path = REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"
+    as_of: dt.date | None = Field(None, description="Freeze the clock at this date (demos, tests).")
+    outbox_interval: float = Field(0.2, description="Seconds between outbox relay sweeps.")
+    evaluate_interval: float = Field(60.0, description="Seconds between clock re-evaluations.")
+    max_workers: int = 10
+    log_level: str = "INFO"
+
+    def database_url(self, service: str) -> str:
+        return self.database_url_template.format(service=service, var_dir=self.var_dir)
+
+    def metrics_port(self, service: str) -> int:
+        return self.metrics_port_base + METRICS_OFFSETS[service]
+
+    def nameko_config(self) -> dict:
+        """The config dict nameko's container expects, derived from these settings."""
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "max_workers": self.max_workers,
+            "serializer": "json",
+            "KEPU": self.model_dump(mode="json"),
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def settings_from_config(config: dict) -> Settings:
+    """Rebuild Settings inside a nameko container (tests pass their own config)."""
+    return Settings(**config["KEPU"]) if "KEPU" in config else Settings(amqp_uri=config["AMQP_URI"])
