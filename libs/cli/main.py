@@ -1,13 +1,18 @@
 """The ``kepu`` command-line tool: run the system, manage the broker, work with plans."""
 from __future__ import annotations
 
+import libs  # noqa: F401 - quiet eventlet's deprecation notice
 import typer
 
-from libs.cli import broker, plan, run
+from libs.cli import broker, plan, run, system
 
 app = typer.Typer(help="Kepu Monitor: science-literacy action plans, tracked.", no_args_is_help=True)
 app.add_typer(plan.app, name="plan")
 app.add_typer(broker.app, name="broker")
+app.add_typer(system.org_app, name="org")
+app.add_typer(system.activity_app, name="activity")
+app.add_typer(system.indicator_app, name="indicator")
+app.add_typer(system.alert_app, name="alert")
 app.command("run")(run.run)
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nameko.extensions import DependencyProvider
+
+from libs.common.settings import settings_from_config
+
 
 class Clock:
     """Returns the frozen date when one is given, else today's date."""
@@ -17,3 +21,13 @@ class Clock:
         if self.as_of:
             return dt.datetime.combine(self.as_of, dt.time(12), tzinfo=dt.timezone.utc)
         return dt.datetime.now(dt.timezone.utc)
+
+
+class ClockProvider(DependencyProvider):
+    """Injects the service's clock, frozen when ``KEPU_AS_OF`` is set."""
+
+    def setup(self) -> None:
+        self.clock = Clock(settings_from_config(self.container.config).as_of)
+
+    def get_dependency(self, worker_ctx) -> Clock:
+        return self.clock

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     broker_mgmt_port: int = 15682
     broker_metrics_port: int = 15702
     broker_dist_port: int = 25682
+    manage_broker: bool = Field(True, description="`kepu run` starts/stops the project-local node.")
     database_url_template: str = Field(
         "sqlite:///{var_dir}/db/{service}.sqlite3",
         description="SQLAlchemy URL per service; {service} and {var_dir} are filled in.",
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
         return self.database_url_template.format(service=service, var_dir=self.var_dir)
 
     def metrics_port(self, service: str) -> int:
+        """The service's /metrics port; a negative base turns the endpoints off (tests)."""
+        if self.metrics_port_base < 0:
+            return -1
         return self.metrics_port_base + METRICS_OFFSETS[service]
 
     def nameko_config(self) -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from libs.common.plan.schema import Plan
+from libs.common.plan.schema import EVENTS, EVENTS_UNIT, TRACKING_PREFIX, Plan
 
 
 @dataclass(frozen=True)
@@ -43,24 +43,33 @@ def _render_path(parts: tuple) -> str:
     return out
 
 
-def _line_index(text: str) -> dict[tuple, int]:
-    """Map each YAML path (tuple of keys/indices) to its 1-based line number."""
+def _line_index(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
+    """Map each YAML path (tuple of keys/indices) to its 1-based line number.
+
+    Also returns the duplicate keys (path, line): PyYAML silently keeps the last value of a
+    repeated key, which would hide a typo such as two ``target:`` lines in one indicator.
+    """
     index: dict[tuple, int] = {}
+    duplicates: list[tuple[tuple, int]] = []
 
     def walk(node: yaml.Node, path: tuple) -> None:
         index[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
+            seen: set = set()
             for key, value in node.value:
+                if key.value in seen:
+                    duplicates.append(((*path, key.value), key.start_mark.line + 1))
+                seen.add(key.value)
                 walk(value, (*path, key.value))
                 index[(*path, key.value)] = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
 
-    root = yaml.compose(text)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is not None:
         walk(root, ())
-    return index
+    return index, duplicates
 
 
 def _line_for(index: dict[tuple, int], parts: tuple) -> int | None:
@@ -74,7 +83,7 @@ def _line_for(index: dict[tuple, int], parts: tuple) -> int | None:
 def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
     errors: list[tuple[tuple, str]] = []
     orgs = {o.code for o in plan.organisations}
-    quantities = {q.code: q for q in plan.quantities} | {"events": None}
+    quantities = {q.code: q for q in plan.quantities} | {EVENTS: None}
     types = {t.code: t for t in plan.activity_types}
     sections = {s.code: s for s in plan.sections}
     measures = {m.code for s in plan.sections for m in s.measures}
@@ -91,6 +100,12 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
     unique("activity_types", [t.code for t in plan.activity_types])
     unique("sections", [s.code for s in plan.sections])
     unique("indicators", [i.code for i in plan.indicators])
+    measure_seen: set[str] = set()
+    for i, s in enumerate(plan.sections):
+        for j, m in enumerate(s.measures):
+            if m.code in measure_seen:
+                errors.append((("sections", i, "measures", j, "code"), f"duplicate measure code {m.code!r}"))
+            measure_seen.add(m.code)
 
     for i, org in enumerate(plan.organisations):
         if org.parent and org.parent not in orgs:
@@ -100,7 +115,7 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
             if q not in quantities:
                 errors.append((("activity_types", i, "quantities", j), f"quantity {q!r} is not declared"))
         for j, q in enumerate(t.track):
-            if q != "events" and q not in t.quantities:
+            if q != EVENTS and q not in t.quantities:
                 errors.append((("activity_types", i, "track", j),
                                f"tracks {q!r}, which activity type {t.code!r} does not carry"))
     for i, s in enumerate(plan.sections):
@@ -115,6 +130,8 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
     period = plan.plan.period
     for i, ind in enumerate(plan.indicators):
         at = ("indicators", i)
+        if ind.code.startswith(TRACKING_PREFIX):
+            errors.append(((*at, "code"), f"codes starting with {TRACKING_PREFIX!r} are reserved for tracking indicators"))
         for j, code in enumerate(ind.responsible):
             if code not in orgs:
                 errors.append(((*at, "responsible", j), f"organisation {code!r} is not declared"))
@@ -122,23 +139,31 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
             errors.append(((*at, "section"), f"section {ind.section!r} is not declared"))
         if ind.measure and ind.measure not in measures:
             errors.append(((*at, "measure"), f"measure {ind.measure!r} is not declared"))
+        elif ind.measure and ind.section in sections and ind.measure not in {
+                m.code for m in sections[ind.section].measures}:
+            errors.append(((*at, "measure"), f"measure {ind.measure!r} is not in section {ind.section!r}"))
         for j, feed in enumerate(ind.feeds):
             t = types.get(feed.activity_type)
             if t is None:
                 errors.append(((*at, "feeds", j, "activity_type"),
                                f"activity type {feed.activity_type!r} is not declared"))
                 continue
-            if feed.quantity != "events" and feed.quantity not in t.quantities:
+            if feed.quantity != EVENTS and feed.quantity not in t.quantities:
                 errors.append(((*at, "feeds", j, "quantity"),
                                f"activity type {t.code!r} does not carry quantity {feed.quantity!r}"))
             q = quantities.get(feed.quantity)
             if q is not None and q.unit != ind.unit:
                 errors.append(((*at, "unit"),
                                f"unit {ind.unit!r} does not match quantity {q.code!r} ({q.unit!r})"))
+            elif feed.quantity == EVENTS and ind.unit != EVENTS_UNIT:
+                errors.append(((*at, "unit"),
+                               f"unit {ind.unit!r} does not match quantity 'events' ({EVENTS_UNIT!r})"))
         for key in ("first_year", "last_year"):
             year = getattr(ind, key)
             if year is not None and not period.start <= year <= period.end:
                 errors.append(((*at, key), f"year {year} is outside the plan period {period.start}-{period.end}"))
+        if ind.first_year is not None and ind.last_year is not None and ind.first_year > ind.last_year:
+            errors.append(((*at, "last_year"), f"last year {ind.last_year} is before first year {ind.first_year}"))
         if ind.pace.due and not period.first_day <= ind.pace.due <= period.last_day:
             errors.append(((*at, "pace", "due"), f"due date {ind.pace.due} is outside the plan period"))
         if ind.pace.baseline is not None and ind.kind != "stock":
@@ -158,14 +183,16 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
         raise PlanError(file, [Problem("", f"malformed YAML: {getattr(exc, 'problem', exc)}", line)]) from None
     if not isinstance(data, dict):
         raise PlanError(file, [Problem("", "a plan file must be a mapping at the top level", 1)])
-    index = _line_index(text)
+    index, duplicates = _line_index(text)
+    problems = [Problem(_render_path(p), f"duplicate key {p[-1]!r}", line) for p, line in duplicates]
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        problems = [
+        problems += [
             Problem(_render_path(tuple(e["loc"])), e["msg"], _line_for(index, tuple(e["loc"])))
             for e in exc.errors()
         ]
+    if problems:
         raise PlanError(file, problems) from None
     errors = _cross_references(plan)
     if errors:

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validato
 
 Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.'
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+EVENTS = "events"  # the implicit quantity: 1 per activity
+EVENTS_UNIT = "次"
+TRACKING_PREFIX = "track."  # codes of derived tracking indicators: track.<activity type>.<quantity>
 
 
 class Strict(BaseModel):
@@ -176,10 +179,10 @@ class Plan(Strict):
     def all_indicators(self) -> list[Indicator]:
         """Declared indicators plus the tracking indicators derived from activity types."""
         units = {q.code: q.unit for q in self.quantities}
-        units["events"] = "次"
+        units[EVENTS] = EVENTS_UNIT
         derived = [
             Indicator(
-                code=f"track.{t.code}.{q}", name=f"{t.name}（{q}）", kind="yearly", unit=units[q],
+                code=f"{TRACKING_PREFIX}{t.code}.{q}", name=f"{t.name}（{q}）", kind="yearly", unit=units[q],
                 feeds=[Feed(activity_type=t.code, quantity=q)],
             )
             for t in self.activity_types for q in t.track

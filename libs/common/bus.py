@@ -1,0 +1,97 @@
+"""The bus: who subscribes to what, declaring that before anything is published, and
+publishing envelopes with publisher confirms from any process.
+
+nameko publishes events with ``mandatory=False``: an event published before its handler's
+queue exists is silently dropped. So the topology (every subscriber queue) is declared here,
+by name, before an outbox relay or a gateway accepts input; a test checks these names
+against the services' real handlers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from kombu import Connection, Exchange, Producer, Queue
+
+from libs.common.events import ACTIVITY_RECORDED, INDICATOR_STATUS_CHANGED, Envelope
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_QUEUE = "kepu.dead-letters"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    source: str
+    event_type: str
+    service: str
+    method: str
+
+    @property
+    def queue_name(self) -> str:  # nameko's SERVICE_POOL naming
+        return f"evt-{self.source}-{self.event_type}--{self.service}.{self.method}"
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("activities", ACTIVITY_RECORDED, "indicators", "handle_activity_recorded"),
+    Subscription("indicators", INDICATOR_STATUS_CHANGED, "notifications", "handle_status_changed"),
+)
+
+
+def event_exchange(source: str) -> Exchange:
+    """The same exchange nameko declares for ``source`` events."""
+    return Exchange(f"{source}.events", type="topic", durable=True, delivery_mode=2, auto_delete=False)
+
+
+def declare_topology(connection: Connection) -> None:
+    """Declare every event exchange, subscriber queue and the dead-letter queue (idempotent)."""
+    channel = connection.default_channel
+    for sub in SUBSCRIPTIONS:
+        exchange = event_exchange(sub.source)
+        exchange(channel).declare()
+        Queue(sub.queue_name, exchange=exchange, routing_key=sub.event_type,
+              durable=True, auto_delete=False, exclusive=False)(channel).declare()
+    Queue(DEAD_LETTER_QUEUE, durable=True)(channel).declare()
+
+
+class EnvelopePublisher:
+    """Publishes envelopes to ``{source}.events`` with publisher confirms, on one connection.
+
+    Used by outbox relays (inside nameko) and by plain processes alike. ``publish`` returns
+    only once the broker has confirmed each message, so a caller may then mark them sent.
+    """
+
+    def __init__(self, amqp_uri: str):
+        self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
+        self._declared = False
+
+    def publish(self, envelopes: list[Envelope]) -> None:
+        if not envelopes:
+            return
+        conn = self.connection
+        conn.ensure_connection(max_retries=3)
+        if not self._declared:
+            declare_topology(conn)
+            self._declared = True
+        producer = Producer(conn.default_channel)
+        for env in envelopes:
+            producer.publish(
+                json.loads(env.model_dump_json()), exchange=event_exchange(env.source),
+                routing_key=env.type, serializer="json", delivery_mode=2,
+                headers={"kepu.event_id": env.event_id}, retry=True,
+                retry_policy={"max_retries": 3},
+            )
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+def park_message(amqp_uri: str, body: object, headers: dict, reason: str, queue: str) -> None:
+    """Put a message that failed twice on the dead-letter queue, with why and where from."""
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        Queue(DEAD_LETTER_QUEUE, durable=True)(conn.default_channel).declare()
+        Producer(conn.default_channel).publish(
+            body, routing_key=DEAD_LETTER_QUEUE, serializer="json", delivery_mode=2,
+            headers={**headers, "x-kepu-error": reason[:2000], "x-kepu-original-queue": queue},
+        )

@@ -1,0 +1,30 @@
+"""Input errors that name the field, carried over RPC as nameko ``BadRequest``.
+
+The message is ``field: what is wrong`` per line, so the gateway can turn it into gRPC
+field violations and the CLI can print it as is.
+"""
+from __future__ import annotations
+
+from nameko.exceptions import BadRequest
+from pydantic import ValidationError
+
+
+def describe(exc: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "<request>"
+        out.append((field, err["msg"]))
+    return out
+
+
+def invalid(exc: ValidationError) -> BadRequest:
+    return BadRequest("\n".join(f"{field}: {msg}" for field, msg in describe(exc)))
+
+
+def field_violations(message: str) -> list[tuple[str, str]]:
+    """Parse a BadRequest message back into (field, description) pairs."""
+    pairs = []
+    for line in message.splitlines():
+        field, _, desc = line.partition(": ")
+        pairs.append((field, desc) if desc else ("<request>", line))
+    return pairs

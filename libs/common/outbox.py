@@ -1,0 +1,125 @@
+"""Transactional outbox: events are stored in the same transaction as the change they
+describe, and a relay publishes them with publisher confirms, then marks them sent.
+
+Never commit-then-dispatch: a crash between the two would lose the event. A crash between
+publish and mark-sent republishes instead, which idempotent consumers absorb.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from sqlalchemy import DateTime, Integer, String, Text, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from libs.common.bus import EnvelopePublisher
+from libs.common.db import open_database
+from libs.common.events import Envelope
+from libs.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from libs.common.settings import settings_from_config
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMixin:
+    """Columns of a service's ``outbox`` table (each service has its own, in its own DB)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def add_to_outbox(session: Session, model: type, envelope: Envelope) -> None:
+    """Stage an event in the caller's transaction; the relay publishes it after commit."""
+    session.add(model(event_id=envelope.event_id, event_type=envelope.type, body=envelope.model_dump_json()))
+
+
+def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, limit: int = 500) -> int:
+    """Publish up to ``limit`` unsent events in order and mark them sent. Returns how many."""
+    rows = session.execute(
+        select(model.id, model.body).where(model.sent_at.is_(None)).order_by(model.id).limit(limit)
+    ).all()
+    session.rollback()  # end the read transaction: never hold SQLite open across network I/O
+    if not rows:
+        return 0
+    publisher.publish([Envelope.model_validate_json(body) for _, body in rows])
+    session.execute(
+        update(model).where(model.id.in_([r.id for r in rows])).values(sent_at=dt.datetime.now(dt.timezone.utc))
+    )
+    session.commit()
+    return len(rows)
+
+
+def pending_count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(model.sent_at.is_(None))) or 0
+
+
+class OutboxRelay(DependencyProvider):
+    """Background relay inside a nameko service. Workers call ``.wake()`` after committing."""
+
+    def __init__(self, model: type, service: str):
+        self.model = model
+        self.service = service
+        self._wake = threading.Event()
+        self._running = False
+        self._thread = None
+
+    def setup(self) -> None:
+        settings = settings_from_config(self.container.config)
+        self.interval = settings.outbox_interval
+        self.engine, self.session_factory = open_database(
+            settings.database_url(self.service), self.model.metadata)
+        self.publisher = EnvelopePublisher(self.container.config["AMQP_URI"])
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = eventlet.spawn(self._loop)
+
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.wait()
+        self.publisher.close()
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+
+    def get_dependency(self, worker_ctx) -> "OutboxRelay":
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def flush(self) -> int:
+        """Publish everything pending now (also used by tests and on shutdown)."""
+        total = 0
+        with self.session_factory() as session:
+            while n := relay_batch(session, self.model, self.publisher):
+                total += n
+                OUTBOX_PUBLISHED.labels(self.service).inc(n)
+            OUTBOX_PENDING.labels(self.service).set(pending_count(session, self.model))
+        return total
+
+    def _loop(self) -> None:
+        backoff = self.interval
+        while self._running:
+            try:
+                self.flush()
+                backoff = self.interval
+            except Exception as exc:  # broker down, DB locked: keep the rows, retry later
+                backoff = min(max(backoff * 2, 0.5), 30.0)
+                log.error("%s outbox relay could not publish (%s); events stay stored, retrying in %.1fs. "
+                          "Check that RabbitMQ at KEPU_AMQP_URI is up.", self.service, exc, backoff)
+            self._wake.wait(timeout=backoff)
+            self._wake.clear()

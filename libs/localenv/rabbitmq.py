@@ -1,0 +1,128 @@
+"""A project-local RabbitMQ node: data, logs, cookie and config under ``var/``, own ports.
+
+No system service and no Docker: Debian's unwrapped ``rabbitmq-server`` started detached
+with RABBITMQ_* variables pointing into the project, management and Prometheus plugins on.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from libs.common.settings import Settings
+from libs.localenv.ports import check_free, port_in_use, wait_for_port
+
+RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
+
+
+@dataclass
+class RabbitNode:
+    base: Path
+    node: str
+    port: int
+    mgmt_port: int
+    metrics_port: int
+    dist_port: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, profile: str = "run") -> "RabbitNode":
+        return cls(base=settings.var_dir / profile / "rabbitmq", node=settings.broker_node,
+                   port=settings.broker_port, mgmt_port=settings.broker_mgmt_port,
+                   metrics_port=settings.broker_metrics_port, dist_port=settings.broker_dist_port)
+
+    @property
+    def amqp_uri(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def api_uri(self) -> str:
+        return f"http://guest:guest@127.0.0.1:{self.mgmt_port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.base / "rabbit.pid"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOME": str(self.base / "home"),  # the Erlang cookie lives here; rabbitmqctl needs it too
+            "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.base / "log"),
+            "RABBITMQ_PID_FILE": str(self.pid_file),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
+        }
+
+    def ctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, *args], env=self.env(),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def is_running(self) -> bool:
+        return self.pid_file.exists() and port_in_use(self.port) and self.ctl("ping", timeout=20).returncode == 0
+
+    def _write_config(self) -> None:
+        for sub in ("home", "mnesia", "log"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        (self.base / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_prometheus].\n")
+        (self.base / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = {self.port}\n"
+            f"management.tcp.port = {self.mgmt_port}\n"
+            f"management.tcp.ip = 127.0.0.1\n"
+            f"prometheus.tcp.port = {self.metrics_port}\n"
+            f"prometheus.tcp.ip = 127.0.0.1\n"
+            "vm_memory_high_watermark.relative = 0.2\n"
+            "disk_free_limit.absolute = 200MB\n"
+        )
+
+    def start(self, timeout: float = 90) -> None:
+        """Start the node unless it already runs; wait until AMQP and management answer."""
+        if not (RABBIT_BIN / "rabbitmq-server").exists():
+            raise SystemExit("rabbitmq-server is not installed; run `make setup` (it installs it with apt).")
+        if self.is_running():
+            return
+        check_free({"KEPU_BROKER_PORT": self.port, "KEPU_BROKER_MGMT_PORT": self.mgmt_port,
+                    "KEPU_BROKER_METRICS_PORT": self.metrics_port, "KEPU_BROKER_DIST_PORT": self.dist_port})
+        self._write_config()
+        self.pid_file.unlink(missing_ok=True)
+        log = open(self.base / "log" / "startup.log", "ab")
+        subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log, stderr=log,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while not self.pid_file.exists():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"RabbitMQ did not start within {timeout:.0f}s; see {self.base / 'log'}")
+            time.sleep(0.2)
+        waited = self.ctl("wait", str(self.pid_file), "--timeout", str(int(timeout)), timeout=timeout + 10)
+        if waited.returncode != 0:
+            raise SystemExit(f"RabbitMQ did not come up: {waited.stderr.strip()}; see {self.base / 'log'}")
+        if not wait_for_port(self.mgmt_port, 30):
+            raise SystemExit(f"RabbitMQ management did not open port {self.mgmt_port}; see {self.base / 'log'}")
+
+    def stop(self) -> None:
+        """Stop the node (and wait for it to exit)."""
+        if not self.pid_file.exists():
+            return
+        self.ctl("stop", str(self.pid_file), timeout=120)
+        self.pid_file.unlink(missing_ok=True)
+        _kill_idle_epmd(self.env())
+
+    def wipe(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _kill_idle_epmd(env: dict[str, str]) -> None:
+    """epmd outlives the node it served; stop it when no other Erlang node is registered."""
+    epmd = shutil.which("epmd") or next(iter(sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"))), None)
+    if not epmd:
+        return
+    names = subprocess.run([str(epmd), "-names"], capture_output=True, text=True, env=env)
+    if names.returncode == 0 and "name " not in names.stdout:
+        subprocess.run([str(epmd), "-kill"], capture_output=True, env=env)

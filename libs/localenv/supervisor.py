@@ -1,0 +1,141 @@
+"""Runs the whole system the way ``make run`` does: broker, topology, services, gateway.
+
+Each service is its own OS process (nameko services under eventlet, the gateway without),
+so one crash shows up as one dead child, named, and everything is stopped together.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from kombu import Connection
+
+from libs.common.bus import declare_topology
+from libs.common.settings import SERVICES, Settings
+from libs.localenv.ports import check_free
+from libs.localenv.rabbitmq import RabbitNode
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    children: dict[str, subprocess.Popen] = field(default_factory=dict)
+    node: RabbitNode | None = None
+    say: callable = print
+
+    def start(self) -> None:
+        s = self.settings
+        ports = {"KEPU_GRPC_PORT": s.grpc_port}
+        if s.metrics_port_base >= 0:
+            ports |= {f"KEPU_METRICS_PORT_BASE (+{i}, {name})": s.metrics_port(name)
+                      for i, name in enumerate((*SERVICES, "gateway"))}
+        check_free(ports)
+        if s.manage_broker:
+            self.node = RabbitNode.from_settings(s)
+            self.say(f"starting RabbitMQ node {self.node.node} (data in {self.node.base}) ...")
+            self.node.start()
+        with Connection(s.amqp_uri, connect_timeout=10) as conn:
+            conn.ensure_connection(max_retries=5)
+            declare_topology(conn)  # before any input is accepted: no event can be dropped
+        (s.var_dir / "db").mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            self._spawn(name, [sys.executable, "-m", "libs.common.service_runner", name])
+        self._wait_services_ready()
+        self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"])
+        self._wait_gateway_ready()
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        # own session: Ctrl-C reaches only us, and we stop the children in order
+        self.children[name] = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def _check_children(self) -> None:
+        for name, proc in self.children.items():
+            if proc.poll() is not None:
+                raise SystemExit(f"{name} exited with code {proc.returncode} during start-up; see its log above")
+
+    def _wait_services_ready(self, timeout: float = 60) -> None:
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        deadline = time.monotonic() + timeout
+        pending = list(SERVICES)
+        with ClusterRpcProxy(self.settings.nameko_config(), timeout=5) as rpc:
+            while pending:
+                self._check_children()
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"services not ready after {timeout:.0f}s: {', '.join(pending)}")
+                try:
+                    getattr(rpc, pending[0]).health()
+                    pending.pop(0)
+                except Exception:  # noqa: BLE001 - not up yet
+                    time.sleep(0.3)
+
+    def _wait_gateway_ready(self, timeout: float = 30) -> None:
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        target = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        deadline = time.monotonic() + timeout
+        with grpc.insecure_channel(target) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                self._check_children()
+                try:
+                    if stub.Check(health_pb2.HealthCheckRequest(), timeout=2).status == 1:
+                        return
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the gateway did not become healthy on {target} within {timeout:.0f}s")
+                time.sleep(0.3)
+
+    def endpoints(self) -> list[tuple[str, str]]:
+        s = self.settings
+        rows = [("gRPC gateway", f"{s.grpc_host}:{s.grpc_port}")]
+        if s.metrics_port_base >= 0:
+            rows += [(f"{n} metrics", f"http://{s.metrics_host}:{s.metrics_port(n)}/metrics")
+                     for n in (*SERVICES, "gateway")]
+        if self.node:
+            rows += [("RabbitMQ AMQP", self.node.amqp_uri.replace("guest:guest@", "")),
+                     ("RabbitMQ management", f"http://127.0.0.1:{self.node.mgmt_port}/"),
+                     ("RabbitMQ metrics", f"http://127.0.0.1:{self.node.metrics_port}/metrics")]
+        return rows
+
+    def wait(self) -> str:
+        """Block until a signal or until a child dies; return why."""
+        reason: list[str] = []
+
+        def on_signal(signum, frame):
+            reason.append(signal.Signals(signum).name)
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        while not reason:
+            for name, proc in self.children.items():
+                if proc.poll() is not None:
+                    reason.append(f"{name} exited with code {proc.returncode}")
+                    break
+            time.sleep(0.2)
+        return reason[0]
+
+    def stop(self) -> None:
+        # gateway first (stop taking input), then the services, then the broker
+        for name in ["gateway", *reversed(SERVICES)]:
+            proc = self.children.get(name)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc in self.children.items():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.say(f"{name} did not stop within 20s; killing it")
+                proc.kill()
+                proc.wait()
+        self.children.clear()
+        if self.node is not None:
+            self.say("stopping RabbitMQ ...")
+            self.node.stop()

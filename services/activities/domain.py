@@ -1,0 +1,75 @@
+"""What a department reports, and the rules it must follow (no bus, no database here)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from libs.common.events import ActivityRecorded
+from libs.common.plan.schema import Plan
+
+TargetGroup = Literal["youth", "farmers", "workers", "elderly", "officials", "public"]
+TARGET_GROUP_NAMES = {
+    "youth": "青少年", "farmers": "农民", "workers": "产业工人", "elderly": "老年人",
+    "officials": "领导干部和公务员", "public": "公众",
+}
+
+
+class ActivityReport(BaseModel):
+    """One activity as a department system sends it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    activity_type: str = Field(min_length=1)
+    title: str = Field("", max_length=300)
+    external_id: str | None = Field(None, max_length=128, description="The sender's id, for safe retries.")
+    town: str | None = None
+    target_group: TargetGroup | None = None
+    co_organisers: list[str] = []
+    start_date: dt.date
+    end_date: dt.date | None = None
+    quantities: dict[str, float] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates_and_numbers(self) -> "ActivityReport":
+        if self.end_date is None:
+            self.end_date = self.start_date
+        if self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        for key, value in self.quantities.items():
+            if value < 0 or value != value:
+                raise ValueError(f"quantities.{key} must be a non-negative number, got {value}")
+        return self
+
+
+def check_against_plan(report: ActivityReport, plan: Plan) -> list[tuple[str, str]]:
+    """Problems (field, message) with a report that only the plan can tell."""
+    problems: list[tuple[str, str]] = []
+    types = {t.code: t for t in plan.activity_types}
+    atype = types.get(report.activity_type)
+    if atype is None:
+        problems.append(("activity_type", f"unknown activity type {report.activity_type!r}; "
+                         f"the plan declares: {', '.join(sorted(types))}"))
+    else:
+        for key in report.quantities:
+            if key not in atype.quantities:
+                problems.append((f"quantities.{key}", f"{atype.name} ({atype.code}) does not carry {key!r}; "
+                                 f"it carries: {', '.join(atype.quantities)}"))
+    period = plan.plan.period
+    if not period.first_day <= report.start_date <= period.last_day:
+        problems.append(("start_date", f"{report.start_date} is outside the plan period {period.start}-{period.end}"))
+    return problems
+
+
+def new_activity_id() -> str:
+    return uuid.uuid4().hex
+
+
+def recorded_event(activity_id: str, org: str, report: ActivityReport, revision: int = 1) -> ActivityRecorded:
+    return ActivityRecorded(
+        activity_id=activity_id, revision=revision, org=org, activity_type=report.activity_type,
+        town=report.town, target_group=report.target_group, start_date=report.start_date,
+        end_date=report.end_date, quantities=report.quantities,
+    )

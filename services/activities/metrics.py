@@ -1,0 +1,7 @@
+"""Prometheus metrics of the activities service."""
+from prometheus_client import Counter
+
+ACTIVITIES_RECORDED = Counter(
+    "kepu_activities_recorded_total", "Activities accepted, by type and reporting organisation.",
+    ["activity_type", "org"],
+)

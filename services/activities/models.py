@@ -1,0 +1,50 @@
+"""Tables of the activities service: activities, their audit trail, and the outbox."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from libs.common.outbox import OutboxMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("org", "external_id", name="uq_activity_org_external_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    activity_type: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    town: Mapped[str | None] = mapped_column(String(64))
+    target_group: Mapped[str | None] = mapped_column(String(32))
+    co_organisers: Mapped[list] = mapped_column(JSON, default=list)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    quantities: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ActivityAudit(Base):
+    """Every change to an activity: who, when, what it became."""
+
+    __tablename__ = "activity_audit"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activities.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # recorded / corrected / retracted
+    by_org: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+
+class OutboxEvent(OutboxMixin, Base):
+    pass

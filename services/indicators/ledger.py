@@ -1,0 +1,125 @@
+"""Applies activity events and the clock to indicator windows, inside one transaction.
+
+Plain functions over a SQLAlchemy session: the service commits what they stage (window
+states, the processed-event mark and outgoing status-change events) as one unit of work.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from libs.common.events import ActivityRecorded, IndicatorStatusChanged
+from libs.common.plan.schema import Indicator, Plan
+from services.indicators import counting, progress
+from services.indicators.models import ActivityRevision, ContributionRow, ProcessedEvent, WindowState
+from services.indicators.windows import Window, windows
+
+Key = tuple[str, str, str]  # indicator, window, scope
+
+
+def already_processed(session: Session, event_id: str) -> bool:
+    return session.get(ProcessedEvent, event_id) is not None
+
+
+def apply_activity(session: Session, plan: Plan, event_id: str, activity: ActivityRecorded,
+                   as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
+    """Replace the activity's contributions by its new revision; re-evaluate what it touched."""
+    session.add(ProcessedEvent(event_id=event_id))
+    seen = session.get(ActivityRevision, activity.activity_id)
+    if seen is not None and seen.revision >= activity.revision:
+        return [], set()  # an older or equal revision arriving late changes nothing
+    old = session.execute(
+        select(ContributionRow.indicator, ContributionRow.window, ContributionRow.scope)
+        .where(ContributionRow.activity_id == activity.activity_id)
+    ).all()
+    session.execute(delete(ContributionRow).where(ContributionRow.activity_id == activity.activity_id))
+    new = counting.contributions(plan, activity)
+    for c in new:
+        session.add(ContributionRow(activity_id=activity.activity_id, indicator=c.indicator, window=c.window,
+                                    scope=c.scope, value=c.value, observed_on=activity.start_date,
+                                    revision=activity.revision))
+    if seen is None:
+        session.add(ActivityRevision(activity_id=activity.activity_id, revision=activity.revision))
+    else:
+        seen.revision = activity.revision
+    session.flush()
+    touched = {tuple(row) for row in old} | {(c.indicator, c.window, c.scope) for c in new}
+    changes = [ch for key in sorted(touched) if (ch := refresh(session, plan, key, as_of))]
+    return changes, touched
+
+
+def current_value(session: Session, indicator: Indicator, window: str, scope: str) -> float:
+    """Sum of contributions; for stock indicators the latest observation instead."""
+    where = (ContributionRow.indicator == indicator.code, ContributionRow.window == window,
+             ContributionRow.scope == scope)
+    if indicator.kind == "stock":
+        latest = session.scalar(
+            select(ContributionRow.value).where(*where)
+            .order_by(ContributionRow.observed_on.desc(), ContributionRow.revision.desc()).limit(1)
+        )
+        return float(latest or 0.0)
+    return float(session.scalar(select(func.coalesce(func.sum(ContributionRow.value), 0.0)).where(*where)))
+
+
+def refresh(session: Session, plan: Plan, key: Key, as_of: dt.date) -> IndicatorStatusChanged | None:
+    """Recompute one window state; return a status-change event if its status moved."""
+    code, window_key, scope = key
+    try:
+        indicator = plan.indicator(code)
+    except KeyError:
+        return None  # the indicator left the plan; its contributions stay for the record
+    window = next((w for w in windows(indicator, plan.plan.period) if w.key == window_key), None)
+    if window is None:
+        return None
+    actual = current_value(session, indicator, window_key, scope)
+    return _store(session, plan, indicator, window, scope, actual, as_of)
+
+
+def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, scope: str, actual: float,
+           as_of: dt.date) -> IndicatorStatusChanged | None:
+    state = session.get(WindowState, (indicator.code, window.key, scope))
+    if state is None:
+        state = WindowState(indicator=indicator.code, window=window.key, scope=scope, status=None)
+        session.add(state)
+    state.actual = actual
+    if scope != plan.plan.region.code:
+        state.status, state.as_of = "tracking", as_of  # breakdowns are counted, not judged
+        return None
+    ev = progress.evaluate(indicator, window, actual, as_of)
+    previous = state.status
+    state.status, state.expected, state.as_of = ev.status, ev.expected, as_of
+    if previous == ev.status or ev.status in ("tracking", "not_started"):
+        return None
+    return IndicatorStatusChanged(
+        indicator=indicator.code, indicator_name=indicator.name, window=window.key, scope=scope,
+        previous=previous, status=ev.status, actual=actual, expected=ev.expected,
+        target=indicator.target or 0.0, unit=indicator.unit, as_of=as_of, responsible=list(indicator.responsible),
+    )
+
+
+def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
+    """Re-evaluate every started window of every target in the region scope (lag grows with time)."""
+    region = plan.plan.region.code
+    changes, touched = [], set()
+    for indicator in plan.all_indicators():
+        if indicator.tracking:
+            continue
+        for window in windows(indicator, plan.plan.period):
+            if window.start > as_of:
+                break
+            actual = current_value(session, indicator, window.key, region)
+            touched.add((indicator.code, window.key, region))
+            if change := _store(session, plan, indicator, window, region, actual, as_of):
+                changes.append(change)
+    return changes, touched
+
+
+def states(session: Session, indicator: str | None = None, scope: str | None = None) -> list[WindowState]:
+    query = select(WindowState).order_by(WindowState.indicator, WindowState.window, WindowState.scope)
+    if indicator:
+        query = query.where(WindowState.indicator == indicator)
+    if scope:
+        query = query.where(WindowState.scope == scope)
+    return list(session.scalars(query))

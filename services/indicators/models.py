@@ -1,0 +1,61 @@
+"""Tables of the indicators service."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, Float, Integer, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from libs.common.outbox import OutboxMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ContributionRow(Base):
+    """What one activity (at its latest revision) adds to one indicator window in one scope."""
+
+    __tablename__ = "contributions"
+    activity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    observed_on: Mapped[dt.date] = mapped_column(Date)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityRevision(Base):
+    """The latest revision of each activity applied, so an older revision never overrides."""
+
+    __tablename__ = "activity_revisions"
+    activity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class WindowState(Base):
+    """Current value and status of an indicator window in a scope."""
+
+    __tablename__ = "window_states"
+    indicator: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    actual: Mapped[float] = mapped_column(Float, default=0.0)
+    expected: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str | None] = mapped_column(String(16))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                    onupdate=func.now())
+
+
+class ProcessedEvent(Base):
+    """Event ids already applied: recorded in the same transaction as their effect."""
+
+    __tablename__ = "processed_events"
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OutboxEvent(OutboxMixin, Base):
+    pass

@@ -1,0 +1,112 @@
+"""nameko service ``indicators``: counts activities into indicator windows, judges pace."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from nameko.rpc import rpc
+from nameko.timer import Timer
+from sqlalchemy.orm import Session
+
+from libs.common.clock import Clock, ClockProvider
+from libs.common.consumers import on_event
+from libs.common.db import Database
+from libs.common.health import HealthMixin
+from libs.common.events import ACTIVITY_RECORDED, ActivityRecorded, Envelope, make_envelope
+from libs.common.metrics import MetricsEndpoint
+from libs.common.outbox import OutboxRelay, add_to_outbox
+from libs.common.plan.provider import PlanProvider
+from libs.common.settings import settings_from_config
+from services.indicators import ledger
+from services.indicators.metrics import publish_state
+from services.indicators.models import Base, OutboxEvent
+
+log = logging.getLogger(__name__)
+
+
+class ClockTimer(Timer):
+    """A timer whose interval comes from settings (``KEPU_EVALUATE_INTERVAL``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=60.0, eager=True, **kwargs)
+
+    def setup(self):
+        self.interval = settings_from_config(self.container.config).evaluate_interval
+        super().setup()
+
+
+class IndicatorsService(HealthMixin):
+    name = "indicators"
+
+    db: Session = Database(Base, "indicators")
+    outbox = OutboxRelay(OutboxEvent, "indicators")
+    plan = PlanProvider()
+    metrics = MetricsEndpoint("indicators")
+    clock: Clock = ClockProvider()
+
+    def _as_of(self, as_of: str | None = None) -> dt.date:
+        if as_of:
+            return dt.date.fromisoformat(as_of)
+        return self.clock.today()
+
+    def _commit(self, changes, touched) -> None:
+        for change in changes:
+            add_to_outbox(self.db, OutboxEvent, make_envelope(self.name, change))
+        self.db.commit()
+        if changes:
+            self.outbox.wake()
+        plan = self.plan.plan
+        for key in touched:
+            state = self.db.get(ledger.WindowState, key)
+            if state is not None:
+                publish_state(state, plan.indicator(key[0]).target)
+
+    @on_event("activities", ACTIVITY_RECORDED)
+    def handle_activity_recorded(self, body: dict) -> None:
+        envelope = Envelope.model_validate(body)
+        if ledger.already_processed(self.db, envelope.event_id):
+            return
+        activity = ActivityRecorded.model_validate(envelope.payload)
+        changes, touched = ledger.apply_activity(self.db, self.plan.plan, envelope.event_id, activity, self._as_of())
+        self._commit(changes, touched)
+
+    @ClockTimer.decorator
+    def tick(self) -> None:
+        """Lag grows with time alone: re-evaluate on the clock, not only on events."""
+        self.evaluate()
+        plan = self.plan.plan
+        for state in ledger.states(self.db):  # also (re)publishes breakdowns after a restart
+            try:
+                publish_state(state, plan.indicator(state.indicator).target)
+            except KeyError:
+                continue
+
+    @rpc
+    def evaluate(self, as_of: str | None = None) -> int:
+        """Re-evaluate every window as of a date (default: the clock). Returns status changes."""
+        changes, touched = ledger.evaluate_all(self.db, self.plan.plan, self._as_of(as_of))
+        self._commit(changes, touched)
+        return len(changes)
+
+    @rpc
+    def get_progress(self, indicator: str | None = None, scope: str | None = None) -> list[dict]:
+        plan = self.plan.plan
+        out = []
+        for s in ledger.states(self.db, indicator, scope):
+            try:
+                ind = plan.indicator(s.indicator)
+            except KeyError:
+                continue
+            out.append({
+                "indicator": s.indicator, "name": ind.name, "kind": ind.kind, "window": s.window,
+                "scope": s.scope, "actual": s.actual, "expected": s.expected, "target": ind.target,
+                "unit": ind.unit, "status": s.status, "as_of": s.as_of.isoformat() if s.as_of else None,
+            })
+        return out
+
+    @rpc
+    def reload_plan(self) -> dict:
+        """Load the plan file again (targets may have changed) and re-evaluate; counts are kept."""
+        plan = self.plan.reload()
+        changed = self.evaluate()
+        return {"plan": plan.plan.code, "indicators": len(plan.all_indicators()), "status_changes": changed}

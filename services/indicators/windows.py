@@ -1,0 +1,45 @@
+"""Reporting windows of an indicator: each year, each quarter, or the whole period."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from libs.common.plan.schema import Indicator, Period
+
+
+@dataclass(frozen=True)
+class Window:
+    key: str  # "2024", "2024Q3", "2021-2025"
+    start: dt.date  # first day
+    end: dt.date  # first day after the window
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day < self.end
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def _year(y: int) -> Window:
+    return Window(str(y), dt.date(y, 1, 1), dt.date(y + 1, 1, 1))
+
+
+def _quarter(y: int, q: int) -> Window:
+    start = dt.date(y, 3 * q - 2, 1)
+    end = dt.date(y + 1, 1, 1) if q == 4 else dt.date(y, 3 * q + 1, 1)
+    return Window(f"{y}Q{q}", start, end)
+
+
+def windows(indicator: Indicator, period: Period) -> list[Window]:
+    first = indicator.first_year or period.start
+    last = indicator.last_year or period.end
+    if indicator.kind == "yearly":
+        return [_year(y) for y in range(first, last + 1)]
+    if indicator.kind == "quarterly":
+        return [_quarter(y, q) for y in range(first, last + 1) for q in range(1, 5)]
+    return [Window(f"{first}-{last}", dt.date(first, 1, 1), dt.date(last + 1, 1, 1))]
+
+
+def window_for(indicator: Indicator, period: Period, day: dt.date) -> Window | None:
+    return next((w for w in windows(indicator, period) if w.contains(day)), None)

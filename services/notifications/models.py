@@ -1,0 +1,41 @@
+"""Tables of the notifications service."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Alert(Base):
+    """One alert per (indicator, window, scope): opened, reminded, resolved, maybe reopened."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("indicator", "window", "scope", name="uq_alert_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator: Mapped[str] = mapped_column(String(128))
+    indicator_name: Mapped[str] = mapped_column(String(300))
+    window: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(16))  # firing / resolved
+    status: Mapped[str] = mapped_column(String(16))  # lagging / missed / the status it recovered to
+    actual: Mapped[float] = mapped_column(Float)
+    expected: Mapped[float] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    as_of: Mapped[dt.date | None] = mapped_column()
+    recipients: Mapped[list] = mapped_column(JSON)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    times_opened: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProcessedEvent(Base):
+    __tablename__ = "processed_events"
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
