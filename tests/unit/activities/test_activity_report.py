@@ -1,0 +1,57 @@
+"""Validation of what a department reports: every problem names its field."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from libs.common.errors import describe
+from libs.common.plan import load_plan
+from libs.common.settings import REPO_ROOT
+from services.activities.domain import ActivityReport, check_against_plan
+
+PLAN = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")
+GOOD = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantities": {"sessions": 3}}
+
+
+def fields(bad: dict) -> set[str]:
+    with pytest.raises(ValidationError) as info:
+        ActivityReport.model_validate({**GOOD, **bad})
+    return {f for f, _ in describe(info.value)}
+
+
+def test_good_report_defaults_end_date():
+    report = ActivityReport.model_validate(GOOD)
+    assert report.end_date == dt.date(2024, 5, 1)
+    assert check_against_plan(report, PLAN) == []
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"start_date": "2024-13-01"}, "start_date"),
+        ({"target_group": "aliens"}, "target_group"),
+        ({"quantities": {}}, "quantities"),
+        ({"surprise": 1}, "surprise"),
+        ({"activity_type": ""}, "activity_type"),
+    ],
+)
+def test_schema_errors_name_the_field(bad, field):
+    assert field in fields(bad)
+
+
+def test_end_before_start_and_negative_quantity_are_refused():
+    with pytest.raises(ValidationError, match="before start_date"):
+        ActivityReport.model_validate({**GOOD, "end_date": "2024-04-30"})
+    with pytest.raises(ValidationError, match="quantities.sessions must be a non-negative"):
+        ActivityReport.model_validate({**GOOD, "quantities": {"sessions": -1}})
+
+
+def test_plan_checks_name_the_field():
+    unknown = ActivityReport.model_validate({**GOOD, "activity_type": "moon_landing"})
+    assert [f for f, _ in check_against_plan(unknown, PLAN)] == ["activity_type"]
+    wrong_qty = ActivityReport.model_validate({**GOOD, "quantities": {"people": 3}})
+    assert [f for f, _ in check_against_plan(wrong_qty, PLAN)] == ["quantities.people"]
+    outside = ActivityReport.model_validate({**GOOD, "start_date": "2019-05-01"})
+    assert [f for f, _ in check_against_plan(outside, PLAN)] == ["start_date"]
