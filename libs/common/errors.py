@@ -13,7 +13,7 @@ def describe(exc: ValidationError) -> list[tuple[str, str]]:
     out = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "<request>"
-        out.append((field, err["msg"]))
+        out.append((field, err["msg"].removeprefix("Value error, ")))
     return out
 
 

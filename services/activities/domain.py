@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from libs.common.events import ActivityRecorded
 from libs.common.plan.schema import Plan
@@ -30,17 +30,20 @@ class ActivityReport(BaseModel):
     co_organisers: list[str] = []
     start_date: dt.date
     end_date: dt.date | None = None
-    quantities: dict[str, float] = Field(min_length=1)
+    quantities: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
+
+    @field_validator("end_date")
+    @classmethod
+    def _not_before_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start_date")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"{end} is before start_date {start}")
+        return end
 
     @model_validator(mode="after")
-    def _dates_and_numbers(self) -> "ActivityReport":
+    def _default_end(self) -> "ActivityReport":
         if self.end_date is None:
             self.end_date = self.start_date
-        if self.end_date < self.start_date:
-            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
-        for key, value in self.quantities.items():
-            if value < 0 or value != value:
-                raise ValueError(f"quantities.{key} must be a non-negative number, got {value}")
         return self
 
 

@@ -1,0 +1,54 @@
+"""Helpers for interface tests on the real broker."""
+from __future__ import annotations
+
+import json
+import time
+
+from kombu import Connection, Queue
+
+from libs.common.bus import DEAD_LETTER_QUEUE, EnvelopePublisher, Subscription, declare_topology
+from libs.common.events import Envelope
+
+
+def declare(amqp_uri: str) -> None:
+    with Connection(amqp_uri) as conn:
+        declare_topology(conn)
+
+
+def publish(amqp_uri: str, *envelopes: Envelope) -> None:
+    publisher = EnvelopePublisher(amqp_uri)
+    try:
+        publisher.publish(list(envelopes))
+    finally:
+        publisher.close()
+
+
+def drain(amqp_uri: str, queue: str | Subscription, expect: int | None = None, timeout: float = 5.0) -> list:
+    """Take messages off a queue (acking them); wait until ``expect`` arrived or the timeout."""
+    name = queue.queue_name if isinstance(queue, Subscription) else queue
+    got: list = []
+    deadline = time.monotonic() + timeout
+    with Connection(amqp_uri) as conn:
+        q = Queue(name, durable=True)(conn.default_channel)
+        while time.monotonic() < deadline and (expect is None or len(got) < expect):
+            msg = q.get(no_ack=False)
+            if msg is None:
+                time.sleep(0.05)
+                continue
+            got.append((json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body, msg.headers))
+            msg.ack()
+    return got
+
+
+def dead_letters(amqp_uri: str, expect: int = 1, timeout: float = 10.0) -> list:
+    return drain(amqp_uri, DEAD_LETTER_QUEUE, expect, timeout)
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

@@ -1,0 +1,94 @@
+"""activities service on the real broker: stored with its event, exactly once, or not at all."""
+from __future__ import annotations
+
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import create_engine, text
+
+from libs.common.bus import SUBSCRIPTIONS
+from services.activities.service import ActivitiesService
+from tests.interface.helpers import declare, drain
+
+TO_INDICATORS = SUBSCRIPTIONS[0]
+REPORT = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantities": {"sessions": 3, "participants": 800},
+          "external_id": "cast-2024-001", "town": "demo-town"}
+
+
+@pytest.fixture
+def rpc(container_factory, settings):
+    config = settings.nameko_config()
+    declare(settings.amqp_uri)
+    container_factory(ActivitiesService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        yield proxy.activities
+
+
+def rows(settings, table: str) -> int:
+    engine = create_engine(settings.database_url("activities"))
+    with engine.connect() as conn:
+        return conn.execute(text(f"select count(*) from {table}")).scalar()
+
+
+def test_recorded_activity_is_published_once_with_its_envelope(rpc, settings):
+    first = rpc.record_activity("cast", REPORT)
+    again = rpc.record_activity("cast", REPORT)  # a department system retrying
+    assert first["created"] is True and again["created"] is False
+    assert again["activity_id"] == first["activity_id"]
+    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=2, timeout=3)
+    assert len(messages) == 1
+    body, headers = messages[0]
+    assert body["type"] == "activity_recorded" and body["source"] == "activities"
+    assert body["payload"]["activity_id"] == first["activity_id"]
+    assert body["payload"]["quantities"] == {"sessions": 3.0, "participants": 800.0}
+    assert headers["kepu.event_id"] == body["event_id"]
+    assert rows(settings, "activity_audit") == 1
+    assert rows(settings, "outbox where sent_at is not null") == 1
+
+
+def test_same_external_id_from_another_org_is_another_activity(rpc):
+    a = rpc.record_activity("cast", REPORT)
+    b = rpc.record_activity("edu", REPORT)
+    assert a["activity_id"] != b["activity_id"] and b["org"] == "edu"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"activity_type": "moon_landing"}, "activity_type"),
+        ({"quantities": {"sessions": -2}}, "quantities.sessions"),
+        ({"quantities": {"people": 2}}, "quantities.people"),
+        ({"start_date": "2024-02-30"}, "start_date"),
+        ({"start_date": "2030-01-01"}, "start_date"),
+    ],
+)
+def test_invalid_report_names_the_field_and_stores_nothing(rpc, settings, change, field):
+    with pytest.raises(RemoteError) as info:
+        rpc.record_activity("cast", {**REPORT, **change})
+    assert info.value.exc_type == "BadRequest"
+    assert any(line.startswith(field) for line in info.value.value.splitlines()), info.value.value
+    assert rows(settings, "activities") == 0 and rows(settings, "outbox") == 0
+    assert drain(settings.amqp_uri, TO_INDICATORS, timeout=0.3) == []
+
+
+def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, settings, monkeypatch):
+    """A relay that cannot publish keeps the event stored and publishes it later."""
+    from libs.common import bus
+
+    declare(settings.amqp_uri)
+    calls = {"n": 0}
+    real_publish = bus.EnvelopePublisher.publish
+
+    def flaky(self, envelopes):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
+        return real_publish(self, envelopes)
+
+    monkeypatch.setattr(bus.EnvelopePublisher, "publish", flaky)
+    config = settings.nameko_config()
+    container_factory(ActivitiesService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        proxy.activities.record_activity("cast", REPORT)
+    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=1, timeout=10)
+    assert len(messages) == 1 and calls["n"] >= 3

@@ -1,0 +1,56 @@
+"""organisations service on the real broker: plan seeding, towns, tokens."""
+from __future__ import annotations
+
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.organisations.service import OrganisationsService
+
+
+@pytest.fixture
+def rpc(container_factory, settings):
+    config = settings.nameko_config()
+    container_factory(OrganisationsService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        yield proxy.organisations
+
+
+def test_plan_orgs_are_seeded(rpc):
+    departments = {o["code"]: o for o in rpc.list_orgs("department")}
+    assert departments["edu"]["name"] == "县教育局"
+    assert rpc.get_org("towns")["kind"] == "town_category"
+    assert rpc.get_org("dangshan")["parent"] is None
+
+
+def test_register_town_under_the_town_category_and_mark_examples(rpc):
+    town = rpc.register_org({"code": "demo-town-a", "name": "示例镇A", "kind": "town", "is_example": True})
+    assert town["parent"] == "towns" and town["is_example"] is True
+    village = rpc.register_org({"code": "demo-village", "name": "示例村", "kind": "village", "parent": "demo-town-a"})
+    assert village["parent"] == "demo-town-a"
+
+
+@pytest.mark.parametrize(
+    ("registration", "field"),
+    [
+        ({"code": "Bad Code", "name": "x", "kind": "town"}, "code"),
+        ({"code": "t1", "name": "", "kind": "town"}, "name"),
+        ({"code": "t1", "name": "x", "kind": "planet"}, "kind"),
+        ({"code": "t1", "name": "x", "kind": "village", "parent": "edu"}, "parent"),
+        ({"code": "cast", "name": "x", "kind": "town"}, "already exists"),
+    ],
+)
+def test_bad_registrations_name_the_field(rpc, registration, field):
+    with pytest.raises(RemoteError) as info:
+        rpc.register_org(registration)
+    assert info.value.exc_type == "BadRequest" and field in info.value.value
+
+
+def test_tokens_authenticate_their_org_until_revoked(rpc):
+    issued = rpc.issue_token("cast", "caravan system")
+    assert rpc.authenticate(issued["token"])["code"] == "cast"
+    assert rpc.authenticate(issued["token"] + "x") is None
+    assert rpc.revoke_token(issued["token_id"]) is True
+    assert rpc.authenticate(issued["token"]) is None
+    with pytest.raises(RemoteError, match="no organisation"):
+        rpc.issue_token("nobody")
