@@ -1,0 +1,129 @@
+"""indicators service on the real broker: counted exactly once, status changes published."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_waiter
+
+from libs.common.bus import SUBSCRIPTIONS
+from libs.common.consumers import ReliableEventHandler
+from libs.common.events import ActivityRecorded, Envelope, make_envelope
+from services.indicators.service import IndicatorsService
+from tests.interface.helpers import dead_letters, declare, drain, publish, wait_until
+
+TO_NOTIFICATIONS = SUBSCRIPTIONS[1]
+
+
+def caravan(sessions: float, activity_id: str = "act-1", revision: int = 1, day=dt.date(2024, 5, 1)) -> Envelope:
+    return make_envelope("activities", ActivityRecorded(
+        activity_id=activity_id, revision=revision, org="cast", activity_type="caravan_tour", town="demo-town",
+        start_date=day, end_date=day, quantities={"sessions": sessions, "participants": 100}))
+
+
+@pytest.fixture
+def indicators(container_factory, settings):
+    config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
+    declare(settings.amqp_uri)
+    container = container_factory(IndicatorsService, config)
+    container.start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        yield container, proxy.indicators
+
+
+def value(rpc, scope="dangshan", window="2024") -> float:
+    rows = rpc.get_progress("caravan-tours", scope)
+    return next((r["actual"] for r in rows if r["window"] == window), 0.0)
+
+
+def handle(container, *envelopes, amqp_uri):
+    with entrypoint_waiter(container, "handle_activity_recorded", timeout=10):
+        publish(amqp_uri, *envelopes)
+
+
+def test_activity_counts_in_region_org_and_town(indicators, settings):
+    container, rpc = indicators
+    handle(container, caravan(3), amqp_uri=settings.amqp_uri)
+    assert value(rpc) == 3 and value(rpc, "org:cast") == 3 and value(rpc, "town:demo-town") == 3
+
+
+def test_duplicate_event_counts_once(indicators, settings):
+    container, rpc = indicators
+    env = caravan(3)
+    handle(container, env, amqp_uri=settings.amqp_uri)
+    handle(container, env, amqp_uri=settings.amqp_uri)
+    assert value(rpc) == 3
+
+
+def test_broker_redelivery_after_a_lost_ack_counts_once(indicators, settings, monkeypatch):
+    """The handler commits, then its ack is lost: the broker redelivers, nothing is doubled."""
+    container, rpc = indicators
+    deliveries: list[bool] = []
+    real = ReliableEventHandler.handle_message_processed
+
+    def lose_first_ack(self, message, result=None, exc_info=None):
+        deliveries.append(bool(message.delivery_info.get("redelivered")))
+        if exc_info is None and len(deliveries) == 1:
+            self.queue_consumer.requeue_message(message)  # as if the connection dropped before the ack
+            return None
+        return real(self, message, result, exc_info)
+
+    monkeypatch.setattr(ReliableEventHandler, "handle_message_processed", lose_first_ack)
+    publish(settings.amqp_uri, caravan(3))
+    wait_until(lambda: len(deliveries) >= 2)
+    assert deliveries == [False, True]  # the broker really delivered it a second time
+    assert value(rpc) == 3
+
+
+def test_correction_replaces_and_old_revision_is_ignored(indicators, settings):
+    container, rpc = indicators
+    handle(container, caravan(3, revision=1), amqp_uri=settings.amqp_uri)
+    handle(container, caravan(7, revision=2), amqp_uri=settings.amqp_uri)
+    handle(container, caravan(5, revision=1), amqp_uri=settings.amqp_uri)  # late, older: ignored
+    assert value(rpc) == 7 and value(rpc, "org:cast") == 7
+
+
+def caravan_changes(amqp_uri: str, expect: int | None = None, timeout: float = 5.0) -> list:
+    bodies = drain(amqp_uri, TO_NOTIFICATIONS, expect=expect, timeout=timeout)
+    changes = [Envelope.model_validate(b).typed_payload() for b, _ in bodies]
+    return [c for c in changes if c.indicator == "caravan-tours"]
+
+
+def test_start_up_judges_every_started_window_then_recovery_is_published(indicators, settings):
+    container, rpc = indicators
+    # as of 2024-06-30, with nothing reported: past years missed, this year lagging (0 of 4.97 expected)
+    startup = caravan_changes(settings.amqp_uri, timeout=1.5)
+    assert [(c.window, c.status) for c in startup] == [
+        ("2021", "missed"), ("2022", "missed"), ("2023", "missed"), ("2024", "lagging")]
+    assert startup[-1].responsible == ["cast"] and startup[-1].expected == pytest.approx(4.97, abs=0.01)
+    handle(container, caravan(4), amqp_uri=settings.amqp_uri)
+    assert [(c.status, c.previous) for c in caravan_changes(settings.amqp_uri, expect=1)] == [("at_risk", "lagging")]
+    handle(container, caravan(6, activity_id="act-2"), amqp_uri=settings.amqp_uri)
+    assert [(c.status, c.previous) for c in caravan_changes(settings.amqp_uri, expect=1)] == [("achieved", "at_risk")]
+
+
+def test_lag_grows_with_the_clock_alone(indicators, settings):
+    container, rpc = indicators
+    handle(container, caravan(5), amqp_uri=settings.amqp_uri)
+    caravan_changes(settings.amqp_uri, timeout=0.5)
+    rpc.evaluate("2024-07-01")
+    assert caravan_changes(settings.amqp_uri, timeout=0.5) == []  # 5 of 10 by mid-year is on pace
+    rpc.evaluate("2024-10-01")  # expected 7.5 by October: lagging
+    assert [(c.status, c.as_of) for c in caravan_changes(settings.amqp_uri, expect=1)] == [
+        ("lagging", dt.date(2024, 10, 1))]
+    rpc.evaluate("2025-01-01")  # the year closed below target
+    assert [(c.window, c.status) for c in caravan_changes(settings.amqp_uri, timeout=1)] == [
+        ("2024", "missed"), ("2025", "at_risk")]
+
+
+def test_poison_event_is_retried_once_then_parked(indicators, settings):
+    container, rpc = indicators
+    bad = caravan(3).model_copy(update={"payload": {"activity_id": "x"}})  # payload misses fields
+    publish(settings.amqp_uri, bad)
+    parked = dead_letters(settings.amqp_uri)
+    assert len(parked) == 1
+    body, headers = parked[0]
+    assert body["event_id"] == bad.event_id
+    assert "validation error" in headers["x-kepu-error"]
+    assert headers["x-kepu-original-queue"] == SUBSCRIPTIONS[0].queue_name
