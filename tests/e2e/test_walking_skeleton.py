@@ -1,0 +1,125 @@
+"""End to end, the way a user runs it: `kepu run`, a department reports over gRPC with its
+token, the count shows on /metrics and the alert in the notifications service."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from libs.common.settings import REPO_ROOT
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+KEPU = [sys.executable, "-m", "libs.cli.main"]
+
+
+def free_range(n: int) -> int:
+    """A base port with n free ports after it."""
+    import socket
+
+    for _ in range(50):
+        base = free_port()
+        if base + n >= 65535:
+            continue
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+@pytest.fixture
+def system(rabbit_config, tmp_path):
+    env = {
+        **os.environ,
+        "KEPU_AMQP_URI": rabbit_config["AMQP_URI"], "KEPU_MANAGE_BROKER": "false",
+        "KEPU_VAR_DIR": str(tmp_path), "KEPU_GRPC_PORT": str(free_port()),
+        "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-06-30",
+        "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
+    }
+    proc = subprocess.Popen([*KEPU, "run"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if line.startswith("ready."):
+            break
+    else:
+        proc.kill()
+    assert any(ln.startswith("ready.") for ln in lines), "".join(lines)
+    yield env, "".join(lines)
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C does
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "stopped." in out
+
+
+def kepu(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([*KEPU, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def metric(env, service: str, pattern: str) -> float | None:
+    port = int(env["KEPU_METRICS_PORT_BASE"]) + ["organisations", "activities", "indicators",
+                                                  "notifications", "gateway"].index(service)
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    match = re.search(re.escape(pattern) + r" ([0-9.e+-]+)", text)
+    return float(match.group(1)) if match else None
+
+
+def test_report_over_grpc_is_counted_on_metrics_and_raises_the_alert(system):
+    env, banner = system
+    for where in ("gRPC gateway", "indicators metrics", "gateway metrics"):
+        assert where in banner
+    token = kepu(env, "org", "token", "cast").stdout.strip()
+    report = ["activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=3",
+              "-q", "participants=800", "--external-id", "cast-001", "--token", token]
+    assert "recorded" in kepu(env, *report).stdout
+    assert "already recorded" in kepu(env, *report).stdout  # a retry is not counted twice
+
+    series = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
+    deadline = time.monotonic() + 10
+    while metric(env, "indicators", series) != 3.0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert metric(env, "indicators", series) == 3.0
+    assert metric(env, "activities", 'kepu_activities_recorded_total{activity_type="caravan_tour",org="cast"}') == 1
+    assert metric(env, "gateway", 'kepu_gateway_requests_total{code="OK",method="ReportActivity"}') == 2
+
+    alerts = json.loads(kepu(env, "alert", "list", "--state", "firing", "--json").stdout)
+    caravan = {a["window"]: a for a in alerts if a["indicator"] == "caravan-tours"}
+    assert caravan["2024"]["status"] == "lagging"
+    assert caravan["2024"]["recipients"][:1] == ["cast"] and "leading-group-office" in caravan["2024"]["recipients"]
+    assert caravan["2023"]["status"] == "missed"
+
+
+def test_gateway_refuses_unknown_tokens_and_bad_fields(system):
+    env, _ = system
+    bad_token = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
+                     "--token", "kepu_not-a-token", check=False)
+    assert bad_token.returncode == 1 and "UNAUTHENTICATED" in bad_token.stdout
+    token = kepu(env, "org", "token", "edu").stdout.strip()
+    bad_field = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "people=1",
+                     "--token", token, check=False)
+    assert bad_field.returncode == 1 and "INVALID_ARGUMENT" in bad_field.stdout
+    assert "quantities.people" in bad_field.stdout
