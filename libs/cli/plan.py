@@ -151,3 +151,18 @@ def export(
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6))
+
+
+@app.command()
+def reload() -> None:
+    """Make the running services read their plan file again; counts are kept, statuses re-judged."""
+    from libs.cli.system import services
+
+    with services() as rpc:
+        orgs = rpc.organisations.reload_plan()
+        rpc.activities.reload_plan()
+        rpc.notifications.reload_plan()
+        result = rpc.indicators.reload_plan()
+    Console(highlight=False).print(
+        f"reloaded {result['plan']}: {orgs} organisations, {result['indicators']} indicators, "
+        f"{result['status_changes']} status change(s)")

@@ -85,6 +85,11 @@ class ActivitiesService(HealthMixin):
         return {**_activity_dict(activity), "created": True}
 
     @rpc
+    def reload_plan(self) -> str:
+        """Read the plan file again (new activity types or quantities take effect now)."""
+        return self.plan.reload().plan.code
+
+    @rpc
     def get_activity(self, activity_id: str) -> dict | None:
         activity = self.db.get(Activity, activity_id)
         return _activity_dict(activity) if activity else None

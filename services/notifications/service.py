@@ -76,6 +76,11 @@ class NotificationsService(HealthMixin):
             ALERTS_FIRING.set(self.db.scalar(firing) or 0)
 
     @rpc
+    def reload_plan(self) -> str:
+        """Read the plan file again (the office that is told may have changed)."""
+        return self.plan.reload().plan.code
+
+    @rpc
     def list_alerts(self, state: str | None = None, indicator: str | None = None) -> list[dict]:
         query = select(Alert).order_by(Alert.indicator, Alert.window, Alert.scope)
         if state:

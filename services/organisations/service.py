@@ -6,22 +6,22 @@ import datetime as dt
 from nameko.exceptions import BadRequest
 from nameko.rpc import rpc
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.db import Database
 from libs.common.health import HealthMixin
 from libs.common.errors import invalid
 from libs.common.metrics import MetricsEndpoint
-from libs.common.plan import load_plan
-from libs.common.settings import Settings
+from libs.common.plan import Plan, load_plan
+from libs.common.plan.provider import PlanProvider
 from services.organisations import domain
 from services.organisations.models import ApiToken, Base, Org
 
 
-def seed_from_plan(session: Session, settings: Settings) -> None:
+def seed_orgs(session: Session, plan: Plan) -> None:
     """Upsert the region and every organisation the plan names (names may be corrected)."""
-    for row in domain.orgs_from_plan(load_plan(settings.plan_file)):
+    for row in domain.orgs_from_plan(plan):
         org = session.get(Org, row["code"])
         if org is None:
             session.add(Org(**row, from_plan=True))
@@ -38,8 +38,17 @@ def _org_dict(org: Org) -> dict:
 class OrganisationsService(HealthMixin):
     name = "organisations"
 
-    db: Session = Database(Base, "organisations", on_open=seed_from_plan)
+    db: Session = Database(Base, "organisations",
+                           on_open=lambda session, settings: seed_orgs(session, load_plan(settings.plan_file)))
+    plan = PlanProvider()
     metrics = MetricsEndpoint("organisations")
+
+    @rpc
+    def reload_plan(self) -> int:
+        """Upsert the organisations of the (changed) plan file; returns how many it names."""
+        seed_orgs(self.db, self.plan.reload())
+        self.db.commit()
+        return self.db.scalar(select(func.count()).select_from(Org).where(Org.from_plan.is_(True)))
 
     @rpc
     def list_orgs(self, kind: str | None = None) -> list[dict]:

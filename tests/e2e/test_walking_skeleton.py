@@ -123,3 +123,4 @@ def test_gateway_refuses_unknown_tokens_and_bad_fields(system):
                      "--token", token, check=False)
     assert bad_field.returncode == 1 and "INVALID_ARGUMENT" in bad_field.stdout
     assert "quantities.people" in bad_field.stdout
+    assert "reloaded dangshan-2021-2025" in kepu(env, "plan", "reload").stdout
