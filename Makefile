@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-unit test-interface test-e2e proto bench clean
+.PHONY: setup run test proto clean
 
 setup: $(STAMP)
 	@deploy/scripts/install-system-packages.sh
@@ -21,16 +21,13 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup
 	$(BIN)/kepu run
 
-## The whole suite against a real, project-local broker started (and stopped) for the run.
+## The whole suite against a real, project-local broker and PostgreSQL started (and stopped) for the run.
 test: setup
-	$(BIN)/kepu broker run-tests -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/kepu test-env -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Regenerate the gRPC code from proto/ (committed; a test checks it is fresh).
 proto: $(STAMP)
 	$(BIN)/python -m libs.common.api.generate
-
-bench: setup
-	$(BIN)/kepu broker run-tests -- $(BIN)/python -m tests.bench
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,9 +1,10 @@
 """Test set-up shared by every suite.
 
-eventlet is monkey-patched first (nameko's fixtures need it). The broker is the project's
-own test node: ``make test`` starts it (``kepu broker run-tests``) and passes its URIs in
-``KEPU_AMQP_URI``/``KEPU_RABBIT_API_URI``; a bare ``pytest`` starts it here when a test asks
-for it. Each broker test gets a fresh vhost (nameko's ``rabbit_config``).
+eventlet is monkey-patched first (nameko's fixtures need it). The broker and PostgreSQL are
+the project's own test servers: ``make test`` starts them (``kepu test-env``) and passes
+their addresses in ``KEPU_AMQP_URI``, ``KEPU_RABBIT_API_URI`` and ``KEPU_TEST_POSTGRES_URL``;
+a bare ``pytest`` starts them here when a test asks for them. Each broker test gets a fresh
+vhost (nameko's ``rabbit_config``) and, on PostgreSQL, fresh databases.
 """
 import libs  # noqa: F401 - quiet eventlet's deprecation notice
 import eventlet
@@ -12,6 +13,7 @@ eventlet.monkey_patch()
 
 import os  # noqa: E402
 import socket  # noqa: E402
+import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -23,10 +25,10 @@ def broker_uris(request):
     """(amqp_uri, api_uri) of the test node, starting it if ``make test`` did not."""
     node = None
     amqp, api = os.environ.get("KEPU_AMQP_URI"), os.environ.get("KEPU_RABBIT_API_URI")
-    if not (amqp and api and os.environ.get("KEPU_TEST_BROKER_STARTED")):
-        from libs.cli.broker import test_node
+    if not os.environ.get("KEPU_TEST_ENV"):
+        from libs.localenv.testenv import test_broker
 
-        node = test_node()
+        node = test_broker()
         node.start()
         amqp, api = node.amqp_uri, node.api_uri
     request.config.option.RABBIT_AMQP_URI = amqp
@@ -44,11 +46,35 @@ def rabbit_manager(broker_uris):
     return rabbit.Client(broker_uris[1])
 
 
+@pytest.fixture(scope="session")
+def postgres_url():
+    """Base URL of the test PostgreSQL server, starting it if ``make test`` did not."""
+    url, node = os.environ.get("KEPU_TEST_POSTGRES_URL"), None
+    if not (url and os.environ.get("KEPU_TEST_ENV")):
+        from libs.localenv.testenv import test_postgres
+
+        node = test_postgres()
+        node.start()
+        url = node.url
+    yield url
+    if node is not None:
+        node.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url_template(request, tmp_path) -> str:
+    """Each service test runs on SQLite (the default) and on PostgreSQL (production)."""
+    if request.param == "sqlite":
+        return "sqlite:///{var_dir}/db/{service}.sqlite3"
+    base = request.getfixturevalue("postgres_url")
+    return base + f"t{uuid.uuid4().hex[:10]}_{{service}}"
+
+
 @pytest.fixture
-def settings(rabbit_config, tmp_path) -> Settings:
+def settings(rabbit_config, tmp_path, database_url_template) -> Settings:
     """Settings for services under test: own vhost, own data folder, no /metrics ports."""
     return Settings(amqp_uri=rabbit_config["AMQP_URI"], var_dir=tmp_path, metrics_port_base=-1,
-                    outbox_interval=0.05, evaluate_interval=3600)
+                    outbox_interval=0.05, evaluate_interval=3600, database_url_template=database_url_template)
 
 
 def free_port() -> int:

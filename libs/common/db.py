@@ -9,7 +9,8 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from libs.common.settings import settings_from_config
@@ -36,8 +37,28 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def ensure_database(url: str) -> None:
+    """Create a PostgreSQL database named in the URL if it does not exist yet."""
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql" or not target.database:
+        return
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("select 1 from pg_database where datname = :n"), {"n": target.database})
+            if exists.scalar() is None:
+                try:
+                    conn.execute(text(f'create database "{target.database}"'))
+                except DBAPIError as exc:  # another service of ours created it a moment ago
+                    if "already exists" not in str(exc):
+                        raise
+    finally:
+        admin.dispose()
+
+
 def open_database(url: str, metadata: MetaData) -> tuple[Engine, sessionmaker[Session]]:
-    """Engine plus session factory, with the service's tables created if missing."""
+    """Engine plus session factory, with the database and the service's tables created if missing."""
+    ensure_database(url)
     engine = make_engine(url)
     metadata.create_all(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)

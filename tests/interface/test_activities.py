@@ -26,8 +26,11 @@ def rpc(container_factory, settings):
 
 def rows(settings, table: str) -> int:
     engine = create_engine(settings.database_url("activities"))
-    with engine.connect() as conn:
-        return conn.execute(text(f"select count(*) from {table}")).scalar()
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"select count(*) from {table}")).scalar()
+    finally:
+        engine.dispose()
 
 
 def test_recorded_activity_is_published_once_with_its_envelope(rpc, settings):
