@@ -81,12 +81,15 @@ class RabbitNode:
             "disk_free_limit.absolute = 200MB\n"
         )
 
-    def start(self, timeout: float = 90) -> None:
-        """Start the node unless it already runs; wait until AMQP and management answer."""
+    def start(self, timeout: float = 90) -> bool:
+        """Start the node unless it already runs; wait until AMQP and management answer.
+
+        Returns whether this call started it (so the caller stops only what it started).
+        """
         if not (RABBIT_BIN / "rabbitmq-server").exists():
             raise SystemExit("rabbitmq-server is not installed; run `make setup` (it installs it with apt).")
         if self.is_running():
-            return
+            return False
         check_free({"KEPU_BROKER_PORT": self.port, "KEPU_BROKER_MGMT_PORT": self.mgmt_port,
                     "KEPU_BROKER_METRICS_PORT": self.metrics_port, "KEPU_BROKER_DIST_PORT": self.dist_port})
         self._write_config()
@@ -104,6 +107,7 @@ class RabbitNode:
             raise SystemExit(f"RabbitMQ did not come up: {waited.stderr.strip()}; see {self.base / 'log'}")
         if not wait_for_port(self.mgmt_port, 30):
             raise SystemExit(f"RabbitMQ management did not open port {self.mgmt_port}; see {self.base / 'log'}")
+        return True
 
     def stop(self) -> None:
         """Stop the node (and wait for it to exit)."""

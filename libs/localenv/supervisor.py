@@ -26,6 +26,7 @@ class Supervisor:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
     node: RabbitNode | None = None
+    started_broker: bool = False
     say: callable = print
 
     def start(self) -> None:
@@ -38,7 +39,9 @@ class Supervisor:
         if s.manage_broker:
             self.node = RabbitNode.from_settings(s)
             self.say(f"starting RabbitMQ node {self.node.node} (data in {self.node.base}) ...")
-            self.node.start()
+            self.started_broker = self.node.start()
+            if not self.started_broker:
+                self.say("RabbitMQ was already running; it will be left running")
         with Connection(s.amqp_uri, connect_timeout=10) as conn:
             conn.ensure_connection(max_retries=5)
             declare_topology(conn)  # before any input is accepted: no event can be dropped
@@ -136,6 +139,6 @@ class Supervisor:
                 proc.kill()
                 proc.wait()
         self.children.clear()
-        if self.node is not None:
+        if self.node is not None and self.started_broker:
             self.say("stopping RabbitMQ ...")
             self.node.stop()

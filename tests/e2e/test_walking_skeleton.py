@@ -43,15 +43,8 @@ def free_range(n: int) -> int:
     raise RuntimeError("no free port range")
 
 
-@pytest.fixture
-def system(rabbit_config, tmp_path):
-    env = {
-        **os.environ,
-        "KEPU_AMQP_URI": rabbit_config["AMQP_URI"], "KEPU_MANAGE_BROKER": "false",
-        "KEPU_VAR_DIR": str(tmp_path), "KEPU_GRPC_PORT": str(free_port()),
-        "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-06-30",
-        "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
-    }
+def start_system(env: dict) -> tuple[subprocess.Popen, str]:
+    """`kepu run` as a user starts it; returns once it printed `ready.`."""
     proc = subprocess.Popen([*KEPU, "run"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -66,11 +59,32 @@ def system(rabbit_config, tmp_path):
     else:
         proc.kill()
     assert any(ln.startswith("ready.") for ln in lines), "".join(lines)
-    yield env, "".join(lines)
+    return proc, "".join(lines)
+
+
+def stop_system(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGINT)  # what Ctrl-C does
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "stopped." in out
+
+
+@pytest.fixture
+def system_env(rabbit_config, tmp_path) -> dict:
+    return {
+        **os.environ,
+        "KEPU_AMQP_URI": rabbit_config["AMQP_URI"], "KEPU_MANAGE_BROKER": "false",
+        "KEPU_VAR_DIR": str(tmp_path), "KEPU_GRPC_PORT": str(free_port()),
+        "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-06-30",
+        "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
+    }
+
+
+@pytest.fixture
+def system(system_env):
+    proc, banner = start_system(system_env)
+    yield system_env, banner
+    stop_system(proc)
 
 
 def kepu(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -88,6 +102,16 @@ def metric(env, service: str, pattern: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+CARAVAN_2024 = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
+
+
+def wait_for_metric(env, service: str, series: str, want: float, timeout: float = 10) -> float | None:
+    deadline = time.monotonic() + timeout
+    while (got := metric(env, service, series)) != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return got
+
+
 def test_report_over_grpc_is_counted_on_metrics_and_raises_the_alert(system):
     env, banner = system
     for where in ("gRPC gateway", "indicators metrics", "gateway metrics"):
@@ -98,11 +122,7 @@ def test_report_over_grpc_is_counted_on_metrics_and_raises_the_alert(system):
     assert "recorded" in kepu(env, *report).stdout
     assert "already recorded" in kepu(env, *report).stdout  # a retry is not counted twice
 
-    series = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
-    deadline = time.monotonic() + 10
-    while metric(env, "indicators", series) != 3.0 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert metric(env, "indicators", series) == 3.0
+    assert wait_for_metric(env, "indicators", CARAVAN_2024, 3.0) == 3.0
     assert metric(env, "activities", 'kepu_activities_recorded_total{activity_type="caravan_tour",org="cast"}') == 1
     assert metric(env, "gateway", 'kepu_gateway_requests_total{code="OK",method="ReportActivity"}') == 2
 
@@ -124,3 +144,24 @@ def test_gateway_refuses_unknown_tokens_and_bad_fields(system):
     assert bad_field.returncode == 1 and "INVALID_ARGUMENT" in bad_field.stdout
     assert "quantities.people" in bad_field.stdout
     assert "reloaded dangshan-2021-2025" in kepu(env, "plan", "reload").stdout
+
+
+def test_a_second_run_keeps_what_was_counted(system_env):
+    """Stop and start again on the same data: counts, tokens and idempotency keys survive."""
+    proc, _ = start_system(system_env)
+    try:
+        token = kepu(system_env, "org", "token", "cast").stdout.strip()
+        report = ["activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=4",
+                  "--external-id", "cast-restart", "--token", token]
+        kepu(system_env, *report)
+        assert wait_for_metric(system_env, "indicators", CARAVAN_2024, 4.0) == 4.0
+    finally:
+        stop_system(proc)
+    proc, _ = start_system(system_env)
+    try:
+        assert wait_for_metric(system_env, "indicators", CARAVAN_2024, 4.0) == 4.0
+        assert "already recorded" in kepu(system_env, *report).stdout
+        time.sleep(0.5)
+        assert metric(system_env, "indicators", CARAVAN_2024) == 4.0
+    finally:
+        stop_system(proc)
