@@ -7,6 +7,8 @@ KEPU_TEST_BROKER_METRICS_PORT, KEPU_TEST_BROKER_DIST_PORT and KEPU_TEST_POSTGRES
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from libs.common.settings import Settings, get_settings
 from libs.localenv.postgres import PostgresNode
@@ -26,4 +28,9 @@ def test_broker(settings: Settings | None = None) -> RabbitNode:
 def test_postgres(settings: Settings | None = None) -> PostgresNode:
     settings = settings or get_settings()
     port = int(os.environ.get("KEPU_TEST_POSTGRES_PORT", TEST_POSTGRES_PORT))
-    return PostgresNode(base=settings.var_dir / "test" / "postgres", port=port)
+    base = settings.var_dir / "test" / "postgres"
+    if os.geteuid() == 0:
+        # run as the `postgres` user, which may not be able to enter a checkout under /root:
+        # the throw-away test cluster lives in the system's temporary folder instead
+        base = Path(tempfile.gettempdir()) / f"kepu-test-postgres-{port}"
+    return PostgresNode(base=base, port=port)

@@ -9,8 +9,9 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
-from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import RpcTimeout  # noqa: F401 - re-exported for callers' except clauses
+from kombu.exceptions import KombuError
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.standalone.rpc import RpcTimeout
 
 from libs.common.api.kepu.v1 import gateway_pb2 as pb
 from libs.common.api.kepu.v1 import gateway_pb2_grpc as pb_grpc
@@ -30,16 +31,23 @@ def _abort_invalid(context: grpc.ServicerContext, message: str) -> None:
     context.abort_with_status(rpc_status.to_status(status))
 
 
+def _caller(backend: Backend, context: grpc.ServicerContext) -> dict | None:
+    """The organisation behind the call's ``authorization: Bearer <token>``, if any."""
+    scheme, _, token = dict(context.invocation_metadata()).get("authorization", "").partition(" ")
+    return backend.authenticate(token) if scheme.lower() == "bearer" and token else None
+
+
 def handled(method):
-    """Authenticate the caller, count the call, and turn backend failures into gRPC codes."""
+    """Authenticate the caller, count the call, and turn backend failures into gRPC codes.
+
+    ``context.abort`` raises, so each branch ends the call; only backend errors are caught.
+    """
 
     @functools.wraps(method)
     def wrapper(self, request, context):
         start, code = time.perf_counter(), "OK"
         try:
-            token = dict(context.invocation_metadata()).get("authorization", "")
-            scheme, _, token = token.partition(" ")
-            org = self.backend.authenticate(token) if scheme.lower() == "bearer" and token else None
+            org = _caller(self.backend, context)
             if org is None:
                 code = "UNAUTHENTICATED"
                 context.abort(grpc.StatusCode.UNAUTHENTICATED,
@@ -52,11 +60,10 @@ def handled(method):
             code = "INTERNAL"
             log.error("%s failed in a backend service: %s: %s", method.__name__, exc.exc_type, exc.value)
             context.abort(grpc.StatusCode.INTERNAL, f"the service failed ({exc.exc_type}); operators see the logs")
-        except Exception as exc:  # noqa: BLE001
-            if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortError" or context.code():
-                raise
+        except (RpcTimeout, UnknownService, KombuError, OSError) as exc:
             code = "UNAVAILABLE"
-            log.error("%s could not reach the services: %r", method.__name__, exc)
+            log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?",
+                      method.__name__, exc)
             context.abort(grpc.StatusCode.UNAVAILABLE,
                           "the services are not answering; retry later (the report was not stored)")
         finally:

@@ -165,3 +165,21 @@ def test_a_second_run_keeps_what_was_counted(system_env):
         assert metric(system_env, "indicators", CARAVAN_2024) == 4.0
     finally:
         stop_system(proc)
+
+
+def test_gateway_without_services_answers_unavailable_not_a_crash(system_env):
+    """Services down (or the broker unreachable): the caller is told to retry; nothing is half-stored."""
+    gateway = subprocess.Popen([sys.executable, "-m", "services.gateway.server"], cwd=REPO_ROOT, env=system_env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        from libs.localenv.ports import wait_for_port
+
+        assert wait_for_port(int(system_env["KEPU_GRPC_PORT"]), 30)
+        result = kepu(system_env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
+                      "--token", "kepu_any", check=False)
+        assert result.returncode == 1 and "UNAVAILABLE" in result.stdout, result.stdout + result.stderr
+        assert metric(system_env, "gateway",
+                      'kepu_gateway_requests_total{code="UNAVAILABLE",method="ReportActivity"}') == 1
+    finally:
+        gateway.terminate()
+        assert gateway.wait(timeout=30) == 0
