@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from libs.common.events import ActivityRecorded
-from libs.common.plan.schema import Plan
+from libs.common.plan.schema import EVENTS, Plan
 from services.indicators.windows import window_for
 
 
@@ -32,14 +32,11 @@ def contributions(plan: Plan, activity: ActivityRecorded) -> list[Contribution]:
     if activity.retracted:
         return []
     out: list[Contribution] = []
-    for indicator in plan.all_indicators():
-        value = 0.0
-        for feed in indicator.feeds:
-            if feed.activity_type == activity.activity_type:
-                value += 1.0 if feed.quantity == "events" else activity.quantities.get(feed.quantity, 0.0)
-        fed = any(f.activity_type == activity.activity_type for f in indicator.feeds)
-        if not fed:
-            continue
+    for indicator in plan.fed_by(activity.activity_type):
+        value = sum(
+            1.0 if feed.quantity == EVENTS else activity.quantities.get(feed.quantity, 0.0)
+            for feed in indicator.feeds if feed.activity_type == activity.activity_type
+        )
         window = window_for(indicator, plan.plan.period, activity.start_date)
         if window is None:
             continue

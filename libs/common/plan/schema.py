@@ -7,6 +7,7 @@ and every quantitative target as an :class:`Indicator`.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
@@ -15,6 +16,7 @@ Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.'
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 EVENTS = "events"  # the implicit quantity: 1 per activity
 EVENTS_UNIT = "次"
+EVENTS_NAME = "活动数"
 TRACKING_PREFIX = "track."  # codes of derived tracking indicators: track.<activity type>.<quantity>
 
 
@@ -171,18 +173,39 @@ class Plan(Strict):
 
     # --- look-ups used by services -------------------------------------------------
     def indicator(self, code: str) -> Indicator:
-        return {i.code: i for i in self.all_indicators()}[code]
+        """The declared or tracking indicator with this code (KeyError if none)."""
+        return self._indicator_index[code]
+
+    def fed_by(self, activity_type: str) -> list[Indicator]:
+        """The indicators an activity type feeds (hot path: looked up per event)."""
+        return self._feeds_index.get(activity_type, [])
+
+    @cached_property
+    def _indicator_index(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.all_indicators()}
+
+    @cached_property
+    def _feeds_index(self) -> dict[str, list[Indicator]]:
+        index: dict[str, list[Indicator]] = {}
+        for ind in self.all_indicators():
+            for code in dict.fromkeys(f.activity_type for f in ind.feeds):
+                index.setdefault(code, []).append(ind)
+        return index
 
     def organisation(self, code: str) -> Organisation:
         return {o.code: o for o in self.organisations}[code]
 
     def all_indicators(self) -> list[Indicator]:
         """Declared indicators plus the tracking indicators derived from activity types."""
-        units = {q.code: q.unit for q in self.quantities}
-        units[EVENTS] = EVENTS_UNIT
+        return self._all_indicators
+
+    @cached_property
+    def _all_indicators(self) -> list[Indicator]:
+        units = {q.code: q.unit for q in self.quantities} | {EVENTS: EVENTS_UNIT}
+        names = {q.code: q.name for q in self.quantities} | {EVENTS: EVENTS_NAME}
         derived = [
             Indicator(
-                code=f"{TRACKING_PREFIX}{t.code}.{q}", name=f"{t.name}（{q}）", kind="yearly", unit=units[q],
+                code=f"{TRACKING_PREFIX}{t.code}.{q}", name=f"{t.name}（{names[q]}）", kind="yearly", unit=units[q],
                 feeds=[Feed(activity_type=t.code, quantity=q)],
             )
             for t in self.activity_types for q in t.track
