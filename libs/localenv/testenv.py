@@ -1,8 +1,9 @@
 """The test environment: its own RabbitMQ node and PostgreSQL server, beside any `make run`.
 
 Names, ports and data differ from the run profile, so `make test` never touches a running
-system. Ports can be moved with KEPU_TEST_BROKER_PORT, KEPU_TEST_BROKER_MGMT_PORT,
-KEPU_TEST_BROKER_METRICS_PORT, KEPU_TEST_BROKER_DIST_PORT and KEPU_TEST_POSTGRES_PORT.
+system. They can be moved with KEPU_TEST_BROKER_NODE, KEPU_TEST_BROKER_PORT,
+KEPU_TEST_BROKER_MGMT_PORT, KEPU_TEST_BROKER_METRICS_PORT, KEPU_TEST_BROKER_DIST_PORT and
+KEPU_TEST_POSTGRES_PORT (e.g. for two checkouts testing on one machine).
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ TEST_POSTGRES_PORT = 5793
 def test_broker(settings: Settings | None = None) -> RabbitNode:
     settings = settings or get_settings()
     ports = {k: int(os.environ.get(f"KEPU_TEST_{k.upper()}", v)) for k, v in TEST_BROKER.items()}
-    return RabbitNode.from_settings(settings.model_copy(update={**ports, "broker_node": "kepu-test@localhost"}),
-                                    profile="test")
+    node = os.environ.get("KEPU_TEST_BROKER_NODE", "kepu-test@localhost")
+    return RabbitNode.from_settings(settings.model_copy(update={**ports, "broker_node": node}), profile="test")
 
 
 def test_postgres(settings: Settings | None = None) -> PostgresNode:
