@@ -95,3 +95,47 @@ def park_message(amqp_uri: str, body: object, headers: dict, reason: str, queue:
             body, routing_key=DEAD_LETTER_QUEUE, serializer="json", delivery_mode=2,
             headers={**headers, "x-kepu-error": reason[:2000], "x-kepu-original-queue": queue},
         )
+
+
+def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
+    """The parked messages (left in place): body, error, original queue."""
+    out = []
+    with Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        queue = Queue(DEAD_LETTER_QUEUE, durable=True)(channel)
+        queue.declare()
+        for _ in range(limit):
+            msg = queue.get(no_ack=False)
+            if msg is None:
+                break
+            headers = msg.headers or {}
+            out.append({"body": json.loads(msg.body), "error": headers.get("x-kepu-error"),
+                        "queue": headers.get("x-kepu-original-queue"), "replays": headers.get("x-kepu-replays", 0)})
+        channel.close()  # unacked: all of them go back to the queue
+    return out
+
+
+def replay_dead_letters(amqp_uri: str, limit: int = 1000) -> int:
+    """Send parked messages back to the queue they failed in (after the cause is fixed)."""
+    replayed = 0
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        queue = Queue(DEAD_LETTER_QUEUE, durable=True)(conn.default_channel)
+        queue.declare()
+        producer = Producer(conn.default_channel)
+        for _ in range(limit):
+            msg = queue.get(no_ack=False)
+            if msg is None:
+                break
+            headers = dict(msg.headers or {})
+            target = headers.pop("x-kepu-original-queue", None)
+            headers.pop("x-kepu-error", None)
+            if not target:
+                msg.reject(requeue=True)
+                log.error("dead letter without an original queue left in place: %s", msg.body[:200])
+                break
+            headers["x-kepu-replays"] = int(headers.get("x-kepu-replays", 0)) + 1
+            producer.publish(msg.body, routing_key=target, content_type=msg.content_type,
+                             content_encoding=msg.content_encoding, delivery_mode=2, headers=headers)
+            msg.ack()  # only after the broker confirmed the copy: a crash in between duplicates, never loses
+            replayed += 1
+    return replayed

@@ -38,7 +38,7 @@ class ReliableEventHandler(EventHandler):
         EVENTS_HANDLED.labels(service, self.event_type, "dead_lettered").inc()
         log.error(
             "%s failed twice on %s event %s and parked it on the dead-letter queue: %s. "
-            "Fix the cause, then replay it with `kepu dead-letters replay`.",
+            "See it with `kepu dead-letters list`; fix the cause, then `kepu dead-letters replay`.",
             service, self.event_type, message.headers.get("kepu.event_id"), reason,
         )
         park_message(self.container.config["AMQP_URI"], message.payload, dict(message.headers or {}),

@@ -127,3 +127,29 @@ def test_poison_event_is_retried_once_then_parked(indicators, settings):
     assert body["event_id"] == bad.event_id
     assert "validation error" in headers["x-kepu-error"]
     assert headers["x-kepu-original-queue"] == SUBSCRIPTIONS[0].queue_name
+
+
+def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, settings, monkeypatch):
+    """A cause that fails twice parks the event; once fixed, the operator replays it."""
+    from libs.common.bus import peek_dead_letters, replay_dead_letters
+    from services.indicators import ledger
+
+    container, rpc = indicators
+    real_apply = ledger.apply_activity
+
+    def database_down(*args, **kwargs):
+        raise RuntimeError("database unavailable (simulated)")
+
+    monkeypatch.setattr(ledger, "apply_activity", database_down)
+    env = caravan(3)
+    publish(settings.amqp_uri, env)
+    wait_until(lambda: peek_dead_letters(settings.amqp_uri))
+    (parked,) = peek_dead_letters(settings.amqp_uri)  # listing leaves it parked
+    assert parked["body"]["event_id"] == env.event_id and "database unavailable" in parked["error"]
+    assert parked["queue"] == SUBSCRIPTIONS[0].queue_name and value(rpc) == 0
+
+    monkeypatch.setattr(ledger, "apply_activity", real_apply)  # the cause is fixed
+    with entrypoint_waiter(container, "handle_activity_recorded", timeout=10):
+        assert replay_dead_letters(settings.amqp_uri) == 1
+    assert value(rpc) == 3 and peek_dead_letters(settings.amqp_uri) == []
+    assert replay_dead_letters(settings.amqp_uri) == 0

@@ -1,0 +1,37 @@
+"""``kepu dead-letters …``: messages a service failed on twice, parked for an operator."""
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from libs.common.bus import peek_dead_letters, replay_dead_letters
+from libs.common.settings import get_settings
+
+app = typer.Typer(help="Inspect and replay messages parked on kepu.dead-letters.", no_args_is_help=True)
+console = Console()
+
+
+@app.command("list")
+def list_(limit: int = typer.Option(100), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show parked messages with the error that parked them (they stay parked)."""
+    rows = peek_dead_letters(get_settings().amqp_uri, limit)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table("event", "type", "failed in", "error", "replays")
+    for r in rows:
+        body = r["body"] if isinstance(r["body"], dict) else {}
+        table.add_row(str(body.get("event_id", "?")), str(body.get("type", "?")), str(r["queue"]), str(r["error"]),
+                      str(r["replays"]))
+    console.print(table)
+    console.print(f"{len(rows)} parked message(s)")
+
+
+@app.command()
+def replay(limit: int = typer.Option(1000)) -> None:
+    """Send parked messages back to the queue they failed in; run after fixing the cause."""
+    n = replay_dead_letters(get_settings().amqp_uri, limit)
+    console.print(f"replayed {n} message(s)")
