@@ -20,11 +20,17 @@ from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode
 
 
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+
+
 @dataclass
 class Supervisor:
     settings: Settings
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
+    argv: dict[str, list[str]] = field(default_factory=dict)
+    restarts: dict[str, list[float]] = field(default_factory=dict)
     node: RabbitNode | None = None
     started_broker: bool = False
     say: callable = print
@@ -54,6 +60,7 @@ class Supervisor:
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         # own session: Ctrl-C reaches only us, and we stop the children in order
+        self.argv[name] = argv
         self.children[name] = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def _check_children(self) -> None:
@@ -109,7 +116,7 @@ class Supervisor:
         return rows
 
     def wait(self) -> str:
-        """Block until a signal or until a child dies; return why."""
+        """Block until a signal, restarting a child that dies; give up on one that keeps dying."""
         reason: list[str] = []
 
         def on_signal(signum, frame):
@@ -118,10 +125,18 @@ class Supervisor:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         while not reason:
-            for name, proc in self.children.items():
-                if proc.poll() is not None:
-                    reason.append(f"{name} exited with code {proc.returncode}")
+            for name, proc in list(self.children.items()):
+                if proc.poll() is None:
+                    continue
+                now = time.monotonic()
+                recent = [t for t in self.restarts.get(name, []) if now - t < RESTART_WINDOW]
+                if len(recent) >= MAX_RESTARTS:
+                    reason.append(f"{name} exited with code {proc.returncode} {MAX_RESTARTS} times within "
+                                  f"{RESTART_WINDOW:.0f}s; see its log above")
                     break
+                self.say(f"{name} exited with code {proc.returncode}; restarting it (unacked work is redelivered)")
+                self.restarts[name] = [*recent, now]
+                self._spawn(name, self.argv[name])
             time.sleep(0.2)
         return reason[0]
 

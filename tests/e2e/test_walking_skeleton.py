@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -183,3 +184,24 @@ def test_gateway_without_services_answers_unavailable_not_a_crash(system_env):
     finally:
         gateway.terminate()
         assert gateway.wait(timeout=30) == 0
+
+
+def test_indicators_killed_mid_stream_counts_every_report_exactly_once(system):
+    """kill -9 of the indicators service while reports flow: restarted, nothing lost or doubled."""
+    env, _ = system
+    token = kepu(env, "org", "token", "cast").stdout.strip()
+    pids = [int(p) for p in subprocess.run(["pgrep", "-f", "libs.common.service_runner indicators"],
+                                           capture_output=True, text=True).stdout.split()]
+    mine = [p for p in pids if env["KEPU_VAR_DIR"].encode() in Path(f"/proc/{p}/environ").read_bytes()]
+    assert len(mine) == 1
+    reports = [subprocess.Popen([*KEPU, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
+                                 "--external-id", f"kill-{i}", "--token", token], cwd=REPO_ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(12)]
+    time.sleep(1.0)
+    os.kill(mine[0], signal.SIGKILL)
+    for proc in reports:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out
+    assert wait_for_metric(env, "indicators", CARAVAN_2024, 12.0, timeout=60) == 12.0
+    time.sleep(1.0)
+    assert metric(env, "indicators", CARAVAN_2024) == 12.0
