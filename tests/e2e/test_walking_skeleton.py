@@ -205,3 +205,35 @@ def test_indicators_killed_mid_stream_counts_every_report_exactly_once(system):
     assert wait_for_metric(env, "indicators", CARAVAN_2024, 12.0, timeout=60) == 12.0
     time.sleep(1.0)
     assert metric(env, "indicators", CARAVAN_2024) == 12.0
+
+
+def test_broker_restart_loses_nothing_and_retries_are_safe(system):
+    """RabbitMQ stops and starts while the system runs: retried reports count once, none is lost."""
+    from libs.localenv.testenv import test_broker
+
+    env, _ = system
+    broker = test_broker()
+    if f":{broker.port}/" not in env["KEPU_AMQP_URI"]:
+        pytest.skip("the suite runs on a broker this test does not manage")
+    token = kepu(env, "org", "token", "cast").stdout.strip()
+
+    def report(i: int) -> subprocess.CompletedProcess:
+        return kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
+                    "--external-id", f"restart-{i}", "--token", token, check=False)
+
+    for i in range(3):
+        assert report(i).returncode == 0
+    assert broker.ctl("stop_app").returncode == 0
+    try:
+        down = report(3)
+        assert down.returncode == 1 and "UNAVAILABLE" in down.stdout
+    finally:
+        assert broker.ctl("start_app").returncode == 0
+    for i in range(3, 6):  # a department system retries until it is accepted
+        deadline = time.monotonic() + 60
+        while report(i).returncode != 0:
+            assert time.monotonic() < deadline, f"report {i} never accepted after the broker came back"
+            time.sleep(1)
+    assert wait_for_metric(env, "indicators", CARAVAN_2024, 6.0, timeout=60) == 6.0
+    time.sleep(1.0)
+    assert metric(env, "indicators", CARAVAN_2024) == 6.0
