@@ -1,7 +1,6 @@
 """``kepu run``: the whole system in the foreground; Ctrl-C stops all of it."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -20,10 +19,11 @@ def run(
     from libs.common.settings import Settings
     from libs.localenv.supervisor import Supervisor
 
+    from libs.cli.system import iso_date
+
     env = dict(os.environ)
     if as_of:
-        dt.date.fromisoformat(as_of)
-        env["KEPU_AS_OF"] = as_of
+        env["KEPU_AS_OF"] = as_of = iso_date(as_of, "--as-of")
     if plan:
         env["KEPU_PLAN_FILE"] = str(plan.resolve())
     settings = Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan}.items() if v})

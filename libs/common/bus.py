@@ -64,16 +64,14 @@ class EnvelopePublisher:
 
     def __init__(self, amqp_uri: str):
         self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
-        self._declared = False
 
     def publish(self, envelopes: list[Envelope]) -> None:
         if not envelopes:
             return
         conn = self.connection
         conn.ensure_connection(max_retries=3)
-        if not self._declared:
-            declare_topology(conn)
-            self._declared = True
+        # every batch: a broker that lost its definitions (new node, reset) must not swallow events
+        declare_topology(conn)
         producer = Producer(conn.default_channel)
         for env in envelopes:
             producer.publish(
@@ -87,14 +85,20 @@ class EnvelopePublisher:
         self.connection.release()
 
 
-def park_message(amqp_uri: str, body: object, headers: dict, reason: str, queue: str) -> None:
-    """Put a message that failed twice on the dead-letter queue, with why and where from."""
+def send_to_queue(amqp_uri: str, queue: str, message, headers: dict) -> None:
+    """Publish a copy of a received message (same body) straight to a queue, confirmed."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        Queue(DEAD_LETTER_QUEUE, durable=True)(conn.default_channel).declare()
+        Queue(queue, durable=True)(conn.default_channel).declare()
         Producer(conn.default_channel).publish(
-            body, routing_key=DEAD_LETTER_QUEUE, serializer="json", delivery_mode=2,
-            headers={**headers, "x-kepu-error": reason[:2000], "x-kepu-original-queue": queue},
+            message.body, routing_key=queue, content_type=message.content_type,
+            content_encoding=message.content_encoding, delivery_mode=2, headers=headers,
         )
+
+
+def park_message(amqp_uri: str, message, reason: str, queue: str) -> None:
+    """Put a message that kept failing on the dead-letter queue, with why and where from."""
+    headers = {**(message.headers or {}), "x-kepu-error": reason[:2000], "x-kepu-original-queue": queue}
+    send_to_queue(amqp_uri, DEAD_LETTER_QUEUE, message, headers)
 
 
 def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
@@ -129,6 +133,7 @@ def replay_dead_letters(amqp_uri: str, limit: int = 1000) -> int:
             headers = dict(msg.headers or {})
             target = headers.pop("x-kepu-original-queue", None)
             headers.pop("x-kepu-error", None)
+            headers.pop("x-kepu-attempts", None)  # a replay gets its full set of attempts
             if not target:
                 msg.reject(requeue=True)
                 log.error("dead letter without an original queue left in place: %s", msg.body[:200])

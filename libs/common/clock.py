@@ -3,15 +3,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nameko.exceptions import BadRequest
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 
 from libs.common.settings import settings_from_config
 
 
 class Clock:
-    """Returns the frozen date when one is given, else today's date."""
+    """Returns the frozen date when one is given, else today's date.
+
+    A frozen clock (demos, backfills, tests) can be moved with ``set``; a calendar clock
+    cannot, so a live system is never judged as of a date someone typed.
+    """
 
     def __init__(self, as_of: dt.date | None = None):
+        self.as_of = as_of
+        self.frozen = as_of is not None
+
+    def set(self, as_of: dt.date) -> None:
+        if not self.frozen:
+            raise ValueError("the clock follows the calendar; start the system with --as-of (KEPU_AS_OF) "
+                             "to set the date")
         self.as_of = as_of
 
     def today(self) -> dt.date:
@@ -31,3 +44,17 @@ class ClockProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Clock:
         return self.clock
+
+
+class ClockMixin:
+    """Gives a service its clock and the ``set_clock`` RPC (frozen clocks only)."""
+
+    clock: Clock = ClockProvider()
+
+    @rpc
+    def set_clock(self, as_of: str) -> str:
+        try:
+            self.clock.set(dt.date.fromisoformat(as_of))
+        except ValueError as exc:
+            raise BadRequest(f"as_of: {exc}") from None
+        return as_of

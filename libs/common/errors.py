@@ -28,3 +28,10 @@ def field_violations(message: str) -> list[tuple[str, str]]:
         field, _, desc = line.partition(": ")
         pairs.append((field, desc) if desc else ("<request>", line))
     return pairs
+
+
+class Conflict(Exception):
+    """The request contradicts what is stored (e.g. an external_id reused for other content).
+
+    Raised in services; reaches callers as a nameko ``RemoteError`` with ``exc_type`` "Conflict".
+    """

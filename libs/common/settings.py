@@ -10,7 +10,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEPU_", extra="ignore")
 
     var_dir: Path = Field(REPO_ROOT / "var", description="Data, logs and pid files.")
-    amqp_uri: str = Field("amqp://guest:guest@127.0.0.1:5682/", description="Broker URI.")
+    amqp_uri: str = Field("", description="Broker URI; default: the project-local node at broker_port.")
     broker_node: str = "kepu@localhost"
     broker_port: int = 5682
     broker_mgmt_port: int = 15682
@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     evaluate_interval: float = Field(60.0, description="Seconds between clock re-evaluations.")
     max_workers: int = 10
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _default_amqp_uri(self) -> "Settings":
+        """Without KEPU_AMQP_URI the services use the node `kepu run` starts, wherever its port is."""
+        if not self.amqp_uri:
+            self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.broker_port}/"
+        return self
 
     def database_url(self, service: str) -> str:
         return self.database_url_template.format(service=service, var_dir=self.var_dir)

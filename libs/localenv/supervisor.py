@@ -103,6 +103,19 @@ class Supervisor:
                     raise SystemExit(f"the gateway did not become healthy on {target} within {timeout:.0f}s")
                 time.sleep(0.3)
 
+    def _stop_children(self, names: list[str]) -> None:
+        procs = {n: self.children[n] for n in names if n in self.children}
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc in procs.items():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.say(f"{name} did not stop within 20s; killing it")
+                proc.kill()
+                proc.wait()
+
     def endpoints(self) -> list[tuple[str, str]]:
         s = self.settings
         rows = [("gRPC gateway", f"{s.grpc_host}:{s.grpc_port}")]
@@ -141,18 +154,9 @@ class Supervisor:
         return reason[0]
 
     def stop(self) -> None:
-        # gateway first (stop taking input), then the services, then the broker
-        for name in ["gateway", *reversed(SERVICES)]:
-            proc = self.children.get(name)
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for name, proc in self.children.items():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.say(f"{name} did not stop within 20s; killing it")
-                proc.kill()
-                proc.wait()
+        """The gateway first (no new input, in-flight calls finish), then the services, then the broker."""
+        self._stop_children(["gateway"])
+        self._stop_children(list(reversed(SERVICES)))
         self.children.clear()
         if self.node is not None and self.started_broker:
             self.say("stopping RabbitMQ ...")

@@ -47,8 +47,8 @@ class ActivityReport(BaseModel):
         return self
 
 
-def check_against_plan(report: ActivityReport, plan: Plan) -> list[tuple[str, str]]:
-    """Problems (field, message) with a report that only the plan can tell."""
+def check_against_plan(report: ActivityReport, plan: Plan, today: dt.date) -> list[tuple[str, str]]:
+    """Problems (field, message) with a report that only the plan and the clock can tell."""
     problems: list[tuple[str, str]] = []
     types = {t.code: t for t in plan.activity_types}
     atype = types.get(report.activity_type)
@@ -61,9 +61,40 @@ def check_against_plan(report: ActivityReport, plan: Plan) -> list[tuple[str, st
                 problems.append((f"quantities.{key}", f"{atype.name} ({atype.code}) does not carry {key!r}; "
                                  f"it carries: {', '.join(atype.quantities)}"))
     period = plan.plan.period
-    if not period.first_day <= report.start_date <= period.last_day:
-        problems.append(("start_date", f"{report.start_date} is outside the plan period {period.start}-{period.end}"))
+    days = {"start_date": report.start_date, "end_date": report.end_date}
+    if report.end_date == report.start_date:
+        del days["end_date"]  # one problem, not two, for a one-day activity
+    for field, day in days.items():
+        if not period.first_day <= day <= period.last_day:
+            problems.append((field, f"{day} is outside the plan period {period.start}-{period.end}"))
+    if report.start_date > today:
+        problems.append(("start_date", f"{report.start_date} is in the future (today is {today}); "
+                         "report an activity once it has taken place"))
     return problems
+
+
+def check_orgs(report: ActivityReport, kinds: dict[str, str]) -> list[tuple[str, str]]:
+    """Problems with the town and co-organisers, given the kinds of the organisations that exist."""
+    problems = []
+    if report.town and kinds.get(report.town) != "town":
+        problems.append(("town", f"{report.town!r} is not a registered town; operators register towns with "
+                         "`kepu org register CODE NAME --kind town`"))
+    for i, code in enumerate(report.co_organisers):
+        if code not in kinds:
+            problems.append((f"co_organisers.{i}", f"{code!r} is not a known organisation"))
+    return problems
+
+
+def referenced_orgs(report: ActivityReport) -> list[str]:
+    return [c for c in (report.town, *report.co_organisers) if c]
+
+
+def comparable(report: ActivityReport) -> dict:
+    """The reported content, to tell a retry (same content) from a conflicting reuse of an id."""
+    return {"activity_type": report.activity_type, "title": report.title, "town": report.town,
+            "target_group": report.target_group, "co_organisers": list(report.co_organisers),
+            "start_date": report.start_date.isoformat(), "end_date": report.end_date.isoformat(),
+            "quantities": {k: float(v) for k, v in report.quantities.items()}}
 
 
 def new_activity_id() -> str:

@@ -1,8 +1,11 @@
 """nameko service ``activities``: accepts reports, stores them with their event (outbox)."""
 from __future__ import annotations
 
+import logging
+import time
+
 from nameko.exceptions import BadRequest
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from libs.common.db import Database
 from libs.common.health import HealthMixin
-from libs.common.errors import invalid
+from libs.common.clock import ClockMixin
+from libs.common.errors import Conflict, invalid
 from libs.common.events import make_envelope
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
@@ -18,6 +22,9 @@ from libs.common.plan.provider import PlanProvider
 from services.activities import domain
 from services.activities.metrics import ACTIVITIES_RECORDED
 from services.activities.models import Activity, ActivityAudit, Base, OutboxEvent
+
+
+log = logging.getLogger(__name__)
 
 
 def _activity_dict(a: Activity) -> dict:
@@ -29,35 +36,67 @@ def _activity_dict(a: Activity) -> dict:
     }
 
 
-class ActivitiesService(HealthMixin):
+class RequestExpired(Exception):
+    """A request that arrived after its caller's deadline (it is not acted on)."""
+
+
+ORG_CACHE_SECONDS = 60.0
+_ORG_KINDS: dict[str, tuple[str, float]] = {}  # code -> (kind, when learnt); towns are never deleted
+
+
+class ActivitiesService(HealthMixin, ClockMixin):
     name = "activities"
 
     db: Session = Database(Base, "activities")
     outbox = OutboxRelay(OutboxEvent, "activities")
     plan = PlanProvider()
     metrics = MetricsEndpoint("activities")
+    organisations = RpcProxy("organisations")
+
+    def _org_kinds(self, codes: list[str]) -> dict[str, str]:
+        """Kinds of the named organisations, asking the organisations service for unknown ones."""
+        now = time.monotonic()
+        missing = [c for c in codes if c not in _ORG_KINDS or now - _ORG_KINDS[c][1] > ORG_CACHE_SECONDS]
+        if missing:
+            for code, kind in self.organisations.org_kinds(missing).items():
+                _ORG_KINDS[code] = (kind, now)
+        return {c: _ORG_KINDS[c][0] for c in codes if c in _ORG_KINDS}
+
+    def _existing(self, org: str, parsed: domain.ActivityReport) -> dict | None:
+        """The stored activity for a resent external_id; a conflict if its content differs."""
+        existing = self.db.scalar(
+            select(Activity).where(Activity.org == org, Activity.external_id == parsed.external_id))
+        if existing is None:
+            return None
+        stored = _activity_dict(existing)
+        if {k: stored[k] for k in domain.comparable(parsed)} != domain.comparable(parsed):
+            raise Conflict(f"external_id: {parsed.external_id!r} was already used for activity "
+                           f"{existing.id} with other content; use a new external_id for a new activity")
+        return {**stored, "created": False}
 
     @rpc
-    def record_activity(self, org: str, report: dict) -> dict:
+    def record_activity(self, org: str, report: dict, deadline: float | None = None) -> dict:
         """Validate and store one activity of ``org`` with its event, in one transaction.
 
         ``org`` is the authenticated organisation (the gateway sets it from the token), so a
         department can only write its own data. Resending the same ``external_id`` returns the
-        stored activity instead of counting it twice.
+        stored activity instead of counting it twice. Past ``deadline`` (epoch seconds) the
+        caller has already been told "no answer", so the request is dropped, not stored.
         """
+        if deadline is not None and time.time() > deadline:
+            log.warning("dropped a report from %s that arrived after its caller gave up", org)
+            raise RequestExpired("the caller stopped waiting for this report; it was not stored")
         try:
             parsed = domain.ActivityReport.model_validate(report)
         except ValidationError as exc:
             raise invalid(exc) from None
-        problems = domain.check_against_plan(parsed, self.plan.plan)
+        problems = domain.check_against_plan(parsed, self.plan.plan, self.clock.today())
+        if not problems and domain.referenced_orgs(parsed):
+            problems = domain.check_orgs(parsed, self._org_kinds(domain.referenced_orgs(parsed)))
         if problems:
             raise BadRequest("\n".join(f"{f}: {m}" for f, m in problems))
-        if parsed.external_id:
-            existing = self.db.scalar(
-                select(Activity).where(Activity.org == org, Activity.external_id == parsed.external_id)
-            )
-            if existing is not None:
-                return {**_activity_dict(existing), "created": False}
+        if parsed.external_id and (existing := self._existing(org, parsed)):
+            return existing
         activity = Activity(
             id=domain.new_activity_id(), org=org, external_id=parsed.external_id,
             activity_type=parsed.activity_type, title=parsed.title, town=parsed.town,
@@ -74,12 +113,10 @@ class ActivitiesService(HealthMixin):
             self.db.commit()
         except IntegrityError:  # the same external_id raced in from a concurrent retry
             self.db.rollback()
-            existing = self.db.scalar(
-                select(Activity).where(Activity.org == org, Activity.external_id == parsed.external_id)
-            )
+            existing = self._existing(org, parsed)
             if existing is None:
                 raise
-            return {**_activity_dict(existing), "created": False}
+            return existing
         self.outbox.wake()
         ACTIVITIES_RECORDED.labels(parsed.activity_type, org).inc()
         return {**_activity_dict(activity), "created": True}

@@ -13,7 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.settings import Settings
 
-TOKEN_CACHE_SECONDS = 30.0
+TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this time
 
 
 class Backend:

@@ -57,15 +57,29 @@ def handled(method):
             if exc.exc_type == "BadRequest":
                 code = "INVALID_ARGUMENT"
                 _abort_invalid(context, exc.value)
+            if exc.exc_type == "Conflict":
+                code = "ALREADY_EXISTS"
+                context.abort(grpc.StatusCode.ALREADY_EXISTS, exc.value)
             code = "INTERNAL"
             log.error("%s failed in a backend service: %s: %s", method.__name__, exc.exc_type, exc.value)
             context.abort(grpc.StatusCode.INTERNAL, f"the service failed ({exc.exc_type}); operators see the logs")
-        except (RpcTimeout, UnknownService, KombuError, OSError) as exc:
+        except RpcTimeout:
+            code = "DEADLINE_EXCEEDED"
+            log.error("%s got no answer within %.0fs; the services may be overloaded or stopping",
+                      method.__name__, self.backend.timeout)
+            context.abort(grpc.StatusCode.DEADLINE_EXCEEDED,
+                          "no answer in time: the report may or may not be stored; resend it with the same "
+                          "external_id, which counts it once")
+        except (UnknownService, KombuError, OSError) as exc:
             code = "UNAVAILABLE"
             log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?",
                       method.__name__, exc)
             context.abort(grpc.StatusCode.UNAVAILABLE,
                           "the services are not answering; retry later (the report was not stored)")
+        except Exception:
+            if code == "OK":  # not an abort of ours: an unexpected failure
+                code = "UNKNOWN"
+            raise
         finally:
             GRPC_REQUESTS.labels(method.__name__, code).inc()
             GRPC_LATENCY.labels(method.__name__).observe(time.perf_counter() - start)
@@ -95,7 +109,9 @@ class ActivityServicer(pb_grpc.ActivityServiceServicer):
             "start_date": request.start_date or None, "end_date": request.end_date or None,
             "quantities": dict(request.quantities),
         }
-        result = self.backend.rpc().activities.record_activity(org["code"], report)
+        # the deadline travels with the request: a report that arrives after we gave up is dropped
+        deadline = time.time() + self.backend.timeout - 1.0
+        result = self.backend.rpc().activities.record_activity(org["code"], report, deadline=deadline)
         return pb.ReportActivityResponse(activity=_activity_pb(result), created=result["created"])
 
 

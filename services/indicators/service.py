@@ -1,14 +1,13 @@
 """nameko service ``indicators``: counts activities into indicator windows, judges pace."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from nameko.rpc import rpc
 from nameko.timer import Timer
 from sqlalchemy.orm import Session
 
-from libs.common.clock import Clock, ClockProvider
+from libs.common.clock import ClockMixin
 from libs.common.consumers import on_event
 from libs.common.db import Database
 from libs.common.health import HealthMixin
@@ -35,19 +34,13 @@ class ClockTimer(Timer):
         super().setup()
 
 
-class IndicatorsService(HealthMixin):
+class IndicatorsService(HealthMixin, ClockMixin):
     name = "indicators"
 
     db: Session = Database(Base, "indicators")
     outbox = OutboxRelay(OutboxEvent, "indicators")
     plan = PlanProvider()
     metrics = MetricsEndpoint("indicators")
-    clock: Clock = ClockProvider()
-
-    def _as_of(self, as_of: str | None = None) -> dt.date:
-        if as_of:
-            return dt.date.fromisoformat(as_of)
-        return self.clock.today()
 
     def _commit(self, changes, touched) -> None:
         for change in changes:
@@ -67,7 +60,8 @@ class IndicatorsService(HealthMixin):
         if ledger.already_processed(self.db, envelope.event_id):
             return
         activity = ActivityRecorded.model_validate(envelope.payload)
-        changes, touched = ledger.apply_activity(self.db, self.plan.plan, envelope.event_id, activity, self._as_of())
+        changes, touched = ledger.apply_activity(self.db, self.plan.plan, envelope.event_id, activity,
+                                                 self.clock.today())
         self._commit(changes, touched)
 
     @ClockTimer.decorator
@@ -83,8 +77,10 @@ class IndicatorsService(HealthMixin):
 
     @rpc
     def evaluate(self, as_of: str | None = None) -> int:
-        """Re-evaluate every window as of a date (default: the clock). Returns status changes."""
-        changes, touched = ledger.evaluate_all(self.db, self.plan.plan, self._as_of(as_of))
+        """Re-evaluate every window now; ``as_of`` first moves a frozen clock. Returns status changes."""
+        if as_of:
+            self.set_clock(as_of)
+        changes, touched = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
         self._commit(changes, touched)
         return len(changes)
 

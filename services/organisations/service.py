@@ -63,6 +63,11 @@ class OrganisationsService(HealthMixin):
         return _org_dict(org) if org else None
 
     @rpc
+    def org_kinds(self, codes: list[str]) -> dict[str, str]:
+        """The kind of each named organisation that exists (others are left out)."""
+        return dict(self.db.execute(select(Org.code, Org.kind).where(Org.code.in_(codes))).all())
+
+    @rpc
     def register_org(self, registration: dict) -> dict:
         """Register a town, village or extra body; the parent must exist and be of the right kind."""
         try:

@@ -1,6 +1,9 @@
 """activities service on the real broker: stored with its event, exactly once, or not at all."""
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -8,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from libs.common.bus import SUBSCRIPTIONS
 from services.activities.service import ActivitiesService
+from services.organisations.service import OrganisationsService
 from tests.interface.helpers import declare, drain
 
 TO_INDICATORS = SUBSCRIPTIONS[0]
@@ -15,12 +19,20 @@ REPORT = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantiti
           "external_id": "cast-2024-001", "town": "demo-town"}
 
 
+def start_services(container_factory, settings):
+    """activities (clock frozen at 2024-06-30) with the organisations service it asks about towns."""
+    config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
+    declare(settings.amqp_uri)
+    container_factory(OrganisationsService, config).start()
+    container_factory(ActivitiesService, config).start()
+    return config
+
+
 @pytest.fixture
 def rpc(container_factory, settings):
-    config = settings.nameko_config()
-    declare(settings.amqp_uri)
-    container_factory(ActivitiesService, config).start()
+    config = start_services(container_factory, settings)
     with ClusterRpcProxy(config, timeout=10) as proxy:
+        proxy.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town", "is_example": True})
         yield proxy.activities
 
 
@@ -63,6 +75,10 @@ def test_same_external_id_from_another_org_is_another_activity(rpc):
         ({"quantities": {"people": 2}}, "quantities.people"),
         ({"start_date": "2024-02-30"}, "start_date"),
         ({"start_date": "2030-01-01"}, "start_date"),
+        ({"start_date": "2024-12-01"}, "start_date"),  # after the (frozen) clock: not yet happened
+        ({"town": "no-such-town"}, "town"),
+        ({"town": "edu"}, "town"),
+        ({"co_organisers": ["edu", "ghost"]}, "co_organisers.1"),
     ],
 )
 def test_invalid_report_names_the_field_and_stores_nothing(rpc, settings, change, field):
@@ -74,11 +90,25 @@ def test_invalid_report_names_the_field_and_stores_nothing(rpc, settings, change
     assert drain(settings.amqp_uri, TO_INDICATORS, timeout=0.3) == []
 
 
+def test_reusing_an_external_id_for_other_content_is_a_conflict(rpc, settings):
+    rpc.record_activity("cast", REPORT)
+    with pytest.raises(RemoteError) as info:
+        rpc.record_activity("cast", {**REPORT, "quantities": {"sessions": 4}})
+    assert info.value.exc_type == "Conflict" and "external_id" in info.value.value
+    assert rows(settings, "activities") == 1
+
+
+def test_a_report_arriving_after_its_deadline_is_not_stored(rpc, settings):
+    with pytest.raises(RemoteError) as info:
+        rpc.record_activity("cast", REPORT, deadline=time.time() - 1)
+    assert info.value.exc_type == "RequestExpired"
+    assert rows(settings, "activities") == 0
+
+
 def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, settings, monkeypatch):
     """A relay that cannot publish keeps the event stored and publishes it later."""
     from libs.common import bus
 
-    declare(settings.amqp_uri)
     calls = {"n": 0}
     real_publish = bus.EnvelopePublisher.publish
 
@@ -89,9 +119,9 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
         return real_publish(self, envelopes)
 
     monkeypatch.setattr(bus.EnvelopePublisher, "publish", flaky)
-    config = settings.nameko_config()
-    container_factory(ActivitiesService, config).start()
+    config = start_services(container_factory, settings)
     with ClusterRpcProxy(config, timeout=10) as proxy:
+        proxy.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town"})
         proxy.activities.record_activity("cast", REPORT)
     messages = drain(settings.amqp_uri, TO_INDICATORS, expect=1, timeout=10)
     assert len(messages) == 1 and calls["n"] >= 3

@@ -117,7 +117,7 @@ def test_lag_grows_with_the_clock_alone(indicators, settings):
         ("2024", "missed"), ("2025", "at_risk")]
 
 
-def test_poison_event_is_retried_once_then_parked(indicators, settings):
+def test_poison_event_is_tried_three_times_then_parked(indicators, settings):
     container, rpc = indicators
     bad = caravan(3).model_copy(update={"payload": {"activity_id": "x"}})  # payload misses fields
     publish(settings.amqp_uri, bad)
@@ -127,6 +127,25 @@ def test_poison_event_is_retried_once_then_parked(indicators, settings):
     assert body["event_id"] == bad.event_id
     assert "validation error" in headers["x-kepu-error"]
     assert headers["x-kepu-original-queue"] == SUBSCRIPTIONS[0].queue_name
+    assert headers["x-kepu-attempts"] == 3
+
+
+def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, monkeypatch):
+    from services.indicators import ledger
+
+    container, rpc = indicators
+    real_apply, calls = ledger.apply_activity, []
+
+    def fails_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked (simulated)")
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "apply_activity", fails_once)
+    publish(settings.amqp_uri, caravan(3))
+    wait_until(lambda: value(rpc) == 3)
+    assert len(calls) == 2 and dead_letters(settings.amqp_uri, expect=1, timeout=0.5) == []
 
 
 def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, settings, monkeypatch):

@@ -9,9 +9,10 @@ from pydantic import ValidationError
 from libs.common.errors import describe
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
-from services.activities.domain import ActivityReport, check_against_plan
+from services.activities.domain import ActivityReport, check_against_plan, check_orgs, comparable
 
 PLAN = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")
+TODAY = dt.date(2024, 6, 30)
 GOOD = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantities": {"sessions": 3}}
 
 
@@ -24,7 +25,7 @@ def fields(bad: dict) -> set[str]:
 def test_good_report_defaults_end_date():
     report = ActivityReport.model_validate(GOOD)
     assert report.end_date == dt.date(2024, 5, 1)
-    assert check_against_plan(report, PLAN) == []
+    assert check_against_plan(report, PLAN, TODAY) == []
 
 
 @pytest.mark.parametrize(
@@ -49,8 +50,31 @@ def test_end_before_start_and_negative_quantity_are_refused():
 
 def test_plan_checks_name_the_field():
     unknown = ActivityReport.model_validate({**GOOD, "activity_type": "moon_landing"})
-    assert [f for f, _ in check_against_plan(unknown, PLAN)] == ["activity_type"]
+    assert [f for f, _ in check_against_plan(unknown, PLAN, TODAY)] == ["activity_type"]
     wrong_qty = ActivityReport.model_validate({**GOOD, "quantities": {"people": 3}})
-    assert [f for f, _ in check_against_plan(wrong_qty, PLAN)] == ["quantities.people"]
+    assert [f for f, _ in check_against_plan(wrong_qty, PLAN, TODAY)] == ["quantities.people"]
     outside = ActivityReport.model_validate({**GOOD, "start_date": "2019-05-01"})
-    assert [f for f, _ in check_against_plan(outside, PLAN)] == ["start_date"]
+    assert [f for f, _ in check_against_plan(outside, PLAN, TODAY)] == ["start_date"]
+    ends_late = ActivityReport.model_validate({**GOOD, "end_date": "2031-04-01"})
+    assert [f for f, _ in check_against_plan(ends_late, PLAN, dt.date(2031, 5, 1))] == ["end_date"]
+
+
+def test_activities_in_the_future_are_refused():
+    future = ActivityReport.model_validate({**GOOD, "start_date": "2024-12-01"})
+    (problem,) = check_against_plan(future, PLAN, TODAY)
+    assert problem[0] == "start_date" and "in the future" in problem[1]
+    assert check_against_plan(future, PLAN, dt.date(2024, 12, 1)) == []
+
+
+def test_town_must_be_a_registered_town_and_co_organisers_must_exist():
+    report = ActivityReport.model_validate({**GOOD, "town": "t1", "co_organisers": ["edu", "ghost"]})
+    assert check_orgs(report, {"t1": "town", "edu": "department"}) == [
+        ("co_organisers.1", "'ghost' is not a known organisation")]
+    assert [f for f, _ in check_orgs(report, {"t1": "department", "edu": "department", "ghost": "body"})] == ["town"]
+
+
+def test_comparable_content_ignores_the_form_of_numbers():
+    a = ActivityReport.model_validate({**GOOD, "quantities": {"sessions": 3}})
+    b = ActivityReport.model_validate({**GOOD, "quantities": {"sessions": 3.0}})
+    c = ActivityReport.model_validate({**GOOD, "quantities": {"sessions": 4}})
+    assert comparable(a) == comparable(b) != comparable(c)
