@@ -47,11 +47,16 @@ class ActivityRecorded(BaseModel):
     quantities: dict[str, float]
 
 
-IndicatorStatus = Literal["not_started", "on_track", "at_risk", "lagging", "achieved", "missed", "tracking"]
+IndicatorStatus = Literal["not_started", "no_data", "on_track", "at_risk", "lagging", "achieved", "missed",
+                          "tracking"]
 
 
 class IndicatorStatusChanged(BaseModel):
-    """An indicator window moved from one status to another (on an event or on the clock)."""
+    """An indicator window moved from one status to another (on an event or on the clock).
+
+    Also sent with ``previous == status`` when the figures of a lagging or missed window move,
+    so that its alert shows current numbers.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

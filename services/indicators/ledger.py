@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from libs.common.events import ActivityRecorded, IndicatorStatusChanged
 from libs.common.plan.schema import Indicator, Plan
@@ -50,17 +50,35 @@ def apply_activity(session: Session, plan: Plan, event_id: str, activity: Activi
     return changes, touched
 
 
-def current_value(session: Session, indicator: Indicator, window: str, scope: str) -> float:
-    """Sum of contributions; for stock indicators the latest observation instead."""
-    where = (ContributionRow.indicator == indicator.code, ContributionRow.window == window,
-             ContributionRow.scope == scope)
-    if indicator.kind == "stock":
-        latest = session.scalar(
-            select(ContributionRow.value).where(*where)
-            .order_by(ContributionRow.observed_on.desc(), ContributionRow.revision.desc()).limit(1)
-        )
-        return float(latest or 0.0)
-    return float(session.scalar(select(func.coalesce(func.sum(ContributionRow.value), 0.0)).where(*where)))
+def current_value(session: Session, indicator: Indicator, window: str, scope: str) -> float | None:
+    """Sum of contributions; for stock indicators the latest observation (None: nothing observed).
+
+    A stock aggregated ``sum_per_reporter`` (e.g. volunteers registered with several bodies)
+    adds up each reporting organisation's latest observation.
+    """
+    where = (ContributionRow.indicator == indicator.code, ContributionRow.window == window)
+    newest_first = (ContributionRow.observed_on.desc(), ContributionRow.revision.desc())
+    if indicator.kind != "stock":
+        return float(session.scalar(select(func.coalesce(func.sum(ContributionRow.value), 0.0))
+                                    .where(*where, ContributionRow.scope == scope)))
+    if indicator.stock_aggregation == "sum_per_reporter" and not scope.startswith("org:"):
+        # the reporter of a contribution is the org scope row of the same activity
+        reporter = aliased(ContributionRow)
+        rows = session.execute(
+            select(reporter.scope, ContributionRow.value)
+            .join(reporter, (reporter.activity_id == ContributionRow.activity_id)
+                  & (reporter.indicator == ContributionRow.indicator) & (reporter.window == ContributionRow.window)
+                  & reporter.scope.startswith("org:"))
+            .where(*where, ContributionRow.scope == scope).order_by(*newest_first)
+        ).all()
+        latest: dict[str, float] = {}
+        for reporter_scope, value in rows:
+            latest.setdefault(reporter_scope, value)
+        return float(sum(latest.values())) if latest else None
+    latest_value = session.execute(
+        select(ContributionRow.value).where(*where, ContributionRow.scope == scope).order_by(*newest_first).limit(1)
+    ).scalar()
+    return None if latest_value is None else float(latest_value)
 
 
 def refresh(session: Session, plan: Plan, key: Key, as_of: dt.date) -> IndicatorStatusChanged | None:
@@ -73,45 +91,56 @@ def refresh(session: Session, plan: Plan, key: Key, as_of: dt.date) -> Indicator
     window = next((w for w in windows(indicator, plan.plan.period) if w.key == window_key), None)
     if window is None:
         return None
-    actual = current_value(session, indicator, window_key, scope)
-    return _store(session, plan, indicator, window, scope, actual, as_of)
+    return _store(session, plan, indicator, window, scope, current_value(session, indicator, window_key, scope), as_of)
 
 
-def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, scope: str, actual: float,
-           as_of: dt.date) -> IndicatorStatusChanged | None:
+def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, scope: str,
+           observed: float | None, as_of: dt.date) -> IndicatorStatusChanged | None:
+    """Save a window's value and status; an event when the status moves, or when the figures
+    of a lagging or missed window move (so its alert shows current numbers)."""
     state = session.get(WindowState, (indicator.code, window.key, scope))
     if state is None:
-        state = WindowState(indicator=indicator.code, window=window.key, scope=scope, status=None)
+        state = WindowState(indicator=indicator.code, window=window.key, scope=scope, status=None, actual=0.0)
         session.add(state)
-    state.actual = actual
+    previous, previous_actual = state.status, state.actual
     if scope != plan.plan.region.code:
+        state.actual = observed or 0.0
         state.status, state.as_of = "tracking", as_of  # breakdowns are counted, not judged
         return None
-    ev = progress.evaluate(indicator, window, actual, as_of)
-    previous = state.status
-    state.status, state.expected, state.as_of = ev.status, ev.expected, as_of
-    if previous == ev.status or ev.status in ("tracking", "not_started"):
+    ev = progress.evaluate(indicator, window, observed, as_of)
+    state.actual, state.status, state.expected, state.as_of = ev.actual, ev.status, ev.expected, as_of
+    moved = previous != ev.status and not (previous is None and ev.status in QUIET_START)
+    figures_moved = ev.status in progress.FIRING and ev.actual != previous_actual and previous == ev.status
+    if ev.status == "tracking" or not (moved or figures_moved):
         return None
     return IndicatorStatusChanged(
         indicator=indicator.code, indicator_name=indicator.name, window=window.key, scope=scope,
-        previous=previous, status=ev.status, actual=actual, expected=ev.expected,
+        previous=previous, status=ev.status, actual=ev.actual, expected=ev.expected,
         target=indicator.target or 0.0, unit=indicator.unit, as_of=as_of, responsible=list(indicator.responsible),
     )
 
 
+QUIET_START = frozenset({"not_started", "no_data"})  # a window's first status worth no event
+
+
 def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
-    """Re-evaluate every started window of every target in the region scope (lag grows with time)."""
+    """Re-evaluate every window of every target in the region scope (lag grows with time).
+
+    Windows that have not started are only touched if they hold a status from a later date
+    (a frozen clock moved back), so that it and its alert are reset.
+    """
     region = plan.plan.region.code
     changes, touched = [], set()
     for indicator in plan.all_indicators():
         if indicator.tracking:
             continue
         for window in windows(indicator, plan.plan.period):
-            if window.start > as_of:
-                break
-            actual = current_value(session, indicator, window.key, region)
-            touched.add((indicator.code, window.key, region))
-            if change := _store(session, plan, indicator, window, region, actual, as_of):
+            key = (indicator.code, window.key, region)
+            if window.start > as_of and session.get(WindowState, key) is None:
+                continue
+            touched.add(key)
+            value = current_value(session, indicator, window.key, region)
+            if change := _store(session, plan, indicator, window, region, value, as_of):
                 changes.append(change)
     return changes, touched
 

@@ -5,7 +5,7 @@ from prometheus_client import Gauge
 
 from services.indicators.models import WindowState
 
-STATUSES = ("not_started", "on_track", "at_risk", "lagging", "achieved", "missed", "tracking")
+STATUSES = ("not_started", "no_data", "on_track", "at_risk", "lagging", "achieved", "missed", "tracking")
 
 ACTUAL = Gauge("kepu_indicator_actual", "Counted value of an indicator window (latest observation for stock).",
                ["indicator", "window", "scope"])

@@ -59,17 +59,28 @@ def met(indicator: Indicator, actual: float) -> bool:
     return actual > indicator.target if indicator.comparison == "more_than" else actual >= indicator.target
 
 
-def evaluate(indicator: Indicator, window: Window, actual: float, as_of: dt.date) -> Evaluation:
-    """Status of one window as of a date: achieved, on_track, at_risk, lagging or missed."""
+FIRING = frozenset({"lagging", "missed"})
+
+
+def evaluate(indicator: Indicator, window: Window, observed: float | None, as_of: dt.date) -> Evaluation:
+    """Status of one window as of a date: achieved, on_track, at_risk, lagging or missed.
+
+    ``observed`` None means no observation of a stock indicator yet: its value is then its
+    baseline, and without a baseline there is nothing to judge until the window closes (no_data).
+    """
     target = indicator.target
+    baseline = (indicator.pace.baseline or 0.0) if indicator.kind == "stock" else 0.0
+    no_data = observed is None and indicator.kind == "stock" and indicator.pace.baseline is None
+    actual = (baseline if indicator.kind == "stock" else 0.0) if observed is None else observed
     if target is None:
         return Evaluation("tracking", actual, 0.0, None, 0.0)
-    baseline = (indicator.pace.baseline or 0.0) if indicator.kind == "stock" else 0.0
     share = elapsed_share(indicator, window, as_of)
     expected = baseline + (target - baseline) * share
     slack = max(1.0, indicator.pace.tolerance * target)
     if as_of < window.start:
         status = "not_started"
+    elif no_data and as_of < window.end:
+        status = "no_data"
     elif met(indicator, actual):
         status = "achieved"
     elif as_of >= window.end:

@@ -6,17 +6,19 @@ from typing import Literal
 from libs.common.events import IndicatorStatusChanged
 
 FIRING_STATUSES = frozenset({"lagging", "missed"})
+# An alert resolves only when the window is back on pace: at_risk (behind, within the slack)
+# keeps it firing, or an alert would flap as the lag crosses the slack day by day.
+RECOVERED_STATUSES = frozenset({"on_track", "achieved", "not_started"})
 
 Action = Literal["open", "update", "resolve", "ignore"]
 
 
 def decide(current_state: str | None, change: IndicatorStatusChanged) -> Action:
     """``current_state`` is the alert's state for this key (None if there is none yet)."""
-    firing = change.status in FIRING_STATUSES
-    if firing:
+    if change.status in FIRING_STATUSES:
         return "update" if current_state == "firing" else "open"
     if current_state == "firing":
-        return "resolve"
+        return "resolve" if change.status in RECOVERED_STATUSES else "update"
     return "ignore"
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -72,8 +73,12 @@ class NotificationsService(HealthMixin):
             log.info("alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s", action,
                      change.indicator, change.indicator_name, change.window, change.status, change.actual,
                      change.expected, change.target, change.unit, ", ".join(alert.recipients))
-            firing = select(func.count()).select_from(Alert).where(Alert.state == "firing")
-            ALERTS_FIRING.set(self.db.scalar(firing) or 0)
+            self.count_firing()
+
+    @timer(interval=30, eager=True)
+    def count_firing(self) -> None:
+        """Keep the firing-alerts gauge true from start-up on, not only after a transition."""
+        ALERTS_FIRING.set(self.db.scalar(select(func.count()).select_from(Alert).where(Alert.state == "firing")) or 0)
 
     @rpc
     def reload_plan(self) -> str:

@@ -172,3 +172,36 @@ def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, setti
         assert replay_dead_letters(settings.amqp_uri) == 1
     assert value(rpc) == 3 and peek_dead_letters(settings.amqp_uri) == []
     assert replay_dead_letters(settings.amqp_uri) == 0
+
+
+def observe(indicator_type: str, org: str, people: float, day: dt.date, activity_id: str) -> Envelope:
+    return make_envelope("activities", ActivityRecorded(
+        activity_id=activity_id, org=org, activity_type=indicator_type, start_date=day, end_date=day,
+        quantities={"people": people}))
+
+
+def test_stock_sums_each_reporters_latest_observation(indicators, settings):
+    """Registered volunteers: 县科协 and 县民政局 keep registers; each reports its own total."""
+    container, rpc = indicators
+    handle(container, observe("volunteer_registry", "cast", 15000, dt.date(2024, 3, 1), "v1"),
+           observe("volunteer_registry", "civil-affairs", 45, dt.date(2024, 4, 1), "v2"),
+           observe("volunteer_registry", "cast", 15200, dt.date(2024, 5, 1), "v3"), amqp_uri=settings.amqp_uri)
+    wait_until(lambda: (p := rpc.get_progress("registered-volunteers", "dangshan")) and p[0]["actual"] == 15245)
+    assert rpc.get_progress("registered-volunteers", "org:cast")[0]["actual"] == 15200
+
+
+def test_figures_of_a_lagging_window_are_sent_on_so_alerts_stay_current(indicators, settings):
+    container, rpc = indicators
+    caravan_changes(settings.amqp_uri, timeout=1.5)  # start-up: 2024 lagging with 0
+    handle(container, caravan(1), amqp_uri=settings.amqp_uri)
+    (update,) = caravan_changes(settings.amqp_uri, expect=1)
+    assert (update.previous, update.status, update.actual) == ("lagging", "lagging", 1)
+
+
+def test_moving_a_frozen_clock_back_resets_windows_that_have_not_started(indicators, settings):
+    container, rpc = indicators
+    rpc.evaluate("2025-02-01")
+    caravan_changes(settings.amqp_uri, timeout=1.5)
+    rpc.evaluate("2024-06-30")
+    changes = {(c.window, c.status) for c in caravan_changes(settings.amqp_uri, timeout=1.5)}
+    assert ("2025", "not_started") in changes and ("2024", "lagging") in changes

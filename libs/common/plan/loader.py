@@ -164,6 +164,11 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
                 errors.append(((*at, key), f"year {year} is outside the plan period {period.start}-{period.end}"))
         if ind.first_year is not None and ind.last_year is not None and ind.first_year > ind.last_year:
             errors.append(((*at, "last_year"), f"last year {ind.last_year} is before first year {ind.first_year}"))
+        if ind.pace.due and ind.kind in ("yearly", "quarterly"):
+            errors.append(((*at, "pace", "due"), f"a due date applies to cumulative and stock indicators; "
+                           f"for a {ind.kind} one, give monthly_weights instead"))
+        if ind.stock_aggregation != "latest" and ind.kind != "stock":
+            errors.append(((*at, "stock_aggregation"), "only stock indicators aggregate observations"))
         if ind.pace.due and not period.first_day <= ind.pace.due <= period.last_day:
             errors.append(((*at, "pace", "due"), f"due date {ind.pace.due} is outside the plan period"))
         if ind.pace.baseline is not None and ind.kind != "stock":

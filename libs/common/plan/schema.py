@@ -155,6 +155,9 @@ class Indicator(Strict):
     measure: Code | None = None
     source_text: str | None = None
     pace: Pace = Pace()
+    # stock only: "latest" observation from anyone, or the sum of each reporter's latest
+    # (e.g. volunteers registered with several bodies, each reporting its own register)
+    stock_aggregation: Literal["latest", "sum_per_reporter"] = "latest"
     first_year: int | None = None  # restricts the windows; defaults to the plan period
     last_year: int | None = None
 

@@ -97,3 +97,19 @@ def test_tracking_indicator_has_no_status():
     tracking = ind(target=None)
     w = window_for(tracking, PERIOD, D(2024, 1, 1))
     assert evaluate(tracking, w, 3, D(2024, 6, 1)).status == "tracking"
+
+
+def test_stock_without_observation_has_no_data_until_the_window_closes():
+    stock = ind(kind="stock", target=13)
+    w = windows(stock, PERIOD)[0]
+    assert evaluate(stock, w, None, D(2024, 6, 30)).status == "no_data"
+    assert evaluate(stock, w, None, D(2026, 1, 1)).status == "missed"
+    with_baseline = ind(kind="stock", target=13, pace=Pace(baseline=10))
+    ev = evaluate(with_baseline, w, None, D(2021, 1, 1))
+    assert ev.actual == 10 and ev.status == "at_risk"  # the baseline stands until the first survey
+    assert evaluate(with_baseline, w, None, D(2023, 7, 2)).status == "lagging"  # 10 of 11.5 expected
+
+
+def test_cumulative_without_reports_counts_zero():
+    cum = ind(kind="cumulative", target=20)
+    assert evaluate(cum, windows(cum, PERIOD)[0], None, D(2023, 7, 2)).status == "lagging"

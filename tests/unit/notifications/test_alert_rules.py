@@ -22,7 +22,8 @@ def change(status: str, previous: str | None = None) -> IndicatorStatusChanged:
     [
         (None, "lagging", "open"), (None, "missed", "open"), ("resolved", "lagging", "open"),
         ("firing", "missed", "update"), ("firing", "lagging", "update"),
-        ("firing", "on_track", "resolve"), ("firing", "achieved", "resolve"), ("firing", "at_risk", "resolve"),
+        ("firing", "on_track", "resolve"), ("firing", "achieved", "resolve"), ("firing", "not_started", "resolve"),
+        ("firing", "at_risk", "update"), ("firing", "no_data", "update"),  # not back on pace: keeps firing
         (None, "on_track", "ignore"), (None, "at_risk", "ignore"), ("resolved", "achieved", "ignore"),
     ],
 )

@@ -241,3 +241,13 @@ def test_missing_file(tmp_path):
     with pytest.raises(PlanError) as info:
         load_plan(tmp_path / "nope.yaml")
     assert "cannot read the plan file" in str(info.value)
+
+
+def test_due_date_only_for_cumulative_and_stock():
+    p, _ = one_problem(mutated(lambda d: d["indicators"][0].update(pace={"due": "2025-06-30"})))
+    assert p.path == "indicators[0].pace.due" and "monthly_weights" in p.message
+
+
+def test_stock_aggregation_only_for_stock():
+    p, _ = one_problem(mutated(lambda d: d["indicators"][0].update(stock_aggregation="sum_per_reporter")))
+    assert p.path == "indicators[0].stock_aggregation"
