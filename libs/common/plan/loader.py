@@ -13,7 +13,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from libs.common.plan.schema import EVENTS, EVENTS_UNIT, TRACKING_PREFIX, Plan
+from libs.common.plan.schema import (
+    EVENTS, EVENTS_UNIT, TRACKING_PREFIX, ActivityType, Indicator, Organisation, Plan, PlanMeta, Quantity, Section,
+)
 
 
 @dataclass(frozen=True)
@@ -80,37 +82,96 @@ def _line_for(index: dict[tuple, int], parts: tuple) -> int | None:
     return index.get(())
 
 
-def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
+@dataclass
+class _View:
+    """The parts of a plan that validated, at their original positions (None where one did not),
+    plus every code the raw file declares: cross-references are checked even when some items
+    fail the schema, without reporting references to those items as undeclared."""
+
+    plan: PlanMeta | None
+    organisations: list
+    quantities: list
+    activity_types: list
+    sections: list
+    indicators: list
+    declared: dict[str, set[str]]
+
+
+def _present(items: list) -> list[tuple[int, Any]]:
+    return [(i, x) for i, x in enumerate(items) if x is not None]
+
+
+def _raw_codes(items: Any) -> set[str]:
+    return {str(x["code"]) for x in items or [] if isinstance(x, dict) and "code" in x} if isinstance(items, list) \
+        else set()
+
+
+def _view(data: dict, plan: Plan | None) -> _View:
+    if plan is not None:
+        return _View(plan.plan, plan.organisations, plan.quantities, plan.activity_types, plan.sections,
+                     plan.indicators, {})
+
+    def each(key: str, model: type) -> list:
+        out = []
+        for item in data.get(key) if isinstance(data.get(key), list) else []:
+            try:
+                out.append(model.model_validate(item))
+            except (ValidationError, TypeError):
+                out.append(None)
+        return out
+
+    try:
+        meta = PlanMeta.model_validate(data.get("plan"))
+    except (ValidationError, TypeError):
+        meta = None
+    raw_sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    declared = {
+        "organisations": _raw_codes(data.get("organisations")),
+        "quantities": _raw_codes(data.get("quantities")),
+        "activity_types": _raw_codes(data.get("activity_types")),
+        "sections": _raw_codes(raw_sections),
+        "measures": set().union(*[_raw_codes(s.get("measures")) for s in raw_sections if isinstance(s, dict)]),
+    }
+    return _View(meta, each("organisations", Organisation), each("quantities", Quantity),
+                 each("activity_types", ActivityType), each("sections", Section), each("indicators", Indicator),
+                 declared)
+
+
+def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
     errors: list[tuple[tuple, str]] = []
-    orgs = {o.code for o in plan.organisations}
-    quantities = {q.code: q for q in plan.quantities} | {EVENTS: None}
-    types = {t.code: t for t in plan.activity_types}
-    sections = {s.code: s for s in plan.sections}
-    measures = {m.code for s in plan.sections for m in s.measures}
+    declared = plan.declared
+    orgs = {o.code for _, o in _present(plan.organisations)} | declared.get("organisations", set())
+    quantities = ({code: None for code in declared.get("quantities", set())}
+                  | {q.code: q for _, q in _present(plan.quantities)} | {EVENTS: None})
+    types = {t.code: t for _, t in _present(plan.activity_types)}
+    known_types = set(types) | declared.get("activity_types", set())
+    sections = {s.code: s for _, s in _present(plan.sections)}
+    known_sections = set(sections) | declared.get("sections", set())
+    measures = {m.code for s in sections.values() for m in s.measures} | declared.get("measures", set())
 
-    def unique(kind: str, codes: list[str]) -> None:
+    def unique(kind: str, items: list) -> None:
         seen: set[str] = set()
-        for i, code in enumerate(codes):
-            if code in seen:
-                errors.append(((kind, i, "code"), f"duplicate code {code!r}"))
-            seen.add(code)
+        for i, item in _present(items):
+            if item.code in seen:
+                errors.append(((kind, i, "code"), f"duplicate code {item.code!r}"))
+            seen.add(item.code)
 
-    unique("organisations", [o.code for o in plan.organisations])
-    unique("quantities", [q.code for q in plan.quantities])
-    unique("activity_types", [t.code for t in plan.activity_types])
-    unique("sections", [s.code for s in plan.sections])
-    unique("indicators", [i.code for i in plan.indicators])
+    unique("organisations", plan.organisations)
+    unique("quantities", plan.quantities)
+    unique("activity_types", plan.activity_types)
+    unique("sections", plan.sections)
+    unique("indicators", plan.indicators)
     measure_seen: set[str] = set()
-    for i, s in enumerate(plan.sections):
+    for i, s in _present(plan.sections):
         for j, m in enumerate(s.measures):
             if m.code in measure_seen:
                 errors.append((("sections", i, "measures", j, "code"), f"duplicate measure code {m.code!r}"))
             measure_seen.add(m.code)
 
-    for i, org in enumerate(plan.organisations):
+    for i, org in _present(plan.organisations):
         if org.parent and org.parent not in orgs:
             errors.append((("organisations", i, "parent"), f"organisation {org.parent!r} is not declared"))
-    for i, t in enumerate(plan.activity_types):
+    for i, t in _present(plan.activity_types):
         for j, q in enumerate(t.quantities):
             if q not in quantities:
                 errors.append((("activity_types", i, "quantities", j), f"quantity {q!r} is not declared"))
@@ -118,7 +179,7 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
             if q != EVENTS and q not in t.quantities:
                 errors.append((("activity_types", i, "track", j),
                                f"tracks {q!r}, which activity type {t.code!r} does not carry"))
-    for i, s in enumerate(plan.sections):
+    for i, s in _present(plan.sections):
         for j, code in enumerate(s.lead_units):
             if code not in orgs:
                 errors.append((("sections", i, "lead_units", j), f"organisation {code!r} is not declared"))
@@ -127,15 +188,15 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
                 if code not in orgs:
                     errors.append((("sections", i, "measures", j, "responsible", k),
                                    f"organisation {code!r} is not declared"))
-    period = plan.plan.period
-    for i, ind in enumerate(plan.indicators):
+    period = plan.plan.period if plan.plan is not None else None
+    for i, ind in _present(plan.indicators):
         at = ("indicators", i)
         if ind.code.startswith(TRACKING_PREFIX):
             errors.append(((*at, "code"), f"codes starting with {TRACKING_PREFIX!r} are reserved for tracking indicators"))
         for j, code in enumerate(ind.responsible):
             if code not in orgs:
                 errors.append(((*at, "responsible", j), f"organisation {code!r} is not declared"))
-        if ind.section and ind.section not in sections:
+        if ind.section and ind.section not in known_sections:
             errors.append(((*at, "section"), f"section {ind.section!r} is not declared"))
         if ind.measure and ind.measure not in measures:
             errors.append(((*at, "measure"), f"measure {ind.measure!r} is not declared"))
@@ -145,8 +206,9 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
         for j, feed in enumerate(ind.feeds):
             t = types.get(feed.activity_type)
             if t is None:
-                errors.append(((*at, "feeds", j, "activity_type"),
-                               f"activity type {feed.activity_type!r} is not declared"))
+                if feed.activity_type not in known_types:
+                    errors.append(((*at, "feeds", j, "activity_type"),
+                                   f"activity type {feed.activity_type!r} is not declared"))
                 continue
             if feed.quantity != EVENTS and feed.quantity not in t.quantities:
                 errors.append(((*at, "feeds", j, "quantity"),
@@ -160,7 +222,7 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
                                f"unit {ind.unit!r} does not match quantity 'events' ({EVENTS_UNIT!r})"))
         for key in ("first_year", "last_year"):
             year = getattr(ind, key)
-            if year is not None and not period.start <= year <= period.end:
+            if year is not None and period is not None and not period.start <= year <= period.end:
                 errors.append(((*at, key), f"year {year} is outside the plan period {period.start}-{period.end}"))
         if ind.first_year is not None and ind.last_year is not None and ind.first_year > ind.last_year:
             errors.append(((*at, "last_year"), f"last year {ind.last_year} is before first year {ind.first_year}"))
@@ -169,7 +231,7 @@ def _cross_references(plan: Plan) -> list[tuple[tuple, str]]:
                            f"for a {ind.kind} one, give monthly_weights instead"))
         if ind.stock_aggregation != "latest" and ind.kind != "stock":
             errors.append(((*at, "stock_aggregation"), "only stock indicators aggregate observations"))
-        if ind.pace.due and not period.first_day <= ind.pace.due <= period.last_day:
+        if ind.pace.due and period is not None and not period.first_day <= ind.pace.due <= period.last_day:
             errors.append(((*at, "pace", "due"), f"due date {ind.pace.due} is outside the plan period"))
         if ind.pace.baseline is not None and ind.kind != "stock":
             errors.append(((*at, "pace", "baseline"), "a baseline only applies to stock indicators"))
@@ -190,6 +252,7 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
         raise PlanError(file, [Problem("", "a plan file must be a mapping at the top level", 1)])
     index, duplicates = _line_index(text)
     problems = [Problem(_render_path(p), f"duplicate key {p[-1]!r}", line) for p, line in duplicates]
+    plan: Plan | None = None
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
@@ -197,11 +260,10 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
             Problem(_render_path(tuple(e["loc"])), e["msg"], _line_for(index, tuple(e["loc"])))
             for e in exc.errors()
         ]
+    # references are checked on whatever validated, so one run reports every problem
+    problems += [Problem(_render_path(p), m, _line_for(index, p)) for p, m in _cross_references(_view(data, plan))]
     if problems:
         raise PlanError(file, problems) from None
-    errors = _cross_references(plan)
-    if errors:
-        raise PlanError(file, [Problem(_render_path(p), m, _line_for(index, p)) for p, m in errors])
     return plan
 
 

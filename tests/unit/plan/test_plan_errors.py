@@ -251,3 +251,21 @@ def test_due_date_only_for_cumulative_and_stock():
 def test_stock_aggregation_only_for_stock():
     p, _ = one_problem(mutated(lambda d: d["indicators"][0].update(stock_aggregation="sum_per_reporter")))
     assert p.path == "indicators[0].stock_aggregation"
+
+
+def test_schema_and_reference_errors_are_reported_in_one_run():
+    def edit(d):
+        d["indicators"][0]["target"] = -6
+        d["indicators"][1]["responsible"] = ["nobody", "nobody-else"]
+
+    problems, _ = problems_of(mutated(edit))
+    assert sorted(p.path for p in problems) == [
+        "indicators[0].target", "indicators[1].responsible[0]", "indicators[1].responsible[1]"]
+
+
+def test_an_item_that_fails_the_schema_is_not_also_reported_as_undeclared():
+    def edit(d):
+        d["activity_types"][0]["category"] = "festival"  # invalid, but it is declared
+
+    problems, _ = problems_of(mutated(edit))
+    assert [p.path for p in problems] == ["activity_types[0].category"]
