@@ -139,12 +139,18 @@ def test_gateway_refuses_unknown_tokens_and_bad_fields(system):
     bad_token = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
                      "--token", "kepu_not-a-token", check=False)
     assert bad_token.returncode == 1 and "UNAUTHENTICATED" in bad_token.stderr
-    token = kepu(env, "org", "token", "edu").stdout.strip()
+    issued = kepu(env, "org", "token", "edu")
+    token, token_id = issued.stdout.strip(), re.search(r"token_id (\d+)", issued.stderr).group(1)
     bad_field = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "people=1",
                      "--token", token, check=False)
     assert bad_field.returncode == 1 and "INVALID_ARGUMENT" in bad_field.stderr
     assert "field quantities.people:" in bad_field.stderr  # the field violation travels as a detail
     assert "reloaded dangshan-2021-2025" in kepu(env, "plan", "reload").stdout
+    kepu(env, "org", "revoke", token_id)
+    time.sleep(5.5)  # the gateway caches a token for at most 5 s
+    revoked = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
+                   "--token", token, check=False)
+    assert revoked.returncode == 1 and "UNAUTHENTICATED" in revoked.stderr
 
 
 def test_a_second_run_keeps_what_was_counted(system_env):
@@ -237,3 +243,29 @@ def test_broker_restart_loses_nothing_and_retries_are_safe(system):
     assert wait_for_metric(env, "indicators", CARAVAN_2024, 6.0, timeout=60) == 6.0
     time.sleep(1.0)
     assert metric(env, "indicators", CARAVAN_2024) == 6.0
+
+
+def test_make_run_starts_its_own_broker_and_ctrl_c_stops_it(tmp_path):
+    """The whole `make run` promise: its own RabbitMQ node (ports moved by KEPU_BROKER_*, the
+    services following), ready, then Ctrl-C stops everything, the broker included."""
+    from libs.localenv.ports import port_in_use
+
+    env = {k: v for k, v in os.environ.items() if k != "KEPU_AMQP_URI"}
+    amqp_port = free_port()
+    env.update({
+        "KEPU_BROKER_NODE": f"kepu-e2e-{amqp_port}@localhost", "KEPU_BROKER_PORT": str(amqp_port),
+        "KEPU_BROKER_MGMT_PORT": str(free_port()), "KEPU_BROKER_METRICS_PORT": str(free_port()),
+        "KEPU_BROKER_DIST_PORT": str(free_port()), "KEPU_VAR_DIR": str(tmp_path),
+        "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
+        "KEPU_AS_OF": "2024-06-30", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
+    })
+    proc, banner = start_system(env)
+    try:
+        assert f"amqp://127.0.0.1:{amqp_port}/" in banner and port_in_use(amqp_port)
+        token = kepu(env, "org", "token", "cast").stdout.strip()
+        kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=2", "--token", token)
+        assert wait_for_metric(env, "indicators", CARAVAN_2024, 2.0) == 2.0
+    finally:
+        stop_system(proc)
+    assert not port_in_use(amqp_port)
+    assert not (tmp_path / "run" / "rabbitmq" / "rabbit.pid").exists()
