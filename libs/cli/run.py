@@ -16,10 +16,9 @@ def run(
     plan: Path = typer.Option(None, "--plan", help="Plan file (default: the seed plan)."),
 ) -> None:
     """Start RabbitMQ, the four services and the gRPC gateway; print where they listen."""
+    from libs.cli.system import iso_date
     from libs.common.settings import Settings
     from libs.localenv.supervisor import Supervisor
-
-    from libs.cli.system import iso_date
 
     env = dict(os.environ)
     if as_of:

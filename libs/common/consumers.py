@@ -13,7 +13,6 @@ import logging
 import traceback
 
 import eventlet
-
 from nameko.events import EventHandler
 
 from libs.common.bus import park_message, send_to_queue

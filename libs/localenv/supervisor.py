@@ -19,7 +19,6 @@ from libs.common.settings import SERVICES, Settings
 from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode
 
-
 MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
 

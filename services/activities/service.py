@@ -11,18 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from libs.common.db import Database
-from libs.common.health import HealthMixin
 from libs.common.clock import ClockMixin
+from libs.common.db import Database
 from libs.common.errors import Conflict, invalid
 from libs.common.events import make_envelope
+from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanProvider
 from services.activities import domain
 from services.activities.metrics import ACTIVITIES_RECORDED
 from services.activities.models import Activity, ActivityAudit, Base, OutboxEvent
-
 
 log = logging.getLogger(__name__)
 

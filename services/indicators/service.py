@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from libs.common.clock import ClockMixin
 from libs.common.consumers import on_event
 from libs.common.db import Database
-from libs.common.health import HealthMixin
 from libs.common.events import ACTIVITY_RECORDED, ActivityRecorded, Envelope, make_envelope
+from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanProvider

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from libs.common.consumers import on_event
 from libs.common.db import Database
-from libs.common.health import HealthMixin
 from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope, IndicatorStatusChanged
+from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanProvider
 from services.notifications import domain
-from services.notifications.metrics import ALERTS_FIRING, ALERT_TRANSITIONS
+from services.notifications.metrics import ALERT_TRANSITIONS, ALERTS_FIRING
 from services.notifications.models import Alert, Base, ProcessedEvent
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.db import Database
-from libs.common.health import HealthMixin
 from libs.common.errors import invalid
+from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan import Plan, load_plan
 from libs.common.plan.provider import PlanProvider

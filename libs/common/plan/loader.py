@@ -14,7 +14,16 @@ import yaml
 from pydantic import ValidationError
 
 from libs.common.plan.schema import (
-    EVENTS, EVENTS_UNIT, TRACKING_PREFIX, ActivityType, Indicator, Organisation, Plan, PlanMeta, Quantity, Section,
+    EVENTS,
+    EVENTS_UNIT,
+    TRACKING_PREFIX,
+    ActivityType,
+    Indicator,
+    Organisation,
+    Plan,
+    PlanMeta,
+    Quantity,
+    Section,
 )
 
 
