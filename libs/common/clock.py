@@ -30,11 +30,6 @@ class Clock:
     def today(self) -> dt.date:
         return self.as_of or dt.date.today()
 
-    def now(self) -> dt.datetime:
-        if self.as_of:
-            return dt.datetime.combine(self.as_of, dt.time(12), tzinfo=dt.timezone.utc)
-        return dt.datetime.now(dt.timezone.utc)
-
 
 class ClockProvider(DependencyProvider):
     """Injects the service's clock, frozen when ``KEPU_AS_OF`` is set."""

@@ -18,7 +18,7 @@ from libs.common.events import make_envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
-from libs.common.plan.provider import PlanProvider
+from libs.common.plan.provider import PlanMixin
 from services.activities import domain
 from services.activities.metrics import ACTIVITIES_RECORDED
 from services.activities.models import Activity, ActivityAudit, Base, OutboxEvent
@@ -43,12 +43,11 @@ ORG_CACHE_SECONDS = 60.0
 _ORG_KINDS: dict[str, tuple[str, float]] = {}  # code -> (kind, when learnt); towns are never deleted
 
 
-class ActivitiesService(HealthMixin, ClockMixin):
+class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     name = "activities"
 
     db: Session = Database(Base, "activities")
     outbox = OutboxRelay(OutboxEvent, "activities")
-    plan = PlanProvider()
     metrics = MetricsEndpoint("activities")
     organisations = RpcProxy("organisations")
 
@@ -120,10 +119,6 @@ class ActivitiesService(HealthMixin, ClockMixin):
         ACTIVITIES_RECORDED.labels(parsed.activity_type, org).inc()
         return {**_activity_dict(activity), "created": True}
 
-    @rpc
-    def reload_plan(self) -> str:
-        """Read the plan file again (new activity types or quantities take effect now)."""
-        return self.plan.reload().plan.code
 
     @rpc
     def get_activity(self, activity_id: str) -> dict | None:

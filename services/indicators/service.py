@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from libs.common.clock import ClockMixin
 from libs.common.consumers import on_event
 from libs.common.db import Database
-from libs.common.events import ACTIVITY_RECORDED, ActivityRecorded, Envelope, make_envelope
+from libs.common.events import ACTIVITY_RECORDED, Envelope, make_envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
-from libs.common.plan.provider import PlanProvider
+from libs.common.plan.provider import PlanMixin
 from libs.common.settings import settings_from_config
 from services.indicators import ledger
 from services.indicators.metrics import publish_state
@@ -34,12 +34,11 @@ class ClockTimer(Timer):
         super().setup()
 
 
-class IndicatorsService(HealthMixin, ClockMixin):
+class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     name = "indicators"
 
     db: Session = Database(Base, "indicators")
     outbox = OutboxRelay(OutboxEvent, "indicators")
-    plan = PlanProvider()
     metrics = MetricsEndpoint("indicators")
 
     def _commit(self, changes, touched) -> None:
@@ -59,7 +58,7 @@ class IndicatorsService(HealthMixin, ClockMixin):
         envelope = Envelope.model_validate(body)
         if ledger.already_processed(self.db, envelope.event_id):
             return
-        activity = ActivityRecorded.model_validate(envelope.payload)
+        activity = envelope.typed_payload()
         changes, touched = ledger.apply_activity(self.db, self.plan.plan, envelope.event_id, activity,
                                                  self.clock.today())
         self._commit(changes, touched)

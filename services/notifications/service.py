@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from libs.common.consumers import on_event
 from libs.common.db import Database
-from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope, IndicatorStatusChanged
+from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
-from libs.common.plan.provider import PlanProvider
+from libs.common.plan.provider import PlanMixin
 from services.notifications import domain
 from services.notifications.metrics import ALERT_TRANSITIONS, ALERTS_FIRING
 from services.notifications.models import Alert, Base, ProcessedEvent
@@ -33,11 +33,10 @@ def _alert_dict(a: Alert) -> dict:
     }
 
 
-class NotificationsService(HealthMixin):
+class NotificationsService(HealthMixin, PlanMixin):
     name = "notifications"
 
     db: Session = Database(Base, "notifications")
-    plan = PlanProvider()
     metrics = MetricsEndpoint("notifications")
 
     def _office(self) -> str | None:
@@ -48,7 +47,7 @@ class NotificationsService(HealthMixin):
         envelope = Envelope.model_validate(body)
         if self.db.get(ProcessedEvent, envelope.event_id) is not None:
             return
-        change = IndicatorStatusChanged.model_validate(envelope.payload)
+        change = envelope.typed_payload()
         alert = self.db.scalar(select(Alert).where(
             Alert.indicator == change.indicator, Alert.window == change.window, Alert.scope == change.scope))
         action = domain.decide(alert.state if alert else None, change)
@@ -80,10 +79,6 @@ class NotificationsService(HealthMixin):
         """Keep the firing-alerts gauge true from start-up on, not only after a transition."""
         ALERTS_FIRING.set(self.db.scalar(select(func.count()).select_from(Alert).where(Alert.state == "firing")) or 0)
 
-    @rpc
-    def reload_plan(self) -> str:
-        """Read the plan file again (the office that is told may have changed)."""
-        return self.plan.reload().plan.code
 
     @rpc
     def list_alerts(self, state: str | None = None, indicator: str | None = None) -> list[dict]:

@@ -14,7 +14,7 @@ from libs.common.errors import invalid
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan import Plan, load_plan
-from libs.common.plan.provider import PlanProvider
+from libs.common.plan.provider import PlanMixin
 from services.organisations import domain
 from services.organisations.models import ApiToken, Base, Org
 
@@ -35,12 +35,11 @@ def _org_dict(org: Org) -> dict:
             "from_plan": org.from_plan, "is_example": org.is_example}
 
 
-class OrganisationsService(HealthMixin):
+class OrganisationsService(HealthMixin, PlanMixin):
     name = "organisations"
 
     db: Session = Database(Base, "organisations",
                            on_open=lambda session, settings: seed_orgs(session, load_plan(settings.plan_file)))
-    plan = PlanProvider()
     metrics = MetricsEndpoint("organisations")
 
     @rpc

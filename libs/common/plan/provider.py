@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 
 from libs.common.plan.loader import load_plan
 from libs.common.plan.schema import Plan
@@ -31,3 +32,15 @@ class PlanProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> PlanHolder:
         return self.holder
+
+
+class PlanMixin:
+    """Gives a service the plan and the ``reload_plan`` RPC (services that derive state from
+    the plan override it to act on the new one)."""
+
+    plan: PlanHolder = PlanProvider()
+
+    @rpc
+    def reload_plan(self):
+        """Read the plan file again; a file that does not validate leaves the old plan in place."""
+        return self.plan.reload().plan.code
