@@ -50,7 +50,7 @@ def test_recorded_activity_is_published_once_with_its_envelope(rpc, settings):
     again = rpc.record_activity("cast", REPORT)  # a department system retrying
     assert first["created"] is True and again["created"] is False
     assert again["activity_id"] == first["activity_id"]
-    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=2, timeout=3)
+    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=2, timeout=15)
     assert len(messages) == 1
     body, headers = messages[0]
     assert body["type"] == "activity_recorded" and body["source"] == "activities"

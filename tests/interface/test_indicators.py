@@ -11,7 +11,7 @@ from libs.common.bus import SUBSCRIPTIONS
 from libs.common.consumers import ReliableEventHandler
 from libs.common.events import ActivityRecorded, Envelope, make_envelope
 from services.indicators.service import IndicatorsService
-from tests.interface.helpers import dead_letters, declare, drain, publish, wait_until
+from tests.interface.helpers import dead_letters, declare, drain_until, publish, wait_until
 
 TO_NOTIFICATIONS = SUBSCRIPTIONS[1]
 
@@ -84,36 +84,50 @@ def test_correction_replaces_and_old_revision_is_ignored(indicators, settings):
     assert value(rpc) == 7 and value(rpc, "org:cast") == 7
 
 
-def caravan_changes(amqp_uri: str, expect: int | None = None, timeout: float = 5.0) -> list:
-    bodies = drain(amqp_uri, TO_NOTIFICATIONS, expect=expect, timeout=timeout)
-    changes = [Envelope.model_validate(b).typed_payload() for b, _ in bodies]
-    return [c for c in changes if c.indicator == "caravan-tours"]
+def caravan_changes(amqp_uri: str, want: int | None = None, until=None, timeout: float | None = None) -> list:
+    """Caravan-tour status changes off the notifications queue, other indicators' skipped.
+
+    With ``want`` (a count) or ``until`` (a predicate on the changes so far) it waits up to 15 s
+    for them; with neither it collects for ``timeout`` (0.5 s) to show that nothing comes."""
+    def changes(bodies: list) -> list:
+        typed = [Envelope.model_validate(b).typed_payload() for b, _ in bodies]
+        return [c for c in typed if c.indicator == "caravan-tours"]
+
+    if want is not None:
+        until = lambda got: len(got) >= want  # noqa: E731
+    done = (lambda bodies: until(changes(bodies))) if until else (lambda bodies: False)
+    wait = timeout if timeout is not None else (15.0 if until else 0.5)
+    return changes(drain_until(amqp_uri, TO_NOTIFICATIONS, done, wait))
+
+
+STARTUP = 4  # as of 2024-06-30: 2021, 2022 and 2023 missed, 2024 lagging
 
 
 def test_start_up_judges_every_started_window_then_recovery_is_published(indicators, settings):
     container, rpc = indicators
     # as of 2024-06-30, with nothing reported: past years missed, this year lagging (0 of 4.97 expected)
-    startup = caravan_changes(settings.amqp_uri, timeout=1.5)
+    startup = caravan_changes(settings.amqp_uri, want=STARTUP)
     assert [(c.window, c.status) for c in startup] == [
         ("2021", "missed"), ("2022", "missed"), ("2023", "missed"), ("2024", "lagging")]
     assert startup[-1].responsible == ["cast"] and startup[-1].expected == pytest.approx(4.97, abs=0.01)
     handle(container, caravan(4), amqp_uri=settings.amqp_uri)
-    assert [(c.status, c.previous) for c in caravan_changes(settings.amqp_uri, expect=1)] == [("at_risk", "lagging")]
+    assert [(c.status, c.previous) for c in caravan_changes(settings.amqp_uri, want=1)] == [("at_risk", "lagging")]
     handle(container, caravan(6, activity_id="act-2"), amqp_uri=settings.amqp_uri)
-    assert [(c.status, c.previous) for c in caravan_changes(settings.amqp_uri, expect=1)] == [("achieved", "at_risk")]
+    assert [(c.status, c.previous) for c in caravan_changes(settings.amqp_uri, want=1)] == [("achieved", "at_risk")]
 
 
 def test_lag_grows_with_the_clock_alone(indicators, settings):
     container, rpc = indicators
+    caravan_changes(settings.amqp_uri, want=STARTUP)
     handle(container, caravan(5), amqp_uri=settings.amqp_uri)
-    caravan_changes(settings.amqp_uri, timeout=0.5)
+    assert [c.status for c in caravan_changes(settings.amqp_uri, want=1)] == ["on_track"]
     rpc.evaluate("2024-07-01")
-    assert caravan_changes(settings.amqp_uri, timeout=0.5) == []  # 5 of 10 by mid-year is on pace
+    assert caravan_changes(settings.amqp_uri) == []  # 5 of 10 by mid-year is on pace
     rpc.evaluate("2024-10-01")  # expected 7.5 by October: lagging
-    assert [(c.status, c.as_of) for c in caravan_changes(settings.amqp_uri, expect=1)] == [
+    assert [(c.status, c.as_of) for c in caravan_changes(settings.amqp_uri, want=1)] == [
         ("lagging", dt.date(2024, 10, 1))]
     rpc.evaluate("2025-01-01")  # the year closed below target
-    assert [(c.window, c.status) for c in caravan_changes(settings.amqp_uri, timeout=1)] == [
+    assert [(c.window, c.status) for c in caravan_changes(settings.amqp_uri, want=2)] == [
         ("2024", "missed"), ("2025", "at_risk")]
 
 
@@ -192,16 +206,18 @@ def test_stock_sums_each_reporters_latest_observation(indicators, settings):
 
 def test_figures_of_a_lagging_window_are_sent_on_so_alerts_stay_current(indicators, settings):
     container, rpc = indicators
-    caravan_changes(settings.amqp_uri, timeout=1.5)  # start-up: 2024 lagging with 0
+    caravan_changes(settings.amqp_uri, want=STARTUP)  # start-up: 2024 lagging with 0
     handle(container, caravan(1), amqp_uri=settings.amqp_uri)
-    (update,) = caravan_changes(settings.amqp_uri, expect=1)
+    (update,) = caravan_changes(settings.amqp_uri, want=1)
     assert (update.previous, update.status, update.actual) == ("lagging", "lagging", 1)
 
 
 def test_moving_a_frozen_clock_back_resets_windows_that_have_not_started(indicators, settings):
     container, rpc = indicators
     rpc.evaluate("2025-02-01")
-    caravan_changes(settings.amqp_uri, timeout=1.5)
+    caravan_changes(settings.amqp_uri, until=lambda got: any(c.window == "2025" for c in got))
     rpc.evaluate("2024-06-30")
-    changes = {(c.window, c.status) for c in caravan_changes(settings.amqp_uri, timeout=1.5)}
+    wanted = {("2025", "not_started"), ("2024", "lagging")}
+    changes = {(c.window, c.status) for c in caravan_changes(
+        settings.amqp_uri, until=lambda got: wanted <= {(c.window, c.status) for c in got})}
     assert ("2025", "not_started") in changes and ("2024", "lagging") in changes
