@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,6 +49,10 @@ class ActivityRecorded(BaseModel):
 
 IndicatorStatus = Literal["not_started", "no_data", "on_track", "at_risk", "lagging", "achieved", "missed",
                           "tracking"]
+INDICATOR_STATUSES: tuple[str, ...] = get_args(IndicatorStatus)
+# The statuses that warrant an alert: indicators sends on their changing figures, notifications
+# opens and keeps alerts on them. One definition, because both sides must agree.
+FIRING_STATUSES = frozenset({"lagging", "missed"})
 
 
 class IndicatorStatusChanged(BaseModel):

@@ -10,8 +10,9 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
-from libs.common.events import ActivityRecorded, IndicatorStatusChanged
+from libs.common.events import FIRING_STATUSES, ActivityRecorded, IndicatorStatusChanged
 from libs.common.plan.schema import Indicator, Plan
+from libs.common.processed import mark_processed
 from services.indicators import counting, progress
 from services.indicators.models import ActivityRevision, ContributionRow, ProcessedEvent, WindowState
 from services.indicators.windows import Window, windows
@@ -19,14 +20,10 @@ from services.indicators.windows import Window, windows
 Key = tuple[str, str, str]  # indicator, window, scope
 
 
-def already_processed(session: Session, event_id: str) -> bool:
-    return session.get(ProcessedEvent, event_id) is not None
-
-
 def apply_activity(session: Session, plan: Plan, event_id: str, activity: ActivityRecorded,
                    as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
     """Replace the activity's contributions by its new revision; re-evaluate what it touched."""
-    session.add(ProcessedEvent(event_id=event_id))
+    mark_processed(session, ProcessedEvent, event_id)
     seen = session.get(ActivityRevision, activity.activity_id)
     if seen is not None and seen.revision >= activity.revision:
         return [], set()  # an older or equal revision arriving late changes nothing
@@ -110,7 +107,7 @@ def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, s
     ev = progress.evaluate(indicator, window, observed, as_of)
     state.actual, state.status, state.expected, state.as_of = ev.actual, ev.status, ev.expected, as_of
     moved = previous != ev.status and not (previous is None and ev.status in QUIET_START)
-    figures_moved = ev.status in progress.FIRING and ev.actual != previous_actual and previous == ev.status
+    figures_moved = ev.status in FIRING_STATUSES and ev.actual != previous_actual and previous == ev.status
     if ev.status == "tracking" or not (moved or figures_moved):
         return None
     return IndicatorStatusChanged(

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from prometheus_client import Gauge
 
+from libs.common.events import INDICATOR_STATUSES
 from services.indicators.models import WindowState
-
-STATUSES = ("not_started", "no_data", "on_track", "at_risk", "lagging", "achieved", "missed", "tracking")
 
 ACTUAL = Gauge("kepu_indicator_actual", "Counted value of an indicator window (latest observation for stock).",
                ["indicator", "window", "scope"])
@@ -21,7 +20,7 @@ def publish_state(state: WindowState, target: float | None) -> None:
     ACTUAL.labels(*labels).set(state.actual)
     if state.status and state.status != "tracking":
         EXPECTED.labels(*labels).set(state.expected)
-        for status in STATUSES:
+        for status in INDICATOR_STATUSES:
             STATUS.labels(*labels, status).set(1.0 if status == state.status else 0.0)
     if target is not None:
         TARGET.labels(state.indicator, state.window).set(target)

@@ -7,6 +7,7 @@ from sqlalchemy import Date, DateTime, Float, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.outbox import OutboxMixin
+from libs.common.processed import ProcessedEventMixin
 
 
 class Base(DeclarativeBase):
@@ -49,12 +50,8 @@ class WindowState(Base):
                                                     onupdate=func.now())
 
 
-class ProcessedEvent(Base):
-    """Event ids already applied: recorded in the same transaction as their effect."""
-
-    __tablename__ = "processed_events"
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+class ProcessedEvent(ProcessedEventMixin, Base):
+    """Activity events already applied, marked in the same transaction as their counts."""
 
 
 class OutboxEvent(OutboxMixin, Base):

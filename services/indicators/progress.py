@@ -59,9 +59,6 @@ def met(indicator: Indicator, actual: float) -> bool:
     return actual > indicator.target if indicator.comparison == "more_than" else actual >= indicator.target
 
 
-FIRING = frozenset({"lagging", "missed"})
-
-
 def evaluate(indicator: Indicator, window: Window, observed: float | None, as_of: dt.date) -> Evaluation:
     """Status of one window as of a date: achieved, on_track, at_risk, lagging or missed.
 

@@ -15,10 +15,11 @@ from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanMixin
+from libs.common.processed import already_processed
 from libs.common.settings import settings_from_config
 from services.indicators import ledger
 from services.indicators.metrics import publish_state
-from services.indicators.models import Base, OutboxEvent
+from services.indicators.models import Base, OutboxEvent, ProcessedEvent
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     @on_event("activities", ACTIVITY_RECORDED)
     def handle_activity_recorded(self, body: dict) -> None:
         envelope = Envelope.model_validate(body)
-        if ledger.already_processed(self.db, envelope.event_id):
+        if already_processed(self.db, ProcessedEvent, envelope.event_id):
             return
         activity = envelope.typed_payload()
         changes, touched = ledger.apply_activity(self.db, self.plan.plan, envelope.event_id, activity,

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from libs.common.events import IndicatorStatusChanged
+from libs.common.events import FIRING_STATUSES, IndicatorStatusChanged
 
-FIRING_STATUSES = frozenset({"lagging", "missed"})
 # An alert resolves only when the window is back on pace: at_risk (behind, within the slack)
 # keeps it firing, or an alert would flap as the lag crosses the slack day by day.
 RECOVERED_STATUSES = frozenset({"on_track", "achieved", "not_started"})

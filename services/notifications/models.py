@@ -6,6 +6,8 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from libs.common.processed import ProcessedEventMixin
+
 
 class Base(DeclarativeBase):
     pass
@@ -35,7 +37,5 @@ class Alert(Base):
     times_opened: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class ProcessedEvent(Base):
-    __tablename__ = "processed_events"
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+class ProcessedEvent(ProcessedEventMixin, Base):
+    """Status-change events already applied, marked in the same transaction as the alert."""

@@ -15,6 +15,7 @@ from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanMixin
+from libs.common.processed import already_processed, mark_processed
 from services.notifications import domain
 from services.notifications.metrics import ALERT_TRANSITIONS, ALERTS_FIRING
 from services.notifications.models import Alert, Base, ProcessedEvent
@@ -45,7 +46,7 @@ class NotificationsService(HealthMixin, PlanMixin):
     @on_event("indicators", INDICATOR_STATUS_CHANGED)
     def handle_status_changed(self, body: dict) -> None:
         envelope = Envelope.model_validate(body)
-        if self.db.get(ProcessedEvent, envelope.event_id) is not None:
+        if already_processed(self.db, ProcessedEvent, envelope.event_id):
             return
         change = envelope.typed_payload()
         alert = self.db.scalar(select(Alert).where(
@@ -65,7 +66,7 @@ class NotificationsService(HealthMixin, PlanMixin):
             alert.state = "resolved" if action == "resolve" else "firing"
             if action == "resolve":
                 alert.resolved_at = dt.datetime.now(dt.timezone.utc)
-        self.db.add(ProcessedEvent(event_id=envelope.event_id))
+        mark_processed(self.db, ProcessedEvent, envelope.event_id)
         self.db.commit()
         if action != "ignore":
             ALERT_TRANSITIONS.labels(action).inc()
