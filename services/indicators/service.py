@@ -48,11 +48,17 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         self.db.commit()
         if changes:
             self.outbox.wake()
+        # sessions keep their objects after commit: these come from the identity map, no query
+        self._publish(state for key in touched if (state := self.db.get(ledger.WindowState, key)))
+
+    def _publish(self, states) -> None:
+        """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
         plan = self.plan.plan
-        for key in touched:
-            state = self.db.get(ledger.WindowState, key)
-            if state is not None:
-                publish_state(state, plan.indicator(key[0]).target)
+        for state in states:
+            try:
+                publish_state(state, plan.indicator(state.indicator).target)
+            except KeyError:
+                continue
 
     @on_event("activities", ACTIVITY_RECORDED)
     def handle_activity_recorded(self, body: dict) -> None:
@@ -66,14 +72,11 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
 
     @ClockTimer.decorator
     def tick(self) -> None:
-        """Lag grows with time alone: re-evaluate on the clock, not only on events."""
-        self.evaluate()
-        plan = self.plan.plan
-        for state in ledger.states(self.db):  # also (re)publishes breakdowns after a restart
-            try:
-                publish_state(state, plan.indicator(state.indicator).target)
-            except KeyError:
-                continue
+        """Lag grows with time alone: re-evaluate on the clock, not only on events. Then
+        publish every window, breakdowns included, so the gauges are whole after a restart."""
+        changes, _ = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
+        self._commit(changes, ())
+        self._publish(ledger.states(self.db))
 
     @rpc
     def evaluate(self, as_of: str | None = None) -> int:
