@@ -75,7 +75,7 @@ class EnvelopePublisher:
         producer = Producer(conn.default_channel)
         for env in envelopes:
             producer.publish(
-                json.loads(env.model_dump_json()), exchange=event_exchange(env.source),
+                env.model_dump(mode="json"), exchange=event_exchange(env.source),
                 routing_key=env.type, serializer="json", delivery_mode=2,
                 headers={"kepu.event_id": env.event_id}, retry=True,
                 retry_policy={"max_retries": 3},

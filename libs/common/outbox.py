@@ -13,10 +13,10 @@ import threading
 import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.bus import EnvelopePublisher
-from libs.common.db import open_database
+from libs.common.db import make_engine
 from libs.common.events import Envelope
 from libs.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from libs.common.settings import settings_from_config
@@ -74,8 +74,10 @@ class OutboxRelay(DependencyProvider):
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
         self.interval = settings.outbox_interval
-        self.engine, self.session_factory = open_database(
-            settings.database_url(self.service), self.model.metadata)
+        # the service's Database provider creates the tables; nameko finishes every setup()
+        # before any start(), so the relay's loop never runs ahead of them
+        self.engine = make_engine(settings.database_url(self.service))
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.publisher = EnvelopePublisher(self.container.config["AMQP_URI"])
 
     def start(self) -> None:
@@ -108,8 +110,16 @@ class OutboxRelay(DependencyProvider):
             while n := relay_batch(session, self.model, self.publisher):
                 total += n
                 OUTBOX_PUBLISHED.labels(self.service).inc(n)
-            OUTBOX_PENDING.labels(self.service).set(pending_count(session, self.model))
+        OUTBOX_PENDING.labels(self.service).set(0)  # drained; rows committed since wake the loop
         return total
+
+    def _count_backlog(self) -> None:
+        """After a failed flush: show operators how many events wait for the broker."""
+        try:
+            with self.session_factory() as session:
+                OUTBOX_PENDING.labels(self.service).set(pending_count(session, self.model))
+        except Exception:  # the database itself failing is already in the error log
+            pass
 
     def _loop(self) -> None:
         backoff = self.interval
@@ -121,5 +131,6 @@ class OutboxRelay(DependencyProvider):
                 backoff = min(max(backoff * 2, 0.5), 30.0)
                 log.error("%s outbox relay could not publish (%s); events stay stored, retrying in %.1fs. "
                           "Check that RabbitMQ at KEPU_AMQP_URI is up.", self.service, exc, backoff)
+                self._count_backlog()
             self._wake.wait(timeout=backoff)
             self._wake.clear()

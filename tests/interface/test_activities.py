@@ -7,12 +7,13 @@ import time
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from libs.common.bus import SUBSCRIPTIONS
 from services.activities.service import ActivitiesService
 from services.organisations.service import OrganisationsService
-from tests.interface.helpers import declare, drain
+from tests.interface.helpers import declare, drain, wait_until
 
 TO_INDICATORS = SUBSCRIPTIONS[0]
 REPORT = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantities": {"sessions": 3, "participants": 800},
@@ -106,14 +107,17 @@ def test_a_report_arriving_after_its_deadline_is_not_stored(rpc, settings):
 
 
 def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, settings, monkeypatch):
-    """A relay that cannot publish keeps the event stored and publishes it later."""
+    """A relay that cannot publish keeps the event stored, shows the backlog on its gauge, and
+    publishes it later."""
     from libs.common import bus
 
     calls = {"n": 0}
+    backlog_seen = []
     real_publish = bus.EnvelopePublisher.publish
 
     def flaky(self, envelopes):
         calls["n"] += 1
+        backlog_seen.append(pending_gauge())
         if calls["n"] <= 2:
             raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
         return real_publish(self, envelopes)
@@ -125,3 +129,9 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
         proxy.activities.record_activity("cast", REPORT)
     messages = drain(settings.amqp_uri, TO_INDICATORS, expect=1, timeout=10)
     assert len(messages) == 1 and calls["n"] >= 3
+    assert backlog_seen[1:3] == [1.0, 1.0]  # after each failed attempt the gauge showed the waiting event
+    wait_until(lambda: pending_gauge() == 0.0)
+
+
+def pending_gauge() -> float | None:
+    return REGISTRY.get_sample_value("kepu_outbox_pending", {"service": "activities"})
