@@ -17,8 +17,13 @@ def describe(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
+def bad_request(problems: list[tuple[str, str]]) -> BadRequest:
+    """(field, what is wrong) pairs as one BadRequest, in the format ``field_violations`` reads."""
+    return BadRequest("\n".join(f"{field}: {msg}" for field, msg in problems))
+
+
 def invalid(exc: ValidationError) -> BadRequest:
-    return BadRequest("\n".join(f"{field}: {msg}" for field, msg in describe(exc)))
+    return bad_request(describe(exc))
 
 
 def field_violations(message: str) -> list[tuple[str, str]]:

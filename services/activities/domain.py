@@ -11,10 +11,6 @@ from libs.common.events import ActivityRecorded
 from libs.common.plan.schema import Plan
 
 TargetGroup = Literal["youth", "farmers", "workers", "elderly", "officials", "public"]
-TARGET_GROUP_NAMES = {
-    "youth": "青少年", "farmers": "农民", "workers": "产业工人", "elderly": "老年人",
-    "officials": "领导干部和公务员", "public": "公众",
-}
 
 
 class ActivityReport(BaseModel):
@@ -101,9 +97,10 @@ def new_activity_id() -> str:
     return uuid.uuid4().hex
 
 
-def recorded_event(activity_id: str, org: str, report: ActivityReport, revision: int = 1) -> ActivityRecorded:
+def recorded_event(activity_id: str, org: str, report: ActivityReport) -> ActivityRecorded:
+    """The event of a newly recorded activity (its first revision)."""
     return ActivityRecorded(
-        activity_id=activity_id, revision=revision, org=org, activity_type=report.activity_type,
+        activity_id=activity_id, revision=1, org=org, activity_type=report.activity_type,
         town=report.town, target_group=report.target_group, start_date=report.start_date,
         end_date=report.end_date, quantities=report.quantities,
     )

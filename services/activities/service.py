@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import time
 
-from nameko.exceptions import BadRequest
 from nameko.rpc import RpcProxy, rpc
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from libs.common.clock import ClockMixin
 from libs.common.db import Database
-from libs.common.errors import Conflict, invalid
+from libs.common.errors import Conflict, bad_request, invalid
 from libs.common.events import make_envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
@@ -66,8 +65,8 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
             select(Activity).where(Activity.org == org, Activity.external_id == parsed.external_id))
         if existing is None:
             return None
-        stored = _activity_dict(existing)
-        if {k: stored[k] for k in domain.comparable(parsed)} != domain.comparable(parsed):
+        stored, resent = _activity_dict(existing), domain.comparable(parsed)
+        if {k: stored[k] for k in resent} != resent:
             raise Conflict(f"external_id: {parsed.external_id!r} was already used for activity "
                            f"{existing.id} with other content; use a new external_id for a new activity")
         return {**stored, "created": False}
@@ -89,10 +88,10 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         except ValidationError as exc:
             raise invalid(exc) from None
         problems = domain.check_against_plan(parsed, self.plan.plan, self.clock.today())
-        if not problems and domain.referenced_orgs(parsed):
-            problems = domain.check_orgs(parsed, self._org_kinds(domain.referenced_orgs(parsed)))
+        if not problems and (referenced := domain.referenced_orgs(parsed)):
+            problems = domain.check_orgs(parsed, self._org_kinds(referenced))
         if problems:
-            raise BadRequest("\n".join(f"{f}: {m}" for f, m in problems))
+            raise bad_request(problems)
         if parsed.external_id and (existing := self._existing(org, parsed)):
             return existing
         activity = Activity(

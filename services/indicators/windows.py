@@ -16,10 +16,6 @@ class Window:
     def contains(self, day: dt.date) -> bool:
         return self.start <= day < self.end
 
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
 
 def _year(y: int) -> Window:
     return Window(str(y), dt.date(y, 1, 1), dt.date(y + 1, 1, 1))
