@@ -1,7 +1,6 @@
 """The ``kepu`` command-line tool: run the system, manage the broker, work with plans."""
 from __future__ import annotations
 
-import libs  # noqa: F401 - quiet eventlet's deprecation notice
 import typer
 
 from libs.cli import broker, deadletters, plan, run, system, testenv

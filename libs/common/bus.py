@@ -13,12 +13,20 @@ import logging
 from dataclasses import dataclass
 
 from kombu import Connection, Exchange, Producer, Queue
+from nameko.standalone.events import get_event_exchange
 
 from libs.common.events import ACTIVITY_RECORDED, INDICATOR_STATUS_CHANGED, Envelope
 
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_QUEUE = "kepu.dead-letters"
+
+# message headers: the event id (for logs), and what retries, parking and replays record
+EVENT_ID_HEADER = "kepu.event_id"
+ATTEMPTS_HEADER = "x-kepu-attempts"
+ERROR_HEADER = "x-kepu-error"
+ORIGIN_HEADER = "x-kepu-original-queue"
+REPLAYS_HEADER = "x-kepu-replays"
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 
 
 def event_exchange(source: str) -> Exchange:
-    """The same exchange nameko declares for ``source`` events."""
-    return Exchange(f"{source}.events", type="topic", durable=True, delivery_mode=2, auto_delete=False)
+    """The exchange of ``source`` events, made by nameko's own function, so it never differs."""
+    return get_event_exchange(source, {})
 
 
 def declare_topology(connection: Connection) -> None:
@@ -77,7 +85,7 @@ class EnvelopePublisher:
             producer.publish(
                 env.model_dump(mode="json"), exchange=event_exchange(env.source),
                 routing_key=env.type, serializer="json", delivery_mode=2,
-                headers={"kepu.event_id": env.event_id}, retry=True,
+                headers={EVENT_ID_HEADER: env.event_id}, retry=True,
                 retry_policy={"max_retries": 3},
             )
 
@@ -97,7 +105,7 @@ def send_to_queue(amqp_uri: str, queue: str, message, headers: dict) -> None:
 
 def park_message(amqp_uri: str, message, reason: str, queue: str) -> None:
     """Put a message that kept failing on the dead-letter queue, with why and where from."""
-    headers = {**(message.headers or {}), "x-kepu-error": reason[:2000], "x-kepu-original-queue": queue}
+    headers = {**(message.headers or {}), ERROR_HEADER: reason[:2000], ORIGIN_HEADER: queue}
     send_to_queue(amqp_uri, DEAD_LETTER_QUEUE, message, headers)
 
 
@@ -113,8 +121,8 @@ def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
             if msg is None:
                 break
             headers = msg.headers or {}
-            out.append({"body": json.loads(msg.body), "error": headers.get("x-kepu-error"),
-                        "queue": headers.get("x-kepu-original-queue"), "replays": headers.get("x-kepu-replays", 0)})
+            out.append({"body": json.loads(msg.body), "error": headers.get(ERROR_HEADER),
+                        "queue": headers.get(ORIGIN_HEADER), "replays": headers.get(REPLAYS_HEADER, 0)})
         channel.close()  # unacked: all of them go back to the queue
     return out
 
@@ -131,14 +139,14 @@ def replay_dead_letters(amqp_uri: str, limit: int = 1000) -> int:
             if msg is None:
                 break
             headers = dict(msg.headers or {})
-            target = headers.pop("x-kepu-original-queue", None)
-            headers.pop("x-kepu-error", None)
-            headers.pop("x-kepu-attempts", None)  # a replay gets its full set of attempts
+            target = headers.pop(ORIGIN_HEADER, None)
+            headers.pop(ERROR_HEADER, None)
+            headers.pop(ATTEMPTS_HEADER, None)  # a replay gets its full set of attempts
             if not target:
                 msg.reject(requeue=True)
                 log.error("dead letter without an original queue left in place: %s", msg.body[:200])
                 break
-            headers["x-kepu-replays"] = int(headers.get("x-kepu-replays", 0)) + 1
+            headers[REPLAYS_HEADER] = int(headers.get(REPLAYS_HEADER, 0)) + 1
             producer.publish(msg.body, routing_key=target, content_type=msg.content_type,
                              content_encoding=msg.content_encoding, delivery_mode=2, headers=headers)
             msg.ack()  # only after the broker confirmed the copy: a crash in between duplicates, never loses

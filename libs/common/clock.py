@@ -19,7 +19,10 @@ class Clock:
 
     def __init__(self, as_of: dt.date | None = None):
         self.as_of = as_of
-        self.frozen = as_of is not None
+
+    @property
+    def frozen(self) -> bool:
+        return self.as_of is not None
 
     def set(self, as_of: dt.date) -> None:
         if not self.frozen:

@@ -15,19 +15,17 @@ import traceback
 import eventlet
 from nameko.events import EventHandler
 
-from libs.common.bus import park_message, send_to_queue
+from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, park_message, send_to_queue
 from libs.common.metrics import EVENTS_HANDLED
 
 log = logging.getLogger(__name__)
 
 
-ATTEMPTS_HEADER = "x-kepu-attempts"
 RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt; then the message is parked
 
 
 class ReliableEventHandler(EventHandler):
-    def __init__(self, source_service: str, event_type: str, **kwargs):
-        super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
+    """nameko's EventHandler with our own ack/retry/park decision (see the module docstring)."""
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         service = self.container.service_name
@@ -39,7 +37,7 @@ class ReliableEventHandler(EventHandler):
         reason = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         headers = dict(message.headers or {})
         attempt = int(headers.get(ATTEMPTS_HEADER, 1))
-        event_id = headers.get("kepu.event_id")
+        event_id = headers.get(EVENT_ID_HEADER)
         try:
             if attempt <= len(RETRY_PAUSES):
                 EVENTS_HANDLED.labels(service, self.event_type, "retried").inc()

@@ -18,10 +18,12 @@ from libs.common.settings import settings_from_config
 
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite, create the folder and use WAL with a busy timeout."""
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=not sqlite)
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -65,7 +67,8 @@ def open_database(url: str, metadata: MetaData) -> tuple[Engine, sessionmaker[Se
 
 
 class Database(DependencyProvider):
-    """Injects a :class:`Session`; the worker commits (its unit of work), we roll back on error.
+    """Injects a :class:`Session`; the worker commits (its unit of work). Closing the session
+    at teardown rolls back whatever a failed worker left uncommitted.
 
     Under eventlet all workers share one OS thread, and SQLite's busy wait blocks it: so a
     worker must not do network I/O (which yields) while it holds a transaction open.
@@ -93,11 +96,6 @@ class Database(DependencyProvider):
         session = self.session_factory()
         self.sessions[worker_ctx] = session
         return session
-
-    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
-        session = self.sessions.get(worker_ctx)
-        if session is not None and exc_info is not None:
-            session.rollback()
 
     def worker_teardown(self, worker_ctx) -> None:
         session = self.sessions.pop(worker_ctx, None)

@@ -5,8 +5,7 @@ config, while ours takes the same ``KEPU_*`` settings as everything else.
 """
 from __future__ import annotations
 
-import libs  # noqa: F401 - silences eventlet's deprecation notice first
-import eventlet
+import eventlet  # `-m libs.common.service_runner` has already run libs/__init__ (quiets eventlet)
 
 eventlet.monkey_patch()  # noqa: E402 - must precede every other import
 

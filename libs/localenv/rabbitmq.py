@@ -94,9 +94,9 @@ class RabbitNode:
                     "KEPU_BROKER_METRICS_PORT": self.metrics_port, "KEPU_BROKER_DIST_PORT": self.dist_port})
         self._write_config()
         self.pid_file.unlink(missing_ok=True)
-        log = open(self.base / "log" / "startup.log", "ab")
-        subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log, stderr=log,
-                         stdin=subprocess.DEVNULL, start_new_session=True)
+        with open(self.base / "log" / "startup.log", "ab") as log:  # the node keeps its own handle
+            subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log, stderr=log,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while not self.pid_file.exists():
             if time.monotonic() > deadline:
@@ -116,10 +116,6 @@ class RabbitNode:
         self.ctl("stop", str(self.pid_file), timeout=120)
         self.pid_file.unlink(missing_ok=True)
         _kill_idle_epmd(self.env())
-
-    def wipe(self) -> None:
-        self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def _kill_idle_epmd(env: dict[str, str]) -> None:

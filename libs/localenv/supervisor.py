@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kombu import Connection
 
 from libs.common.bus import declare_topology
-from libs.common.settings import SERVICES, Settings
+from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
 from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode
 
@@ -39,7 +39,7 @@ class Supervisor:
         ports = {"KEPU_GRPC_PORT": s.grpc_port}
         if s.metrics_port_base >= 0:
             ports |= {f"KEPU_METRICS_PORT_BASE (+{i}, {name})": s.metrics_port(name)
-                      for i, name in enumerate((*SERVICES, "gateway"))}
+                      for name, i in METRICS_OFFSETS.items()}
         check_free(ports)
         if s.manage_broker:
             self.node = RabbitNode.from_settings(s)
@@ -120,7 +120,7 @@ class Supervisor:
         rows = [("gRPC gateway", f"{s.grpc_host}:{s.grpc_port}")]
         if s.metrics_port_base >= 0:
             rows += [(f"{n} metrics", f"http://{s.metrics_host}:{s.metrics_port(n)}/metrics")
-                     for n in (*SERVICES, "gateway")]
+                     for n in METRICS_OFFSETS]
         if self.node:
             rows += [("RabbitMQ AMQP", self.node.amqp_uri.replace("guest:guest@", "")),
                      ("RabbitMQ management", f"http://127.0.0.1:{self.node.mgmt_port}/"),
