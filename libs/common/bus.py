@@ -52,15 +52,20 @@ def event_exchange(source: str) -> Exchange:
     return get_event_exchange(source, {})
 
 
+# every subscriber queue bound to its event exchange (declaring one declares both), and the
+# dead-letter queue
+TOPOLOGY: tuple[Queue, ...] = (
+    *(Queue(sub.queue_name, exchange=event_exchange(sub.source), routing_key=sub.event_type,
+            durable=True, auto_delete=False, exclusive=False) for sub in SUBSCRIPTIONS),
+    Queue(DEAD_LETTER_QUEUE, durable=True),
+)
+
+
 def declare_topology(connection: Connection) -> None:
     """Declare every event exchange, subscriber queue and the dead-letter queue (idempotent)."""
     channel = connection.default_channel
-    for sub in SUBSCRIPTIONS:
-        exchange = event_exchange(sub.source)
-        exchange(channel).declare()
-        Queue(sub.queue_name, exchange=exchange, routing_key=sub.event_type,
-              durable=True, auto_delete=False, exclusive=False)(channel).declare()
-    Queue(DEAD_LETTER_QUEUE, durable=True)(channel).declare()
+    for queue in TOPOLOGY:
+        queue(channel).declare()
 
 
 class EnvelopePublisher:
@@ -78,14 +83,14 @@ class EnvelopePublisher:
             return
         conn = self.connection
         conn.ensure_connection(max_retries=3)
-        # every batch: a broker that lost its definitions (new node, reset) must not swallow events
-        declare_topology(conn)
         producer = Producer(conn.default_channel)
         for env in envelopes:
+            # declare=: kombu declares the topology once per (re)connection, so a broker that
+            # lost its definitions (new node, reset) gets them again before it can drop an event
             producer.publish(
                 env.model_dump(mode="json"), exchange=event_exchange(env.source),
                 routing_key=env.type, serializer="json", delivery_mode=2,
-                headers={EVENT_ID_HEADER: env.event_id}, retry=True,
+                headers={EVENT_ID_HEADER: env.event_id}, declare=TOPOLOGY, retry=True,
                 retry_policy={"max_retries": 3},
             )
 
