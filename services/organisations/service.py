@@ -74,7 +74,7 @@ class OrganisationsService(HealthMixin, PlanMixin):
         except ValidationError as exc:
             raise invalid(exc) from None
         if self.db.get(Org, reg.code) is not None:
-            raise BadRequest(f"organisation {reg.code!r} already exists; choose another code")
+            raise BadRequest(f"code: organisation {reg.code!r} already exists; choose another code")
         parent_code = reg.parent or self._default_parent(reg.kind)
         parent = self.db.get(Org, parent_code) if parent_code else None
         if parent is None or parent.kind not in domain.expected_parent_kinds(reg.kind):
