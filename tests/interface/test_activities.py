@@ -91,10 +91,26 @@ def test_invalid_report_names_the_field_and_stores_nothing(rpc, settings, change
     assert drain(settings.amqp_uri, TO_INDICATORS, timeout=0.3) == []
 
 
-def test_reusing_an_external_id_for_other_content_is_a_conflict(rpc, settings):
+def test_an_activity_is_stored_with_its_event_or_not_at_all(rpc, settings, monkeypatch):
+    """Activity, audit row and outbox event commit in one transaction: if staging the event
+    fails, nothing of the activity is left behind (so no activity is ever stored without its event)."""
+    from services.activities import service
+
+    def outbox_fails(*args, **kwargs):
+        raise RuntimeError("outbox unavailable (simulated)")
+
+    monkeypatch.setattr(service, "add_to_outbox", outbox_fails)
+    with pytest.raises(RemoteError, match="outbox unavailable"):
+        rpc.record_activity("cast", REPORT)
+    assert rows(settings, "activities") == 0 and rows(settings, "activity_audit") == 0
+    assert rows(settings, "outbox") == 0
+
+
+@pytest.mark.parametrize("change", [{"quantities": {"sessions": 4}}, {"start_date": "2024-05-02"}])
+def test_reusing_an_external_id_for_other_content_is_a_conflict(rpc, settings, change):
     rpc.record_activity("cast", REPORT)
     with pytest.raises(RemoteError) as info:
-        rpc.record_activity("cast", {**REPORT, "quantities": {"sessions": 4}})
+        rpc.record_activity("cast", {**REPORT, **change})
     assert info.value.exc_type == "Conflict" and "external_id" in info.value.value
     assert rows(settings, "activities") == 1
 

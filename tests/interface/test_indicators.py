@@ -38,8 +38,11 @@ def value(rpc, scope="dangshan", window="2024") -> float:
 
 
 def handle(container, *envelopes, amqp_uri):
-    with entrypoint_waiter(container, "handle_activity_recorded", timeout=10):
+    """Publish and wait until the handler ran; an error in it fails the test (``get`` re-raises),
+    so a duplicate that is only absorbed by a failing, retried commit does not pass as counted once."""
+    with entrypoint_waiter(container, "handle_activity_recorded", timeout=10) as result:
         publish(amqp_uri, *envelopes)
+    result.get()
 
 
 def test_activity_counts_in_region_org_and_town(indicators, settings):
@@ -59,11 +62,11 @@ def test_duplicate_event_counts_once(indicators, settings):
 def test_broker_redelivery_after_a_lost_ack_counts_once(indicators, settings, monkeypatch):
     """The handler commits, then its ack is lost: the broker redelivers, nothing is doubled."""
     container, rpc = indicators
-    deliveries: list[bool] = []
+    deliveries: list[tuple[bool, bool]] = []  # (redelivered, handled without error)
     real = ReliableEventHandler.handle_message_processed
 
     def lose_first_ack(self, message, result=None, exc_info=None):
-        deliveries.append(bool(message.delivery_info.get("redelivered")))
+        deliveries.append((bool(message.delivery_info.get("redelivered")), exc_info is None))
         if exc_info is None and len(deliveries) == 1:
             self.queue_consumer.requeue_message(message)  # as if the connection dropped before the ack
             return None
@@ -72,7 +75,8 @@ def test_broker_redelivery_after_a_lost_ack_counts_once(indicators, settings, mo
     monkeypatch.setattr(ReliableEventHandler, "handle_message_processed", lose_first_ack)
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: len(deliveries) >= 2)
-    assert deliveries == [False, True]  # the broker really delivered it a second time
+    # the broker really delivered it a second time, and the handler skipped it cleanly
+    assert deliveries == [(False, True), (True, True)]
     assert value(rpc) == 3
 
 
@@ -160,6 +164,32 @@ def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, mon
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: value(rpc) == 3)
     assert len(calls) == 2 and dead_letters(settings.amqp_uri, expect=1, timeout=0.5) == []
+
+
+def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indicators, settings, monkeypatch):
+    """The handler fails, and so does sending its retry copy (broker trouble): the original is
+    requeued, not acked, so the broker delivers it again and it is counted once."""
+    from libs.common import consumers
+    from services.indicators import ledger
+
+    container, rpc = indicators
+    real_apply, applied, sends = ledger.apply_activity, [], []
+
+    def fails_once(*args, **kwargs):
+        applied.append(1)
+        if len(applied) == 1:
+            raise RuntimeError("database is locked (simulated)")
+        return real_apply(*args, **kwargs)
+
+    def cannot_send(*args, **kwargs):
+        sends.append(1)
+        raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
+
+    monkeypatch.setattr(ledger, "apply_activity", fails_once)
+    monkeypatch.setattr(consumers, "send_to_queue", cannot_send)
+    publish(settings.amqp_uri, caravan(3))
+    wait_until(lambda: value(rpc) == 3)
+    assert len(applied) == 2 and len(sends) == 1
 
 
 def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, settings, monkeypatch):

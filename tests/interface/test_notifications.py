@@ -31,8 +31,9 @@ def notifications(container_factory, settings):
 
 def deliver(container, amqp_uri, *envelopes):
     for env in envelopes:
-        with entrypoint_waiter(container, "handle_status_changed", timeout=10):
+        with entrypoint_waiter(container, "handle_status_changed", timeout=10) as result:
             publish(amqp_uri, env)
+        result.get()  # an error in the handler fails the test, even if a retry would mend it
 
 
 def test_lagging_opens_one_alert_to_the_responsible_units_and_the_office(notifications, settings):

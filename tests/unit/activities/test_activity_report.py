@@ -78,3 +78,14 @@ def test_comparable_content_ignores_the_form_of_numbers():
     b = ActivityReport.model_validate({**GOOD, "quantities": {"sessions": 3.0}})
     c = ActivityReport.model_validate({**GOOD, "quantities": {"sessions": 4}})
     assert comparable(a) == comparable(b) != comparable(c)
+
+
+@pytest.mark.parametrize("change", [
+    {"activity_type": "science_day"}, {"title": "another title"}, {"town": "t2"}, {"target_group": "farmers"},
+    {"co_organisers": ["edu"]}, {"start_date": "2024-05-02", "end_date": "2024-05-02"}, {"end_date": "2024-05-03"},
+])
+def test_every_reported_field_tells_a_conflicting_reuse_from_a_retry(change):
+    """A resent external_id counts as a retry only when everything reported is the same."""
+    base = ActivityReport.model_validate({**GOOD, "title": "caravan", "town": "t1", "end_date": "2024-05-01"})
+    other = ActivityReport.model_validate({**base.model_dump(mode="json"), **change})
+    assert comparable(other) != comparable(base)

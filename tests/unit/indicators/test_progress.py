@@ -113,3 +113,17 @@ def test_stock_without_observation_has_no_data_until_the_window_closes():
 def test_cumulative_without_reports_counts_zero():
     cum = ind(kind="cumulative", target=20)
     assert evaluate(cum, windows(cum, PERIOD)[0], None, D(2023, 7, 2)).status == "lagging"
+
+
+def test_lag_boundaries_slack_floor_and_grace():
+    """Behind by exactly the slack is lagging; the slack is never under one unit; the grace
+    period ends on its last day."""
+    tight = ind(target=10, pace=Pace(tolerance=0.05))  # 5% of 10 is 0.5: the floor makes it 1
+    w = window_for(tight, PERIOD, D(2023, 1, 1))
+    assert evaluate(tight, w, 4.2, D(2023, 7, 2)).status == "at_risk"  # 0.81 behind, within 1
+    assert evaluate(tight, w, 4.2, D(2023, 7, 2)).slack == 1.0
+    assert evaluate(tight, w, 9.0, D(2023, 12, 31)).status == "lagging"  # exactly 1 behind
+    assert evaluate(tight, w, 9.01, D(2023, 12, 31)).status == "at_risk"
+    graced = ind(target=100, pace=Pace(tolerance=0.01, grace_days=30))
+    assert evaluate(graced, w, 0, D(2023, 1, 30)).status == "at_risk"  # 8 behind, still in grace
+    assert evaluate(graced, w, 0, D(2023, 1, 31)).status == "lagging"  # start + 30 days
