@@ -1,18 +1,20 @@
-"""The ``kepu`` command-line tool: run the system, manage the broker, work with plans."""
+"""The ``kepu`` command-line tool: run the system, manage the broker, work with plans, and use the
+gRPC API as a department does (report, import, correct, read progress and alerts)."""
 from __future__ import annotations
 
 import typer
 
-from libs.cli import broker, deadletters, plan, run, system, testenv
+from libs.cli import activities, alerts, broker, deadletters, importer, indicators, orgs, plan, run, testenv
 
 app = typer.Typer(help="Kepu Monitor: science-literacy action plans, tracked.", no_args_is_help=True)
 app.add_typer(plan.app, name="plan")
 app.add_typer(broker.app, name="broker")
-app.add_typer(system.org_app, name="org")
-app.add_typer(system.activity_app, name="activity")
-app.add_typer(system.indicator_app, name="indicator")
-app.add_typer(system.alert_app, name="alert")
+app.add_typer(orgs.app, name="org")
+app.add_typer(activities.app, name="activity")
+app.add_typer(indicators.app, name="indicator")
+app.add_typer(alerts.app, name="alert")
 app.add_typer(deadletters.app, name="dead-letters")
+app.command("import")(importer.import_file)
 app.command("run")(run.run)
 app.command("test-env", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     testenv.test_env)

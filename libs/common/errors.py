@@ -1,7 +1,10 @@
-"""Input errors that name the field, carried over RPC as nameko ``BadRequest``.
+"""Errors that cross a service boundary, each named for what the caller can do about it.
 
-The message is ``field: what is wrong`` per line, so the gateway can turn it into gRPC
-field violations and the CLI can print it as is.
+nameko carries a raised exception to the RPC caller as ``RemoteError`` with ``exc_type`` set to
+the class name; the gateway maps those names to gRPC status codes in one table
+(``services/gateway/errors.py``). Input errors are ``BadRequest`` with one ``field: what is
+wrong`` line per problem, so the gateway can turn them into field violations and the CLI can
+print them as they are.
 """
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from nameko.exceptions import BadRequest
 from pydantic import ValidationError
 
 
-def describe(exc: ValidationError) -> list[tuple[str, str]]:
+def describe(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     out = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "<request>"
-        out.append((field, err["msg"].removeprefix("Value error, ")))
+        out.append((prefix + field, err["msg"].removeprefix("Value error, ")))
     return out
 
 
@@ -27,16 +30,29 @@ def invalid(exc: ValidationError) -> BadRequest:
 
 
 def field_violations(message: str) -> list[tuple[str, str]]:
-    """Parse a BadRequest message back into (field, description) pairs."""
+    """Parse a BadRequest (or Conflict) message back into (field, description) pairs."""
     pairs = []
     for line in message.splitlines():
         field, _, desc = line.partition(": ")
-        pairs.append((field, desc) if desc else ("<request>", line))
+        pairs.append((field, desc) if desc and " " not in field else ("<request>", line))
     return pairs
 
 
 class Conflict(Exception):
-    """The request contradicts what is stored (e.g. an external_id reused for other content).
+    """The request contradicts what is stored (e.g. an external_id reused for other content)."""
 
-    Raised in services; reaches callers as a nameko ``RemoteError`` with ``exc_type`` "Conflict".
-    """
+
+class NotFound(Exception):
+    """What the request names does not exist (or is not the caller's to see)."""
+
+
+class PermissionDenied(Exception):
+    """The caller's role or organisation may not do this."""
+
+
+class StaleRevision(Exception):
+    """A correction or retraction names a revision that is no longer current: read it again."""
+
+
+class RequestExpired(Exception):
+    """A request that arrived after its caller's deadline (it is not acted on)."""

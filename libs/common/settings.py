@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     )
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50061
+    grpc_workers: int = Field(32, ge=2, description="Gateway threads; each open call or stream holds one.")
+    grpc_max_concurrent_rpcs: int = Field(64, ge=1, description="Calls beyond this get RESOURCE_EXHAUSTED.")
+    grpc_max_watchers: int = Field(16, ge=0, description="Open WatchStatusChanges streams at most.")
+    grpc_call_timeout: float = Field(15.0, gt=0, description="Seconds the gateway waits for a service.")
+    grpc_max_message_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request or response.")
+    grpc_keepalive_seconds: int = Field(60, ge=10, description="Server keepalive ping interval.")
+    grpc_max_connection_idle_seconds: int = Field(600, ge=10, description="An idle connection is closed after.")
+    grpc_reflection: bool = Field(True, description="Serve gRPC server reflection (grpcurl, Postman).")
+    grpc_tls_cert_file: Path | None = Field(None, description="PEM certificate: the gateway serves TLS.")
+    grpc_tls_key_file: Path | None = Field(None, description="PEM private key of that certificate.")
+    grpc_ca_file: Path | None = Field(None, description="Clients (kepu): PEM CA to trust; set for a TLS gateway.")
     metrics_host: str = "127.0.0.1"
     metrics_port_base: int = Field(9461, description="organisations=base, activities=+1, ...")
     plan_file: Path = REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"
@@ -45,6 +56,12 @@ class Settings(BaseSettings):
     evaluate_interval: float = Field(60.0, description="Seconds between clock re-evaluations.")
     max_workers: int = 10
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "Settings":
+        if (self.grpc_tls_cert_file is None) != (self.grpc_tls_key_file is None):
+            raise ValueError("set both KEPU_GRPC_TLS_CERT_FILE and KEPU_GRPC_TLS_KEY_FILE, or neither")
+        return self
 
     @model_validator(mode="after")
     def _default_amqp_uri(self) -> "Settings":

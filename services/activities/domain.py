@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from libs.common.events import ActivityRecorded
 from libs.common.plan.schema import Plan
 
 TargetGroup = Literal["youth", "farmers", "workers", "elderly", "officials", "public"]
+TARGET_GROUP_NAMES: dict[str, str] = {  # the plan's 五大重点人群, plus the general public
+    "youth": "青少年", "farmers": "农民", "workers": "产业工人", "elderly": "老年人",
+    "officials": "领导干部和公务员", "public": "社会公众",
+}
+assert tuple(TARGET_GROUP_NAMES) == get_args(TargetGroup)
+REASON_MAX = 500
 
 
 class ActivityReport(BaseModel):
@@ -93,14 +98,37 @@ def comparable(report: ActivityReport) -> dict:
             "quantities": {k: float(v) for k, v in report.quantities.items()}}
 
 
+def same_content(stored: dict, report: ActivityReport) -> bool:
+    """Whether a stored activity (as ``ActivityView`` fields) already holds this content."""
+    resent = comparable(report)
+    return {k: stored[k] for k in resent} == resent
+
+
+Outcome = Literal["created", "unchanged", "corrected", "invalid", "conflict"]
+
+
+def outcome_for(stored: dict | None, report: ActivityReport, correct_changed: bool) -> Outcome:
+    """What a (re)sent report does: a new activity, nothing (a retry), a correction or a conflict.
+
+    A retracted activity is never revived by a resend: that is a conflict, so a deleted row in a
+    spreadsheet that comes back is noticed instead of silently counted again.
+    """
+    if stored is None:
+        return "created"
+    if stored["retracted"]:
+        return "conflict"
+    if same_content(stored, report):
+        return "unchanged"
+    return "corrected" if correct_changed else "conflict"
+
+
+def conflict_message(external_id: str, activity_id: str, retracted: bool) -> str:
+    if retracted:
+        return (f"{external_id!r} belongs to activity {activity_id}, which was retracted; "
+                "use a new external_id to report it again")
+    return (f"{external_id!r} was already used for activity {activity_id} with other content; use a new "
+            "external_id for a new activity, or CorrectActivity to change that one")
+
+
 def new_activity_id() -> str:
     return uuid.uuid4().hex
-
-
-def recorded_event(activity_id: str, org: str, report: ActivityReport) -> ActivityRecorded:
-    """The event of a newly recorded activity (its first revision)."""
-    return ActivityRecorded(
-        activity_id=activity_id, revision=1, org=org, activity_type=report.activity_type,
-        town=report.town, target_group=report.target_group, start_date=report.start_date,
-        end_date=report.end_date, quantities=report.quantities,
-    )

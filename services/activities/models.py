@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.outbox import OutboxMixin
@@ -15,13 +15,17 @@ class Base(DeclarativeBase):
 
 class Activity(Base):
     __tablename__ = "activities"
-    __table_args__ = (UniqueConstraint("org", "external_id", name="uq_activity_org_external_id"),)
+    __table_args__ = (
+        UniqueConstraint("org", "external_id", name="uq_activity_org_external_id"),
+        Index("ix_activities_listing", "org", "start_date", "id"),  # ListActivities' keyset order
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     org: Mapped[str] = mapped_column(String(64), index=True)
     external_id: Mapped[str | None] = mapped_column(String(128))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    retract_reason: Mapped[str | None] = mapped_column(String(500))
     activity_type: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(300), default="")
     town: Mapped[str | None] = mapped_column(String(64))
@@ -31,6 +35,7 @@ class Activity(Base):
     end_date: Mapped[dt.date] = mapped_column(Date)
     quantities: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ActivityAudit(Base):
@@ -42,6 +47,9 @@ class ActivityAudit(Base):
     revision: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))  # recorded / corrected / retracted
     by_org: Mapped[str] = mapped_column(String(64))
+    by_role: Mapped[str | None] = mapped_column(String(16))
+    by_token_id: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     snapshot: Mapped[dict] = mapped_column(JSON)
 

@@ -1,45 +1,37 @@
-"""nameko service ``activities``: accepts reports, stores them with their event (outbox)."""
+"""nameko service ``activities``: reports, corrections and retractions, stored with their events.
+
+Thin wiring over ``app`` (the use cases): the caller comes from the gateway's token check, so
+a department writes only its own data; the transactional outbox publishes what ``app`` staged.
+"""
 from __future__ import annotations
 
 import logging
 import time
 
 from nameko.rpc import RpcProxy, rpc
-from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from libs.common.access import Caller
 from libs.common.clock import ClockMixin
 from libs.common.db import Database
-from libs.common.errors import Conflict, bad_request, invalid
-from libs.common.events import make_envelope
+from libs.common.errors import RequestExpired
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
-from libs.common.outbox import OutboxRelay, add_to_outbox
+from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
-from services.activities import domain
-from services.activities.metrics import ACTIVITIES_RECORDED
-from services.activities.models import Activity, ActivityAudit, Base, OutboxEvent
+from services.activities import app
+from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES
+from services.activities.models import Base, OutboxEvent
+from services.activities.orgs import OrgKinds, OrgKindsCache
 
 log = logging.getLogger(__name__)
 
 
-def _activity_dict(a: Activity) -> dict:
-    return {
-        "activity_id": a.id, "org": a.org, "external_id": a.external_id, "revision": a.revision,
-        "retracted": a.retracted, "activity_type": a.activity_type, "title": a.title, "town": a.town,
-        "target_group": a.target_group, "co_organisers": a.co_organisers,
-        "start_date": a.start_date.isoformat(), "end_date": a.end_date.isoformat(), "quantities": a.quantities,
-    }
-
-
-class RequestExpired(Exception):
-    """A request that arrived after its caller's deadline (it is not acted on)."""
-
-
-ORG_CACHE_SECONDS = 60.0
-_ORG_KINDS: dict[str, tuple[str, float]] = {}  # code -> (kind, when learnt); towns are never deleted
+def _check_deadline(deadline: float | None, caller: Caller) -> None:
+    """Past ``deadline`` (epoch seconds) the caller was already told "no answer": do not act."""
+    if deadline is not None and time.time() > deadline:
+        log.warning("dropped a request from %s that arrived after its caller gave up", caller.org)
+        raise RequestExpired("the caller stopped waiting for this request; it was not acted on")
 
 
 class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
@@ -49,84 +41,72 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     outbox = OutboxRelay(OutboxEvent, "activities")
     metrics = MetricsEndpoint("activities")
     organisations = RpcProxy("organisations")
+    org_kinds: OrgKindsCache = OrgKinds()
 
-    def _org_kinds(self, codes: list[str]) -> dict[str, str]:
-        """Kinds of the named organisations, asking the organisations service for unknown ones."""
-        now = time.monotonic()
-        missing = [c for c in codes if c not in _ORG_KINDS or now - _ORG_KINDS[c][1] > ORG_CACHE_SECONDS]
-        if missing:
-            for code, kind in self.organisations.org_kinds(missing).items():
-                _ORG_KINDS[code] = (kind, now)
-        return {c: _ORG_KINDS[c][0] for c in codes if c in _ORG_KINDS}
+    def _ctx(self) -> app.Context:
+        return app.Context(self.db, self.plan.plan, self.clock.today(),
+                           lambda codes: self.org_kinds.kinds(codes, self.organisations.org_kinds))
 
-    def _existing(self, org: str, parsed: domain.ActivityReport) -> dict | None:
-        """The stored activity for a resent external_id; a conflict if its content differs."""
-        existing = self.db.scalar(
-            select(Activity).where(Activity.org == org, Activity.external_id == parsed.external_id))
-        if existing is None:
-            return None
-        stored, resent = _activity_dict(existing), domain.comparable(parsed)
-        if {k: stored[k] for k in resent} != resent:
-            raise Conflict(f"external_id: {parsed.external_id!r} was already used for activity "
-                           f"{existing.id} with other content; use a new external_id for a new activity")
-        return {**stored, "created": False}
-
-    @rpc
-    def record_activity(self, org: str, report: dict, deadline: float | None = None) -> dict:
-        """Validate and store one activity of ``org`` with its event, in one transaction.
-
-        ``org`` is the authenticated organisation (the gateway sets it from the token), so a
-        department can only write its own data. Resending the same ``external_id`` returns the
-        stored activity instead of counting it twice. Past ``deadline`` (epoch seconds) the
-        caller has already been told "no answer", so the request is dropped, not stored.
-        """
-        if deadline is not None and time.time() > deadline:
-            log.warning("dropped a report from %s that arrived after its caller gave up", org)
-            raise RequestExpired("the caller stopped waiting for this report; it was not stored")
-        try:
-            parsed = domain.ActivityReport.model_validate(report)
-        except ValidationError as exc:
-            raise invalid(exc) from None
-        problems = domain.check_against_plan(parsed, self.plan.plan, self.clock.today())
-        if not problems and (referenced := domain.referenced_orgs(parsed)):
-            problems = domain.check_orgs(parsed, self._org_kinds(referenced))
-        if problems:
-            raise bad_request(problems)
-        if parsed.external_id and (existing := self._existing(org, parsed)):
-            return existing
-        activity = Activity(
-            id=domain.new_activity_id(), org=org, external_id=parsed.external_id,
-            activity_type=parsed.activity_type, title=parsed.title, town=parsed.town,
-            target_group=parsed.target_group, co_organisers=parsed.co_organisers,
-            start_date=parsed.start_date, end_date=parsed.end_date, quantities=parsed.quantities,
-        )
-        self.db.add(activity)
-        self.db.flush()
-        self.db.add(ActivityAudit(activity_id=activity.id, revision=1, action="recorded", by_org=org,
-                                  snapshot=_activity_dict(activity)))
-        event = domain.recorded_event(activity.id, org, parsed)
-        add_to_outbox(self.db, OutboxEvent, make_envelope(self.name, event))
-        try:
-            self.db.commit()
-        except IntegrityError:  # the same external_id raced in from a concurrent retry
-            self.db.rollback()
-            existing = self._existing(org, parsed)
-            if existing is None:
-                raise
-            return existing
+    def _published(self, caller: Caller, activities: list[dict], action: str) -> None:
         self.outbox.wake()
-        ACTIVITIES_RECORDED.labels(parsed.activity_type, org).inc()
-        return {**_activity_dict(activity), "created": True}
-
-
-    @rpc
-    def get_activity(self, activity_id: str) -> dict | None:
-        activity = self.db.get(Activity, activity_id)
-        return _activity_dict(activity) if activity else None
+        for a in activities:
+            if action == "recorded":
+                ACTIVITIES_RECORDED.labels(a["activity_type"], caller.org).inc()
+            else:
+                ACTIVITY_CHANGES.labels(action).inc()
 
     @rpc
-    def list_activities(self, org: str | None = None, limit: int = 100) -> list[dict]:
-        query = select(Activity).order_by(Activity.created_at.desc()).limit(limit)
-        if org:
-            query = query.where(Activity.org == org)
-        return [_activity_dict(a) for a in self.db.scalars(query)]
+    def record_activity(self, caller: dict, report: dict, deadline: float | None = None) -> dict:
+        """Validate and store one activity with its event; a resend of its external_id returns it."""
+        who = Caller.model_validate(caller)
+        _check_deadline(deadline, who)
+        result = app.report_one(self._ctx(), who, report)
+        if result["created"]:
+            self._published(who, [result], "recorded")
+        return result
+
+    @rpc
+    def record_activities(self, caller: dict, rows: list[dict], skip_invalid: bool = False,
+                          validate_only: bool = False, correct_changed: bool = False,
+                          deadline: float | None = None) -> dict:
+        """Up to 1,000 reports in one transaction, with a result per row (see ``app.report_batch``)."""
+        who = Caller.model_validate(caller)
+        _check_deadline(deadline, who)
+        result = app.report_batch(self._ctx(), who, rows, skip_invalid, validate_only, correct_changed)
+        if result.stored:
+            self._published(who, [r.activity for r in result.results if r.outcome == "created"], "recorded")
+            self._published(who, [r.activity for r in result.results if r.outcome == "corrected"], "corrected")
+        return result.model_dump()
+
+    @rpc
+    def correct_activity(self, caller: dict, activity_id: str, revision: int, content: dict, reason: str = "",
+                         deadline: float | None = None) -> dict:
+        who = Caller.model_validate(caller)
+        _check_deadline(deadline, who)
+        result, changed = app.correct(self._ctx(), who, activity_id, revision, content, reason)
+        if changed:
+            self._published(who, [result], "corrected")
+        return result
+
+    @rpc
+    def retract_activity(self, caller: dict, activity_id: str, revision: int, reason: str,
+                         deadline: float | None = None) -> dict:
+        who = Caller.model_validate(caller)
+        _check_deadline(deadline, who)
+        result, changed = app.retract(self._ctx(), who, activity_id, revision, reason)
+        if changed:
+            self._published(who, [result], "retracted")
+        return result
+
+    @rpc
+    def get_activity(self, caller: dict, activity_id: str) -> dict:
+        return app.get(self._ctx(), Caller.model_validate(caller), activity_id)
+
+    @rpc
+    def activity_history(self, caller: dict, activity_id: str) -> list[dict]:
+        return app.history(self._ctx(), Caller.model_validate(caller), activity_id)
+
+    @rpc
+    def list_activities(self, caller: dict, filters: dict | None = None, page_size: int = 0,
+                        page_token: str = "") -> dict:
+        return app.list_page(self._ctx(), Caller.model_validate(caller), filters or {}, page_size, page_token)

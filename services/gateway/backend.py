@@ -1,29 +1,40 @@
-"""The gateway's way into the services: nameko RPC from plain threads.
+"""The gateway's way into the services: nameko RPC from plain threads, and who a token is.
 
 grpcio cannot run in an eventlet-patched process, so the gateway is an ordinary threaded
 process and uses ``nameko.standalone`` proxies, one per gRPC worker thread (they are not
-thread-safe). Token look-ups are cached briefly to spare a round trip per call.
+thread-safe). Tokens are hashed here and only the hash is sent on the bus; answers are cached
+briefly (refusals too, so a flood of bad tokens costs no round trip each).
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from libs.common.access import Caller, token_hash
 from libs.common.settings import Settings
 
 TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this time
+REFUSAL_CACHE_SECONDS = 30.0  # an unknown token stays unknown: a new token is a new random string
+TOKEN_CACHE_SIZE = 10_000
+PLAN_CACHE_SECONDS = 30.0
+
+
+class Refused(Exception):
+    """The token is unknown, revoked or expired; the message says which and what to do."""
 
 
 class Backend:
-    def __init__(self, settings: Settings, timeout: float = 15.0):
+    def __init__(self, settings: Settings):
         self.config = settings.nameko_config()
-        self.timeout = timeout
+        self.timeout = settings.grpc_call_timeout
         self._local = threading.local()
         self._proxies: list[ClusterRpcProxy] = []
         self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[float, dict | None]] = {}
+        self._tokens: OrderedDict[str, tuple[float, Caller | str]] = OrderedDict()
+        self._plan: tuple[float, dict] | None = None
 
     def rpc(self):
         """This thread's cluster proxy (started on first use)."""
@@ -36,15 +47,30 @@ class Backend:
                 self._proxies.append(holder)
         return proxy
 
-    def authenticate(self, token: str) -> dict | None:
+    def authenticate(self, token: str) -> Caller:
+        """The caller a bearer token stands for; ``Refused`` with the reason otherwise."""
+        digest, now = token_hash(token), time.monotonic()
+        with self._lock:
+            cached = self._tokens.get(digest)
+        if cached is not None:
+            ttl = TOKEN_CACHE_SECONDS if isinstance(cached[1], Caller) else REFUSAL_CACHE_SECONDS
+            if now - cached[0] < ttl:
+                return _caller_or_raise(cached[1])
+        answer = self.rpc().organisations.authenticate(digest)
+        outcome: Caller | str = answer["refused"] if "refused" in answer else Caller.model_validate(answer)
+        with self._lock:
+            self._tokens[digest] = (now, outcome)
+            self._tokens.move_to_end(digest)
+            while len(self._tokens) > TOKEN_CACHE_SIZE:
+                self._tokens.popitem(last=False)
+        return _caller_or_raise(outcome)
+
+    def plan(self) -> dict:
+        """The plan the services run (``plan_document``), cached: `kepu plan reload` shows within 30 s."""
         now = time.monotonic()
-        cached = self._tokens.get(token)
-        if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
-            return cached[1]
-        org = self.rpc().organisations.authenticate(token)
-        if org is not None:  # never cache a miss: a token issued a second ago must work
-            self._tokens[token] = (now, org)
-        return org
+        if self._plan is None or now - self._plan[0] > PLAN_CACHE_SECONDS:
+            self._plan = (now, self.rpc().activities.plan_document())
+        return self._plan[1]
 
     def close(self) -> None:
         with self._lock:
@@ -54,3 +80,9 @@ class Backend:
                 except Exception:  # noqa: BLE001 - closing on shutdown, nothing to do
                     pass
             self._proxies.clear()
+
+
+def _caller_or_raise(outcome: Caller | str) -> Caller:
+    if isinstance(outcome, Caller):
+        return outcome
+    raise Refused(outcome)

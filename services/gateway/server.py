@@ -1,7 +1,9 @@
 """The gRPC gateway process: ``python -m services.gateway.server``.
 
 Its own process, without eventlet (grpcio and eventlet's monkey patching do not mix). Serves
-the kepu.v1 API, the standard health service and server reflection.
+the kepu.v1 API, the standard health service and (switchable) server reflection, over TLS
+when a certificate is configured. Every limit comes from settings: worker threads, concurrent
+calls, message sizes, keepalive and idle connections.
 """
 from __future__ import annotations
 
@@ -14,28 +16,70 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from libs.common.api.kepu.v1 import gateway_pb2 as pb
-from libs.common.api.kepu.v1 import gateway_pb2_grpc as pb_grpc
+from libs.common.api.kepu.v1 import activity_service_pb2 as act
+from libs.common.api.kepu.v1 import activity_service_pb2_grpc as act_grpc
+from libs.common.api.kepu.v1 import alert_service_pb2 as alr
+from libs.common.api.kepu.v1 import alert_service_pb2_grpc as alr_grpc
+from libs.common.api.kepu.v1 import indicator_service_pb2 as ind
+from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
+from libs.common.api.kepu.v1 import organisation_service_pb2 as org
+from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
+from libs.common.api.kepu.v1 import plan_service_pb2 as plan
+from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
 from libs.common.logs import configure_logging
 from libs.common.metrics import serve_metrics
 from libs.common.settings import Settings, get_settings
 from services.gateway.backend import Backend
-from services.gateway.servicers import ActivityServicer, IndicatorServicer
+from services.gateway.servicers import (ActivityServicer, AlertServicer, IndicatorServicer, OrganisationServicer,
+                                        PlanServicer)
+from services.gateway.watch import StatusChangeHub
 
 log = logging.getLogger(__name__)
-SERVICE_NAMES = [pb.DESCRIPTOR.services_by_name[n].full_name for n in ("ActivityService", "IndicatorService")]
+SERVICE_NAMES = [
+    act.DESCRIPTOR.services_by_name["ActivityService"].full_name,
+    ind.DESCRIPTOR.services_by_name["IndicatorService"].full_name,
+    org.DESCRIPTOR.services_by_name["OrganisationService"].full_name,
+    alr.DESCRIPTOR.services_by_name["AlertService"].full_name,
+    plan.DESCRIPTOR.services_by_name["PlanService"].full_name,
+]
 
 
-def build_server(settings: Settings, backend: Backend, workers: int = 8) -> tuple[grpc.Server, health.HealthServicer]:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
-    pb_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(backend), server)
-    pb_grpc.add_IndicatorServiceServicer_to_server(IndicatorServicer(backend), server)
+def server_options(settings: Settings) -> list[tuple[str, int]]:
+    size = settings.grpc_max_message_bytes
+    return [
+        ("grpc.max_receive_message_length", size),
+        ("grpc.max_send_message_length", size),
+        ("grpc.keepalive_time_ms", settings.grpc_keepalive_seconds * 1000),
+        ("grpc.keepalive_timeout_ms", 20_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.max_connection_idle_ms", settings.grpc_max_connection_idle_seconds * 1000),
+    ]
+
+
+def build_server(settings: Settings, backend: Backend, hub: StatusChangeHub) -> tuple[grpc.Server, health.HealthServicer]:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="grpc"),
+                         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs, options=server_options(settings))
+    act_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(backend), server)
+    ind_grpc.add_IndicatorServiceServicer_to_server(IndicatorServicer(backend, hub), server)
+    org_grpc.add_OrganisationServiceServicer_to_server(OrganisationServicer(backend), server)
+    alr_grpc.add_AlertServiceServicer_to_server(AlertServicer(backend), server)
+    plan_grpc.add_PlanServiceServicer_to_server(PlanServicer(backend), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection([*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    if settings.grpc_reflection:
+        reflection.enable_server_reflection([*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     address = f"{settings.grpc_host}:{settings.grpc_port}"
     try:
-        server.add_insecure_port(address)
+        if settings.grpc_tls_cert_file:
+            credentials = grpc.ssl_server_credentials([(settings.grpc_tls_key_file.read_bytes(),
+                                                        settings.grpc_tls_cert_file.read_bytes())])
+            server.add_secure_port(address, credentials)
+        else:
+            server.add_insecure_port(address)
+    except OSError as exc:
+        raise SystemExit(f"cannot read the TLS certificate or key ({exc}); check KEPU_GRPC_TLS_CERT_FILE and "
+                         "KEPU_GRPC_TLS_KEY_FILE") from None
     except RuntimeError:
         raise SystemExit(f"cannot listen for gRPC on {address}: the port is taken. "
                          "Free it or set KEPU_GRPC_PORT to another port.") from None
@@ -49,11 +93,13 @@ def main() -> None:
     if metrics_port >= 0:
         serve_metrics(settings.metrics_host, metrics_port)
     backend = Backend(settings)
-    server, health_servicer = build_server(settings, backend)
+    hub = StatusChangeHub(settings.amqp_uri, settings.grpc_max_watchers)
+    server, health_servicer = build_server(settings, backend, hub)
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("gRPC gateway listening on %s:%s", settings.grpc_host, settings.grpc_port)
+    log.info("gRPC gateway listening on %s:%s (%s)", settings.grpc_host, settings.grpc_port,
+             "TLS" if settings.grpc_tls_cert_file else "plaintext")
     stopped = threading.Event()
 
     def shutdown(signum, frame):
@@ -63,6 +109,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     stopped.wait()
+    hub.stop()
     server.stop(grace=5).wait()
     backend.close()
     log.info("gRPC gateway stopped")

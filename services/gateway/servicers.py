@@ -1,131 +1,189 @@
-"""gRPC servicers: authenticate, translate proto <-> dicts, map errors to gRPC status codes."""
+"""gRPC servicers of kepu.v1: each method turns the request into one service call and the
+answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics and errors."""
 from __future__ import annotations
 
-import functools
-import logging
-import time
+import queue
 
 import grpc
-from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
-from kombu.exceptions import KombuError
-from nameko.exceptions import RemoteError, UnknownService
-from nameko.standalone.rpc import RpcTimeout
 
-from libs.common.api.kepu.v1 import gateway_pb2 as pb
-from libs.common.api.kepu.v1 import gateway_pb2_grpc as pb_grpc
-from libs.common.errors import field_violations
+from libs.common import access
+from libs.common.api.kepu.v1 import activity_service_pb2 as act
+from libs.common.api.kepu.v1 import activity_service_pb2_grpc as act_grpc
+from libs.common.api.kepu.v1 import alert_service_pb2 as alr
+from libs.common.api.kepu.v1 import alert_service_pb2_grpc as alr_grpc
+from libs.common.api.kepu.v1 import indicator_service_pb2 as ind
+from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
+from libs.common.api.kepu.v1 import organisation_service_pb2 as org
+from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
+from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from services.activities.domain import TARGET_GROUP_NAMES
+from services.gateway import mapping
 from services.gateway.backend import Backend
-from services.gateway.metrics import GRPC_LATENCY, GRPC_REQUESTS
+from services.gateway.endpoint import deadline, grpc_endpoint
+from services.gateway.errors import abort_invalid
+from services.gateway.paging import page
+from services.gateway.watch import StatusChangeHub, TooManyWatchers
 
-log = logging.getLogger(__name__)
-
-
-def _abort_invalid(context: grpc.ServicerContext, message: str) -> None:
-    detail = any_pb2.Any()
-    detail.Pack(error_details_pb2.BadRequest(field_violations=[
-        error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in field_violations(message)
-    ]))
-    status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
-    context.abort_with_status(rpc_status.to_status(status))
+OUTCOMES = {o: act.RowResult.Outcome.Value(o.upper()) for o in ("created", "unchanged", "corrected", "invalid",
+                                                               "conflict")}
 
 
-def _caller(backend: Backend, context: grpc.ServicerContext) -> dict | None:
-    """The organisation behind the call's ``authorization: Bearer <token>``, if any."""
-    scheme, _, token = dict(context.invocation_metadata()).get("authorization", "").partition(" ")
-    return backend.authenticate(token) if scheme.lower() == "bearer" and token else None
-
-
-def handled(method):
-    """Authenticate the caller, count the call, and turn backend failures into gRPC codes.
-
-    ``context.abort`` raises, so each branch ends the call; only backend errors are caught.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, request, context):
-        start, code = time.perf_counter(), "OK"
-        try:
-            org = _caller(self.backend, context)
-            if org is None:
-                code = "UNAUTHENTICATED"
-                context.abort(grpc.StatusCode.UNAUTHENTICATED,
-                              "missing or unknown bearer token; ask the 科协 operator for one (kepu org token ORG)")
-            return method(self, request, context, org)
-        except RemoteError as exc:
-            if exc.exc_type == "BadRequest":
-                code = "INVALID_ARGUMENT"
-                _abort_invalid(context, exc.value)
-            if exc.exc_type == "Conflict":
-                code = "ALREADY_EXISTS"
-                context.abort(grpc.StatusCode.ALREADY_EXISTS, exc.value)
-            code = "INTERNAL"
-            log.error("%s failed in a backend service: %s: %s", method.__name__, exc.exc_type, exc.value)
-            context.abort(grpc.StatusCode.INTERNAL, f"the service failed ({exc.exc_type}); operators see the logs")
-        except RpcTimeout:
-            code = "DEADLINE_EXCEEDED"
-            log.error("%s got no answer within %.0fs; the services may be overloaded or stopping",
-                      method.__name__, self.backend.timeout)
-            context.abort(grpc.StatusCode.DEADLINE_EXCEEDED,
-                          "no answer in time: the report may or may not be stored; resend it with the same "
-                          "external_id, which counts it once")
-        except (UnknownService, KombuError, OSError) as exc:
-            code = "UNAVAILABLE"
-            log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?",
-                      method.__name__, exc)
-            context.abort(grpc.StatusCode.UNAVAILABLE,
-                          "the services are not answering; retry later (the report was not stored)")
-        except Exception:
-            if code == "OK":  # not an abort of ours: an unexpected failure
-                code = "UNKNOWN"
-            raise
-        finally:
-            GRPC_REQUESTS.labels(method.__name__, code).inc()
-            GRPC_LATENCY.labels(method.__name__).observe(time.perf_counter() - start)
-
-    return wrapper
-
-
-def _activity_pb(a: dict) -> pb.Activity:
-    return pb.Activity(
-        activity_id=a["activity_id"], org=a["org"], revision=a["revision"], activity_type=a["activity_type"],
-        title=a["title"], external_id=a["external_id"] or "", town=a["town"] or "",
-        target_group=a["target_group"] or "", start_date=a["start_date"], end_date=a["end_date"],
-        quantities=a["quantities"],
-    )
-
-
-class ActivityServicer(pb_grpc.ActivityServiceServicer):
+class ActivityServicer(act_grpc.ActivityServiceServicer):
     def __init__(self, backend: Backend):
         self.backend = backend
 
-    @handled
-    def ReportActivity(self, request, context, org):  # noqa: N802 - gRPC naming
-        report = {
-            "activity_type": request.activity_type, "title": request.title,
-            "external_id": request.external_id or None, "town": request.town or None,
-            "target_group": request.target_group or None, "co_organisers": list(request.co_organisers),
-            "start_date": request.start_date or None, "end_date": request.end_date or None,
-            "quantities": dict(request.quantities),
-        }
-        # the deadline travels with the request: a report that arrives after we gave up is dropped
-        deadline = time.time() + self.backend.timeout - 1.0
-        result = self.backend.rpc().activities.record_activity(org["code"], report, deadline=deadline)
-        return pb.ReportActivityResponse(activity=_activity_pb(result), created=result["created"])
+    def _activities(self):
+        return self.backend.rpc().activities
+
+    @grpc_endpoint(write=True)
+    def ReportActivity(self, request, context, caller):  # noqa: N802 - gRPC naming
+        result = self._activities().record_activity(caller.model_dump(), mapping.report_of(request),
+                                                    deadline=deadline(context, self.backend.timeout))
+        return act.ReportActivityResponse(activity=mapping.activity_pb(result), created=result["created"])
+
+    @grpc_endpoint(write=True)
+    def ReportActivities(self, request, context, caller):  # noqa: N802
+        result = self._activities().record_activities(
+            caller.model_dump(), [mapping.report_of(row) for row in request.rows],
+            skip_invalid=request.mode == act.ReportActivitiesRequest.SKIP_INVALID,
+            validate_only=request.validate_only, correct_changed=request.correct_changed,
+            deadline=deadline(context, self.backend.timeout))
+        return act.ReportActivitiesResponse(
+            results=[act.RowResult(index=r["index"], outcome=OUTCOMES[r["outcome"]],
+                                   activity=mapping.activity_pb(r["activity"]) if r["activity"] else None,
+                                   violations=mapping.violations_pb(r["violations"])) for r in result["results"]],
+            created=result["created"], unchanged=result["unchanged"], corrected=result["corrected"],
+            invalid=result["invalid"], conflicts=result["conflicts"], stored=result["stored"])
+
+    @grpc_endpoint(write=True)
+    def CorrectActivity(self, request, context, caller):  # noqa: N802
+        result = self._activities().correct_activity(
+            caller.model_dump(), request.activity_id, request.revision, mapping.report_of(request.content),
+            request.reason, deadline=deadline(context, self.backend.timeout))
+        return act.CorrectActivityResponse(activity=mapping.activity_pb(result))
+
+    @grpc_endpoint(write=True)
+    def RetractActivity(self, request, context, caller):  # noqa: N802
+        result = self._activities().retract_activity(caller.model_dump(), request.activity_id, request.revision,
+                                                     request.reason, deadline=deadline(context, self.backend.timeout))
+        return act.RetractActivityResponse(activity=mapping.activity_pb(result))
+
+    @grpc_endpoint()
+    def GetActivity(self, request, context, caller):  # noqa: N802
+        return mapping.activity_pb(self._activities().get_activity(caller.model_dump(), request.activity_id))
+
+    @grpc_endpoint()
+    def ListActivities(self, request, context, caller):  # noqa: N802
+        filters = {name: getattr(request, name) for name in ("activity_type", "start_date_from", "start_date_to",
+                                                             "town", "org", "include_retracted")}
+        result = self._activities().list_activities(caller.model_dump(), filters, request.page_size,
+                                                    request.page_token)
+        return act.ListActivitiesResponse(activities=[mapping.activity_pb(a) for a in result["activities"]],
+                                          next_page_token=result["next_page_token"])
+
+    @grpc_endpoint()
+    def GetActivityHistory(self, request, context, caller):  # noqa: N802
+        entries = self._activities().activity_history(caller.model_dump(), request.activity_id)
+        return act.GetActivityHistoryResponse(entries=[mapping.audit_pb(e) for e in entries])
 
 
-class IndicatorServicer(pb_grpc.IndicatorServiceServicer):
-    def __init__(self, backend: Backend):
+class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
+    def __init__(self, backend: Backend, hub: StatusChangeHub):
         self.backend = backend
+        self.hub = hub
 
-    @handled
-    def GetProgress(self, request, context, org):  # noqa: N802 - gRPC naming
+    @grpc_endpoint()
+    def GetProgress(self, request, context, caller):  # noqa: N802
         rows = self.backend.rpc().indicators.get_progress(request.indicator or None, request.scope or None)
-        return pb.GetProgressResponse(windows=[
-            pb.WindowProgress(
-                indicator=r["indicator"], name=r["name"], kind=r["kind"], window=r["window"], scope=r["scope"],
-                actual=r["actual"], expected=r["expected"] or 0.0, target=r["target"] or 0.0, unit=r["unit"],
-                status=r["status"] or "", as_of=r["as_of"] or "",
-            ) for r in rows
-        ])
+        return ind.GetProgressResponse(windows=[
+            mapping.window_pb(r) for r in rows if access.may_read_scope(caller, r["scope"], r["responsible"])])
+
+    @grpc_endpoint()
+    def ListProgress(self, request, context, caller):  # noqa: N802
+        if request.year and not 1900 <= request.year <= 2200:
+            abort_invalid(context, "year", f"{request.year} is not a calendar year (or 0 for the current one)")
+        answer = self.backend.rpc().indicators.list_progress(request.year or None, request.indicator or None,
+                                                             request.targets_only)
+        visible = [p for p in (_visible_progress(caller, item) for item in answer["indicators"]) if p is not None]
+        items, next_token = page(visible, request.page_size, request.page_token, maximum=500)
+        return ind.ListProgressResponse(year=answer["year"], indicators=items, next_page_token=next_token)
+
+    @grpc_endpoint()
+    def WatchStatusChanges(self, request, context, caller):  # noqa: N802
+        try:
+            stream = self.hub.subscribe()
+        except TooManyWatchers as exc:
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        return self._follow(stream, request.indicator, context, caller)
+
+    def _follow(self, stream: queue.Queue, indicator: str, context, caller):
+        try:
+            while context.is_active():
+                try:
+                    change = stream.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if (indicator and change["indicator"] != indicator) or not (
+                        caller.is_admin or caller.org in change["responsible"]):
+                    continue
+                yield mapping.status_change_pb(change)
+        finally:
+            self.hub.unsubscribe(stream)
+
+
+def _visible_progress(caller: access.Caller, item: dict) -> ind.IndicatorProgress | None:
+    """An indicator window with only what the caller may read; None if that is nothing."""
+    readable = [r for r in (item["total"], *item["by_org"], *item["by_town"])
+                if r and access.may_read_scope(caller, r["scope"], item["responsible"])]
+    if not caller.is_admin and not readable and caller.org not in item["responsible"]:
+        return None
+    total = item["total"] if item["total"] in readable else None
+    return ind.IndicatorProgress(
+        indicator=item["indicator"], name=item["name"], kind=item["kind"], window=item["window"], unit=item["unit"],
+        target=item["target"] or 0.0, total=mapping.window_pb(total) if total else None,
+        by_org=[mapping.window_pb(r) for r in item["by_org"] if r in readable],
+        by_town=[mapping.window_pb(r) for r in item["by_town"] if r in readable])
+
+
+class OrganisationServicer(org_grpc.OrganisationServiceServicer):
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @grpc_endpoint()
+    def GetOrganisation(self, request, context, caller):  # noqa: N802
+        found = self.backend.rpc().organisations.get_org(request.code)
+        if found is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no organisation {request.code!r}")
+        return mapping.org_pb(found)
+
+    @grpc_endpoint()
+    def ListOrganisations(self, request, context, caller):  # noqa: N802
+        rpc = self.backend.rpc().organisations
+        kind = request.kind or None
+        orgs = rpc.list_orgs(kind) if caller.is_admin else rpc.list_orgs_under(caller.org, kind)
+        items, next_token = page(orgs, request.page_size, request.page_token)
+        return org.ListOrganisationsResponse(organisations=[mapping.org_pb(o) for o in items],
+                                             next_page_token=next_token)
+
+
+class AlertServicer(alr_grpc.AlertServiceServicer):
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @grpc_endpoint()
+    def ListAlerts(self, request, context, caller):  # noqa: N802
+        if request.state not in ("", "firing", "resolved"):
+            abort_invalid(context, "state", f"{request.state!r}: firing, resolved, or empty for both")
+        alerts = self.backend.rpc().notifications.list_alerts(request.state or None, request.indicator or None)
+        mine = [a for a in alerts if access.may_read_alert(caller, a["recipients"])]
+        items, next_token = page(mine, request.page_size, request.page_token)
+        return alr.ListAlertsResponse(alerts=[mapping.alert_pb(a) for a in items], next_page_token=next_token)
+
+
+class PlanServicer(plan_grpc.PlanServiceServicer):
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @grpc_endpoint()
+    def GetPlan(self, request, context, caller):  # noqa: N802
+        return mapping.plan_of(self.backend.plan(), TARGET_GROUP_NAMES)

@@ -17,7 +17,7 @@ from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanMixin
 from libs.common.processed import already_processed
 from libs.common.settings import settings_from_config
-from services.indicators import ledger
+from services.indicators import ledger, views
 from services.indicators.metrics import publish_state
 from services.indicators.models import Base, OutboxEvent, ProcessedEvent
 
@@ -89,19 +89,18 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
 
     @rpc
     def get_progress(self, indicator: str | None = None, scope: str | None = None) -> list[dict]:
+        """Window states, each with its indicator's name, target, unit and responsible units."""
+        return views.window_rows(self.plan.plan, ledger.states(self.db, indicator, scope))
+
+    @rpc
+    def list_progress(self, year: int | None = None, indicator: str | None = None,
+                      targets_only: bool = False) -> dict:
+        """Every indicator window of ``year`` (default: the clock's), the region's figure beside the
+        breakdowns by organisation and town."""
+        year = year or self.clock.today().year
         plan = self.plan.plan
-        out = []
-        for s in ledger.states(self.db, indicator, scope):
-            try:
-                ind = plan.indicator(s.indicator)
-            except KeyError:
-                continue
-            out.append({
-                "indicator": s.indicator, "name": ind.name, "kind": ind.kind, "window": s.window,
-                "scope": s.scope, "actual": s.actual, "expected": s.expected, "target": ind.target,
-                "unit": ind.unit, "status": s.status, "as_of": s.as_of.isoformat() if s.as_of else None,
-            })
-        return out
+        return {"year": year, "indicators": views.year_progress(plan, ledger.states(self.db, indicator), year,
+                                                                targets_only)}
 
     @rpc
     def reload_plan(self) -> dict:

@@ -1,12 +1,15 @@
 """Organisation rules, free of bus and database: who exists, how tokens are made and checked."""
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
+import hmac
+import re
 import secrets
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.access import token_hash
 from libs.common.plan.schema import CODE_PATTERN, Plan
 
 RegistrableKind = Literal["town", "village", "department", "body"]
@@ -46,5 +49,59 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+hash_token = token_hash  # one definition, shared with the gateway
+
+
+def same_hash(stored: str, presented: str) -> bool:
+    """Constant-time comparison, so response times say nothing about how much of a hash matched."""
+    return hmac.compare_digest(stored.encode(), presented.encode())
+
+
+_DURATION = re.compile(r"^(\d{1,5})([dhw])$")
+UNITS = {"d": "days", "h": "hours", "w": "weeks"}
+
+
+def parse_expiry(text: str | None, now: dt.datetime) -> dt.datetime | None:
+    """``90d``, ``12h``, ``2w`` or an ISO date (YYYY-MM-DD, the token ends at that day's end, UTC)."""
+    if not text:
+        return None
+    if match := _DURATION.match(text.strip()):
+        amount, unit = int(match.group(1)), match.group(2)
+        if amount == 0:
+            raise ValueError(f"{text!r} would expire at once; give a positive duration")
+        return now + dt.timedelta(**{UNITS[unit]: amount})
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a duration (90d, 12h, 2w) nor a date (YYYY-MM-DD)") from None
+    ends = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    if ends <= now:
+        raise ValueError(f"{text} is in the past")
+    return ends
+
+
+def refusal(revoked_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime) -> str | None:
+    """Why a known token no longer works, or None while it does."""
+    if revoked_at is not None:
+        return "this token was revoked; ask the 科协 operator for a new one"
+    if expires_at is not None and _aware(expires_at) <= now:
+        return f"this token expired on {_aware(expires_at):%Y-%m-%d %H:%M} UTC; ask the 科协 operator for a new one"
+    return None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def subtree(parents: dict[str, str | None], root: str) -> list[str]:
+    """``root`` and every organisation below it (``parents``: code -> parent code)."""
+    children: dict[str | None, list[str]] = {}
+    for code, parent in parents.items():
+        children.setdefault(parent, []).append(code)
+    out, todo = [], [root]
+    while todo:
+        code = todo.pop()
+        out.append(code)
+        todo.extend(children.get(code, []))
+    return sorted(out)

@@ -30,5 +30,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     org: Mapped[str] = mapped_column(ForeignKey("orgs.code"))
     label: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default="reporter")  # reporter / viewer / admin
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

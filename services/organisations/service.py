@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from libs.common.access import ROLES
 from libs.common.db import Database
-from libs.common.errors import invalid
+from libs.common.errors import NotFound, invalid
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan import Plan, load_plan
@@ -92,15 +93,46 @@ class OrganisationsService(HealthMixin, PlanMixin):
         return self.db.scalar(select(Org.code).where(Org.kind.in_(kinds)).order_by(Org.code).limit(1))
 
     @rpc
-    def issue_token(self, org_code: str, label: str = "") -> dict:
-        """Issue a bearer token for a department system; the plain token is returned only now."""
+    def list_orgs_under(self, root: str, kind: str | None = None) -> list[dict]:
+        """``root`` and every organisation below it (what a caller's token covers)."""
+        parents = dict(self.db.execute(select(Org.code, Org.parent)).all())
+        if root not in parents:
+            raise NotFound(f"no organisation {root!r}")
+        query = select(Org).where(Org.code.in_(domain.subtree(parents, root))).order_by(Org.code)
+        if kind:
+            query = query.where(Org.kind == kind)
+        return [_org_dict(o) for o in self.db.scalars(query)]
+
+    @rpc
+    def issue_token(self, org_code: str, label: str = "", role: str = "reporter", expires: str | None = None) -> dict:
+        """Issue a bearer token for a department system; the plain token is returned only now.
+
+        ``role``: reporter (writes and reads its own data), viewer (reads it), admin (the 科协
+        operators: reads everything, corrects or retracts any activity). ``expires``: 90d, 12h,
+        2w or a date; none means until revoked.
+        """
         if self.db.get(Org, org_code) is None:
             raise BadRequest(f"org: no organisation {org_code!r}; list them with `kepu org list`")
+        if role not in ROLES:
+            raise BadRequest(f"role: {role!r} is not a role; choose one of {', '.join(ROLES)}")
+        now = dt.datetime.now(dt.timezone.utc)
+        try:
+            expires_at = domain.parse_expiry(expires, now)
+        except ValueError as exc:
+            raise BadRequest(f"expires: {exc}") from None
         token, token_hash = domain.new_token()
-        record = ApiToken(token_hash=token_hash, org=org_code, label=label)
+        record = ApiToken(token_hash=token_hash, org=org_code, label=label, role=role, expires_at=expires_at)
         self.db.add(record)
         self.db.commit()
-        return {"token": token, "token_id": record.id, "org": org_code}
+        return {"token": token, **_token_dict(record)}
+
+    @rpc
+    def list_tokens(self, org: str | None = None) -> list[dict]:
+        """Every token (never the secret, which is not stored): org, role, label, expiry, revocation."""
+        query = select(ApiToken).order_by(ApiToken.id)
+        if org:
+            query = query.where(ApiToken.org == org)
+        return [_token_dict(t) for t in self.db.scalars(query)]
 
     @rpc
     def revoke_token(self, token_id: int) -> bool:
@@ -112,9 +144,24 @@ class OrganisationsService(HealthMixin, PlanMixin):
         return True
 
     @rpc
-    def authenticate(self, token: str) -> dict | None:
-        """The organisation a bearer token belongs to, or None if unknown or revoked."""
-        record = self.db.scalar(select(ApiToken).where(ApiToken.token_hash == domain.hash_token(token)))
-        if record is None or record.revoked_at is not None:
-            return None
-        return _org_dict(self.db.get(Org, record.org))
+    def authenticate(self, token_hash: str) -> dict:
+        """Who a token stands for, given its sha256 (the gateway never sends the token itself).
+
+        Returns the caller (org, org_kind, role, token_id, name) or ``{"refused": why}``.
+        """
+        record = self.db.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+        if record is None or not domain.same_hash(record.token_hash, token_hash):
+            return {"refused": "unknown bearer token; ask the 科协 operator for one (kepu org token ORG)"}
+        if why := domain.refusal(record.revoked_at, record.expires_at, dt.datetime.now(dt.timezone.utc)):
+            return {"refused": why}
+        org = self.db.get(Org, record.org)
+        return {"org": org.code, "org_kind": org.kind, "name": org.name, "role": record.role, "token_id": record.id}
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _token_dict(t: ApiToken) -> dict:
+    return {"token_id": t.id, "org": t.org, "role": t.role, "label": t.label, "created_at": _iso(t.created_at),
+            "expires_at": _iso(t.expires_at), "revoked_at": _iso(t.revoked_at)}

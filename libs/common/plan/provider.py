@@ -41,6 +41,13 @@ class PlanMixin:
     plan: PlanHolder = PlanProvider()
 
     @rpc
+    def plan_document(self) -> dict:
+        """The plan this service runs, with the derived tracking indicators (the gateway's GetPlan)."""
+        plan = self.plan.plan
+        return {**plan.model_dump(mode="json", exclude={"indicators"}),
+                "indicators": [{**i.model_dump(mode="json"), "tracking": i.tracking} for i in plan.all_indicators()]}
+
+    @rpc
     def reload_plan(self):
         """Read the plan file again; a file that does not validate leaves the old plan in place."""
         return self.plan.reload().plan.code

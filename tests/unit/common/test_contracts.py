@@ -8,7 +8,7 @@ import inspect
 import pytest
 from pydantic import ValidationError
 
-from libs.common.api.generate import VIRTUAL, generate, proto_files
+from libs.common.api.generate import PACKAGE_DIR, generate, proto_files
 from libs.common.bus import SUBSCRIPTIONS
 from libs.common.events import ActivityRecorded, Envelope, make_envelope
 from libs.common.settings import REPO_ROOT, Settings
@@ -52,5 +52,5 @@ def test_generated_grpc_code_is_fresh(tmp_path):
     for name in proto_files():
         stem = name.removesuffix(".proto")
         for suffix in ("_pb2.py", "_pb2_grpc.py", "_pb2.pyi"):
-            fresh, committed = tmp_path / VIRTUAL / (stem + suffix), REPO_ROOT / VIRTUAL / (stem + suffix)
+            fresh, committed = tmp_path / PACKAGE_DIR / (stem + suffix), REPO_ROOT / PACKAGE_DIR / (stem + suffix)
             assert filecmp.cmp(fresh, committed, shallow=False), f"{committed} is stale: run `make proto`"

@@ -22,33 +22,34 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from libs.common.api.kepu.v1 import resources_pb2 as kepu_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1akepu/v1/plan_service.proto\x12\x07kepu.v1\"\x10\n\x0eGetPlanRequest\"\xc6\x02\n\x04Plan\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\x12\x13\n\x0bregion_name\x18\x04 \x01(\t\x12\x14\n\x0cperiod_start\x18\x05 \x01(\x05\x12\x12\n\nperiod_end\x18\x06 \x01(\x05\x12%\n\nquantities\x18\x07 \x03(\x0b\x32\x11.kepu.v1.Quantity\x12-\n\x0e\x61\x63tivity_types\x18\x08 \x03(\x0b\x32\x15.kepu.v1.ActivityType\x12\"\n\x08sections\x18\t \x03(\x0b\x32\x10.kepu.v1.Section\x12&\n\nindicators\x18\n \x03(\x0b\x32\x12.kepu.v1.Indicator\x12+\n\rtarget_groups\x18\x0b \x03(\x0b\x32\x14.kepu.v1.TargetGroup\"4\n\x08Quantity\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\"e\n\x0c\x41\x63tivityType\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x12\n\nquantities\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"I\n\x07Measure\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x13\n\x0bresponsible\x18\x04 \x03(\t\"{\n\x07Section\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04task\x18\x04 \x01(\t\x12\x12\n\nlead_units\x18\x05 \x03(\t\x12\"\n\x08measures\x18\x06 \x03(\x0b\x32\x10.kepu.v1.Measure\"/\n\x04\x46\x65\x65\x64\x12\x15\n\ractivity_type\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\"\xd2\x01\n\tIndicator\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\x01\x12\x12\n\ncomparison\x18\x05 \x01(\t\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12\x1c\n\x05\x66\x65\x65\x64s\x18\x07 \x03(\x0b\x32\r.kepu.v1.Feed\x12\x13\n\x0bresponsible\x18\x08 \x03(\t\x12\x0f\n\x07section\x18\t \x01(\t\x12\x13\n\x0bsource_text\x18\n \x01(\t\x12\x10\n\x08tracking\x18\x0b \x01(\x08\")\n\x0bTargetGroup\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t2@\n\x0bPlanService\x12\x31\n\x07GetPlan\x12\x17.kepu.v1.GetPlanRequest\x1a\r.kepu.v1.Planb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1akepu/v1/plan_service.proto\x12\x07kepu.v1\x1a\x17kepu/v1/resources.proto\"\x10\n\x0eGetPlanRequest\"\xf4\x02\n\x04Plan\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\x12\x13\n\x0bregion_name\x18\x04 \x01(\t\x12\x14\n\x0cperiod_start\x18\x05 \x01(\x05\x12\x12\n\nperiod_end\x18\x06 \x01(\x05\x12%\n\nquantities\x18\x07 \x03(\x0b\x32\x11.kepu.v1.Quantity\x12-\n\x0e\x61\x63tivity_types\x18\x08 \x03(\x0b\x32\x15.kepu.v1.ActivityType\x12\"\n\x08sections\x18\t \x03(\x0b\x32\x10.kepu.v1.Section\x12&\n\nindicators\x18\n \x03(\x0b\x32\x12.kepu.v1.Indicator\x12+\n\rtarget_groups\x18\x0b \x03(\x0b\x32\x14.kepu.v1.TargetGroup\x12,\n\rorganisations\x18\x0c \x03(\x0b\x32\x15.kepu.v1.Organisation\"4\n\x08Quantity\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\"e\n\x0c\x41\x63tivityType\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x12\n\nquantities\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"I\n\x07Measure\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x13\n\x0bresponsible\x18\x04 \x03(\t\"{\n\x07Section\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04task\x18\x04 \x01(\t\x12\x12\n\nlead_units\x18\x05 \x03(\t\x12\"\n\x08measures\x18\x06 \x03(\x0b\x32\x10.kepu.v1.Measure\"/\n\x04\x46\x65\x65\x64\x12\x15\n\ractivity_type\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\"\xd2\x01\n\tIndicator\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\x01\x12\x12\n\ncomparison\x18\x05 \x01(\t\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12\x1c\n\x05\x66\x65\x65\x64s\x18\x07 \x03(\x0b\x32\r.kepu.v1.Feed\x12\x13\n\x0bresponsible\x18\x08 \x03(\t\x12\x0f\n\x07section\x18\t \x01(\t\x12\x13\n\x0bsource_text\x18\n \x01(\t\x12\x10\n\x08tracking\x18\x0b \x01(\x08\")\n\x0bTargetGroup\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t2@\n\x0bPlanService\x12\x31\n\x07GetPlan\x12\x17.kepu.v1.GetPlanRequest\x1a\r.kepu.v1.Planb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kepu.v1.plan_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETPLANREQUEST']._serialized_start=39
-  _globals['_GETPLANREQUEST']._serialized_end=55
-  _globals['_PLAN']._serialized_start=58
-  _globals['_PLAN']._serialized_end=384
-  _globals['_QUANTITY']._serialized_start=386
-  _globals['_QUANTITY']._serialized_end=438
-  _globals['_ACTIVITYTYPE']._serialized_start=440
-  _globals['_ACTIVITYTYPE']._serialized_end=541
-  _globals['_MEASURE']._serialized_start=543
-  _globals['_MEASURE']._serialized_end=616
-  _globals['_SECTION']._serialized_start=618
-  _globals['_SECTION']._serialized_end=741
-  _globals['_FEED']._serialized_start=743
-  _globals['_FEED']._serialized_end=790
-  _globals['_INDICATOR']._serialized_start=793
-  _globals['_INDICATOR']._serialized_end=1003
-  _globals['_TARGETGROUP']._serialized_start=1005
-  _globals['_TARGETGROUP']._serialized_end=1046
-  _globals['_PLANSERVICE']._serialized_start=1048
-  _globals['_PLANSERVICE']._serialized_end=1112
+  _globals['_GETPLANREQUEST']._serialized_start=64
+  _globals['_GETPLANREQUEST']._serialized_end=80
+  _globals['_PLAN']._serialized_start=83
+  _globals['_PLAN']._serialized_end=455
+  _globals['_QUANTITY']._serialized_start=457
+  _globals['_QUANTITY']._serialized_end=509
+  _globals['_ACTIVITYTYPE']._serialized_start=511
+  _globals['_ACTIVITYTYPE']._serialized_end=612
+  _globals['_MEASURE']._serialized_start=614
+  _globals['_MEASURE']._serialized_end=687
+  _globals['_SECTION']._serialized_start=689
+  _globals['_SECTION']._serialized_end=812
+  _globals['_FEED']._serialized_start=814
+  _globals['_FEED']._serialized_end=861
+  _globals['_INDICATOR']._serialized_start=864
+  _globals['_INDICATOR']._serialized_end=1074
+  _globals['_TARGETGROUP']._serialized_start=1076
+  _globals['_TARGETGROUP']._serialized_end=1117
+  _globals['_PLANSERVICE']._serialized_start=1119
+  _globals['_PLANSERVICE']._serialized_end=1183
 # @@protoc_insertion_point(module_scope)

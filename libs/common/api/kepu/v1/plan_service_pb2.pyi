@@ -1,3 +1,4 @@
+from libs.common.api.kepu.v1 import resources_pb2 as _resources_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -11,7 +12,7 @@ class GetPlanRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("code", "title", "region_code", "region_name", "period_start", "period_end", "quantities", "activity_types", "sections", "indicators", "target_groups")
+    __slots__ = ("code", "title", "region_code", "region_name", "period_start", "period_end", "quantities", "activity_types", "sections", "indicators", "target_groups", "organisations")
     CODE_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     REGION_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +24,7 @@ class Plan(_message.Message):
     SECTIONS_FIELD_NUMBER: _ClassVar[int]
     INDICATORS_FIELD_NUMBER: _ClassVar[int]
     TARGET_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATIONS_FIELD_NUMBER: _ClassVar[int]
     code: str
     title: str
     region_code: str
@@ -34,7 +36,8 @@ class Plan(_message.Message):
     sections: _containers.RepeatedCompositeFieldContainer[Section]
     indicators: _containers.RepeatedCompositeFieldContainer[Indicator]
     target_groups: _containers.RepeatedCompositeFieldContainer[TargetGroup]
-    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., region_code: _Optional[str] = ..., region_name: _Optional[str] = ..., period_start: _Optional[int] = ..., period_end: _Optional[int] = ..., quantities: _Optional[_Iterable[_Union[Quantity, _Mapping]]] = ..., activity_types: _Optional[_Iterable[_Union[ActivityType, _Mapping]]] = ..., sections: _Optional[_Iterable[_Union[Section, _Mapping]]] = ..., indicators: _Optional[_Iterable[_Union[Indicator, _Mapping]]] = ..., target_groups: _Optional[_Iterable[_Union[TargetGroup, _Mapping]]] = ...) -> None: ...
+    organisations: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Organisation]
+    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., region_code: _Optional[str] = ..., region_name: _Optional[str] = ..., period_start: _Optional[int] = ..., period_end: _Optional[int] = ..., quantities: _Optional[_Iterable[_Union[Quantity, _Mapping]]] = ..., activity_types: _Optional[_Iterable[_Union[ActivityType, _Mapping]]] = ..., sections: _Optional[_Iterable[_Union[Section, _Mapping]]] = ..., indicators: _Optional[_Iterable[_Union[Indicator, _Mapping]]] = ..., target_groups: _Optional[_Iterable[_Union[TargetGroup, _Mapping]]] = ..., organisations: _Optional[_Iterable[_Union[_resources_pb2.Organisation, _Mapping]]] = ...) -> None: ...
 
 class Quantity(_message.Message):
     __slots__ = ("code", "name", "unit")

@@ -1,0 +1,80 @@
+"""What the ``kepu`` command groups share: consoles, option types, and the two ways in.
+
+Department commands go through the gRPC gateway with a token (``gateway()``), as a department
+system would; operator commands that bootstrap the system (tokens, towns, the clock) use nameko
+RPC on the bus (``services()``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from libs.common.settings import get_settings
+
+console = Console()
+errors = Console(stderr=True, highlight=False)
+
+Token = Annotated[str, typer.Option(envvar="KEPU_TOKEN", help="Your bearer token (or set KEPU_TOKEN).",
+                                    show_default=False)]
+Gateway = Annotated[str | None, typer.Option("--gateway", help="host:port of the gateway (default from KEPU_GRPC_HOST/PORT).")]
+CaFile = Annotated[Path | None, typer.Option(envvar="KEPU_GRPC_CA_FILE", help="PEM CA of a TLS gateway.",
+                                             dir_okay=False, exists=True)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def iso_date(value: str | None, option: str) -> str | None:
+    """Check a YYYY-MM-DD option here, so the error names the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+
+
+def num(value: float) -> str:
+    """A figure as people write it: 3, not 3.0."""
+    return f"{value:g}"
+
+
+@contextmanager
+def gateway(token: str, target: str | None = None, ca_file: Path | None = None):
+    """A ``KepuClient`` to the gateway; its errors are printed as readable lines (exit 1)."""
+    from libs.client.client import ClientError, KepuClient
+
+    settings = get_settings()
+    client = KepuClient(target or f"{settings.grpc_host}:{settings.grpc_port}", token,
+                        ca_file or settings.grpc_ca_file)
+    try:
+        yield client
+    except ClientError as exc:
+        for line in exc.lines():
+            errors.print(line, markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+
+
+@contextmanager
+def services():
+    """RPC to the running services; their errors are printed for people, not as tracebacks."""
+    from kombu.exceptions import KombuError
+    from nameko.exceptions import RemoteError, UnknownService
+    from nameko.standalone.rpc import ClusterRpcProxy, RpcTimeout
+
+    settings = get_settings()
+    try:
+        with ClusterRpcProxy(settings.nameko_config(), timeout=30) as rpc:
+            yield rpc
+    except RemoteError as exc:
+        errors.print(f"error: {exc.value}", markup=False)
+        raise typer.Exit(2) from None
+    except (RpcTimeout, UnknownService, KombuError, OSError, TimeoutError) as exc:
+        errors.print(f"cannot reach the services ({type(exc).__name__}: {exc}) at {settings.amqp_uri}; "
+                     "is `make run` going? (set KEPU_AMQP_URI for another broker)", markup=False)
+        raise typer.Exit(3) from None

@@ -1,0 +1,118 @@
+"""``kepu import FILE``: a department's spreadsheet (.xlsx or .csv) through the gateway's batch call.
+
+Never into a database directly: rows go as ``ReportActivities`` batches with the department's
+token, so the same validation, roles and exactly-once rules apply as to any system. A file of
+more than one batch is first checked whole (``validate_only``), so all-or-nothing holds for the
+file, not only per batch. Every row carries a stable external_id (the file's 编号 column, else
+its identifying content), so importing the same file again changes nothing and an edited
+quantity becomes a correction.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+
+from libs.cli.common import CaFile, Gateway, Token, console, errors, gateway
+from libs.client.sheets import ParsedSheet, Problem, QuantitySpec, SheetSpec, TypeSpec, read_sheet, write_template
+
+BATCH = 500
+_ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.?(.*)$")
+
+
+def spec_of(plan, towns=()) -> SheetSpec:
+    """The sheet's columns from the running system's plan (GetPlan) and the towns the caller sees."""
+    return SheetSpec(
+        activity_types=tuple(TypeSpec(t.code, t.name, tuple(t.quantities)) for t in plan.activity_types),
+        quantities=tuple(QuantitySpec(q.code, q.name, q.unit) for q in plan.quantities),
+        target_groups=tuple((g.code, g.name) for g in plan.target_groups),
+        towns=tuple((o.code, o.name) for o in towns),
+    )
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    unchanged: int = 0
+    corrected: int = 0
+    invalid: int = 0
+    conflicts: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, answer, sheet: ParsedSheet, offset: int) -> None:
+        for name in ("created", "unchanged", "corrected", "invalid", "conflicts"):
+            setattr(self, name, getattr(self, name) + getattr(answer, name))
+        for result in answer.results:
+            row = sheet.rows[offset + result.index].row
+            self.problems += [Problem(row, sheet.column_for(v.field), v.description) for v in result.violations]
+
+
+def _batches(sheet: ParsedSheet):
+    for offset in range(0, len(sheet.rows), BATCH):
+        yield offset, [r.report for r in sheet.rows[offset:offset + BATCH]]
+
+
+def _send(client, sheet: ParsedSheet, validate_only: bool, skip_invalid: bool, label: str) -> Tally:
+    tally = Tally()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(label, total=len(sheet.rows))
+        for offset, rows in _batches(sheet):
+            answer = client.report_batch(rows, skip_invalid=skip_invalid or validate_only,
+                                         validate_only=validate_only, correct_changed=True)
+            tally.add(answer, sheet, offset)
+            bar.advance(task, len(rows))
+    return tally
+
+
+def _summary(sheet: ParsedSheet, tally: Tally, dry_run: bool) -> None:
+    would = "would be " if dry_run else ""
+    console.print(f"rows read: {sheet.rows_read}; {would}created: {tally.created}, unchanged: {tally.unchanged}, "
+                  f"{would}corrected: {tally.corrected}, invalid: {len({p.row for p in tally.problems})}")
+    for problem in sorted(tally.problems, key=lambda p: p.row):
+        errors.print(f"  {problem}", markup=False)
+
+
+def import_file(
+    file: Path = typer.Argument(None, help="The .xlsx or .csv file to import.", dir_okay=False),
+    token: Token = ...,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and say what would happen; store nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Store the good rows, list the bad ones."),
+    template: Path = typer.Option(None, "--template", help="Write an empty template (.xlsx or .csv) to this path.",
+                                  dir_okay=False),
+    activity_type: str = typer.Option(None, "--type", help="With --template: only this type's quantity columns."),
+    gateway_: Gateway = None, ca_file: CaFile = None,
+) -> None:
+    """Import activities from a spreadsheet through the gateway (all or nothing unless --skip-invalid)."""
+    if template is None and file is None:
+        raise typer.BadParameter("give a FILE to import, or --template PATH to write a template")
+    with gateway(token, gateway_, ca_file) as client:
+        spec = spec_of(client.plan(), client.list_organisations(kind="town"))
+        if template is not None:
+            try:
+                write_template(template, spec, activity_type)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--type") from None
+            console.print(f"wrote {template}: fill one activity per row, then `kepu import {template.name}`")
+            return
+        try:
+            sheet = read_sheet(file, spec)
+        except (ValueError, OSError) as exc:
+            errors.print(f"cannot read {file}: {exc}", markup=False)
+            raise typer.Exit(1) from None
+        if not sheet.rows and not sheet.problems:
+            console.print(f"rows read: {sheet.rows_read}; nothing to import")
+            return
+        checked = _send(client, sheet, True, True, "checking") if sheet.rows else Tally()
+        checked.problems = [*sheet.problems, *checked.problems]
+        if dry_run or (checked.problems and not skip_invalid):
+            _summary(sheet, checked, dry_run=True)
+            if not dry_run:
+                errors.print("nothing was stored: fix the rows above, or import the good ones with --skip-invalid",
+                             markup=False)
+            raise typer.Exit(1 if checked.problems else 0)
+        done = _send(client, sheet, False, skip_invalid, "importing")
+        done.problems = [*sheet.problems, *done.problems]
+        _summary(sheet, done, dry_run=False)

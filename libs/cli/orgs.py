@@ -1,0 +1,74 @@
+"""``kepu org …``: organisations and the tokens their systems use (operator commands, on RPC)."""
+from __future__ import annotations
+
+import enum
+
+import typer
+from rich.table import Table
+
+from libs.cli.common import console, errors, services
+
+app = typer.Typer(help="Organisations and their API tokens.", no_args_is_help=True)
+
+
+class Role(str, enum.Enum):
+    reporter = "reporter"
+    viewer = "viewer"
+    admin = "admin"
+
+
+@app.command("list")
+def org_list(kind: str = typer.Option(None, help="Only this kind (department, town, ...).")) -> None:
+    with services() as rpc:
+        orgs = rpc.organisations.list_orgs(kind)
+    table = Table("code", "name", "kind", "parent", "note")
+    for o in orgs:
+        table.add_row(o["code"], o["name"], o["kind"], o["parent"] or "", "example data" if o["is_example"] else "")
+    console.print(table)
+
+
+@app.command("register")
+def org_register(code: str, name: str, kind: str = typer.Option("town"), parent: str = typer.Option(None),
+                 example: bool = typer.Option(False, "--example", help="Mark as demo data, not a real town.")) -> None:
+    with services() as rpc:
+        org = rpc.organisations.register_org(
+            {"code": code, "name": name, "kind": kind, "parent": parent, "is_example": example})
+    console.print(f"registered {org['code']} {org['name']} ({org['kind']}) under {org['parent']}")
+
+
+@app.command("token")
+def org_token(org: str,
+              role: Role = typer.Option(Role.reporter, help="reporter: writes and reads its own data; viewer: "
+                                        "reads it; admin: the 科协 operators, reads all, corrects any."),
+              expires: str = typer.Option(None, help="90d, 12h, 2w or a date (YYYY-MM-DD); default: never."),
+              label: str = typer.Option("", help="What the token is for.")) -> None:
+    """Issue a bearer token for ORG's system; it is shown only once (its id goes to stderr)."""
+    with services() as rpc:
+        issued = rpc.organisations.issue_token(org, label, role.value, expires)
+    until = f", expires {issued['expires_at'][:16]} UTC" if issued["expires_at"] else ""
+    errors.print(f"token_id {issued['token_id']} for {issued['org']} ({issued['role']}{until}; revoke with "
+                 f"`kepu org revoke {issued['token_id']}`)", markup=False)
+    typer.echo(issued["token"])
+
+
+@app.command("tokens")
+def org_tokens(org: str = typer.Option(None, help="Only this organisation's tokens.")) -> None:
+    """List tokens: id, organisation, role, label, expiry, revocation (never the secret)."""
+    with services() as rpc:
+        tokens = rpc.organisations.list_tokens(org)
+    table = Table("id", "org", "role", "label", "created", "expires", "revoked")
+    for t in tokens:
+        table.add_row(str(t["token_id"]), t["org"], t["role"], t["label"], (t["created_at"] or "")[:16],
+                      (t["expires_at"] or "never")[:16], (t["revoked_at"] or "")[:16])
+    console.print(table)
+
+
+@app.command("revoke")
+def org_revoke(token_id: int = typer.Argument(..., help="The token_id shown when the token was issued.")) -> None:
+    """Revoke a token; the gateway refuses it within a few seconds."""
+    with services() as rpc:
+        revoked = rpc.organisations.revoke_token(token_id)
+    if not revoked:
+        errors.print(f"no active token with id {token_id}", markup=False)
+        raise typer.Exit(1)
+    console.print(f"revoked token {token_id}")

@@ -1,0 +1,190 @@
+"""``KepuClient``: the kepu.v1 API as a department system uses it.
+
+Wraps the generated stubs with what every caller needs: the bearer token on each call, a
+deadline, TLS when a CA is given, retries of ``UNAVAILABLE`` (safe: a report is resent with the
+same external_id, so it counts once) and errors turned into readable lines.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from libs.common.api.kepu.v1 import activity_service_pb2 as act
+from libs.common.api.kepu.v1 import activity_service_pb2_grpc as act_grpc
+from libs.common.api.kepu.v1 import alert_service_pb2 as alr
+from libs.common.api.kepu.v1 import alert_service_pb2_grpc as alr_grpc
+from libs.common.api.kepu.v1 import indicator_service_pb2 as ind
+from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
+from libs.common.api.kepu.v1 import organisation_service_pb2 as org
+from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
+from libs.common.api.kepu.v1 import plan_service_pb2 as plan
+from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import resources_pb2 as res
+
+RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0)  # before each retry of an UNAVAILABLE call
+MAX_MESSAGE = 16 * 1024 * 1024
+
+
+class ClientError(Exception):
+    """A call that failed: its status code, message and field violations (field, description)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, violations: list[tuple[str, str]]):
+        super().__init__(f"{code.name}: {message}")
+        self.code, self.message, self.violations = code, message, violations
+
+    def lines(self) -> list[str]:
+        """What to print for a person: the code and message, then each field on its own line."""
+        head = self.message.splitlines()[0] if self.violations else self.message
+        return [f"{self.code.name}: {head}", *(f"  field {f}: {d}" for f, d in self.violations)]
+
+    @classmethod
+    def of(cls, exc: grpc.RpcError) -> "ClientError":
+        violations = []
+        status = rpc_status.from_call(exc)
+        for detail in status.details if status is not None else []:
+            bad = error_details_pb2.BadRequest()
+            if detail.Unpack(bad):
+                violations += [(v.field, v.description) for v in bad.field_violations]
+        return cls(exc.code(), exc.details() or "", violations)
+
+
+def report_message(cls, report: dict):
+    """A report dict (ActivityReport fields; missing ones empty) as ``cls`` (either report message)."""
+    fields = {k: v for k, v in report.items() if v not in (None, "")}
+    return cls(**fields)
+
+
+class KepuClient:
+    def __init__(self, target: str, token: str, ca_file: Path | None = None, timeout: float = 30.0,
+                 retries: int = len(RETRY_PAUSES)):
+        options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)]
+        if ca_file:
+            creds = grpc.ssl_channel_credentials(root_certificates=Path(ca_file).read_bytes())
+            self.channel = grpc.secure_channel(target, creds, options=options)
+        else:
+            self.channel = grpc.insecure_channel(target, options=options)
+        self.metadata = [("authorization", f"Bearer {token}")]
+        self.timeout, self.retries = timeout, retries
+        self.activities = act_grpc.ActivityServiceStub(self.channel)
+        self.indicators = ind_grpc.IndicatorServiceStub(self.channel)
+        self.organisations = org_grpc.OrganisationServiceStub(self.channel)
+        self.alerts = alr_grpc.AlertServiceStub(self.channel)
+        self.plans = plan_grpc.PlanServiceStub(self.channel)
+
+    def __enter__(self) -> "KepuClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def call(self, method, request, timeout: float | None = None):
+        """One unary call with the token and a deadline; UNAVAILABLE is retried with a pause."""
+        for attempt in range(self.retries + 1):
+            try:
+                return method(request, metadata=self.metadata, timeout=timeout or self.timeout)
+            except grpc.RpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAVAILABLE or attempt == self.retries:
+                    raise ClientError.of(exc) from None
+                time.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
+        raise AssertionError("unreachable")
+
+    # --- activities ---------------------------------------------------------------------------
+    def report(self, report: dict) -> act.ReportActivityResponse:
+        return self.call(self.activities.ReportActivity, report_message(act.ReportActivityRequest, report))
+
+    def report_batch(self, rows: list[dict], skip_invalid: bool = False, validate_only: bool = False,
+                     correct_changed: bool = False) -> act.ReportActivitiesResponse:
+        mode = act.ReportActivitiesRequest.SKIP_INVALID if skip_invalid else act.ReportActivitiesRequest.ALL_OR_NOTHING
+        request = act.ReportActivitiesRequest(rows=[report_message(res.ActivityReport, r) for r in rows], mode=mode,
+                                              validate_only=validate_only, correct_changed=correct_changed)
+        return self.call(self.activities.ReportActivities, request, timeout=max(self.timeout, 60.0))
+
+    def correct(self, activity_id: str, revision: int, content: dict, reason: str = "") -> res.Activity:
+        request = act.CorrectActivityRequest(activity_id=activity_id, revision=revision, reason=reason,
+                                             content=report_message(res.ActivityReport, content))
+        return self.call(self.activities.CorrectActivity, request).activity
+
+    def retract(self, activity_id: str, reason: str, revision: int = 0) -> res.Activity:
+        request = act.RetractActivityRequest(activity_id=activity_id, revision=revision, reason=reason)
+        return self.call(self.activities.RetractActivity, request).activity
+
+    def get(self, activity_id: str) -> res.Activity:
+        return self.call(self.activities.GetActivity, act.GetActivityRequest(activity_id=activity_id))
+
+    def history(self, activity_id: str) -> list[res.AuditEntry]:
+        request = act.GetActivityHistoryRequest(activity_id=activity_id)
+        return list(self.call(self.activities.GetActivityHistory, request).entries)
+
+    def list_activities(self, limit: int | None = None, page_size: int = 500, **filters) -> Iterator[res.Activity]:
+        """Every matching activity, page after page (at most ``limit``)."""
+        token, seen = "", 0
+        while True:
+            request = act.ListActivitiesRequest(page_size=page_size, page_token=token, **filters)
+            answer = self.call(self.activities.ListActivities, request)
+            for activity in answer.activities:
+                if limit is not None and seen >= limit:
+                    return
+                seen += 1
+                yield activity
+            token = answer.next_page_token
+            if not token:
+                return
+
+    # --- indicators, organisations, alerts, plan ----------------------------------------------
+    def progress(self, indicator: str = "", scope: str = "") -> list[res.WindowProgress]:
+        request = ind.GetProgressRequest(indicator=indicator, scope=scope)
+        return list(self.call(self.indicators.GetProgress, request).windows)
+
+    def year_progress(self, year: int = 0, indicator: str = "", targets_only: bool = False) -> ind.ListProgressResponse:
+        out, token = None, ""
+        while True:
+            request = ind.ListProgressRequest(year=year, indicator=indicator, targets_only=targets_only,
+                                              page_size=500, page_token=token)
+            answer = self.call(self.indicators.ListProgress, request)
+            if out is None:
+                out = answer
+            else:
+                out.indicators.extend(answer.indicators)
+            token = answer.next_page_token
+            if not token:
+                out.next_page_token = ""
+                return out
+
+    def watch(self, indicator: str = "", timeout: float | None = None) -> Iterator[res.StatusChange]:
+        """Status changes as they happen, until ``timeout`` seconds (None: until cancelled)."""
+        request = ind.WatchStatusChangesRequest(indicator=indicator)
+        try:
+            yield from self.indicators.WatchStatusChanges(request, metadata=self.metadata, timeout=timeout)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise ClientError.of(exc) from None
+
+    def _pages(self, method, request_cls, field: str, **kwargs) -> list:
+        out, token = [], ""
+        while True:
+            answer = self.call(method, request_cls(page_size=1000, page_token=token, **kwargs))
+            out += list(getattr(answer, field))
+            token = answer.next_page_token
+            if not token:
+                return out
+
+    def organisation(self, code: str) -> res.Organisation:
+        return self.call(self.organisations.GetOrganisation, org.GetOrganisationRequest(code=code))
+
+    def list_organisations(self, kind: str = "") -> list[res.Organisation]:
+        return self._pages(self.organisations.ListOrganisations, org.ListOrganisationsRequest, "organisations",
+                           kind=kind)
+
+    def list_alerts(self, state: str = "", indicator: str = "") -> list[res.Alert]:
+        return self._pages(self.alerts.ListAlerts, alr.ListAlertsRequest, "alerts", state=state, indicator=indicator)
+
+    def plan(self) -> plan.Plan:
+        return self.call(self.plans.GetPlan, plan.GetPlanRequest())

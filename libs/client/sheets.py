@@ -1,0 +1,398 @@
+"""Department spreadsheets (.xlsx / .csv) to activity reports, and the import template.
+
+Pure code: no network, no database. Departments keep their activities in Excel, so the import
+accepts what Excel users actually type (names instead of codes, 2024/5/1, 1,200, GB18030 CSV)
+and points every problem at the row number and column header the user sees.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import io
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+TARGET_GROUPS: tuple[tuple[str, str], ...] = (
+    ("youth", "青少年"), ("farmers", "农民"), ("workers", "产业工人"), ("elderly", "老年人"),
+    ("officials", "领导干部和公务员"), ("public", "社会公众"),
+)
+FIXED_HEADERS: tuple[tuple[str, str], ...] = (  # (report field, template header), in template order
+    ("external_id", "编号"), ("activity_type", "活动类型"), ("title", "活动名称"), ("start_date", "开始日期"),
+    ("end_date", "结束日期"), ("town", "镇（园区）"), ("target_group", "对象人群"), ("co_organisers", "协办单位"),
+)
+REQUIRED = ("activity_type", "start_date")
+EXTERNAL_ID_MAX = 128
+DATE_HINT = "2024-05-01（也可写 2024/5/1、2024.5.1、2024年5月1日，或用 Excel 日期单元格）"
+_TIME = r"(?:(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # CSV exports of date cells may add 0:00
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + "$")
+_THOUSANDS = re.compile(r"^\+?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_SUFFIX = re.compile(r"\([^()]*\)$")  # a unit after a header, e.g. 场次(场)
+_SEPARATORS = re.compile(r"[,、;\s]+")
+_WIDTHS = {"活动类型": 22, "活动名称": 36, "开始日期": 14, "结束日期": 14, "对象人群": 18, "协办单位": 24}
+Rows = Iterator[tuple[int, Sequence[Any]]]  # (row number as the user sees it, cell values)
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    code: str
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    code: str
+    name: str
+    quantities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """What a sheet may contain: the plan's forms, plus the towns the caller knows by name."""
+
+    activity_types: tuple[TypeSpec, ...]
+    quantities: tuple[QuantitySpec, ...]
+    target_groups: tuple[tuple[str, str], ...]
+    towns: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    row: int  # as Excel shows it; for CSV the record's first line
+    report: dict
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str  # the header as written in the file; "" if none applies
+    message: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行" + (f" 「{self.column}」" if self.column else "") + f": {self.message}"
+
+
+@dataclass
+class ParsedSheet:
+    rows: list[SheetRow]
+    problems: list[Problem]
+    rows_read: int  # non-blank data rows, with or without problems
+    headers: dict[str, str]  # field path -> header as in the file
+
+    def column_for(self, field: str) -> str:
+        """The file's header for a server field path, so the server's violations point at a column too."""
+        return self.headers.get(field) or self.headers.get(re.sub(r"\.\d+$", "", field), "")
+
+
+def _key(text: str) -> str:
+    """Matching key: full-width folded to ASCII (NFKC), no whitespace, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    """A cell as text; Excel may hand back an id typed as 12 as 12.0, which should read "12"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.datetime):  # some date cells carry a time of day; the date is what counts
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = unicodedata.normalize("NFKC", _text(value))
+    match = _DATE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date; write {DATE_HINT}")
+    try:
+        return dt.date(*map(int, match.groups())).isoformat()
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid date (no such day)") from None
+
+
+def _number(value: Any) -> float:
+    text = _text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        plain = unicodedata.normalize("NFKC", text).replace(" ", "")  # full-width digits, too
+        try:
+            number = float(plain.replace(",", "") if _THOUSANDS.match(plain) else plain)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    if number < 0:
+        raise ValueError(f"{text!r} is negative; quantities count things, so they are 0 or more")
+    return number
+
+
+def _split(value: Any) -> list[str]:
+    parts = _SEPARATORS.split(unicodedata.normalize("NFKC", _text(value)))
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+def _index(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Key of a code or a name -> code, so cells may hold either."""
+    return {_key(text): code for code, name in reversed(list(pairs)) for text in (name, code)}
+
+
+class _Reader:
+    """Reading one file: the spec's lookups, the header found, and the ids handed out so far."""
+
+    def __init__(self, spec: SheetSpec) -> None:
+        self.spec, self.types = spec, {t.code: t for t in spec.activity_types}
+        self.type_index = _index((t.code, t.name) for t in spec.activity_types)
+        self.group_index, self.town_index = _index(spec.target_groups), _index(spec.towns)
+        self.fields = {_key(text): f for f, h in reversed(FIXED_HEADERS) for text in (h, f)}
+        for q in spec.quantities:
+            for alias in (q.name, q.code, "参与" + q.name):
+                self.fields.setdefault(_key(alias), f"quantities.{q.code}")
+        self.sheet = ParsedSheet(rows=[], problems=[], rows_read=0, headers={})
+        self.columns: list[tuple[int, str]] | None = None  # (index, field) once the header row is found
+        self.usable, self.seen = False, Counter[str]()
+
+    def feed(self, number: int, values: Sequence[Any]) -> None:
+        if self.columns is None:
+            if any(not _blank(v) for v in values):
+                self.columns = self.header(number, values)
+                self.usable = not self.sheet.problems  # a wrong header yields no rows: fix the header first
+            return
+        cells = {field: values[i] if i < len(values) else None for i, field in self.columns}
+        if any(not _blank(v) for v in cells.values()):
+            self.sheet.rows_read += 1
+            if self.usable:
+                self.row(number, cells)
+
+    def header(self, row: int, values: Sequence[Any]) -> list[tuple[int, str]]:
+        """Header cells -> [(column index, field)], recording unknown, duplicate and missing columns."""
+        columns, headers, problems = [], self.sheet.headers, self.sheet.problems
+        accepted = "、".join([h for _, h in FIXED_HEADERS] + [q.name for q in self.spec.quantities])
+        for index, header in ((i, _text(v)) for i, v in enumerate(values)):
+            key = _key(header)
+            field = self.fields.get(key) or self.fields.get(_SUFFIX.sub("", key)) if header else ""
+            if field is None:
+                problems.append(Problem(row, header, f"unknown column; accepted: {accepted} (a quantity may also "
+                                        "be written as its code, or with its unit, e.g. 场次（场）)"))
+            elif field in headers:
+                problems.append(Problem(row, header, f"the same column as 「{headers[field]}」; keep one"))
+            elif field:
+                headers[field] = header
+                columns.append((index, field))
+        missing = [h for f, h in FIXED_HEADERS if f in REQUIRED and f not in headers]
+        if not any(f.startswith("quantities.") for f in headers):
+            missing.append("、".join(q.name for q in self.spec.quantities) + " (at least one)")
+        problems.extend(Problem(row, "", f"required column missing: {h}") for h in missing)
+        return columns
+
+    def row(self, number: int, cells: dict[str, Any]) -> None:
+        report, problems = self.convert(cells)
+        identity = None if any(f != "external_id" for f, _ in problems) else _identity(report)
+        if identity is not None:  # counted even when a quantity is wrong, so fixing it keeps later rows' ids
+            self.seen[identity] += 1
+            report["external_id"] = report["external_id"] or f"sheet-{identity}-{self.seen[identity]}"
+        self.quantities(cells, report, problems)
+        self.sheet.problems.extend(Problem(number, self.sheet.headers.get(f, ""), m) for f, m in problems)
+        if not problems:
+            self.sheet.rows.append(SheetRow(number, report))
+
+    def convert(self, cells: dict[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
+        """The row's fields but quantities, and [(field, message)] for what is wrong with them."""
+        problems: list[tuple[str, str]] = []
+
+        def take(field: str, parse: Callable[[Any], Any], required: bool = False) -> Any:
+            if _blank(cells.get(field)):
+                problems.extend([(field, "required, but the cell is empty")] if required else [])
+                return ""
+            try:
+                return parse(cells[field])
+            except ValueError as exc:
+                problems.append((field, str(exc)))
+                return ""
+
+        report = {
+            "activity_type": take("activity_type", self.activity_type, True), "title": take("title", _text),
+            "external_id": take("external_id", _text), "town": take("town", self.town),
+            "target_group": take("target_group", self.target_group), "co_organisers": take("co_organisers", _split),
+            "start_date": take("start_date", _date, True), "end_date": take("end_date", _date), "quantities": {},
+        }
+        report["co_organisers"] = report["co_organisers"] or []
+        if len(report["external_id"]) > EXTERNAL_ID_MAX:
+            problems.append(("external_id", f"{len(report['external_id'])} characters; at most {EXTERNAL_ID_MAX}"))
+        if report["start_date"] and report["end_date"] and report["end_date"] < report["start_date"]:
+            problems.append(("end_date", f"{report['end_date']} is before the start date {report['start_date']}"))
+        return report, problems
+
+    def quantities(self, cells: dict[str, Any], report: dict, problems: list[tuple[str, str]]) -> None:
+        """Fill report["quantities"]; a type carries only its own quantities (a 培训 has 人数, not 场次)."""
+        atype, before = self.types.get(report["activity_type"]), len(problems)
+        for field, value in cells.items():
+            if not field.startswith("quantities.") or _blank(value):
+                continue
+            try:
+                number = _number(value)
+            except ValueError as exc:
+                problems.append((field, str(exc)))
+                continue
+            if atype is not None and field.removeprefix("quantities.") not in atype.quantities:
+                problems.append((field, f"{atype.name} does not carry this quantity; fill only "
+                                 + self.quantity_headers(atype)))
+                continue
+            report["quantities"][field.removeprefix("quantities.")] = number
+        if atype is not None and not report["quantities"] and len(problems) == before:
+            problems.append((f"quantities.{atype.quantities[0]}",
+                             f"no quantity given; {atype.name} needs at least one of {self.quantity_headers(atype)}"))
+
+    def quantity_headers(self, atype: TypeSpec) -> str:
+        names = {q.code: q.name for q in self.spec.quantities}
+        return "、".join(f"「{self.sheet.headers.get(f'quantities.{c}') or names.get(c, c)}」" for c in atype.quantities)
+
+    def activity_type(self, value: Any) -> str:
+        return _resolve(self.type_index, value, "activity type", [t.name for t in self.spec.activity_types])
+
+    def target_group(self, value: Any) -> str:
+        return _resolve(self.group_index, value, "target group", [n for _, n in self.spec.target_groups])
+
+    def town(self, value: Any) -> str:
+        """A known town's code; anything else goes to the server as written (it knows every town)."""
+        return self.town_index.get(_key(_text(value)), _text(value))
+
+
+def _resolve(index: dict[str, str], value: Any, what: str, names: list[str]) -> str:
+    text = _text(value)
+    if _key(text) in index:
+        return index[_key(text)]
+    shown = names if len(names) <= 6 else difflib.get_close_matches(text, names, 3, 0.3) or names[:5]
+    raise ValueError(f"unknown {what} {text!r}; valid names include: {'、'.join(shown)}")
+
+
+def _identity(report: dict) -> str:
+    """Hash of what identifies an activity; quantities stay out, so an edited count re-imports as a correction."""
+    parts = [report[k] for k in ("activity_type", "title", "start_date", "end_date", "town", "target_group")]
+    parts.append(",".join(sorted(report["co_organisers"])))
+    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _xlsx_rows(path: Path) -> Rows:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zip, XML and openpyxl's own errors for a damaged file
+        raise ValueError(f"{path}: not a readable .xlsx file ({exc})") from exc
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some tools write a wrong <dimension>; read every row there is
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    finally:
+        book.close()
+
+
+def _csv_rows(path: Path) -> Rows:
+    """UTF-8 (with or without the BOM Excel's "CSV UTF-8" writes) or GB18030 (Chinese Excel's plain CSV)."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError(f"{path}: the CSV is neither UTF-8 nor GB18030 text; save it as 'CSV UTF-8' or as .xlsx")
+    reader, line = csv.reader(io.StringIO(text, newline="")), 1
+    for record in reader:
+        yield line, record
+        line = reader.line_num + 1  # a quoted cell may span lines; report where the record starts
+
+
+def read_sheet(path: Path, spec: SheetSpec) -> ParsedSheet:
+    """Read the first worksheet of an .xlsx, or a .csv, into reports and problems."""
+    path = Path(path)
+    readers = {".xlsx": _xlsx_rows, ".csv": _csv_rows}
+    if path.suffix.lower() not in readers:
+        raise ValueError(f"{path}: cannot read {path.suffix or 'a file without suffix'!r}; save it as .xlsx or .csv")
+    reader = _Reader(spec)
+    for number, values in readers[path.suffix.lower()](path):
+        reader.feed(number, values)
+    if reader.columns is None:
+        reader.sheet.problems.append(Problem(1, "", "the sheet is empty: no header row found"))
+    return reader.sheet
+
+
+def write_template(path: Path, spec: SheetSpec, activity_type: str | None = None) -> None:
+    """An empty import sheet: header only, since an example row would get imported by mistake."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".csv"):
+        raise ValueError(f"{path}: templates are .xlsx or .csv, not {path.suffix or 'no suffix'!r}")
+    types = {t.code: t for t in spec.activity_types}
+    atype = types.get(_index((t.code, t.name) for t in types.values()).get(_key(activity_type or ""), ""))
+    if activity_type is not None and atype is None:
+        raise ValueError(f"unknown activity type {activity_type!r}; known codes: {', '.join(types)}")
+    names = {q.code: q.name for q in spec.quantities}
+    headers = [h for _, h in FIXED_HEADERS] + [names.get(c, c) for c in (atype.quantities if atype else names)]
+    if path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as out:  # the BOM makes Excel read it as UTF-8
+            csv.writer(out).writerow(headers)
+        return
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "活动"
+    sheet.append(headers)
+    for index, header in enumerate(headers, start=1):
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(header, 12)
+    sheet.freeze_panes = "A2"
+    _write_notes(book.create_sheet("说明"), spec, names)
+    n, groups = len(spec.activity_types), len(spec.target_groups)
+    _drop_down(sheet, headers.index("活动类型") + 1, f'"{atype.name}"' if atype else f"'说明'!$A$2:$A${n + 1}")
+    _drop_down(sheet, headers.index("对象人群") + 1, f"'说明'!$A${n + 4}:$A${n + 3 + groups}")
+    book.save(path)
+
+
+def _drop_down(sheet: Any, column: int, source: str) -> None:
+    """A list to pick from; a warning only, since codes are accepted too."""
+    rule = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
+                          errorStyle="warning", error="不在列表中（填写代码也可以）")
+    rule.add(f"{get_column_letter(column)}2:{get_column_letter(column)}1048576")
+    sheet.add_data_validation(rule)
+
+
+def _write_notes(sheet: Any, spec: SheetSpec, names: dict[str, str]) -> None:
+    """The 说明 sheet. Type names sit in A2.., target group names right after a gap: the drop-downs point there."""
+    for row in ([["活动类型", "代码", "数量列"]]
+                + [[t.name, t.code, "、".join(names.get(c, c) for c in t.quantities)] for t in spec.activity_types]
+                + [[], ["对象人群", "代码"]] + [[name, code] for code, name in spec.target_groups]
+                + [[], ["日期格式", DATE_HINT], ["协办单位", "机构代码，多个用 、 或 , 分隔"],
+                   ["编号", "可选：本单位自己的编号；留空时按内容生成，同一文件重复导入不会重复计数"],
+                   ["数量列", "只填该活动类型的数量列（见上表），其余留空"]]):
+        sheet.append(row)
+    for row in (1, len(spec.activity_types) + 3):
+        for cell in sheet[row]:
+            cell.font = Font(bold=True)
+    for letter, width in (("A", 22), ("B", 40), ("C", 30)):
+        sheet.column_dimensions[letter].width = width
+
+
+def spec_from_plan(plan: Any) -> SheetSpec:
+    """The sheet's forms from a loaded ``Plan`` (duck-typed: this module needs no plan import)."""
+    return SheetSpec(
+        activity_types=tuple(TypeSpec(t.code, t.name, tuple(t.quantities)) for t in plan.activity_types),
+        quantities=tuple(QuantitySpec(q.code, q.name, q.unit) for q in plan.quantities),
+        target_groups=TARGET_GROUPS,
+    )

@@ -1,0 +1,322 @@
+"""Use cases of the activities service: report (one or a batch), correct, retract, read.
+
+Each takes the database session as its unit of work, the caller (from the gateway's token
+check), the plan and today's date, and a ``kinds`` look-up of organisations. Nothing here
+knows nameko; the service wires these to RPC methods.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from libs.common import access
+from libs.common.access import Caller
+from libs.common.errors import (Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe)
+from libs.common.plan.schema import Plan
+from services.activities import domain, repository
+from services.activities.models import Activity
+from services.activities.schemas import (ActivityPage, ActivityView, AuditEntryView, BatchResult, RowResult)
+
+SOURCE = "activities"
+MAX_BATCH = 1000
+MAX_PAGE = 1000
+OrgKinds = Callable[[list[str]], dict[str, str]]
+Problems = list[tuple[str, str]]
+
+
+@dataclass
+class Context:
+    """What every use case needs besides its arguments."""
+
+    session: Session
+    plan: Plan
+    today: dt.date
+    kinds: OrgKinds
+
+
+@dataclass
+class _Row:
+    index: int
+    report: domain.ActivityReport | None = None
+    problems: Problems = field(default_factory=list)
+    outcome: domain.Outcome = "invalid"
+    stored: Activity | None = None
+    twin: "_Row | None" = None  # an earlier row of the batch with the same external_id and content
+
+
+def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
+    """Parse and check every row; organisation look-ups are made once for the whole batch."""
+    rows = []
+    for i, item in enumerate(raw):
+        row = _Row(i)
+        try:
+            row.report = domain.ActivityReport.model_validate(item)
+        except ValidationError as exc:
+            row.problems = describe(exc)
+        else:
+            row.problems = domain.check_against_plan(row.report, ctx.plan, ctx.today)
+            if why := access.town_problem(caller, row.report.town):
+                row.problems.append(("town", why))
+        rows.append(row)
+    referenced = sorted({c for r in rows if r.report and not r.problems for c in domain.referenced_orgs(r.report)})
+    kinds = ctx.kinds(referenced) if referenced else {}
+    for row in rows:
+        if row.report and not row.problems:
+            row.problems = domain.check_orgs(row.report, kinds)
+    return rows
+
+
+def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool) -> None:
+    """What each valid row does, against what is stored and against earlier rows of the batch."""
+    keyed = [r for r in rows if not r.problems and r.report.external_id]
+    stored = repository.by_external_ids(ctx.session, caller.org, [r.report.external_id for r in keyed])
+    first_of: dict[str, _Row] = {}
+    for row in rows:
+        if row.problems:
+            continue
+        ext = row.report.external_id
+        if ext and ext in first_of:  # the same id twice in one batch
+            earlier = first_of[ext]
+            if earlier.report and domain.same_content(domain.comparable(earlier.report), row.report):
+                row.outcome, row.twin = "unchanged", earlier
+            else:
+                row.problems = [("external_id", f"{ext!r} is also used by row {earlier.index} with other content")]
+            continue
+        if ext:
+            first_of[ext] = row
+        existing = stored.get(ext) if ext else None
+        view = ActivityView.of(existing).model_dump() if existing else None
+        row.outcome, row.stored = domain.outcome_for(view, row.report, correct_changed), existing
+        if row.outcome == "conflict":
+            row.problems = [("external_id", domain.conflict_message(ext, existing.id, existing.retracted))]
+    for row in rows:
+        if row.problems and row.outcome != "conflict":
+            row.outcome = "invalid"
+
+
+def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
+    for row in rows:
+        if row.outcome == "created":
+            row.stored = _new_activity(caller, row.report)
+            ctx.session.add(row.stored)
+            repository.stage_change(ctx.session, SOURCE, row.stored, "recorded", caller)
+        elif row.outcome == "corrected":
+            _apply_content(row.stored, row.report)
+            repository.stage_change(ctx.session, SOURCE, row.stored, "corrected", caller, "re-sent with other content")
+
+
+def _new_activity(caller: Caller, report: domain.ActivityReport) -> Activity:
+    return Activity(id=domain.new_activity_id(), org=caller.org, external_id=report.external_id, revision=1,
+                    retracted=False, **_content(report))
+
+
+def _content(report: domain.ActivityReport) -> dict:
+    return {"activity_type": report.activity_type, "title": report.title, "town": report.town,
+            "target_group": report.target_group, "co_organisers": list(report.co_organisers),
+            "start_date": report.start_date, "end_date": report.end_date,
+            "quantities": {k: float(v) for k, v in report.quantities.items()}}
+
+
+def _apply_content(activity: Activity, report: domain.ActivityReport) -> None:
+    for name, value in _content(report).items():
+        setattr(activity, name, value)
+    activity.revision += 1
+    activity.updated_at = dt.datetime.now(dt.timezone.utc)
+
+
+def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bool = False,
+                 validate_only: bool = False, correct_changed: bool = False) -> BatchResult:
+    """Store up to ``MAX_BATCH`` reports in one transaction, one audit entry and one event each.
+
+    All or nothing by default: any invalid row (fields named ``rows[i].…``) refuses the batch.
+    ``skip_invalid`` stores the valid rows; ``validate_only`` only says what would happen.
+    """
+    require_writer(caller)
+    if not raw or len(raw) > MAX_BATCH:
+        raise bad_request([("rows", f"a batch holds 1 to {MAX_BATCH} rows, not {len(raw)}")])
+    for attempt in (1, 2):
+        rows = validate(ctx, caller, raw)
+        decide(ctx, caller, rows, correct_changed)
+        failed = [r for r in rows if r.problems]
+        if failed and not skip_invalid and not validate_only:
+            problems = [(f"rows[{r.index}].{f}", m) for r in failed for f, m in r.problems]
+            if all(r.outcome == "conflict" for r in failed):
+                raise Conflict("\n".join(f"{f}: {m}" for f, m in problems))
+            raise bad_request(problems)
+        if validate_only:
+            return BatchResult.of([_result(r, show_new=False) for r in rows], stored=False)
+        _stage(ctx, caller, rows)
+        try:
+            ctx.session.commit()
+        except IntegrityError:  # a concurrent resend of the same external_id won the race: decide again
+            ctx.session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        return BatchResult.of([_result(r) for r in rows], stored=any(r.outcome in ("created", "corrected") for r in rows))
+    raise AssertionError("unreachable")
+
+
+def _result(row: _Row, show_new: bool = True) -> RowResult:
+    activity, stored = None, row.twin.stored if row.twin else row.stored
+    if stored is not None and (show_new or row.outcome != "created"):
+        activity = ActivityView.of(stored).model_dump()
+    return RowResult(index=row.index, outcome=row.outcome, activity=activity, violations=row.problems)
+
+
+def require_writer(caller: Caller) -> None:
+    if not caller.may_write:
+        raise PermissionDenied(f"a {caller.role} token reads only; reporting needs a reporter token")
+
+
+def report_one(ctx: Context, caller: Caller, raw: dict, retried: bool = False) -> dict:
+    """One report: the stored activity and whether it was created (a resend returns it unchanged)."""
+    require_writer(caller)
+    rows = validate(ctx, caller, [raw])
+    decide(ctx, caller, rows, correct_changed=False)
+    (row,) = rows
+    if row.outcome == "conflict":
+        raise Conflict("\n".join(f"{f}: {m}" for f, m in row.problems))
+    if row.problems:
+        raise bad_request(row.problems)
+    if row.outcome == "unchanged":
+        return {**ActivityView.of(row.stored).model_dump(), "created": False}
+    _stage(ctx, caller, rows)
+    try:
+        ctx.session.commit()
+    except IntegrityError:  # the same external_id raced in from a concurrent retry
+        ctx.session.rollback()
+        if retried:
+            raise
+        return report_one(ctx, caller, raw, retried=True)
+    return {**ActivityView.of(row.stored).model_dump(), "created": True}
+
+
+def _changeable(ctx: Context, caller: Caller, activity_id: str, revision: int) -> Activity:
+    activity = ctx.session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(f"activity_id: no activity {activity_id!r}")
+    if not access.may_change_activity(caller, activity.org):
+        raise PermissionDenied(f"activity {activity_id} was reported by {activity.org!r}; only that unit "
+                               f"or a 科协 admin may change it (you are {caller.org!r}, {caller.role})")
+    if revision and revision != activity.revision:
+        raise StaleRevision(f"revision: activity {activity_id} is at revision {activity.revision}, not {revision}; "
+                            "read it again (GetActivity) and send the change against the current revision")
+    return activity
+
+
+def _reason(reason: str, required: bool) -> str | None:
+    reason = (reason or "").strip()
+    if len(reason) > domain.REASON_MAX:
+        raise bad_request([("reason", f"at most {domain.REASON_MAX} characters, not {len(reason)}")])
+    if required and not reason:
+        raise bad_request([("reason", "say why the activity is retracted (it goes into the audit trail)")])
+    return reason or None
+
+
+def correct(ctx: Context, caller: Caller, activity_id: str, revision: int, content: dict,
+            reason: str = "") -> tuple[dict, bool]:
+    """A new revision with the full new content; resending the same correction changes nothing.
+    Returns the activity and whether it changed."""
+    why = _reason(reason, required=False)
+    activity = ctx.session.get(Activity, activity_id)
+    if activity is not None and not content.get("external_id"):
+        content = {**content, "external_id": activity.external_id}
+    rows = validate(ctx, caller, [content])
+    if rows[0].problems:
+        raise bad_request([(f"content.{f}", m) for f, m in rows[0].problems])
+    report = rows[0].report
+    current = ActivityView.of(activity).model_dump() if activity is not None else None
+    if current and not current["retracted"] and domain.same_content(current, report) \
+            and access.may_change_activity(caller, activity.org):
+        return current, False  # a retried correction: already applied
+    if not revision:
+        raise bad_request([("revision", "give the revision being corrected (GetActivity shows it)")])
+    activity = _changeable(ctx, caller, activity_id, revision)
+    if activity.retracted:
+        raise bad_request([("activity_id", f"activity {activity_id} was retracted; report it anew instead")])
+    if report.external_id != activity.external_id:
+        raise bad_request([("content.external_id", f"stays {activity.external_id!r}; an activity keeps its id")])
+    _apply_content(activity, report)
+    repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, why)
+    ctx.session.commit()
+    return ActivityView.of(activity).model_dump(), True
+
+
+def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reason: str) -> tuple[dict, bool]:
+    """The activity stops counting anywhere; retracting it again changes nothing.
+    Returns the activity and whether it changed."""
+    why = _reason(reason, required=True)
+    activity = _changeable(ctx, caller, activity_id, 0)
+    if activity.retracted:
+        return ActivityView.of(activity).model_dump(), False
+    _changeable(ctx, caller, activity_id, revision)
+    activity.retracted, activity.retract_reason = True, why
+    activity.revision += 1
+    activity.updated_at = dt.datetime.now(dt.timezone.utc)
+    repository.stage_change(ctx.session, SOURCE, activity, "retracted", caller, why)
+    ctx.session.commit()
+    return ActivityView.of(activity).model_dump(), True
+
+
+def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
+    activity = ctx.session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(f"activity_id: no activity {activity_id!r}")
+    if not access.may_read_activity(caller, activity.org, activity.town):
+        raise PermissionDenied(f"activity {activity_id} belongs to {activity.org!r}; your token reads "
+                               f"{caller.org!r}'s data only")
+    return activity
+
+
+def get(ctx: Context, caller: Caller, activity_id: str) -> dict:
+    return ActivityView.of(_readable(ctx, caller, activity_id)).model_dump()
+
+
+def history(ctx: Context, caller: Caller, activity_id: str) -> list[dict]:
+    _readable(ctx, caller, activity_id)
+    return [AuditEntryView.of(row).model_dump() for row in repository.history(ctx.session, activity_id)]
+
+
+def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, page_token: str = "") -> dict:
+    """One page of the activities the caller may read (an admin: anyone's), newest first."""
+    size = page_size or 100
+    if not 1 <= size <= MAX_PAGE:
+        raise bad_request([("page_size", f"1 to {MAX_PAGE}, or 0 for 100")])
+    try:
+        f = repository.ListFilter(
+            activity_type=filters.get("activity_type") or None, town=filters.get("town") or None,
+            org=filters.get("org") or None, include_retracted=bool(filters.get("include_retracted")),
+            start_from=_date(filters, "start_date_from"), start_to=_date(filters, "start_date_to"))
+    except ValueError as exc:
+        raise bad_request([tuple(str(exc).split(": ", 1))]) from None
+    if f.org and not caller.is_admin and f.org != caller.org:
+        raise PermissionDenied(f"org: your token reads {caller.org!r}'s activities only, not {f.org!r}'s")
+    query = repository.listing(caller, f)
+    if page_token:
+        try:
+            query = repository.after_cursor(query, page_token)
+        except ValueError as exc:
+            raise bad_request([("page_token", str(exc))]) from None
+    found = list(ctx.session.scalars(query.limit(size + 1)))
+    page, more = found[:size], len(found) > size
+    return ActivityPage(activities=[ActivityView.of(a).model_dump() for a in page],
+                        next_page_token=repository.encode_cursor(page[-1]) if more else "").model_dump()
+
+
+def _date(filters: dict, name: str) -> dt.date | None:
+    value = filters.get(name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+

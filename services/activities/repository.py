@@ -1,0 +1,95 @@
+"""Rows of the activities service: look-ups, the listing order, and staging a change with its
+audit entry and its outbox event (committed together by the caller's unit of work)."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from libs.common.access import Caller
+from libs.common.events import ActivityRecorded, make_envelope
+from libs.common.outbox import add_to_outbox
+from services.activities.models import Activity, ActivityAudit, OutboxEvent
+from services.activities.schemas import ActivityView
+
+CHUNK = 500  # keeps IN (...) lists under every database's limit on bound parameters
+
+
+def by_external_ids(session: Session, org: str, external_ids: list[str]) -> dict[str, Activity]:
+    """The stored activities of ``org`` with these external ids, in a few queries for a whole batch."""
+    found: dict[str, Activity] = {}
+    unique = list(dict.fromkeys(external_ids))
+    for i in range(0, len(unique), CHUNK):
+        chunk = unique[i:i + CHUNK]
+        found |= {a.external_id: a for a in session.scalars(
+            select(Activity).where(Activity.org == org, Activity.external_id.in_(chunk)))}
+    return found
+
+
+def event_of(activity: Activity) -> ActivityRecorded:
+    """The event every revision publishes: the full current content, or the retraction."""
+    return ActivityRecorded(
+        activity_id=activity.id, revision=activity.revision, retracted=activity.retracted, org=activity.org,
+        activity_type=activity.activity_type, town=activity.town, target_group=activity.target_group,
+        start_date=activity.start_date, end_date=activity.end_date, quantities=activity.quantities,
+    )
+
+
+def stage_change(session: Session, source: str, activity: Activity, action: str, caller: Caller,
+                 reason: str | None = None) -> None:
+    """Stage the activity's audit entry and its event beside the change itself (one transaction)."""
+    session.add(ActivityAudit(activity_id=activity.id, revision=activity.revision, action=action, reason=reason,
+                              snapshot=ActivityView.of(activity).model_dump(mode="json"), **caller.audit_fields()))
+    add_to_outbox(session, OutboxEvent, make_envelope(source, event_of(activity)))
+
+
+def history(session: Session, activity_id: str) -> list[ActivityAudit]:
+    return list(session.scalars(
+        select(ActivityAudit).where(ActivityAudit.activity_id == activity_id).order_by(ActivityAudit.id)))
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    activity_type: str | None = None
+    start_from: dt.date | None = None
+    start_to: dt.date | None = None
+    town: str | None = None
+    org: str | None = None
+    include_retracted: bool = False
+
+
+def listing(caller: Caller, f: ListFilter) -> Select:
+    """Activities the caller may read, filtered, newest start date first (ties by id)."""
+    query = select(Activity).order_by(Activity.start_date.desc(), Activity.id.desc())
+    if not caller.is_admin:
+        own = Activity.org == caller.org
+        query = query.where(or_(own, Activity.town == caller.org) if caller.is_town else own)
+    conditions = [
+        (f.activity_type, lambda: Activity.activity_type == f.activity_type),
+        (f.start_from, lambda: Activity.start_date >= f.start_from),
+        (f.start_to, lambda: Activity.start_date <= f.start_to),
+        (f.town, lambda: Activity.town == f.town),
+        (f.org, lambda: Activity.org == f.org),
+        (not f.include_retracted, lambda: Activity.retracted.is_(False)),
+    ]
+    return query.where(*(make() for wanted, make in conditions if wanted))
+
+
+def encode_cursor(activity: Activity) -> str:
+    raw = json.dumps([activity.start_date.isoformat(), activity.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def after_cursor(query: Select, token: str) -> Select:
+    """Keyset pagination: rows strictly after the last one of the previous page. ValueError if
+    the token is not one of ours."""
+    try:
+        day, activity_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        day = dt.date.fromisoformat(day)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a page token from ListActivities; start again without one") from exc
+    return query.where(or_(Activity.start_date < day, and_(Activity.start_date == day, Activity.id < activity_id)))

@@ -1,0 +1,98 @@
+"""What every gRPC method of the gateway does around its own few lines: find the caller behind
+the bearer token, check its role, count and time the call, and turn failures into status codes.
+
+``context.abort`` raises, so each branch ends the call; the method itself only translates
+proto to a service call and back.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import time
+
+import grpc
+from kombu.exceptions import KombuError
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.standalone.rpc import RpcTimeout
+
+from services.gateway.backend import Refused
+from services.gateway.errors import RESEND_ADVICE, abort_with_fields, status_for
+from services.gateway.metrics import GRPC_LATENCY, GRPC_REQUESTS
+from services.gateway.paging import BadPageToken
+
+log = logging.getLogger(__name__)
+
+
+def bearer_token(context: grpc.ServicerContext) -> str | None:
+    scheme, _, token = dict(context.invocation_metadata()).get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def grpc_endpoint(write: bool = False):
+    """Decorate a servicer method ``(self, request, context, caller)``; ``write`` needs a
+    reporter or admin token."""
+
+    def decorate(method):
+        name = method.__name__
+
+        @functools.wraps(method)
+        def wrapper(self, request, context):
+            start, code = time.perf_counter(), grpc.StatusCode.OK
+            try:
+                token = bearer_token(context)
+                if token is None:
+                    code = grpc.StatusCode.UNAUTHENTICATED
+                    context.abort(code, "missing bearer token: send `authorization: Bearer <token>`; "
+                                        "ask the 科协 operator for one (kepu org token ORG)")
+                try:
+                    caller = self.backend.authenticate(token)
+                except Refused as why:
+                    code = grpc.StatusCode.UNAUTHENTICATED
+                    context.abort(code, str(why))
+                if write and not caller.may_write:
+                    code = grpc.StatusCode.PERMISSION_DENIED
+                    context.abort(code, f"a {caller.role} token reads only; writing needs a reporter token")
+                return method(self, request, context, caller)
+            except RemoteError as exc:
+                code, with_fields = status_for(exc.exc_type)
+                if code == grpc.StatusCode.INTERNAL:
+                    log.error("%s failed in a backend service: %s: %s", name, exc.exc_type, exc.value)
+                    context.abort(code, f"the service failed ({exc.exc_type}); operators see the logs")
+                log.info("%s refused (%s): %s", name, code.name, exc.value.splitlines()[0][:300])
+                if with_fields:
+                    abort_with_fields(context, code, exc.value)
+                context.abort(code, RESEND_ADVICE if code == grpc.StatusCode.DEADLINE_EXCEEDED else exc.value)
+            except BadPageToken as exc:
+                code = grpc.StatusCode.INVALID_ARGUMENT
+                abort_with_fields(context, code, str(exc))
+            except RpcTimeout:
+                code = grpc.StatusCode.DEADLINE_EXCEEDED
+                log.error("%s got no answer within %.0fs; the services may be overloaded or stopping",
+                          name, self.backend.timeout)
+                context.abort(code, RESEND_ADVICE)
+            except (UnknownService, KombuError, OSError) as exc:
+                code = grpc.StatusCode.UNAVAILABLE
+                log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?",
+                          name, exc)
+                context.abort(code, "the services are not answering; retry later (nothing was stored)")
+            except Exception:
+                if code == grpc.StatusCode.OK:  # an abort in the method itself, or an unexpected failure
+                    code = context.code() or grpc.StatusCode.UNKNOWN
+                    if code == grpc.StatusCode.UNKNOWN:
+                        log.exception("%s failed in the gateway", name)
+                raise
+            finally:
+                GRPC_REQUESTS.labels(name, code.name).inc()
+                GRPC_LATENCY.labels(name).observe(time.perf_counter() - start)
+
+        return wrapper
+
+    return decorate
+
+
+def deadline(context: grpc.ServicerContext, backend_timeout: float) -> float:
+    """Epoch seconds after which a service must not act on this request: the caller's deadline
+    or ours, whichever is first, less a second for the answer's way back."""
+    remaining = context.time_remaining()
+    budget = backend_timeout if remaining is None else min(remaining, backend_timeout)
+    return time.time() + budget - 1.0

@@ -1,0 +1,25 @@
+"""Page tokens for lists the gateway pages itself (organisations, alerts, progress): an opaque
+offset. Short lists, read-mostly: an offset is enough; ListActivities pages by key instead."""
+from __future__ import annotations
+
+import base64
+
+
+class BadPageToken(ValueError):
+    pass
+
+
+def page(items: list, page_size: int, page_token: str, default: int = 100, maximum: int = 1000) -> tuple[list, str]:
+    """One page of ``items`` and the token of the next (empty on the last page)."""
+    size = page_size or default
+    if not 1 <= size <= maximum:
+        raise BadPageToken(f"page_size: 1 to {maximum}, or 0 for {default}")
+    start = 0
+    if page_token:
+        try:
+            start = int(base64.urlsafe_b64decode(page_token.encode()).decode().removeprefix("o:"))
+        except ValueError:
+            raise BadPageToken("page_token: not a token from this list; start again without one") from None
+    end = start + size
+    more = end < len(items)
+    return items[start:end], base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if more else ""
