@@ -34,8 +34,11 @@ def _content(activity_type, start_date, end_date, quantity, title, town, externa
 
 def _brief(a) -> str:
     state = " (retracted)" if a.retracted else ""
-    return (f"{a.activity_id} rev {a.revision}{state}: {a.activity_type} {a.start_date} "
-            f"{ {k: num(v) for k, v in a.quantities.items()} } by {a.org}")
+    return f"{a.activity_id} rev {a.revision}{state}: {a.activity_type} {a.start_date} {_amounts(a)} by {a.org}"
+
+
+def _amounts(a) -> str:
+    return ", ".join(f"{k}={num(v)}" for k, v in sorted(a.quantities.items()))
 
 
 @app.command("report")
@@ -108,7 +111,7 @@ def history(activity_id: str, token: Token = ..., as_json: AsJson = False,
     for e in entries:
         a = e.activity
         table.add_row(str(e.revision), e.action, e.at[:19], f"{e.by_org} ({e.by_role}, token {e.by_token_id})",
-                      e.reason, f"{a.activity_type} {a.start_date} { {k: num(v) for k, v in a.quantities.items()} }")
+                      e.reason, f"{a.activity_type} {a.start_date} {_amounts(a)}")
     console.print(table)
 
 
@@ -132,7 +135,7 @@ def list_(token: Token = ..., activity_type: str = typer.Option("", "--type"),
     table = Table("id", "rev", "type", "title", "start", "town", "quantities", "org")
     for a in found:
         table.add_row(a.activity_id, str(a.revision) + (" retracted" if a.retracted else ""), a.activity_type,
-                      a.title, a.start_date, a.town, ", ".join(f"{k}={num(v)}" for k, v in a.quantities.items()), a.org)
+                      a.title, a.start_date, a.town, _amounts(a), a.org)
     console.print(table)
 
 

@@ -156,7 +156,7 @@ def export(
 @app.command()
 def reload() -> None:
     """Make the running services read their plan file again; counts are kept, statuses re-judged."""
-    from libs.cli.system import services
+    from libs.cli.common import services
 
     with services() as rpc:
         orgs = rpc.organisations.reload_plan()

@@ -16,7 +16,7 @@ def run(
     plan: Path = typer.Option(None, "--plan", help="Plan file (default: the seed plan)."),
 ) -> None:
     """Start RabbitMQ, the four services and the gRPC gateway; print where they listen."""
-    from libs.cli.system import iso_date
+    from libs.cli.common import iso_date
     from libs.common.settings import Settings
     from libs.localenv.supervisor import Supervisor
 

@@ -39,7 +39,8 @@ class ClientError(Exception):
 
     def lines(self) -> list[str]:
         """What to print for a person: the code and message, then each field on its own line."""
-        head = self.message.splitlines()[0] if self.violations else self.message
+        n = len(self.violations)
+        head = f"{n} problem{'s' if n > 1 else ''} with the request" if n else self.message
         return [f"{self.code.name}: {head}", *(f"  field {f}: {d}" for f, d in self.violations)]
 
     @classmethod

@@ -16,7 +16,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,17 +109,12 @@ def _blank(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
-    """A cell as text; Excel may hand back an id typed as 12 as 12.0, which should read "12"."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return "" if value is None else str(value).strip()
 
 
 def _date(value: Any) -> str:
-    if isinstance(value, dt.datetime):  # some date cells carry a time of day; the date is what counts
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.date):  # Excel date cells come as datetime; a time of day on them is dropped
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     text = unicodedata.normalize("NFKC", _text(value))
     match = _DATE.match(text)
     if match is None:
@@ -160,8 +157,12 @@ class _Reader:
 
     def __init__(self, spec: SheetSpec) -> None:
         self.spec, self.types = spec, {t.code: t for t in spec.activity_types}
-        self.type_index = _index((t.code, t.name) for t in spec.activity_types)
-        self.group_index, self.town_index = _index(spec.target_groups), _index(spec.towns)
+        self.activity_type = partial(_resolve, _index((t.code, t.name) for t in spec.activity_types),
+                                     what="activity type", names=[t.name for t in spec.activity_types])
+        self.target_group = partial(_resolve, _index(spec.target_groups), what="target group",
+                                    names=[name for _, name in spec.target_groups])
+        self.town = partial(_resolve, _index(spec.towns), what="town", names=[])  # unknown: the server decides
+        self.quantity_names = {q.code: q.name for q in spec.quantities}
         self.fields = {_key(text): f for f, h in reversed(FIXED_HEADERS) for text in (h, f)}
         for q in spec.quantities:
             for alias in (q.name, q.code, "参与" + q.name):
@@ -188,7 +189,7 @@ class _Reader:
         accepted = "、".join([h for _, h in FIXED_HEADERS] + [q.name for q in self.spec.quantities])
         for index, header in ((i, _text(v)) for i, v in enumerate(values)):
             key = _key(header)
-            field = self.fields.get(key) or self.fields.get(_SUFFIX.sub("", key)) if header else ""
+            field = (self.fields.get(key) or self.fields.get(_SUFFIX.sub("", key))) if header else ""
             if field is None:
                 problems.append(Problem(row, header, f"unknown column; accepted: {accepted} (a quantity may also "
                                         "be written as its code, or with its unit, e.g. 场次（场）)"))
@@ -244,6 +245,8 @@ class _Reader:
     def quantities(self, cells: dict[str, Any], report: dict, problems: list[tuple[str, str]]) -> None:
         """Fill report["quantities"]; a type carries only its own quantities (a 培训 has 人数, not 场次)."""
         atype, before = self.types.get(report["activity_type"]), len(problems)
+        allowed = "、".join(f"「{self.sheet.headers.get(f'quantities.{c}') or self.quantity_names.get(c, c)}」"
+                           for c in (atype.quantities if atype else ()))
         for field, value in cells.items():
             if not field.startswith("quantities.") or _blank(value):
                 continue
@@ -253,33 +256,19 @@ class _Reader:
                 problems.append((field, str(exc)))
                 continue
             if atype is not None and field.removeprefix("quantities.") not in atype.quantities:
-                problems.append((field, f"{atype.name} does not carry this quantity; fill only "
-                                 + self.quantity_headers(atype)))
+                problems.append((field, f"{atype.name} does not carry this quantity; fill only {allowed}"))
                 continue
             report["quantities"][field.removeprefix("quantities.")] = number
         if atype is not None and not report["quantities"] and len(problems) == before:
             problems.append((f"quantities.{atype.quantities[0]}",
-                             f"no quantity given; {atype.name} needs at least one of {self.quantity_headers(atype)}"))
-
-    def quantity_headers(self, atype: TypeSpec) -> str:
-        names = {q.code: q.name for q in self.spec.quantities}
-        return "、".join(f"「{self.sheet.headers.get(f'quantities.{c}') or names.get(c, c)}」" for c in atype.quantities)
-
-    def activity_type(self, value: Any) -> str:
-        return _resolve(self.type_index, value, "activity type", [t.name for t in self.spec.activity_types])
-
-    def target_group(self, value: Any) -> str:
-        return _resolve(self.group_index, value, "target group", [n for _, n in self.spec.target_groups])
-
-    def town(self, value: Any) -> str:
-        """A known town's code; anything else goes to the server as written (it knows every town)."""
-        return self.town_index.get(_key(_text(value)), _text(value))
+                             f"no quantity given; {atype.name} needs at least one of {allowed}"))
 
 
 def _resolve(index: dict[str, str], value: Any, what: str, names: list[str]) -> str:
+    """Code or name -> code. Without names to offer (towns), an unknown value passes as written."""
     text = _text(value)
-    if _key(text) in index:
-        return index[_key(text)]
+    if _key(text) in index or not names:
+        return index.get(_key(text), text)
     shown = names if len(names) <= 6 else difflib.get_close_matches(text, names, 3, 0.3) or names[:5]
     raise ValueError(f"unknown {what} {text!r}; valid names include: {'、'.join(shown)}")
 
@@ -296,12 +285,10 @@ def _xlsx_rows(path: Path) -> Rows:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML and openpyxl's own errors for a damaged file
         raise ValueError(f"{path}: not a readable .xlsx file ({exc})") from exc
-    try:
+    with closing(book):
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some tools write a wrong <dimension>; read every row there is
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        book.close()
 
 
 def _csv_rows(path: Path) -> Rows:
@@ -360,8 +347,10 @@ def write_template(path: Path, spec: SheetSpec, activity_type: str | None = None
     sheet.freeze_panes = "A2"
     _write_notes(book.create_sheet("说明"), spec, names)
     n, groups = len(spec.activity_types), len(spec.target_groups)
-    _drop_down(sheet, headers.index("活动类型") + 1, f'"{atype.name}"' if atype else f"'说明'!$A$2:$A${n + 1}")
-    _drop_down(sheet, headers.index("对象人群") + 1, f"'说明'!$A${n + 4}:$A${n + 3 + groups}")
+    if n:
+        _drop_down(sheet, headers.index("活动类型") + 1, f'"{atype.name}"' if atype else f"'说明'!$A$2:$A${n + 1}")
+    if groups:
+        _drop_down(sheet, headers.index("对象人群") + 1, f"'说明'!$A${n + 4}:$A${n + 3 + groups}")
     book.save(path)
 
 
@@ -382,9 +371,8 @@ def _write_notes(sheet: Any, spec: SheetSpec, names: dict[str, str]) -> None:
                    ["编号", "可选：本单位自己的编号；留空时按内容生成，同一文件重复导入不会重复计数"],
                    ["数量列", "只填该活动类型的数量列（见上表），其余留空"]]):
         sheet.append(row)
-    for row in (1, len(spec.activity_types) + 3):
-        for cell in sheet[row]:
-            cell.font = Font(bold=True)
+    for cell in (*sheet[1], *sheet[len(spec.activity_types) + 3]):
+        cell.font = Font(bold=True)
     for letter, width in (("A", 22), ("B", 40), ("C", 30)):
         sheet.column_dimensions[letter].width = width
 

@@ -75,6 +75,11 @@ def test_template_round_trip(tmp_path):
     notes = [[c for c in row if c is not None] for row in book["说明"].iter_rows(values_only=True)]
     assert ["科普大篷车巡展", "caravan_tour", "场次、人次"] in notes
     assert ["领导干部和公务员", "officials"] in notes
+    lists = {}
+    for rule in sheet.data_validations.dataValidation:  # the drop-downs point at the names on 说明
+        first, last = rule.formula1.split("!")[1].replace("$", "").split(":")
+        lists[str(rule.sqref).split(":")[0]] = [c.value for row in book["说明"][first:last] for c in row]
+    assert lists == {"B2": ["科普大篷车巡展", "高素质农民培育"], "G2": [n for _, n in TARGET_GROUPS]}
     sheet.append([None, "科普大篷车巡展", "大篷车进校园", dt.datetime(2024, 5, 1, 9, 30), None, "砀城镇", "青少年",
                   "cast、edu，cast", 3, 1200, None])
     sheet.append(["A-7", "high_quality_farmer_training", None, "2024/5/1", dt.date(2024, 5, 3), "new_town",
@@ -153,11 +158,14 @@ def test_csv_neither_utf8_nor_gb18030(tmp_path):
         read_sheet(path, SPEC)
 
 
-def test_unsupported_suffix(tmp_path):
+def test_unsupported_suffix_and_damaged_xlsx(tmp_path):
     path = tmp_path / "old.xls"
     path.write_bytes(b"")
     with pytest.raises(ValueError, match=r"\.xlsx"):
         read_sheet(path, SPEC)
+    (tmp_path / "renamed.xlsx").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="renamed.xlsx"):
+        read_sheet(tmp_path / "renamed.xlsx", SPEC)
 
 
 @pytest.mark.parametrize(("sessions", "participants"), [
@@ -187,12 +195,13 @@ def test_problems_name_row_and_header(tmp_path):
             ["科普大篷车巡展", "not a date", "next week", 1, None, None],
             ["科普大篷车巡展", "nan", "2024-05-01", "nan", None, None],
             ["科普大篷车巡展", "no quantity", "2024-05-01", None, None, None],
-            [None, "no type", "2024-05-01", 1, None, None]]
+            [None, "no type", "2024-05-01", 1, None, None],
+            ["科普大篷车巡展", "two problems", "2024-02-30", 1, "many", None]]
     parsed = read_sheet(xlsx(tmp_path, rows), SPEC)
     assert [r.row for r in parsed.rows] == [2]
-    assert parsed.rows_read == 10
+    assert parsed.rows_read == 11
     assert where(parsed) == [(3, "场次"), (4, "人次"), (5, "人数"), (6, "活动类型"), (7, "开始日期"), (8, "开始日期"),
-                             (9, "场次"), (10, "场次"), (11, "活动类型")]
+                             (9, "场次"), (10, "场次"), (11, "活动类型"), (12, "开始日期"), (12, "人次")]
     messages = {p.row: p.message for p in parsed.problems}
     assert "abc" in messages[3] and "negative" in messages[4]
     assert "「场次」" in messages[5] and "「人次」" in messages[5]
@@ -217,6 +226,18 @@ def test_unknown_header(tmp_path):
     assert where(parsed) == [(1, "备注")]
     assert "活动类型" in parsed.problems[0].message and "场次" in parsed.problems[0].message
     assert parsed.rows == [] and parsed.rows_read == 1
+
+
+def test_duplicate_header(tmp_path):
+    parsed = read_sheet(xlsx(tmp_path, [SHORT + ["sessions"], ["科普大篷车巡展", "x", "2024-05-01", 1, 2, None, 3]]), SPEC)
+    assert where(parsed) == [(1, "sessions")] and "场次" in parsed.problems[0].message
+
+
+def test_csv_record_spanning_lines_keeps_its_first_line(tmp_path):
+    rows = [SHORT, ["科普大篷车巡展", "two\nlines", "2024-05-01", "1", "", ""], ["科普大篷车巡展", "x", "2024-05-01", "-1"]]
+    parsed = read_sheet(csv_file(tmp_path, rows, "utf-8"), SPEC)
+    assert [r.row for r in parsed.rows] == [2] and where(parsed) == [(4, "场次")]
+    assert parsed.rows[0].report["title"] == "two\nlines"
 
 
 def test_missing_required_columns(tmp_path):
@@ -268,6 +289,10 @@ def test_derived_ids_are_stable_and_ignore_quantities(tmp_path):
     assert [r.report["external_id"] for r in edited.rows] == ids
     assert edited.rows[0].report["quantities"] == {"sessions": 2.0, "participants": 99.0}
     assert retitled.rows[0].report["external_id"] not in ids
+    header = SHORT + ["协办单位"]
+    one = read_sheet(xlsx(tmp_path, [header, same + ["cast、edu"]], "e.xlsx"), SPEC)
+    other = read_sheet(xlsx(tmp_path, [header, same + ["edu, cast"]], "f.xlsx"), SPEC)
+    assert one.rows[0].report["external_id"] == other.rows[0].report["external_id"] not in ids
 
 
 def test_ids_of_later_rows_survive_fixing_an_earlier_row(tmp_path):

@@ -1,0 +1,114 @@
+"""Running the system the way a user does, for end-to-end tests: `kepu run` as a subprocess,
+the `kepu` CLI, /metrics, and tokens."""
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from libs.common.settings import REPO_ROOT
+from tests.conftest import free_port
+
+KEPU = [sys.executable, "-m", "libs.cli.main"]
+
+
+def free_range(n: int) -> int:
+    """A base port with n free ports after it."""
+    import socket
+
+    for _ in range(50):
+        base = free_port()
+        if base + n >= 65535:
+            continue
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+def start_system(env: dict) -> tuple[subprocess.Popen, str]:
+    """`kepu run` as a user starts it; returns once it printed `ready.`."""
+    proc = subprocess.Popen([*KEPU, "run"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if line.startswith("ready."):
+            break
+    else:
+        proc.kill()
+    assert any(ln.startswith("ready.") for ln in lines), "".join(lines)
+    return proc, "".join(lines)
+
+
+def stop_system(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C does
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "stopped." in out
+
+
+def kepu(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([*KEPU, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def metric(env, service: str, pattern: str) -> float | None:
+    port = int(env["KEPU_METRICS_PORT_BASE"]) + ["organisations", "activities", "indicators",
+                                                  "notifications", "gateway"].index(service)
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    match = re.search(re.escape(pattern) + r" ([0-9.e+-]+)", text)
+    return float(match.group(1)) if match else None
+
+
+CARAVAN_2024 = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
+
+
+def wait_for_metric(env, service: str, series: str, want: float, timeout: float = 10) -> float | None:
+    """Poll until the series shows `want`; a refused connection (the service is being restarted by
+    the supervisor) counts as "not yet", so only the last poll may raise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            got = metric(env, service, series)
+        except requests.ConnectionError:
+            if time.monotonic() >= deadline:
+                raise
+            got = None
+        if got == want or time.monotonic() >= deadline:
+            return got
+        time.sleep(0.1)
+
+
+def wait_for_alerts(env, token: str, indicator: str, windows: set[str], timeout: float = 30) -> dict:
+    """The firing alerts of one indicator by window, once all `windows` have one (the start-up
+    burst of status events may still be on its way to notifications on a slow machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alerts = json.loads(kepu(env, "alert", "list", "--state", "firing", "--json", "--token", token).stdout)
+        by_window = {a["window"]: a for a in alerts if a["indicator"] == indicator}
+        if windows <= by_window.keys() or time.monotonic() >= deadline:
+            return by_window
+        time.sleep(0.5)
+
+

@@ -1,0 +1,405 @@
+"""The whole kepu.v1 API through a real gateway with the real services behind it, as department
+systems use it: every RPC, the roles, batches, corrections flowing to /metrics, the watch
+stream, spreadsheet imports, a client built from proto/ alone, and TLS.
+
+One system (`kepu run`) serves the whole module; each test works on its own activity types,
+years or organisations, so they do not disturb each other's figures. gRPC calls go through
+``tests/e2e/grpc_driver.py`` (grpcio cannot run in this eventlet-patched process).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import create_engine, text
+
+from libs.common.settings import REPO_ROOT
+from tests.conftest import free_port
+from tests.e2e.system import free_range, kepu, start_system, stop_system, wait_for_metric
+
+pytestmark = pytest.mark.e2e
+AS_OF = "2024-06-30"
+
+
+class Driver:
+    """Talks to ``grpc_driver`` over its stdin/stdout."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.grpc_driver"], cwd=REPO_ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def send(self, cmd: dict) -> dict:
+        self.proc.stdin.write(json.dumps({"target": self.target, **cmd}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def call(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
+        service = {"Report": "ActivityService", "Correc": "ActivityService", "Retrac": "ActivityService",
+                   "GetAct": "ActivityService", "ListAc": "ActivityService", "GetPro": "IndicatorService",
+                   "ListPr": "IndicatorService", "GetOrg": "OrganisationService", "ListOr": "OrganisationService",
+                   "ListAl": "AlertService", "GetPla": "PlanService"}[method[:6]]
+        return self.send({"call": f"kepu.v1.{service}/{method}", "token": token, "request": request or {}, **options})
+
+    def ok(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
+        answer = self.call(method, token, request, **options)
+        assert answer["ok"], answer
+        return answer["response"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def api(vhost_pipeline, broker_uris, tmp_path_factory):
+    """`kepu run` on its own vhost, with example towns and a token per role."""
+    with vhost_pipeline.get() as vhost:
+        amqp = broker_uris[0].rstrip("/").rsplit("/", 1)[0] + f"/{vhost}"
+        var = tmp_path_factory.mktemp("api")
+        env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(var),
+               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
+               "KEPU_AS_OF": AS_OF, "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+        proc, _ = start_system(env)
+        driver = Driver(f"127.0.0.1:{env['KEPU_GRPC_PORT']}")
+        try:
+            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
+                for code, name in (("town-a", "示例镇甲"), ("town-b", "示例镇乙")):
+                    rpc.organisations.register_org({"code": code, "name": name, "kind": "town", "is_example": True})
+                issue = lambda org, role="reporter": rpc.organisations.issue_token(org, "test", role)["token"]  # noqa
+                tokens = {"cast": issue("cast"), "edu": issue("edu"), "edu_viewer": issue("edu", "viewer"),
+                          "admin": issue("leading-group-office", "admin"), "town_a": issue("town-a"),
+                          "women": issue("women-federation"), "agri": issue("agriculture")}
+                expired = rpc.organisations.issue_token("edu", "soon gone", "reporter", "1h")
+                revoked = rpc.organisations.issue_token("edu", "revoked")
+                rpc.organisations.revoke_token(revoked["token_id"])
+            engine = create_engine(f"sqlite:///{var}/db/organisations.sqlite3")
+            with engine.begin() as conn:  # an expiry in the past, without waiting an hour
+                conn.execute(text("update api_tokens set expires_at = :t where id = :i"),
+                             {"t": dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), "i": expired["token_id"]})
+            engine.dispose()
+            tokens |= {"expired": expired["token"], "revoked": revoked["token"]}
+            yield {"env": env, "driver": driver, "tokens": tokens, "var": var}
+        finally:
+            driver.close()
+            stop_system(proc)
+
+
+def report(activity_type: str, day: str, ext: str = "", town: str = "", **quantities) -> dict:
+    return {"activity_type": activity_type, "start_date": day, "external_id": ext, "town": town,
+            "quantities": quantities or {"sessions": 1}}
+
+
+def actual_series(indicator: str, window: str, scope: str = "dangshan") -> str:
+    return f'kepu_indicator_actual{{indicator="{indicator}",scope="{scope}",window="{window}"}}'
+
+
+def test_every_call_of_the_api_answers_through_the_gateway(api):
+    d, t = api["driver"], api["tokens"]
+    first = d.ok("ReportActivity", t["cast"], report("caravan_tour", "2023-03-01", "api-1", sessions=2,
+                                                     participants=300))
+    assert first["created"] is True and first["activity"]["org"] == "cast" and first["activity"]["revision"] == 1
+    batch = d.ok("ReportActivities", t["cast"], {"rows": [report("caravan_tour", f"2023-04-0{i}", f"api-b{i}")
+                                                          for i in range(1, 4)]})
+    assert (batch["created"], batch["stored"]) == (3, True)
+    assert [r["outcome"] for r in batch["results"]] == ["CREATED"] * 3
+    aid = first["activity"]["activity_id"]
+    corrected = d.ok("CorrectActivity", t["cast"], {"activity_id": aid, "revision": 1, "reason": "typo",
+                                                    "content": report("caravan_tour", "2023-03-01", sessions=3)})
+    assert corrected["activity"]["revision"] == 2 and corrected["activity"]["quantities"] == {"sessions": 3.0}
+    assert corrected["activity"]["external_id"] == "api-1"  # kept when the content leaves it out
+    assert d.ok("GetActivity", t["cast"], {"activity_id": aid})["revision"] == 2
+    retracted = d.ok("RetractActivity", t["cast"], {"activity_id": batch["results"][0]["activity"]["activity_id"],
+                                                     "reason": "entered twice"})["activity"]
+    assert retracted["retracted"] is True and retracted["retract_reason"] == "entered twice"
+    history = d.ok("GetActivityHistory", t["cast"], {"activity_id": aid})["entries"]
+    assert [(e["action"], e["revision"], e["by_org"], e["by_role"]) for e in history] == [
+        ("recorded", 1, "cast", "reporter"), ("corrected", 2, "cast", "reporter")]
+    assert history[1]["reason"] == "typo" and int(history[1]["by_token_id"]) > 0
+
+    page1 = d.ok("ListActivities", t["cast"], {"page_size": 2, "start_date_from": "2023-01-01",
+                                               "start_date_to": "2023-12-31"})
+    page2 = d.ok("ListActivities", t["cast"], {"page_size": 2, "page_token": page1["next_page_token"],
+                                               "start_date_from": "2023-01-01", "start_date_to": "2023-12-31"})
+    listed = page1["activities"] + page2["activities"]
+    assert len(listed) == 3 and page2["next_page_token"] == ""  # the retracted one is left out
+    assert [a["start_date"] for a in listed] == sorted((a["start_date"] for a in listed), reverse=True)
+
+    assert wait_for_metric(api["env"], "indicators", actual_series("caravan-tours", "2023"), 5.0) == 5.0
+    windows = d.ok("GetProgress", t["cast"], {"indicator": "caravan-tours"})["windows"]
+    assert {(w["window"], w["scope"]) for w in windows} >= {("2023", "dangshan"), ("2023", "org:cast")}
+    year = d.ok("ListProgress", t["admin"], {"year": 2023, "targets_only": True})
+    caravan = next(p for p in year["indicators"] if p["indicator"] == "caravan-tours")
+    assert caravan["total"]["actual"] == 5.0 and caravan["by_org"][0]["scope"] == "org:cast"
+    assert all(not p["indicator"].startswith("track.") for p in year["indicators"])
+
+    assert d.ok("GetOrganisation", t["cast"], {"code": "edu"})["name"] == "县教育局"
+    assert d.call("GetOrganisation", t["cast"], {"code": "nowhere"})["code"] == "NOT_FOUND"
+    towns = d.ok("ListOrganisations", t["admin"], {"kind": "town"})["organisations"]
+    assert {o["code"] for o in towns} == {"town-a", "town-b"} and all(o["is_example"] for o in towns)
+    assert [o["code"] for o in d.ok("ListOrganisations", t["cast"])["organisations"]] == ["cast"]
+    alerts = d.ok("ListAlerts", t["cast"], {"state": "firing", "indicator": "caravan-tours"})["alerts"]
+    assert {a["window"] for a in alerts} >= {"2021", "2022"} and all("cast" in a["recipients"] for a in alerts)
+    plan = d.ok("GetPlan", t["edu"])
+    caravan_type = next(a for a in plan["activity_types"] if a["code"] == "caravan_tour")
+    assert caravan_type["quantities"] == ["sessions", "participants"] and plan["period_start"] == 2021
+    assert {g["code"] for g in plan["target_groups"]} >= {"farmers", "youth"}
+    assert any(i["tracking"] for i in plan["indicators"]) and any(o["code"] == "edu" for o in plan["organisations"])
+
+
+@pytest.fixture(scope="module")
+def stored(api):
+    """An activity of each of cast, edu and town-a (held in town-a), for the authorisation table."""
+    d, t = api["driver"], api["tokens"]
+    made = {}
+    for who, ext, town in (("cast", "auth-cast", "town-a"), ("edu", "auth-edu", ""), ("town_a", "auth-town", "")):
+        made[who] = d.ok("ReportActivity", t[who], report("expert_school_tour", "2022-05-01", ext, town))["activity"]
+    return made
+
+
+# (token, action, whose activity, expected code)
+MATRIX = [
+    ("cast", "report", None, "OK"), ("cast", "correct", "cast", "OK"), ("cast", "correct", "edu", "PERMISSION_DENIED"),
+    ("cast", "retract", "edu", "PERMISSION_DENIED"), ("cast", "get", "edu", "PERMISSION_DENIED"),
+    ("cast", "list_other", "edu", "PERMISSION_DENIED"), ("cast", "history", "cast", "OK"),
+    ("edu_viewer", "report", None, "PERMISSION_DENIED"), ("edu_viewer", "correct", "edu", "PERMISSION_DENIED"),
+    ("edu_viewer", "retract", "edu", "PERMISSION_DENIED"), ("edu_viewer", "get", "edu", "OK"),
+    ("edu_viewer", "get", "cast", "PERMISSION_DENIED"), ("edu_viewer", "history", "edu", "OK"),
+    ("admin", "correct", "edu", "OK"), ("admin", "retract", "town_a", "OK"), ("admin", "get", "cast", "OK"),
+    ("admin", "list_other", "edu", "OK"),
+    ("town_a", "report", None, "OK"), ("town_a", "report_other_town", None, "INVALID_ARGUMENT"),
+    ("town_a", "get", "cast", "OK"),  # held in town-a: the town's token covers it
+    ("town_a", "correct", "cast", "PERMISSION_DENIED"), ("town_a", "get", "edu", "PERMISSION_DENIED"),
+    ("expired", "get", "edu", "UNAUTHENTICATED"), ("revoked", "report", None, "UNAUTHENTICATED"),
+    (None, "get", "edu", "UNAUTHENTICATED"), ("bogus", "report", None, "UNAUTHENTICATED"),
+]
+
+
+@pytest.mark.parametrize(("who", "action", "whose", "expected"), MATRIX,
+                         ids=[f"{w}-{a}-{o}" for w, a, o, _ in MATRIX])
+def test_who_may_do_what(api, stored, who, action, whose, expected):
+    d = api["driver"]
+    token = {None: None, "bogus": "kepu_not-a-token"}.get(who, api["tokens"].get(who))
+    target = stored.get(whose) or {}
+    current = d.ok("GetActivity", api["tokens"]["admin"], {"activity_id": target["activity_id"]}) if target else {}
+    content = report("expert_school_tour", "2022-05-01", sessions=2, town=target.get("town", ""))
+    call = {
+        "report": ("ReportActivity", report("expert_school_tour", "2022-06-01")),
+        "report_other_town": ("ReportActivity", report("expert_school_tour", "2022-06-01", town="town-b")),
+        "correct": ("CorrectActivity", {"activity_id": target.get("activity_id"), "content": content,
+                                        "revision": current.get("revision")}),
+        "retract": ("RetractActivity", {"activity_id": target.get("activity_id"), "reason": "matrix"}),
+        "get": ("GetActivity", {"activity_id": target.get("activity_id")}),
+        "history": ("GetActivityHistory", {"activity_id": target.get("activity_id")}),
+        "list_other": ("ListActivities", {"org": whose}),
+    }[action]
+    answer = d.call(call[0], token, call[1])
+    assert (answer.get("code") or "OK") == expected, answer
+    if expected == "UNAUTHENTICATED":
+        assert "token" in answer["message"]
+    if who == "expired":
+        assert "expired" in answer["message"]
+
+
+def test_a_batch_with_invalid_rows_stores_nothing_unless_invalid_rows_are_skipped(api):
+    d, t = api["driver"], api["tokens"]
+    rows = [report("rural_children_science", "2022-03-01", "kids-1"),
+            report("rural_children_science", "2022-13-01", "kids-2"),
+            report("rural_children_science", "2022-03-03", "kids-3", people=5)]
+    refused = d.call("ReportActivities", t["cast"], {"rows": rows})
+    assert refused["code"] == "INVALID_ARGUMENT"
+    assert {f for f, _ in refused["violations"]} == {"rows[1].start_date", "rows[2].quantities.people"}
+    assert d.ok("ListActivities", t["cast"], {"activity_type": "rural_children_science"})["activities"] == []
+    checked = d.ok("ReportActivities", t["cast"], {"rows": rows, "validate_only": True})
+    assert (checked["created"], checked["invalid"], checked["stored"]) == (1, 2, False)
+    kept = d.ok("ReportActivities", t["cast"], {"rows": rows, "mode": "SKIP_INVALID"})
+    assert [r["outcome"] for r in kept["results"]] == ["CREATED", "INVALID", "INVALID"] and kept["stored"]
+    assert kept["results"][1]["violations"][0]["field"] == "start_date"
+    again = d.ok("ReportActivities", t["cast"], {"rows": rows[:1]})
+    assert again["results"][0]["outcome"] == "UNCHANGED" and again["stored"] is False
+    too_many = d.call("ReportActivities", t["cast"], {"rows": [rows[0]] * 1001})
+    assert too_many["code"] == "INVALID_ARGUMENT" and too_many["violations"][0][0] == "rows"
+
+
+def test_corrections_and_retractions_reach_the_indicator_and_metrics(api):
+    d, t, env = api["driver"], api["tokens"], api["env"]
+    series = actual_series("rural-outreach", "2024")
+    a = d.ok("ReportActivity", t["agri"], report("rural_outreach", "2024-04-01", "ro-1", sessions=2))["activity"]
+    b = d.ok("ReportActivity", t["agri"], report("rural_outreach", "2024-04-02", "ro-2", sessions=1))["activity"]
+    assert wait_for_metric(env, "indicators", series, 3.0) == 3.0
+    d.ok("CorrectActivity", t["agri"], {"activity_id": a["activity_id"], "revision": 1,
+                                        "content": report("rural_outreach", "2024-04-01", sessions=4)})
+    assert wait_for_metric(env, "indicators", series, 5.0) == 5.0
+    d.ok("RetractActivity", t["agri"], {"activity_id": b["activity_id"], "revision": 1, "reason": "not held"})
+    assert wait_for_metric(env, "indicators", series, 4.0) == 4.0
+    by_org = actual_series("rural-outreach", "2024", "org:agriculture")
+    assert wait_for_metric(env, "indicators", by_org, 4.0) == 4.0
+    stale = d.call("CorrectActivity", t["agri"], {"activity_id": a["activity_id"], "revision": 1,
+                                                  "content": report("rural_outreach", "2024-04-01", sessions=9)})
+    assert stale["code"] == "ABORTED" and "revision 2" in stale["message"]
+    assert d.ok("GetActivity", t["agri"], {"activity_id": a["activity_id"]})["quantities"] == {"sessions": 4.0}
+    retry = d.ok("CorrectActivity", t["agri"], {"activity_id": a["activity_id"], "revision": 1,
+                                                "content": report("rural_outreach", "2024-04-01", sessions=4)})
+    assert retry["activity"]["revision"] == 2  # the same correction resent: applied once
+
+
+def test_a_department_watches_its_indicator_turn_as_reports_arrive(api):
+    d, t = api["driver"], api["tokens"]
+    mine = d.send({"watch": "kepu.v1.IndicatorService/WatchStatusChanges", "token": t["women"],
+                   "request": {"indicator": "smart-mother"}, "seconds": 6})
+    others = d.send({"watch": "kepu.v1.IndicatorService/WatchStatusChanges", "token": t["edu"],
+                     "request": {}, "seconds": 6})
+    import time
+
+    time.sleep(1.0)
+    d.ok("ReportActivity", t["women"], report("smart_mother", "2024-05-01", "sm-1", sessions=5))
+    got = d.send({"collect": mine["stream"]})["messages"]
+    assert any(m["indicator"] == "smart-mother" and m["window"] == "2024" and m["status"] == "achieved"
+               and m["previous"] == "lagging" for m in got), got
+    assert all(m.get("indicator") != "smart-mother" for m in d.send({"collect": others["stream"]})["messages"])
+
+
+SHEET_HEADERS = ["编号", "活动类型", "活动名称", "开始日期", "结束日期", "镇（园区）", "对象人群", "协办单位", "场次", "人次"]
+
+
+def _xlsx(path, rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(SHEET_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def test_spreadsheet_import_dry_run_partial_reimport_and_edited_rows(api, tmp_path):
+    env, d, t = api["env"], api["driver"], api["tokens"]
+    token = ["--token", t["edu"]]
+    rows = [[f"edu-{i}", "科普大篷车巡展", f"巡展{i}", dt.date(2022, 9, i), None, "town-a", "青少年", "cast", 1, 100]
+            for i in range(1, 5)]
+    bad = rows + [["edu-9", "科普大篷车巡展", "坏行", "2022/9/31", None, "", "", "", "abc", 1]]
+    path = tmp_path / "活动.xlsx"
+    _xlsx(path, bad)
+    dry = kepu(env, "import", str(path), "--dry-run", *token, check=False)
+    assert dry.returncode == 1 and "would be created: 4" in dry.stdout, dry.stdout + dry.stderr
+    assert "6" in dry.stderr and "开始日期" in dry.stderr and "场次" in dry.stderr  # row 6, by its column
+    refused = kepu(env, "import", str(path), *token, check=False)
+    assert refused.returncode == 1 and "nothing was stored" in refused.stderr
+    assert d.ok("ListActivities", t["edu"], {"activity_type": "caravan_tour"})["activities"] == []
+    partial = kepu(env, "import", str(path), "--skip-invalid", *token)
+    assert "created: 4" in partial.stdout
+    again = kepu(env, "import", str(path), "--skip-invalid", *token)
+    assert "created: 0, unchanged: 4" in again.stdout
+    rows[1][8] = 3  # an edited number of sessions becomes a correction
+    _xlsx(path, rows)
+    edited = kepu(env, "import", str(path), *token)
+    assert "created: 0, unchanged: 3, corrected: 1" in edited.stdout, edited.stdout
+    listed = d.ok("ListActivities", t["edu"], {"activity_type": "caravan_tour"})["activities"]
+    assert sorted(a["quantities"]["sessions"] for a in listed) == [1.0, 1.0, 1.0, 3.0]
+    assert {a["town"] for a in listed} == {"town-a"} and listed[0]["co_organisers"] == ["cast"]
+
+
+def test_gb18030_csv_imports_like_a_workbook_and_the_template_round_trips(api, tmp_path):
+    env, t = api["env"], api["tokens"]
+    template = tmp_path / "模板.xlsx"
+    kepu(env, "import", "--template", str(template), "--token", t["agri"])
+    from openpyxl import load_workbook
+
+    headers = [c.value for c in next(load_workbook(template).active.iter_rows(max_row=1))]
+    assert headers[:4] == ["编号", "活动类型", "活动名称", "开始日期"] and "场次" in headers and "人数" in headers
+    csv = tmp_path / "培训.csv"
+    csv.write_bytes(textwrap.dedent("""\
+        活动类型,活动名称,开始日期,对象人群,人数
+        高素质农民培育,果树栽培培训,2023-03-15,农民,120
+        高素质农民培育,电商培训,2023-04-20,农民,80
+        """).encode("gb18030"))
+    result = kepu(env, "import", str(csv), "--token", t["agri"])
+    assert "created: 2" in result.stdout, result.stdout + result.stderr
+    assert wait_for_metric(env, "indicators", actual_series("high-quality-farmers", "2021-2025"), 200.0) == 200.0
+    assert "created: 0, unchanged: 2" in kepu(env, "import", str(csv), "--token", t["agri"]).stdout
+
+
+def test_a_client_generated_from_the_proto_files_alone_reports_and_reads(api, tmp_path):
+    """What an integrator does: protoc over proto/, then call the gateway, no project code."""
+    import grpc_tools
+
+    out = tmp_path / "gen"
+    out.mkdir()
+    include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
+    protos = sorted(str(p.relative_to(REPO_ROOT / "proto")) for p in (REPO_ROOT / "proto").rglob("*.proto"))
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{REPO_ROOT / 'proto'}", f"-I{include}",
+                    f"--python_out={out}", f"--grpc_python_out={out}", *protos], check=True)
+    script = textwrap.dedent(f"""
+        import sys, grpc
+        from kepu.v1 import activity_service_pb2 as a, activity_service_pb2_grpc as ag
+        from kepu.v1 import indicator_service_pb2 as i, indicator_service_pb2_grpc as ig
+        channel = grpc.insecure_channel("{api['driver'].target}")
+        md = [("authorization", "Bearer {api['tokens']['cast']}")]
+        r = ag.ActivityServiceStub(channel).ReportActivity(a.ReportActivityRequest(
+            activity_type="caravan_tour", start_date="2021-07-01", external_id="proto-only",
+            quantities={{"sessions": 1}}), metadata=md, timeout=30)
+        p = ig.IndicatorServiceStub(channel).GetProgress(i.GetProgressRequest(indicator="caravan-tours"),
+                                                         metadata=md, timeout=30)
+        assert not [m for m in sys.modules if m == "libs" or m.startswith("libs.")]
+        print(r.created, len(p.windows) > 0)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=out, env={**os.environ, "PYTHONPATH": str(out)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+
+
+def _self_signed(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "gateway.pem", tmp_path / "gateway.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_the_gateway_serves_tls_from_settings(api, tmp_path):
+    from libs.localenv.ports import wait_for_port
+
+    cert, key = _self_signed(tmp_path)
+    port = free_port()
+    env = {**api["env"], "KEPU_GRPC_PORT": str(port), "KEPU_METRICS_PORT_BASE": "-1",
+           "KEPU_GRPC_TLS_CERT_FILE": str(cert), "KEPU_GRPC_TLS_KEY_FILE": str(key)}
+    gateway = subprocess.Popen([sys.executable, "-m", "services.gateway.server"], cwd=REPO_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for_port(port, 30)
+        tls = Driver(f"localhost:{port}")
+        try:
+            plan = tls.send({"call": "kepu.v1.PlanService/GetPlan", "token": api["tokens"]["edu"],
+                             "ca_file": str(cert)})
+            assert plan["ok"] and plan["response"]["code"] == "dangshan-2021-2025", plan
+            plain = tls.send({"call": "kepu.v1.PlanService/GetPlan", "token": api["tokens"]["edu"], "timeout": 5})
+            assert plain["code"] == "UNAVAILABLE"
+        finally:
+            tls.close()
+        listed = kepu({**api["env"], "KEPU_GRPC_PORT": str(port), "KEPU_GRPC_HOST": "localhost"},
+                      "activity", "types", "--token", api["tokens"]["edu"], "--ca-file", str(cert))
+        assert "caravan_tour" in listed.stdout
+    finally:
+        gateway.terminate()
+        assert gateway.wait(timeout=30) == 0
