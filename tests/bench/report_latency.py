@@ -17,8 +17,8 @@ import time
 import grpc
 import requests
 
-from libs.common.api.kepu.v1 import gateway_pb2 as pb
-from libs.common.api.kepu.v1 import gateway_pb2_grpc as pb_grpc
+from libs.common.api.kepu.v1 import activity_service_pb2 as pb
+from libs.common.api.kepu.v1 import activity_service_pb2_grpc as pb_grpc
 from libs.common.settings import get_settings
 
 SERIES = 'kepu_indicator_actual{indicator="caravan-tours",scope="%s",window="2024"} '

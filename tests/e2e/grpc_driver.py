@@ -17,7 +17,7 @@ import sys
 import threading
 
 import grpc
-from google.protobuf import json_format, symbol_database
+from google.protobuf import json_format, message_factory, symbol_database
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -43,8 +43,8 @@ def channel(target: str, ca_file: str | None) -> grpc.Channel:
 def callable_for(cmd: dict, path: str, streaming: bool):
     service, method = path.split("/")
     desc = POOL.FindServiceByName(service).FindMethodByName(method)
-    request_cls = symbol_database.Default().GetPrototype(desc.input_type)
-    response_cls = symbol_database.Default().GetPrototype(desc.output_type)
+    request_cls = message_factory.GetMessageClass(desc.input_type)
+    response_cls = message_factory.GetMessageClass(desc.output_type)
     make = channel(cmd["target"], cmd.get("ca_file")).unary_stream if streaming else \
         channel(cmd["target"], cmd.get("ca_file")).unary_unary
     stub = make(f"/{path}", request_serializer=request_cls.SerializeToString,

@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
+from urllib.parse import urlsplit
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -61,7 +63,8 @@ class Driver:
 def api(vhost_pipeline, broker_uris, tmp_path_factory):
     """`kepu run` on its own vhost, with example towns and a token per role."""
     with vhost_pipeline.get() as vhost:
-        amqp = broker_uris[0].rstrip("/").rsplit("/", 1)[0] + f"/{vhost}"
+        parts = urlsplit(broker_uris[0])
+        amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
         var = tmp_path_factory.mktemp("api")
         env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(var),
                "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
@@ -255,8 +258,6 @@ def test_a_department_watches_its_indicator_turn_as_reports_arrive(api):
                    "request": {"indicator": "smart-mother"}, "seconds": 6})
     others = d.send({"watch": "kepu.v1.IndicatorService/WatchStatusChanges", "token": t["edu"],
                      "request": {}, "seconds": 6})
-    import time
-
     time.sleep(1.0)
     d.ok("ReportActivity", t["women"], report("smart_mother", "2024-05-01", "sm-1", sessions=5))
     got = d.send({"collect": mine["stream"]})["messages"]

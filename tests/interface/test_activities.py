@@ -37,6 +37,11 @@ def rpc(container_factory, settings):
         yield proxy.activities
 
 
+def caller(org: str, role: str = "reporter") -> dict:
+    """What the gateway passes for a token of ``org`` (a department)."""
+    return {"org": org, "org_kind": "department", "role": role, "token_id": 1}
+
+
 def rows(settings, table: str) -> int:
     engine = create_engine(settings.database_url("activities"))
     try:
@@ -47,8 +52,8 @@ def rows(settings, table: str) -> int:
 
 
 def test_recorded_activity_is_published_once_with_its_envelope(rpc, settings):
-    first = rpc.record_activity("cast", REPORT)
-    again = rpc.record_activity("cast", REPORT)  # a department system retrying
+    first = rpc.record_activity(caller("cast"), REPORT)
+    again = rpc.record_activity(caller("cast"), REPORT)  # a department system retrying
     assert first["created"] is True and again["created"] is False
     assert again["activity_id"] == first["activity_id"]
     messages = drain(settings.amqp_uri, TO_INDICATORS, expect=2, timeout=15)
@@ -63,8 +68,8 @@ def test_recorded_activity_is_published_once_with_its_envelope(rpc, settings):
 
 
 def test_same_external_id_from_another_org_is_another_activity(rpc):
-    a = rpc.record_activity("cast", REPORT)
-    b = rpc.record_activity("edu", REPORT)
+    a = rpc.record_activity(caller("cast"), REPORT)
+    b = rpc.record_activity(caller("edu"), REPORT)
     assert a["activity_id"] != b["activity_id"] and b["org"] == "edu"
 
 
@@ -84,7 +89,7 @@ def test_same_external_id_from_another_org_is_another_activity(rpc):
 )
 def test_invalid_report_names_the_field_and_stores_nothing(rpc, settings, change, field):
     with pytest.raises(RemoteError) as info:
-        rpc.record_activity("cast", {**REPORT, **change})
+        rpc.record_activity(caller("cast"), {**REPORT, **change})
     assert info.value.exc_type == "BadRequest"
     assert any(line.startswith(field) for line in info.value.value.splitlines()), info.value.value
     assert rows(settings, "activities") == 0 and rows(settings, "outbox") == 0
@@ -94,30 +99,30 @@ def test_invalid_report_names_the_field_and_stores_nothing(rpc, settings, change
 def test_an_activity_is_stored_with_its_event_or_not_at_all(rpc, settings, monkeypatch):
     """Activity, audit row and outbox event commit in one transaction: if staging the event
     fails, nothing of the activity is left behind (so no activity is ever stored without its event)."""
-    from services.activities import service
+    from services.activities import repository
 
     def outbox_fails(*args, **kwargs):
         raise RuntimeError("outbox unavailable (simulated)")
 
-    monkeypatch.setattr(service, "add_to_outbox", outbox_fails)
+    monkeypatch.setattr(repository, "add_to_outbox", outbox_fails)
     with pytest.raises(RemoteError, match="outbox unavailable"):
-        rpc.record_activity("cast", REPORT)
+        rpc.record_activity(caller("cast"), REPORT)
     assert rows(settings, "activities") == 0 and rows(settings, "activity_audit") == 0
     assert rows(settings, "outbox") == 0
 
 
 @pytest.mark.parametrize("change", [{"quantities": {"sessions": 4}}, {"start_date": "2024-05-02"}])
 def test_reusing_an_external_id_for_other_content_is_a_conflict(rpc, settings, change):
-    rpc.record_activity("cast", REPORT)
+    rpc.record_activity(caller("cast"), REPORT)
     with pytest.raises(RemoteError) as info:
-        rpc.record_activity("cast", {**REPORT, **change})
+        rpc.record_activity(caller("cast"), {**REPORT, **change})
     assert info.value.exc_type == "Conflict" and "external_id" in info.value.value
     assert rows(settings, "activities") == 1
 
 
 def test_a_report_arriving_after_its_deadline_is_not_stored(rpc, settings):
     with pytest.raises(RemoteError) as info:
-        rpc.record_activity("cast", REPORT, deadline=time.time() - 1)
+        rpc.record_activity(caller("cast"), REPORT, deadline=time.time() - 1)
     assert info.value.exc_type == "RequestExpired"
     assert rows(settings, "activities") == 0
 
@@ -142,7 +147,7 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
     config = start_services(container_factory, settings)
     with ClusterRpcProxy(config, timeout=10) as proxy:
         proxy.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town"})
-        proxy.activities.record_activity("cast", REPORT)
+        proxy.activities.record_activity(caller("cast"), REPORT)
     messages = drain(settings.amqp_uri, TO_INDICATORS, expect=1, timeout=10)
     assert len(messages) == 1 and calls["n"] >= 3
     assert backlog_seen[1:3] == [1.0, 1.0]  # after each failed attempt the gauge showed the waiting event
@@ -151,3 +156,48 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
 
 def pending_gauge() -> float | None:
     return REGISTRY.get_sample_value("kepu_outbox_pending", {"service": "activities"})
+
+
+def test_a_batch_is_stored_in_one_transaction_with_an_event_per_activity(rpc, settings):
+    batch = [{**REPORT, "external_id": f"batch-{i}", "start_date": f"2024-05-0{i}"} for i in range(1, 6)]
+    result = rpc.record_activities(caller("cast"), batch)
+    assert (result["created"], result["stored"]) == (5, True)
+    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=5, timeout=15)
+    assert sorted(m[0]["payload"]["activity_id"] for m in messages) == sorted(
+        r["activity"]["activity_id"] for r in result["results"])
+    assert rows(settings, "activity_audit") == 5
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing_behind(rpc, settings, monkeypatch):
+    from services.activities import repository
+
+    real, calls = repository.add_to_outbox, {"n": 0}
+
+    def fails_on_third(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("outbox unavailable (simulated)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "add_to_outbox", fails_on_third)
+    batch = [{**REPORT, "external_id": f"half-{i}"} for i in range(5)]
+    with pytest.raises(RemoteError, match="outbox unavailable"):
+        rpc.record_activities(caller("cast"), batch)
+    assert rows(settings, "activities") == 0 and rows(settings, "outbox") == 0
+
+
+def test_a_correction_publishes_the_next_revision_and_a_retraction_the_one_after(rpc, settings):
+    first = rpc.record_activity(caller("cast"), REPORT)
+    corrected = rpc.correct_activity(caller("cast"), first["activity_id"], 1,
+                                     {**REPORT, "quantities": {"sessions": 5}}, "typo")
+    retracted = rpc.retract_activity(caller("cast"), first["activity_id"], 2, "held twice")
+    assert (corrected["revision"], retracted["revision"], retracted["retracted"]) == (2, 3, True)
+    events = [m[0]["payload"] for m in drain(settings.amqp_uri, TO_INDICATORS, expect=3, timeout=15)]
+    assert [(e["revision"], e["retracted"], e["quantities"].get("sessions")) for e in events] == [
+        (1, False, 3.0), (2, False, 5.0), (3, True, 5.0)]
+    with pytest.raises(RemoteError) as info:
+        rpc.correct_activity(caller("edu"), first["activity_id"], 3, REPORT)
+    assert info.value.exc_type == "PermissionDenied"
+    history = rpc.activity_history(caller("cast"), first["activity_id"])
+    assert [(h["action"], h["by_role"], h["reason"]) for h in history] == [
+        ("recorded", "reporter", None), ("corrected", "reporter", "typo"), ("retracted", "reporter", "held twice")]

@@ -6,6 +6,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
+from services.organisations.domain import hash_token
 from services.organisations.service import OrganisationsService
 
 
@@ -54,9 +55,29 @@ def test_tokens_authenticate_their_org_until_revoked(rpc, settings):
         stored = [tuple(map(str, row)) for row in conn.execute(text("select * from api_tokens"))]
     engine.dispose()
     assert stored and not any(issued["token"] in value for row in stored for value in row)
-    assert rpc.authenticate(issued["token"])["code"] == "cast"
-    assert rpc.authenticate(issued["token"] + "x") is None
+    who = rpc.authenticate(hash_token(issued["token"]))
+    assert (who["org"], who["org_kind"], who["role"], who["token_id"]) == ("cast", "body", "reporter", issued["token_id"])
+    assert "unknown" in rpc.authenticate(hash_token(issued["token"] + "x"))["refused"]
     assert rpc.revoke_token(issued["token_id"]) is True
-    assert rpc.authenticate(issued["token"]) is None
+    assert "revoked" in rpc.authenticate(hash_token(issued["token"]))["refused"]
     with pytest.raises(RemoteError, match="no organisation"):
         rpc.issue_token("nobody")
+
+
+def test_tokens_carry_a_role_and_an_expiry_and_are_listed_without_their_secret(rpc):
+    viewer = rpc.issue_token("edu", "dashboard", "viewer", "90d")
+    assert rpc.authenticate(hash_token(viewer["token"]))["role"] == "viewer"
+    listed = {t["token_id"]: t for t in rpc.list_tokens("edu")}
+    assert listed[viewer["token_id"]]["role"] == "viewer" and listed[viewer["token_id"]]["expires_at"]
+    assert not any(viewer["token"] in str(value) for t in listed.values() for value in t.values())
+    for args, field in ((("edu", "", "owner"), "role"), (("edu", "", "viewer", "soon"), "expires")):
+        with pytest.raises(RemoteError) as info:
+            rpc.issue_token(*args)
+        assert info.value.value.startswith(f"{field}:")
+
+
+def test_a_token_covers_its_organisation_and_what_lies_below(rpc):
+    rpc.register_org({"code": "town-x", "name": "X镇", "kind": "town"})
+    rpc.register_org({"code": "village-x", "name": "X村", "kind": "village", "parent": "town-x"})
+    assert [o["code"] for o in rpc.list_orgs_under("town-x")] == ["town-x", "village-x"]
+    assert [o["code"] for o in rpc.list_orgs_under("edu")] == ["edu"]

@@ -38,7 +38,7 @@ def test_a_fictional_county_runs_on_the_same_code(start):
     services = (OrganisationsService, ActivitiesService, IndicatorsService, NotificationsService)
     with start(FICTIONAL, dt.date(2025, 3, 31), *services) as rpc:
         assert {o["code"] for o in rpc.organisations.list_orgs()} >= {"qinglan", "qinglan-science-association"}
-        rpc.activities.record_activity("qinglan-library", {
+        rpc.activities.record_activity({"org": "qinglan-library", "org_kind": "body", "role": "reporter"}, {
             "activity_type": "star_night", "start_date": "2025-03-01", "quantities": {"booths": 2, "visitors": 150}})
         booths = wait_until(lambda: (p := progress(rpc, "star-night-booths", "2025", "qinglan")) and p["actual"] and p)
         assert booths["actual"] == 2 and booths["target"] == 6 and booths["status"] == "on_track"
@@ -55,7 +55,7 @@ def test_changing_a_target_and_reloading_keeps_the_counts(start, tmp_path):
     plan_file = tmp_path / "plan.yaml"
     shutil.copy(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml", plan_file)
     with start(plan_file, dt.date(2024, 6, 30), ActivitiesService, IndicatorsService) as rpc:
-        rpc.activities.record_activity("cast", {"activity_type": "caravan_tour", "start_date": "2024-03-01",
+        rpc.activities.record_activity({"org": "cast", "org_kind": "body", "role": "reporter"}, {"activity_type": "caravan_tour", "start_date": "2024-03-01",
                                                 "quantities": {"sessions": 6}})
         before = wait_until(lambda: (p := progress(rpc, "caravan-tours", "2024", "dangshan")) and p["actual"] and p)
         assert before["status"] == "on_track" and before["target"] == 10

@@ -29,3 +29,31 @@ def test_tokens_are_random_and_only_their_hash_is_kept():
 def test_towns_go_under_the_town_category():
     assert expected_parent_kinds("town") == {"town_category"}
     assert expected_parent_kinds("village") == {"town"}
+
+
+def test_token_expiry_reads_durations_and_dates():
+    import datetime as dt
+
+    import pytest
+
+    from services.organisations.domain import parse_expiry, refusal
+
+    now = dt.datetime(2024, 6, 30, 12, tzinfo=dt.timezone.utc)
+    assert parse_expiry("90d", now) == now + dt.timedelta(days=90)
+    assert parse_expiry("12h", now) == now + dt.timedelta(hours=12)
+    assert parse_expiry("2024-07-01", now) == dt.datetime(2024, 7, 2, tzinfo=dt.timezone.utc)
+    assert parse_expiry(None, now) is None
+    for bad in ("0d", "soon", "2024-06-01"):
+        with pytest.raises(ValueError):
+            parse_expiry(bad, now)
+    assert "expired" in refusal(None, now - dt.timedelta(seconds=1), now)
+    assert refusal(None, (now + dt.timedelta(seconds=1)).replace(tzinfo=None), now) is None  # SQLite: naive UTC
+    assert "revoked" in refusal(now, None, now)
+
+
+def test_a_subtree_holds_the_root_and_everything_below():
+    from services.organisations.domain import subtree
+
+    parents = {"county": None, "towns": "county", "town-a": "towns", "village": "town-a", "edu": "county"}
+    assert subtree(parents, "town-a") == ["town-a", "village"]
+    assert subtree(parents, "county") == sorted(parents)
