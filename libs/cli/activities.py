@@ -1,13 +1,20 @@
 """``kepu activity …``: what a department does through the gateway with its token."""
 from __future__ import annotations
 
-import json
-
 import typer
-from google.protobuf.json_format import MessageToDict
 from rich.table import Table
 
-from libs.cli.common import AsJson, CaFile, Gateway, Token, console, gateway, iso_date, num
+from libs.cli.common import (
+    AsJson,
+    CaFile,
+    Gateway,
+    Token,
+    console,
+    gateway,
+    iso_date,
+    num,
+    print_json,
+)
 
 app = typer.Typer(help="Report, correct, retract and read activities through the gRPC gateway.",
                   no_args_is_help=True)
@@ -92,7 +99,7 @@ def get(activity_id: str, token: Token = ..., as_json: AsJson = False,
     with gateway(token, gateway_, ca_file) as client:
         activity = client.get(activity_id)
     if as_json:
-        typer.echo(json.dumps(MessageToDict(activity, preserving_proto_field_name=True), ensure_ascii=False, indent=1))
+        print_json(activity)
         return
     console.print(_brief(activity))
 
@@ -104,8 +111,7 @@ def history(activity_id: str, token: Token = ..., as_json: AsJson = False,
     with gateway(token, gateway_, ca_file) as client:
         entries = client.history(activity_id)
     if as_json:
-        typer.echo(json.dumps([MessageToDict(e, preserving_proto_field_name=True) for e in entries],
-                              ensure_ascii=False, indent=1))
+        print_json(entries)
         return
     table = Table("rev", "action", "at", "by", "reason", "content")
     for e in entries:
@@ -129,8 +135,7 @@ def list_(token: Token = ..., activity_type: str = typer.Option("", "--type"),
             limit=limit or None, activity_type=activity_type, start_date_from=iso_date(date_from, "--from") or "",
             start_date_to=iso_date(date_to, "--to") or "", town=town, org=org, include_retracted=retracted))
     if as_json:
-        typer.echo(json.dumps([MessageToDict(a, preserving_proto_field_name=True) for a in found],
-                              ensure_ascii=False, indent=1))
+        print_json(found)
         return
     table = Table("id", "rev", "type", "title", "start", "town", "quantities", "org")
     for a in found:

@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 import enum
-import json
 
 import typer
-from google.protobuf.json_format import MessageToDict
 from rich.table import Table
 
-from libs.cli.common import AsJson, CaFile, Gateway, Token, console, gateway, num
+from libs.cli.common import (
+    AsJson,
+    CaFile,
+    Gateway,
+    Token,
+    console,
+    gateway,
+    num,
+    print_json,
+)
 
 app = typer.Typer(help="Alerts raised for lagging indicators.", no_args_is_help=True)
 
@@ -25,9 +32,7 @@ def list_(token: Token = ..., state: AlertState = typer.Option(None, help="Only 
     with gateway(token, gateway_, ca_file) as client:
         rows = client.list_alerts(state.value if state else "", indicator)
     if as_json:
-        typer.echo(json.dumps([MessageToDict(a, preserving_proto_field_name=True,
-                                             always_print_fields_with_no_presence=True) for a in rows],
-                              ensure_ascii=False, indent=1))
+        print_json(rows)
         return
     table = Table("indicator", "window", "state", "status", "actual/expected/target", "to")
     for a in rows:

@@ -7,6 +7,7 @@ RPC on the bus (``services()``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,8 @@ errors = Console(stderr=True, highlight=False)
 
 Token = Annotated[str, typer.Option(envvar="KEPU_TOKEN", help="Your bearer token (or set KEPU_TOKEN).",
                                     show_default=False)]
-Gateway = Annotated[str | None, typer.Option("--gateway", help="host:port of the gateway (default from KEPU_GRPC_HOST/PORT).")]
+Gateway = Annotated[str | None, typer.Option("--gateway",
+                                             help="host:port of the gateway (default from KEPU_GRPC_HOST/PORT).")]
 CaFile = Annotated[Path | None, typer.Option(envvar="KEPU_GRPC_CA_FILE", help="PEM CA of a TLS gateway.",
                                              dir_okay=False, exists=True)]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -37,6 +39,17 @@ def iso_date(value: str | None, option: str) -> str | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
 
 
+def print_json(messages) -> None:
+    """Proto messages (one, or a list) as JSON with the proto's field names, zeros included."""
+    from google.protobuf.json_format import MessageToDict
+
+    def one(message) -> dict:
+        return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+    data = [one(m) for m in messages] if isinstance(messages, list) else one(messages)
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
 def num(value: float) -> str:
     """A figure as people write it: 3, not 3.0."""
     return f"{value:g}"
@@ -48,8 +61,7 @@ def gateway(token: str, target: str | None = None, ca_file: Path | None = None):
     from libs.client.client import ClientError, KepuClient
 
     settings = get_settings()
-    client = KepuClient(target or f"{settings.grpc_host}:{settings.grpc_port}", token,
-                        ca_file or settings.grpc_ca_file)
+    client = KepuClient(target or settings.grpc_target, token, ca_file or settings.grpc_ca_file)
     try:
         yield client
     except ClientError as exc:

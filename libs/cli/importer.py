@@ -17,20 +17,10 @@ import typer
 from rich.progress import Progress
 
 from libs.cli.common import CaFile, Gateway, Token, console, errors, gateway
-from libs.client.sheets import ParsedSheet, Problem, QuantitySpec, SheetSpec, TypeSpec, read_sheet, write_template
+from libs.client.sheets import ParsedSheet, Problem, read_sheet, spec_from_plan, write_template
 
 BATCH = 500
 _ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.?(.*)$")
-
-
-def spec_of(plan, towns=()) -> SheetSpec:
-    """The sheet's columns from the running system's plan (GetPlan) and the towns the caller sees."""
-    return SheetSpec(
-        activity_types=tuple(TypeSpec(t.code, t.name, tuple(t.quantities)) for t in plan.activity_types),
-        quantities=tuple(QuantitySpec(q.code, q.name, q.unit) for q in plan.quantities),
-        target_groups=tuple((g.code, g.name) for g in plan.target_groups),
-        towns=tuple((o.code, o.name) for o in towns),
-    )
 
 
 @dataclass
@@ -89,7 +79,7 @@ def import_file(
     if template is None and file is None:
         raise typer.BadParameter("give a FILE to import, or --template PATH to write a template")
     with gateway(token, gateway_, ca_file) as client:
-        spec = spec_of(client.plan(), client.list_organisations(kind="town"))
+        spec = spec_from_plan(client.plan(), client.list_organisations(kind="town"))
         if template is not None:
             try:
                 write_template(template, spec, activity_type)

@@ -1,13 +1,10 @@
 """``kepu indicator …``: progress against the plan, read through the gateway with a token."""
 from __future__ import annotations
 
-import json
-
 import typer
-from google.protobuf.json_format import MessageToDict
 from rich.table import Table
 
-from libs.cli.common import AsJson, CaFile, Gateway, Token, console, gateway, iso_date, num, services
+from libs.cli.common import AsJson, CaFile, Gateway, Token, console, gateway, iso_date, num, print_json, services
 
 app = typer.Typer(help="Progress of the plan's indicators.", no_args_is_help=True)
 
@@ -24,8 +21,7 @@ def progress(token: Token = ..., indicator: str = typer.Option(""), scope: str =
     with gateway(token, gateway_, ca_file) as client:
         rows = client.progress(indicator, scope)
     if as_json:
-        typer.echo(json.dumps([MessageToDict(r, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
-                               for r in rows], ensure_ascii=False, indent=1))
+        print_json(rows)
         return
     table = Table("indicator", "window", "scope", "actual", "expected", "target", "unit", "status")
     for r in rows:
@@ -43,7 +39,7 @@ def year(token: Token = ..., year_: int = typer.Option(0, "--year", help="Calend
     with gateway(token, gateway_, ca_file) as client:
         answer = client.year_progress(year_, indicator, targets_only)
     if as_json:
-        typer.echo(json.dumps(MessageToDict(answer, preserving_proto_field_name=True), ensure_ascii=False, indent=1))
+        print_json(answer)
         return
     table = Table("indicator", "window", "total", "status", "by organisation", "by town", title=f"{answer.year}")
     for p in answer.indicators:

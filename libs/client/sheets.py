@@ -27,10 +27,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-TARGET_GROUPS: tuple[tuple[str, str], ...] = (
-    ("youth", "青少年"), ("farmers", "农民"), ("workers", "产业工人"), ("elderly", "老年人"),
-    ("officials", "领导干部和公务员"), ("public", "社会公众"),
-)
+from libs.common.target_groups import TARGET_GROUP_NAMES
+
+TARGET_GROUPS: tuple[tuple[str, str], ...] = tuple(TARGET_GROUP_NAMES.items())
 FIXED_HEADERS: tuple[tuple[str, str], ...] = (  # (report field, template header), in template order
     ("external_id", "编号"), ("activity_type", "活动类型"), ("title", "活动名称"), ("start_date", "开始日期"),
     ("end_date", "结束日期"), ("town", "镇（园区）"), ("target_group", "对象人群"), ("co_organisers", "协办单位"),
@@ -377,10 +376,13 @@ def _write_notes(sheet: Any, spec: SheetSpec, names: dict[str, str]) -> None:
         sheet.column_dimensions[letter].width = width
 
 
-def spec_from_plan(plan: Any) -> SheetSpec:
-    """The sheet's forms from a loaded ``Plan`` (duck-typed: this module needs no plan import)."""
+def spec_from_plan(plan: Any, towns: Any = ()) -> SheetSpec:
+    """The sheet's forms from a plan: a loaded ``Plan`` or the gateway's GetPlan answer (both have
+    activity types and quantities; the latter also its target groups), plus the towns the caller knows."""
+    groups = getattr(plan, "target_groups", None)
     return SheetSpec(
         activity_types=tuple(TypeSpec(t.code, t.name, tuple(t.quantities)) for t in plan.activity_types),
         quantities=tuple(QuantitySpec(q.code, q.name, q.unit) for q in plan.quantities),
-        target_groups=TARGET_GROUPS,
+        target_groups=tuple((g.code, g.name) for g in groups) if groups else TARGET_GROUPS,
+        towns=tuple((o.code, o.name) for o in towns),
     )

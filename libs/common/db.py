@@ -5,15 +5,38 @@ per worker, rolled back when the worker fails, and the engine disposed on stop.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from libs.common.settings import settings_from_config
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database: SQLite hands ``DateTime(timezone=True)``
+    back naive, which cannot be compared with an aware ``now``. Same column type in the DDL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        """Stored in UTC (SQLite keeps the wall-clock fields and drops the offset)."""
+        return value.astimezone(dt.timezone.utc) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """RFC 3339 text of a stored time, or None."""
+    return moment.isoformat() if moment else None
 
 
 def make_engine(url: str) -> Engine:

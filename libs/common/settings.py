@@ -70,6 +70,11 @@ class Settings(BaseSettings):
             self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.broker_port}/"
         return self
 
+    @property
+    def grpc_target(self) -> str:
+        """Where clients reach the gateway (host:port)."""
+        return f"{self.grpc_host}:{self.grpc_port}"
+
     def database_url(self, service: str) -> str:
         return self.database_url_template.format(service=service, var_dir=self.var_dir)
 

@@ -87,8 +87,20 @@ class Supervisor:
         import grpc
         from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-        target = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        target = self.settings.grpc_target
         deadline = time.monotonic() + timeout
+        if self.settings.grpc_tls_cert_file:
+            # over TLS the certificate names the host, which need not be the address we listen on:
+            # the gateway binds its port only once it has read its certificate, so a listening
+            # port of a live process is ready
+            from libs.localenv.ports import port_in_use
+
+            while not port_in_use(self.settings.grpc_port, self.settings.grpc_host):
+                self._check_children()
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the gateway did not listen on {target} within {timeout:.0f}s")
+                time.sleep(0.3)
+            return
         with grpc.insecure_channel(target) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
@@ -117,7 +129,7 @@ class Supervisor:
 
     def endpoints(self) -> list[tuple[str, str]]:
         s = self.settings
-        rows = [("gRPC gateway", f"{s.grpc_host}:{s.grpc_port}")]
+        rows = [("gRPC gateway", s.grpc_target)]
         if s.metrics_port_base >= 0:
             rows += [(f"{n} metrics", f"http://{s.metrics_host}:{s.metrics_port(n)}/metrics")
                      for n in METRICS_OFFSETS]

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from libs.common import access
 from libs.common.access import Caller
-from libs.common.errors import (Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe)
+from libs.common.errors import Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
 from libs.common.plan.schema import Plan
 from services.activities import domain, repository
 from services.activities.models import Activity
-from services.activities.schemas import (ActivityPage, ActivityView, AuditEntryView, BatchResult, RowResult)
+from services.activities.schemas import ActivityPage, ActivityView, AuditEntryView, BatchResult, RowResult
 
 SOURCE = "activities"
 MAX_BATCH = 1000
@@ -125,8 +125,41 @@ def _content(report: domain.ActivityReport) -> dict:
 def _apply_content(activity: Activity, report: domain.ActivityReport) -> None:
     for name, value in _content(report).items():
         setattr(activity, name, value)
-    activity.revision += 1
-    activity.updated_at = dt.datetime.now(dt.timezone.utc)
+    _next_revision(activity)
+
+
+def _refuse(rows: list[_Row], prefix) -> None:
+    """Raise for rows with problems: Conflict when every problem is a reused external_id."""
+    failed = [r for r in rows if r.problems]
+    if not failed:
+        return
+    problems = [(prefix(r) + f, m) for r in failed for f, m in r.problems]
+    if all(r.outcome == "conflict" for r in failed):
+        raise Conflict("\n".join(f"{f}: {m}" for f, m in problems))
+    raise bad_request(problems)
+
+
+def _decided(ctx: Context, caller: Caller, raw: list[dict], correct_changed: bool) -> list[_Row]:
+    rows = validate(ctx, caller, raw)
+    decide(ctx, caller, rows, correct_changed)
+    return rows
+
+
+def _store(ctx: Context, caller: Caller, raw: list[dict], correct_changed: bool, refuse) -> list[_Row]:
+    """Decide, let ``refuse`` raise, stage and commit. If a concurrent resend of the same
+    external_id wins the race for the unique key, decide once more: it is then a resend."""
+    for attempt in (1, 2):
+        rows = _decided(ctx, caller, raw, correct_changed)
+        refuse(rows)
+        _stage(ctx, caller, rows)
+        try:
+            ctx.session.commit()
+            return rows
+        except IntegrityError:
+            ctx.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bool = False,
@@ -139,27 +172,12 @@ def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bo
     require_writer(caller)
     if not raw or len(raw) > MAX_BATCH:
         raise bad_request([("rows", f"a batch holds 1 to {MAX_BATCH} rows, not {len(raw)}")])
-    for attempt in (1, 2):
-        rows = validate(ctx, caller, raw)
-        decide(ctx, caller, rows, correct_changed)
-        failed = [r for r in rows if r.problems]
-        if failed and not skip_invalid and not validate_only:
-            problems = [(f"rows[{r.index}].{f}", m) for r in failed for f, m in r.problems]
-            if all(r.outcome == "conflict" for r in failed):
-                raise Conflict("\n".join(f"{f}: {m}" for f, m in problems))
-            raise bad_request(problems)
-        if validate_only:
-            return BatchResult.of([_result(r, show_new=False) for r in rows], stored=False)
-        _stage(ctx, caller, rows)
-        try:
-            ctx.session.commit()
-        except IntegrityError:  # a concurrent resend of the same external_id won the race: decide again
-            ctx.session.rollback()
-            if attempt == 2:
-                raise
-            continue
-        return BatchResult.of([_result(r) for r in rows], stored=any(r.outcome in ("created", "corrected") for r in rows))
-    raise AssertionError("unreachable")
+    if validate_only:
+        rows = _decided(ctx, caller, raw, correct_changed)
+        return BatchResult.of([_result(r, show_new=False) for r in rows], dry_run=True)
+    refuse = (lambda rows: None) if skip_invalid else (lambda rows: _refuse(rows, lambda r: f"rows[{r.index}]."))
+    rows = _store(ctx, caller, raw, correct_changed, refuse)
+    return BatchResult.of([_result(r) for r in rows], dry_run=False)
 
 
 def _result(row: _Row, show_new: bool = True) -> RowResult:
@@ -174,40 +192,33 @@ def require_writer(caller: Caller) -> None:
         raise PermissionDenied(f"a {caller.role} token reads only; reporting needs a reporter token")
 
 
-def report_one(ctx: Context, caller: Caller, raw: dict, retried: bool = False) -> dict:
+def report_one(ctx: Context, caller: Caller, raw: dict) -> dict:
     """One report: the stored activity and whether it was created (a resend returns it unchanged)."""
     require_writer(caller)
-    rows = validate(ctx, caller, [raw])
-    decide(ctx, caller, rows, correct_changed=False)
-    (row,) = rows
-    if row.outcome == "conflict":
-        raise Conflict("\n".join(f"{f}: {m}" for f, m in row.problems))
-    if row.problems:
-        raise bad_request(row.problems)
-    if row.outcome == "unchanged":
-        return {**ActivityView.of(row.stored).model_dump(), "created": False}
-    _stage(ctx, caller, rows)
-    try:
-        ctx.session.commit()
-    except IntegrityError:  # the same external_id raced in from a concurrent retry
-        ctx.session.rollback()
-        if retried:
-            raise
-        return report_one(ctx, caller, raw, retried=True)
-    return {**ActivityView.of(row.stored).model_dump(), "created": True}
+    (row,) = _store(ctx, caller, [raw], False, lambda rows: _refuse(rows, lambda r: ""))
+    return {**ActivityView.of(row.stored).model_dump(), "created": row.outcome == "created"}
 
 
-def _changeable(ctx: Context, caller: Caller, activity_id: str, revision: int) -> Activity:
+def _changeable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
         raise NotFound(f"activity_id: no activity {activity_id!r}")
     if not access.may_change_activity(caller, activity.org):
         raise PermissionDenied(f"activity {activity_id} was reported by {activity.org!r}; only that unit "
                                f"or a 科协 admin may change it (you are {caller.org!r}, {caller.role})")
-    if revision and revision != activity.revision:
-        raise StaleRevision(f"revision: activity {activity_id} is at revision {activity.revision}, not {revision}; "
-                            "read it again (GetActivity) and send the change against the current revision")
     return activity
+
+
+def _require_revision(activity: Activity, revision: int) -> None:
+    """A change names the revision it replaces (0: whatever is current), so none is lost."""
+    if revision and revision != activity.revision:
+        raise StaleRevision(f"revision: activity {activity.id} is at revision {activity.revision}, not {revision}; "
+                            "read it again (GetActivity) and send the change against the current revision")
+
+
+def _next_revision(activity: Activity) -> None:
+    activity.revision += 1
+    activity.updated_at = dt.datetime.now(dt.timezone.utc)
 
 
 def _reason(reason: str, required: bool) -> str | None:
@@ -224,25 +235,21 @@ def correct(ctx: Context, caller: Caller, activity_id: str, revision: int, conte
     """A new revision with the full new content; resending the same correction changes nothing.
     Returns the activity and whether it changed."""
     why = _reason(reason, required=False)
-    activity = ctx.session.get(Activity, activity_id)
-    if activity is not None and not content.get("external_id"):
-        content = {**content, "external_id": activity.external_id}
-    rows = validate(ctx, caller, [content])
-    if rows[0].problems:
-        raise bad_request([(f"content.{f}", m) for f, m in rows[0].problems])
-    report = rows[0].report
-    current = ActivityView.of(activity).model_dump() if activity is not None else None
-    if current and not current["retracted"] and domain.same_content(current, report) \
-            and access.may_change_activity(caller, activity.org):
+    activity = _changeable(ctx, caller, activity_id)
+    (row,) = validate(ctx, caller, [{**content, "external_id": content.get("external_id") or activity.external_id}])
+    if row.problems:
+        raise bad_request([(f"content.{f}", m) for f, m in row.problems])
+    if activity.retracted:
+        raise bad_request([("activity_id", f"activity {activity_id} was retracted; report it anew instead")])
+    current = ActivityView.of(activity).model_dump()
+    if domain.same_content(current, row.report):
         return current, False  # a retried correction: already applied
     if not revision:
         raise bad_request([("revision", "give the revision being corrected (GetActivity shows it)")])
-    activity = _changeable(ctx, caller, activity_id, revision)
-    if activity.retracted:
-        raise bad_request([("activity_id", f"activity {activity_id} was retracted; report it anew instead")])
-    if report.external_id != activity.external_id:
+    _require_revision(activity, revision)
+    if row.report.external_id != activity.external_id:
         raise bad_request([("content.external_id", f"stays {activity.external_id!r}; an activity keeps its id")])
-    _apply_content(activity, report)
+    _apply_content(activity, row.report)
     repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, why)
     ctx.session.commit()
     return ActivityView.of(activity).model_dump(), True
@@ -252,13 +259,12 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
     """The activity stops counting anywhere; retracting it again changes nothing.
     Returns the activity and whether it changed."""
     why = _reason(reason, required=True)
-    activity = _changeable(ctx, caller, activity_id, 0)
+    activity = _changeable(ctx, caller, activity_id)
     if activity.retracted:
         return ActivityView.of(activity).model_dump(), False
-    _changeable(ctx, caller, activity_id, revision)
+    _require_revision(activity, revision)
     activity.retracted, activity.retract_reason = True, why
-    activity.revision += 1
-    activity.updated_at = dt.datetime.now(dt.timezone.utc)
+    _next_revision(activity)
     repository.stage_change(ctx.session, SOURCE, activity, "retracted", caller, why)
     ctx.session.commit()
     return ActivityView.of(activity).model_dump(), True
@@ -288,13 +294,10 @@ def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, p
     size = page_size or 100
     if not 1 <= size <= MAX_PAGE:
         raise bad_request([("page_size", f"1 to {MAX_PAGE}, or 0 for 100")])
-    try:
-        f = repository.ListFilter(
-            activity_type=filters.get("activity_type") or None, town=filters.get("town") or None,
-            org=filters.get("org") or None, include_retracted=bool(filters.get("include_retracted")),
-            start_from=_date(filters, "start_date_from"), start_to=_date(filters, "start_date_to"))
-    except ValueError as exc:
-        raise bad_request([tuple(str(exc).split(": ", 1))]) from None
+    f = repository.ListFilter(
+        activity_type=filters.get("activity_type") or None, town=filters.get("town") or None,
+        org=filters.get("org") or None, include_retracted=bool(filters.get("include_retracted")),
+        start_from=_date(filters, "start_date_from"), start_to=_date(filters, "start_date_to"))
     if f.org and not caller.is_admin and f.org != caller.org:
         raise PermissionDenied(f"org: your token reads {caller.org!r}'s activities only, not {f.org!r}'s")
     query = repository.listing(caller, f)
@@ -316,6 +319,6 @@ def _date(filters: dict, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise bad_request([(name, f"{value!r} is not a date (YYYY-MM-DD)")]) from None
 
 

@@ -3,18 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from libs.common.plan.schema import Plan
+from libs.common.target_groups import TargetGroup
 
-TargetGroup = Literal["youth", "farmers", "workers", "elderly", "officials", "public"]
-TARGET_GROUP_NAMES: dict[str, str] = {  # the plan's 五大重点人群, plus the general public
-    "youth": "青少年", "farmers": "农民", "workers": "产业工人", "elderly": "老年人",
-    "officials": "领导干部和公务员", "public": "社会公众",
-}
-assert tuple(TARGET_GROUP_NAMES) == get_args(TargetGroup)
 REASON_MAX = 500
 
 

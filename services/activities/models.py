@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from libs.common.db import UtcDateTime
 from libs.common.outbox import OutboxMixin
 
 
@@ -34,8 +35,8 @@ class Activity(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     quantities: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class ActivityAudit(Base):
@@ -50,7 +51,7 @@ class ActivityAudit(Base):
     by_role: Mapped[str | None] = mapped_column(String(16))
     by_token_id: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
     snapshot: Mapped[dict] = mapped_column(JSON)
 
 

@@ -4,17 +4,10 @@ The gateway turns them into proto messages field by field (``services/gateway/ma
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel
 
+from libs.common.db import iso
 from services.activities.models import Activity, ActivityAudit
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).isoformat()
 
 
 class ActivityView(BaseModel):
@@ -45,7 +38,7 @@ class ActivityView(BaseModel):
             target_group=a.target_group, co_organisers=list(a.co_organisers or []),
             start_date=a.start_date.isoformat(), end_date=a.end_date.isoformat(),
             quantities={k: float(v) for k, v in a.quantities.items()},
-            created_at=_iso(a.created_at), updated_at=_iso(a.updated_at),
+            created_at=iso(a.created_at), updated_at=iso(a.updated_at),
         )
 
 
@@ -61,7 +54,7 @@ class AuditEntryView(BaseModel):
 
     @classmethod
     def of(cls, row: ActivityAudit) -> "AuditEntryView":
-        return cls(revision=row.revision, action=row.action, at=_iso(row.at), by_org=row.by_org,
+        return cls(revision=row.revision, action=row.action, at=iso(row.at), by_org=row.by_org,
                    by_role=row.by_role, by_token_id=row.by_token_id, reason=row.reason, activity=row.snapshot)
 
 
@@ -82,9 +75,12 @@ class BatchResult(BaseModel):
     stored: bool = False
 
     @classmethod
-    def of(cls, results: list[RowResult], stored: bool) -> "BatchResult":
+    def of(cls, results: list[RowResult], dry_run: bool) -> "BatchResult":
+        """Counts per outcome; ``stored`` when something was written (never on a dry run)."""
         counts = {o: sum(r.outcome == o for r in results) for o in ("created", "unchanged", "corrected", "invalid")}
-        return cls(results=results, conflicts=sum(r.outcome == "conflict" for r in results), stored=stored, **counts)
+        wrote = counts["created"] + counts["corrected"] > 0
+        return cls(results=results, conflicts=sum(r.outcome == "conflict" for r in results),
+                   stored=wrote and not dry_run, **counts)
 
 
 class ActivityPage(BaseModel):

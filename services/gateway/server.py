@@ -30,8 +30,13 @@ from libs.common.logs import configure_logging
 from libs.common.metrics import serve_metrics
 from libs.common.settings import Settings, get_settings
 from services.gateway.backend import Backend
-from services.gateway.servicers import (ActivityServicer, AlertServicer, IndicatorServicer, OrganisationServicer,
-                                        PlanServicer)
+from services.gateway.servicers import (
+    ActivityServicer,
+    AlertServicer,
+    IndicatorServicer,
+    OrganisationServicer,
+    PlanServicer,
+)
 from services.gateway.watch import StatusChangeHub
 
 log = logging.getLogger(__name__)
@@ -57,7 +62,8 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     ]
 
 
-def build_server(settings: Settings, backend: Backend, hub: StatusChangeHub) -> tuple[grpc.Server, health.HealthServicer]:
+def build_server(settings: Settings, backend: Backend,
+                 hub: StatusChangeHub) -> tuple[grpc.Server, health.HealthServicer]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="grpc"),
                          maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs, options=server_options(settings))
     act_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(backend), server)
@@ -69,7 +75,7 @@ def build_server(settings: Settings, backend: Backend, hub: StatusChangeHub) -> 
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     if settings.grpc_reflection:
         reflection.enable_server_reflection([*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    address = f"{settings.grpc_host}:{settings.grpc_port}"
+    address = settings.grpc_target
     try:
         if settings.grpc_tls_cert_file:
             credentials = grpc.ssl_server_credentials([(settings.grpc_tls_key_file.read_bytes(),

@@ -16,7 +16,7 @@ from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
 from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
-from services.activities.domain import TARGET_GROUP_NAMES
+from libs.common.target_groups import TARGET_GROUP_NAMES
 from services.gateway import mapping
 from services.gateway.backend import Backend
 from services.gateway.endpoint import deadline, grpc_endpoint
@@ -133,16 +133,16 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
 
 def _visible_progress(caller: access.Caller, item: dict) -> ind.IndicatorProgress | None:
     """An indicator window with only what the caller may read; None if that is nothing."""
-    readable = [r for r in (item["total"], *item["by_org"], *item["by_town"])
-                if r and access.may_read_scope(caller, r["scope"], item["responsible"])]
-    if not caller.is_admin and not readable and caller.org not in item["responsible"]:
+    def readable(rows: list[dict]) -> list:
+        return [mapping.window_pb(r) for r in rows if access.may_read_scope(caller, r["scope"], item["responsible"])]
+
+    total = readable([item["total"]] if item["total"] else [])
+    by_org, by_town = readable(item["by_org"]), readable(item["by_town"])
+    if not (caller.is_admin or total or by_org or by_town or caller.org in item["responsible"]):
         return None
-    total = item["total"] if item["total"] in readable else None
     return ind.IndicatorProgress(
         indicator=item["indicator"], name=item["name"], kind=item["kind"], window=item["window"], unit=item["unit"],
-        target=item["target"] or 0.0, total=mapping.window_pb(total) if total else None,
-        by_org=[mapping.window_pb(r) for r in item["by_org"] if r in readable],
-        by_town=[mapping.window_pb(r) for r in item["by_town"] if r in readable])
+        target=item["target"] or 0.0, total=total[0] if total else None, by_org=by_org, by_town=by_town)
 
 
 class OrganisationServicer(org_grpc.OrganisationServiceServicer):

@@ -6,6 +6,7 @@ states, the processed-event mark and outgoing status-change events) as one unit 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
@@ -142,10 +143,13 @@ def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> tuple[list[Ind
     return changes, touched
 
 
-def states(session: Session, indicator: str | None = None, scope: str | None = None) -> list[WindowState]:
+def states(session: Session, indicator: str | None = None, scope: str | None = None,
+           window_keys: Collection[str] | None = None) -> list[WindowState]:
     query = select(WindowState).order_by(WindowState.indicator, WindowState.window, WindowState.scope)
     if indicator:
         query = query.where(WindowState.indicator == indicator)
+    if window_keys is not None:
+        query = query.where(WindowState.window.in_(list(window_keys)))
     if scope:
         query = query.where(WindowState.scope == scope)
     return list(session.scalars(query))

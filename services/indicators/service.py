@@ -99,8 +99,8 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         breakdowns by organisation and town."""
         year = year or self.clock.today().year
         plan = self.plan.plan
-        return {"year": year, "indicators": views.year_progress(plan, ledger.states(self.db, indicator), year,
-                                                                targets_only)}
+        states = ledger.states(self.db, indicator, window_keys=views.year_window_keys(plan, year))
+        return {"year": year, "indicators": views.year_progress(plan, states, year, targets_only)}
 
     @rpc
     def reload_plan(self) -> dict:

@@ -35,6 +35,11 @@ def windows_of_year(indicator: Indicator, plan: Plan, year: int) -> list[str]:
     return [w.key for w in windows(indicator, plan.plan.period) if w.start < after and w.end > first]
 
 
+def year_window_keys(plan: Plan, year: int) -> set[str]:
+    """Every window key of any indicator that overlaps ``year`` (to read only those states)."""
+    return {key for indicator in plan.all_indicators() for key in windows_of_year(indicator, plan, year)}
+
+
 def year_progress(plan: Plan, states: list[WindowState], year: int, targets_only: bool = False) -> list[dict]:
     """Per indicator window of the year: the region's state (``total``) and the breakdowns."""
     by_key: dict[tuple[str, str], list[WindowState]] = {}

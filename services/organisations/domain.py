@@ -46,10 +46,9 @@ def expected_parent_kinds(kind: str) -> set[str]:
 def new_token() -> tuple[str, str]:
     """A fresh bearer token and the hash we store (the token itself is shown once)."""
     token = "kepu_" + secrets.token_urlsafe(32)
-    return token, hash_token(token)
+    return token, token_hash(token)
 
 
-hash_token = token_hash  # one definition, shared with the gateway
 
 
 def same_hash(stored: str, presented: str) -> bool:
@@ -84,14 +83,9 @@ def refusal(revoked_at: dt.datetime | None, expires_at: dt.datetime | None, now:
     """Why a known token no longer works, or None while it does."""
     if revoked_at is not None:
         return "this token was revoked; ask the 科协 operator for a new one"
-    if expires_at is not None and _aware(expires_at) <= now:
-        return f"this token expired on {_aware(expires_at):%Y-%m-%d %H:%M} UTC; ask the 科协 operator for a new one"
+    if expires_at is not None and expires_at <= now:
+        return f"this token expired on {expires_at:%Y-%m-%d %H:%M} UTC; ask the 科协 operator for a new one"
     return None
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def subtree(parents: dict[str, str | None], root: str) -> list[str]:

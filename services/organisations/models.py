@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, func
+from sqlalchemy import Boolean, ForeignKey, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from libs.common.db import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -19,7 +21,7 @@ class Org(Base):
     parent: Mapped[str | None] = mapped_column(ForeignKey("orgs.code"))
     from_plan: Mapped[bool] = mapped_column(Boolean, default=False)
     is_example: Mapped[bool] = mapped_column(Boolean, default=False)  # demo towns, never real data
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
 
 class ApiToken(Base):
@@ -31,6 +33,6 @@ class ApiToken(Base):
     org: Mapped[str] = mapped_column(ForeignKey("orgs.code"))
     label: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16), default="reporter")  # reporter / viewer / admin
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

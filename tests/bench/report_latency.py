@@ -31,7 +31,7 @@ def main() -> None:
     s = get_settings()
     token = subprocess.run([sys.executable, "-m", "libs.cli.main", "org", "token", "cast", "--label", "latency probe"],
                            capture_output=True, text=True, check=True).stdout.strip()
-    stub = pb_grpc.ActivityServiceStub(grpc.insecure_channel(f"{s.grpc_host}:{s.grpc_port}"))
+    stub = pb_grpc.ActivityServiceStub(grpc.insecure_channel(s.grpc_target))
     metrics_url = f"http://{s.metrics_host}:{s.metrics_port('indicators')}/metrics"
     series = re.escape(SERIES % "dangshan") + r"([0-9.]+)"
 

@@ -5,7 +5,7 @@ tests talk to the gateway through this child: one JSON command per line on stdin
 answer per line on stdout. Requests and responses are the proto messages as JSON
 (``json_format``), with the original field names.
 
-Commands: ``{"call": "kepu.v1.ActivityService/ReportActivity", "request": {...}, "token": ...}``;
+Commands: ``{"call": "ReportActivity", "request": {...}, "token": ...}`` (or "kepu.v1.Service/Method");
 ``{"watch": ..., "request": {...}, "token": ..., "seconds": 5}`` starts a stream in the
 background and answers its id; ``{"collect": id}`` waits for that stream's end and answers what
 it received. Options per command: ``target``, ``ca_file``, ``timeout``, ``metadata``.
@@ -21,10 +21,20 @@ from google.protobuf import json_format, message_factory, symbol_database
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from libs.common.api.kepu.v1 import (activity_service_pb2, alert_service_pb2, indicator_service_pb2,  # noqa: F401
-                                     organisation_service_pb2, plan_service_pb2)
+from libs.common.api.kepu.v1 import (
+    activity_service_pb2,
+    alert_service_pb2,
+    indicator_service_pb2,
+    organisation_service_pb2,
+    plan_service_pb2,
+)
 
 POOL = symbol_database.Default().pool
+# method name -> "package.Service/Method": every kepu.v1 method name is unique across services
+METHODS = {m.name: f"{svc.full_name}/{m.name}"
+           for module in (activity_service_pb2, alert_service_pb2, indicator_service_pb2, organisation_service_pb2,
+                          plan_service_pb2)
+           for svc in module.DESCRIPTOR.services_by_name.values() for m in svc.methods}
 CHANNELS: dict[tuple, grpc.Channel] = {}
 STREAMS: dict[int, tuple[threading.Thread, list]] = {}
 
@@ -41,6 +51,8 @@ def channel(target: str, ca_file: str | None) -> grpc.Channel:
 
 
 def callable_for(cmd: dict, path: str, streaming: bool):
+    """The call for "Service/Method" or a bare method name."""
+    path = METHODS.get(path, path)
     service, method = path.split("/")
     desc = POOL.FindServiceByName(service).FindMethodByName(method)
     request_cls = message_factory.GetMessageClass(desc.input_type)

@@ -43,11 +43,7 @@ class Driver:
         return json.loads(self.proc.stdout.readline())
 
     def call(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
-        service = {"Report": "ActivityService", "Correc": "ActivityService", "Retrac": "ActivityService",
-                   "GetAct": "ActivityService", "ListAc": "ActivityService", "GetPro": "IndicatorService",
-                   "ListPr": "IndicatorService", "GetOrg": "OrganisationService", "ListOr": "OrganisationService",
-                   "ListAl": "AlertService", "GetPla": "PlanService"}[method[:6]]
-        return self.send({"call": f"kepu.v1.{service}/{method}", "token": token, "request": request or {}, **options})
+        return self.send({"call": method, "token": token, "request": request or {}, **options})
 
     def ok(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
         answer = self.call(method, token, request, **options)
@@ -378,29 +374,29 @@ def _self_signed(tmp_path):
     return cert_file, key_file
 
 
-def test_the_gateway_serves_tls_from_settings(api, tmp_path):
-    from libs.localenv.ports import wait_for_port
-
+def test_kepu_run_serves_tls_from_settings(api, vhost_pipeline, broker_uris, tmp_path):
+    """A whole system whose gateway has a certificate: clients that trust it get answers, a
+    plaintext client does not, and `kepu --ca-file` works."""
     cert, key = _self_signed(tmp_path)
-    port = free_port()
-    env = {**api["env"], "KEPU_GRPC_PORT": str(port), "KEPU_METRICS_PORT_BASE": "-1",
-           "KEPU_GRPC_TLS_CERT_FILE": str(cert), "KEPU_GRPC_TLS_KEY_FILE": str(key)}
-    gateway = subprocess.Popen([sys.executable, "-m", "services.gateway.server"], cwd=REPO_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert wait_for_port(port, 30)
-        tls = Driver(f"localhost:{port}")
+    with vhost_pipeline.get() as vhost:
+        parts = urlsplit(broker_uris[0])
+        env = {**api["env"], "KEPU_AMQP_URI": f"{parts.scheme}://{parts.netloc}/{vhost}",
+               "KEPU_VAR_DIR": str(tmp_path / "var"), "KEPU_GRPC_PORT": str(free_port()),
+               "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_GRPC_TLS_CERT_FILE": str(cert),
+               "KEPU_GRPC_TLS_KEY_FILE": str(key)}
+        proc, _ = start_system(env)
         try:
-            plan = tls.send({"call": "kepu.v1.PlanService/GetPlan", "token": api["tokens"]["edu"],
-                             "ca_file": str(cert)})
-            assert plan["ok"] and plan["response"]["code"] == "dangshan-2021-2025", plan
-            plain = tls.send({"call": "kepu.v1.PlanService/GetPlan", "token": api["tokens"]["edu"], "timeout": 5})
-            assert plain["code"] == "UNAVAILABLE"
+            token = kepu(env, "org", "token", "edu").stdout.strip()
+            tls = Driver(f"localhost:{env['KEPU_GRPC_PORT']}")
+            try:
+                plan = tls.send({"call": "kepu.v1.PlanService/GetPlan", "token": token, "ca_file": str(cert)})
+                assert plan["ok"] and plan["response"]["code"] == "dangshan-2021-2025", plan
+                plain = tls.send({"call": "kepu.v1.PlanService/GetPlan", "token": token, "timeout": 5})
+                assert plain["code"] == "UNAVAILABLE"
+            finally:
+                tls.close()
+            listed = kepu({**env, "KEPU_GRPC_HOST": "localhost"}, "activity", "types", "--token", token,
+                          "--ca-file", str(cert))
+            assert "caravan_tour" in listed.stdout
         finally:
-            tls.close()
-        listed = kepu({**api["env"], "KEPU_GRPC_PORT": str(port), "KEPU_GRPC_HOST": "localhost"},
-                      "activity", "types", "--token", api["tokens"]["edu"], "--ca-file", str(cert))
-        assert "caravan_tour" in listed.stdout
-    finally:
-        gateway.terminate()
-        assert gateway.wait(timeout=30) == 0
+            stop_system(proc)

@@ -14,8 +14,17 @@ import pytest
 
 from libs.common.settings import REPO_ROOT
 from tests.conftest import free_port
-from tests.e2e.system import (CARAVAN_2024, KEPU, free_range, kepu, metric, start_system, stop_system,
-                              wait_for_alerts, wait_for_metric)
+from tests.e2e.system import (
+    CARAVAN_2024,
+    KEPU,
+    free_range,
+    kepu,
+    metric,
+    start_system,
+    stop_system,
+    wait_for_alerts,
+    wait_for_metric,
+)
 
 pytestmark = pytest.mark.e2e
 

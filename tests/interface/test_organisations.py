@@ -6,7 +6,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
-from services.organisations.domain import hash_token
+from libs.common.access import token_hash as hash_token
 from services.organisations.service import OrganisationsService
 
 

@@ -201,7 +201,8 @@ def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
     for i, ind in _present(plan.indicators):
         at = ("indicators", i)
         if ind.code.startswith(TRACKING_PREFIX):
-            errors.append(((*at, "code"), f"codes starting with {TRACKING_PREFIX!r} are reserved for tracking indicators"))
+            errors.append(((*at, "code"),
+                           f"codes starting with {TRACKING_PREFIX!r} are reserved for tracking indicators"))
         for j, code in enumerate(ind.responsible):
             if code not in orgs:
                 errors.append(((*at, "responsible", j), f"organisation {code!r} is not declared"))

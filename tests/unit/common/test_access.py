@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from libs.common.access import (Caller, may_change_activity, may_read_activity, may_read_alert, may_read_scope,
-                                town_problem)
+from libs.common.access import (
+    Caller,
+    may_change_activity,
+    may_read_activity,
+    may_read_alert,
+    may_read_scope,
+    town_problem,
+)
 
 DEPT = Caller(org="edu", org_kind="department", role="reporter", token_id=1)
 VIEWER = Caller(org="edu", org_kind="department", role="viewer", token_id=2)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 
+from libs.common.access import token_hash as hash_token
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
-from services.organisations.domain import expected_parent_kinds, hash_token, new_token, orgs_from_plan
+from services.organisations.domain import expected_parent_kinds, new_token, orgs_from_plan
 
 PLAN = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")
 
@@ -47,7 +48,7 @@ def test_token_expiry_reads_durations_and_dates():
         with pytest.raises(ValueError):
             parse_expiry(bad, now)
     assert "expired" in refusal(None, now - dt.timedelta(seconds=1), now)
-    assert refusal(None, (now + dt.timedelta(seconds=1)).replace(tzinfo=None), now) is None  # SQLite: naive UTC
+    assert refusal(None, now + dt.timedelta(seconds=1), now) is None
     assert "revoked" in refusal(now, None, now)
 
 

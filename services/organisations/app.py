@@ -1,0 +1,135 @@
+"""Use cases of the organisations service: the hierarchy, towns, and the tokens systems use.
+
+Plain functions over a SQLAlchemy session (the unit of work); the service wires them to RPC.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from nameko.exceptions import BadRequest
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from libs.common.access import ROLES
+from libs.common.errors import NotFound, invalid
+from libs.common.plan import Plan
+from services.organisations import domain
+from services.organisations.models import ApiToken, Org
+from services.organisations.schemas import OrgView, TokenView
+
+
+def seed_orgs(session: Session, plan: Plan) -> None:
+    """Upsert the region and every organisation the plan names (names may be corrected)."""
+    for row in domain.orgs_from_plan(plan):
+        org = session.get(Org, row["code"])
+        if org is None:
+            session.add(Org(**row, from_plan=True))
+            session.flush()
+        else:
+            org.name, org.kind, org.from_plan = row["name"], row["kind"], True
+
+
+def reseed(session: Session, plan: Plan) -> int:
+    """Upsert the organisations of a (changed) plan; returns how many it names."""
+    seed_orgs(session, plan)
+    session.commit()
+    return session.scalar(select(func.count()).select_from(Org).where(Org.from_plan.is_(True)))
+
+
+def list_orgs(session: Session, kind: str | None = None, within: list[str] | None = None) -> list[dict]:
+    query = select(Org).order_by(Org.code)
+    if kind:
+        query = query.where(Org.kind == kind)
+    if within is not None:
+        query = query.where(Org.code.in_(within))
+    return [OrgView.of(o).model_dump() for o in session.scalars(query)]
+
+
+def list_orgs_under(session: Session, root: str, kind: str | None = None) -> list[dict]:
+    """``root`` and every organisation below it (what a caller's token covers)."""
+    parents = dict(session.execute(select(Org.code, Org.parent)).all())
+    if root not in parents:
+        raise NotFound(f"no organisation {root!r}")
+    return list_orgs(session, kind, within=domain.subtree(parents, root))
+
+
+def get_org(session: Session, code: str) -> dict | None:
+    org = session.get(Org, code)
+    return OrgView.of(org).model_dump() if org else None
+
+
+def org_kinds(session: Session, codes: list[str]) -> dict[str, str]:
+    """The kind of each named organisation that exists (others are left out)."""
+    return dict(session.execute(select(Org.code, Org.kind).where(Org.code.in_(codes))).all())
+
+
+def register_org(session: Session, registration: dict) -> dict:
+    """Register a town, village or extra body; the parent must exist and be of the right kind."""
+    try:
+        reg = domain.OrgRegistration.model_validate(registration)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    if session.get(Org, reg.code) is not None:
+        raise BadRequest(f"code: organisation {reg.code!r} already exists; choose another code")
+    kinds = domain.expected_parent_kinds(reg.kind)
+    parent_code = reg.parent or session.scalar(select(Org.code).where(Org.kind.in_(kinds)).order_by(Org.code).limit(1))
+    parent = session.get(Org, parent_code) if parent_code else None
+    if parent is None or parent.kind not in kinds:
+        raise BadRequest(f"parent: {parent_code!r} is not a valid parent for a {reg.kind} "
+                         f"(expected one of kinds {sorted(kinds)})")
+    org = Org(code=reg.code, name=reg.name, kind=reg.kind, parent=parent.code, is_example=reg.is_example)
+    session.add(org)
+    session.commit()
+    return OrgView.of(org).model_dump()
+
+
+def issue_token(session: Session, org_code: str, label: str, role: str, expires: str | None,
+                now: dt.datetime) -> dict:
+    """A bearer token for a department system; the plain token is returned only now.
+
+    ``role``: reporter (writes and reads its own data), viewer (reads it), admin (the 科协
+    operators: reads everything, corrects or retracts any activity). ``expires``: 90d, 12h, 2w
+    or a date; none means until revoked.
+    """
+    if session.get(Org, org_code) is None:
+        raise BadRequest(f"org: no organisation {org_code!r}; list them with `kepu org list`")
+    if role not in ROLES:
+        raise BadRequest(f"role: {role!r} is not a role; choose one of {', '.join(ROLES)}")
+    try:
+        expires_at = domain.parse_expiry(expires, now)
+    except ValueError as exc:
+        raise BadRequest(f"expires: {exc}") from None
+    token, token_hash = domain.new_token()
+    record = ApiToken(token_hash=token_hash, org=org_code, label=label, role=role, expires_at=expires_at)
+    session.add(record)
+    session.commit()
+    return {"token": token, **TokenView.of(record).model_dump()}
+
+
+def list_tokens(session: Session, org: str | None = None) -> list[dict]:
+    query = select(ApiToken).order_by(ApiToken.id)
+    if org:
+        query = query.where(ApiToken.org == org)
+    return [TokenView.of(t).model_dump() for t in session.scalars(query)]
+
+
+def revoke_token(session: Session, token_id: int, now: dt.datetime) -> bool:
+    record = session.get(ApiToken, token_id)
+    if record is None or record.revoked_at is not None:
+        return False
+    record.revoked_at = now
+    session.commit()
+    return True
+
+
+def authenticate(session: Session, token_hash: str, now: dt.datetime) -> dict:
+    """Who a token stands for, given its sha256: the caller (org, org_kind, role, token_id, name)
+    or ``{"refused": why}``."""
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+    if record is None or not domain.same_hash(record.token_hash, token_hash):
+        return {"refused": "unknown bearer token; ask the 科协 operator for one (kepu org token ORG)"}
+    if why := domain.refusal(record.revoked_at, record.expires_at, now):
+        return {"refused": why}
+    org = session.get(Org, record.org)
+    return {"org": org.code, "org_kind": org.kind, "name": org.name, "role": record.role, "token_id": record.id}

@@ -1,0 +1,38 @@
+"""Typed results of the organisations service's RPC methods."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from libs.common.db import iso
+from services.organisations.models import ApiToken, Org
+
+
+class OrgView(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    from_plan: bool
+    is_example: bool
+
+    @classmethod
+    def of(cls, org: Org) -> "OrgView":
+        return cls(code=org.code, name=org.name, kind=org.kind, parent=org.parent, from_plan=bool(org.from_plan),
+                   is_example=bool(org.is_example))
+
+
+class TokenView(BaseModel):
+    """A token as operators see it: never the secret (only its hash is stored)."""
+
+    token_id: int
+    org: str
+    role: str
+    label: str
+    created_at: str | None
+    expires_at: str | None
+    revoked_at: str | None
+
+    @classmethod
+    def of(cls, t: ApiToken) -> "TokenView":
+        return cls(token_id=t.id, org=t.org, role=t.role, label=t.label, created_at=iso(t.created_at),
+                   expires_at=iso(t.expires_at), revoked_at=iso(t.revoked_at))
