@@ -1,62 +1,229 @@
-"""An event handler that does not lose messages.
+"""Event handlers that take events in batches and lose none.
 
-nameko's ``event_handler`` acks a message even when the handler raises, so a failure loses
-it. ``on_event`` retries a failed message after a short pause, counting attempts in a header
-(the broker's ``redelivered`` flag cannot tell a crash from a failure), and after the last
-attempt parks it on ``kepu.dead-letters`` with the error. Each copy is confirmed by the broker
-before the original is acked: retries are bounded, nothing is dropped, and an operator can
-inspect and replay. Handlers must be idempotent, since a message may be delivered more than once.
+nameko's ``event_handler`` runs one worker per message and acks it even when the handler
+raises. ``on_events`` instead runs its own kombu consumer on the subscriber queue: it drains up
+to ``KEPU_BATCH_SIZE`` messages (or what arrives within ``KEPU_BATCH_WAIT`` seconds of the
+first), hands their bodies to one worker, which applies them in one transaction, and acks them
+only after that worker returned, i.e. after its commit. A crash between commit and ack
+redelivers the batch, which the handler's processed-event marks absorb.
+
+When a batch fails, its messages are handled one by one, so one bad event cannot hold back the
+others: a failing one is retried after a short pause (attempts counted in a header; the
+broker's ``redelivered`` flag cannot tell a crash from a failure) and after the last attempt is
+parked on ``kepu.dead-letters`` with the error. A message that is not JSON is parked at once.
+Each copy is confirmed by the broker before the original is acked.
 """
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import time
 import traceback
 
 import eventlet
-from nameko.events import EventHandler
+from eventlet.event import Event
+from kombu import Connection, Consumer, Queue
+from nameko.extensions import Entrypoint
 
-from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, park_message, send_to_queue
-from libs.common.metrics import EVENTS_HANDLED
+from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, event_exchange, park_message, send_to_queue
+from libs.common.metrics import EVENT_BATCH_SIZE, EVENTS_HANDLED
+from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
 
-
 RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt; then the message is parked
+RECONNECT_PAUSES = (0.5, 1.0, 2.0, 5.0)  # after losing the broker; the last one repeats
 
 
-class ReliableEventHandler(EventHandler):
-    """nameko's EventHandler with our own ack/retry/park decision (see the module docstring)."""
+class Undecodable(ValueError):
+    """The body is not a JSON object: no retry can help, it is parked at once."""
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
-        service = self.container.service_name
-        if exc_info is None:
-            EVENTS_HANDLED.labels(service, self.event_type, "ok").inc()
-            self.queue_consumer.ack_message(message)
+
+def decode(message) -> dict:
+    if message.content_type not in (None, "", "application/json"):
+        raise Undecodable(f"content type {message.content_type!r} is not application/json")
+    try:
+        body = json.loads(message.body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Undecodable(f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise Undecodable(f"body is a JSON {type(body).__name__}, not an object")
+    return body
+
+
+class BatchEventHandler(Entrypoint):
+    """Calls the decorated method with a list of event bodies (see the module docstring)."""
+
+    def __init__(self, source_service: str, event_type: str, **kwargs):
+        self.source_service = source_service
+        self.event_type = event_type
+        super().__init__(**kwargs)
+
+    @property
+    def queue_name(self) -> str:  # nameko's SERVICE_POOL naming, as libs.common.bus declares it
+        return f"evt-{self.source_service}-{self.event_type}--{self.container.service_name}.{self.method_name}"
+
+    def setup(self) -> None:
+        settings = settings_from_config(self.container.config)
+        self.amqp_uri = self.container.config["AMQP_URI"]
+        self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
+        self.queue = Queue(self.queue_name, exchange=event_exchange(self.source_service),
+                           routing_key=self.event_type, durable=True, auto_delete=False)
+        self._running = False
+        self._thread = None
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._consume, identifier=f"consumer {self.queue_name}")
+
+    def stop(self) -> None:
+        """Finish the batch in hand; what is unacked goes back to the broker with the connection."""
+        self._running = False
+        if self._thread is not None:
+            self._thread.wait()
+
+    def kill(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+
+    # -- the consumer loop ---------------------------------------------------------------
+
+    def _consume(self) -> None:
+        failures = 0
+        while self._running:
+            try:
+                with Connection(self.amqp_uri, connect_timeout=10) as conn:
+                    conn.ensure_connection(max_retries=1)
+                    channel = conn.channel()
+                    buffer: list = []
+                    with Consumer(channel, queues=[self.queue], on_message=buffer.append,
+                                  prefetch_count=2 * self.max_batch):
+                        failures = 0
+                        while self._running:
+                            self._fill(conn, buffer)
+                            if buffer:
+                                batch, buffer[:] = buffer[:self.max_batch], buffer[self.max_batch:]
+                                self._handle(batch)
+            except Exception as exc:  # noqa: BLE001 - kombu/amqp connection errors have many bases
+                if not _is_connection_error(exc):
+                    raise
+                self._pause_after(exc, failures)
+                failures += 1
+
+    def _pause_after(self, exc: Exception, failures: int) -> None:
+        pause = RECONNECT_PAUSES[min(failures, len(RECONNECT_PAUSES) - 1)]
+        if self._running:
+            log.warning("%s lost the broker while consuming %s (%s); unacked events will be delivered again. "
+                        "Reconnecting in %.1fs; check RabbitMQ at KEPU_AMQP_URI if this repeats.",
+                        self.container.service_name, self.queue_name, exc, pause)
+            eventlet.sleep(pause)
+
+    def _fill(self, conn: Connection, buffer: list) -> None:
+        """Drain deliveries into ``buffer`` until a batch is full or ``max_wait`` has passed since
+        its first message (or 0.5 s passed with none, to look at ``_running`` again)."""
+        deadline = time.monotonic() + self.max_wait if buffer else None
+        while self._running and len(buffer) < self.max_batch:
+            timeout = 0.5 if deadline is None else deadline - time.monotonic()
+            if timeout <= 0:
+                return
+            try:
+                conn.drain_events(timeout=timeout)
+            except socket.timeout:
+                if buffer:
+                    return
+                continue
+            if buffer and deadline is None:
+                deadline = time.monotonic() + self.max_wait
+
+    def _handle(self, batch: list) -> None:
+        decoded = []
+        for message in batch:
+            try:
+                decoded.append((message, decode(message)))
+            except Undecodable as exc:
+                self._park(message, str(exc), attempt=1)
+        if not decoded:
             return
-        amqp_uri = self.container.config["AMQP_URI"]
-        reason = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        EVENT_BATCH_SIZE.labels(self.container.service_name, self.event_type).observe(len(decoded))
+        error = self._run([body for _, body in decoded])
+        if error is None:
+            self._ack([m for m, _ in decoded])
+            return
+        if len(decoded) > 1:
+            log.warning("%s could not apply a batch of %d %s events (%s); applying them one by one",
+                        self.container.service_name, len(decoded), self.event_type, error)
+        for message, body in decoded:
+            error = self._run([body]) if len(decoded) > 1 else error
+            if error is None:
+                self._ack([message])
+            else:
+                self._retry_or_park(message, error)
+
+    def _run(self, bodies: list[dict]) -> str | None:
+        """Run one worker on these bodies and wait for it; the error text, or None on success."""
+        outcome = Event()
+
+        def handle_result(worker_ctx, result, exc_info):
+            outcome.send(exc_info)
+            return result, exc_info
+
+        self.container.spawn_worker(self, (bodies,), {}, handle_result=handle_result)
+        exc_info = outcome.wait()
+        if exc_info is None:
+            return None
+        return "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+
+    def _ack(self, messages: list) -> None:
+        """Ack after the commit. Deliveries come in order on one channel and each batch is a prefix
+        of what is unacked, so one ``multiple`` ack covers it."""
+        service = self.container.service_name
+        messages[-1].channel.basic_ack(delivery_tag=messages[-1].delivery_tag, multiple=True)
+        EVENTS_HANDLED.labels(service, self.event_type, "ok").inc(len(messages))
+
+    def _retry_or_park(self, message, reason: str) -> None:
         headers = dict(message.headers or {})
         attempt = int(headers.get(ATTEMPTS_HEADER, 1))
-        event_id = headers.get(EVENT_ID_HEADER)
-        try:
-            if attempt <= len(RETRY_PAUSES):
-                EVENTS_HANDLED.labels(service, self.event_type, "retried").inc()
-                log.warning("%s failed on %s event %s (attempt %d), retrying: %s",
-                            service, self.event_type, event_id, attempt, reason)
-                eventlet.sleep(RETRY_PAUSES[attempt - 1])
-                send_to_queue(amqp_uri, self.queue.name, message, {**headers, ATTEMPTS_HEADER: attempt + 1})
-            else:
-                EVENTS_HANDLED.labels(service, self.event_type, "dead_lettered").inc()
-                log.error("%s failed %d times on %s event %s and parked it on the dead-letter queue: %s. "
-                          "See it with `kepu dead-letters list`; fix the cause, then `kepu dead-letters replay`.",
-                          service, attempt, self.event_type, event_id, reason)
-                park_message(amqp_uri, message, reason, self.queue.name)
-        except Exception:  # the copy could not be made: let the broker keep the original
-            log.exception("%s could not retry or park %s event %s; leaving it on the queue",
-                          service, self.event_type, event_id)
-            self.queue_consumer.requeue_message(message)
+        service, event_id = self.container.service_name, headers.get(EVENT_ID_HEADER)
+        if attempt > len(RETRY_PAUSES):
+            self._park(message, reason, attempt)
             return
-        self.queue_consumer.ack_message(message)
+        try:
+            EVENTS_HANDLED.labels(service, self.event_type, "retried").inc()
+            log.warning("%s failed on %s event %s (attempt %d), retrying: %s",
+                        service, self.event_type, event_id, attempt, reason)
+            eventlet.sleep(RETRY_PAUSES[attempt - 1])
+            send_to_queue(self.amqp_uri, self.queue_name, message, {**headers, ATTEMPTS_HEADER: attempt + 1})
+        except Exception:  # the copy could not be made: let the broker keep the original
+            self._leave_with_broker(message, event_id)
+            return
+        message.ack()
+
+    def _park(self, message, reason: str, attempt: int) -> None:
+        service, event_id = self.container.service_name, (message.headers or {}).get(EVENT_ID_HEADER)
+        try:
+            EVENTS_HANDLED.labels(service, self.event_type, "dead_lettered").inc()
+            log.error("%s failed %d times on %s event %s and parked it on the dead-letter queue: %s. "
+                      "See it with `kepu dead-letters list`; fix the cause, then `kepu dead-letters replay`.",
+                      service, attempt, self.event_type, event_id, reason)
+            park_message(self.amqp_uri, message, reason, self.queue_name)
+        except Exception:
+            self._leave_with_broker(message, event_id)
+            return
+        message.ack()
+
+    def _leave_with_broker(self, message, event_id) -> None:
+        log.exception("%s could not retry or park %s event %s; leaving it on the queue",
+                      self.container.service_name, self.event_type, event_id)
+        message.requeue()
 
 
-on_event = ReliableEventHandler.decorator
+def _is_connection_error(exc: Exception) -> bool:
+    from amqp.exceptions import ConnectionError as AmqpConnectionError
+    from kombu.exceptions import OperationalError
+
+    return isinstance(exc, (OSError, AmqpConnectionError, OperationalError, ConnectionError))
+
+
+on_events = BatchEventHandler.decorator

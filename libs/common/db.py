@@ -10,9 +10,11 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url, text
+from sqlalchemy import DateTime, Engine, Integer, MetaData, String, TypeDecorator, create_engine, event, make_url, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.settings import settings_from_config
 
@@ -37,6 +39,29 @@ class UtcDateTime(TypeDecorator):
 def iso(moment: dt.datetime | None) -> str | None:
     """RFC 3339 text of a stored time, or None."""
     return moment.isoformat() if moment else None
+
+
+class SerialLockMixin:
+    """Columns of a service's ``serial_locks`` table: one row per kind of write that replicas of
+    the service must take in turn (see :func:`serialise`)."""
+
+    __tablename__ = "serial_locks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def serialise(session: Session, model: type, name: str) -> None:
+    """Make this transaction the only one of its ``name`` until it ends, across processes.
+
+    Replicas of a service read sums and write the states derived from them: two such
+    transactions side by side would each miss the other's rows (PostgreSQL, read committed), or
+    one would fail on a stale snapshot (SQLite). So the first statement of such a transaction
+    writes one row: PostgreSQL holds that row lock until commit, SQLite its single write lock.
+    """
+    dialect = session.get_bind().dialect.name
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make_insert(model).values(name=name, taken=1)
+    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"taken": model.taken + 1}))
 
 
 def make_engine(url: str) -> Engine:
@@ -86,6 +111,9 @@ def open_database(url: str, metadata: MetaData) -> tuple[Engine, sessionmaker[Se
     ensure_database(url)
     engine = make_engine(url)
     metadata.create_all(engine)
+    for table in metadata.sorted_tables:  # indexes added to a table that already existed
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 

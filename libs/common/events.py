@@ -76,6 +76,9 @@ class IndicatorStatusChanged(BaseModel):
     unit: str
     as_of: dt.date
     responsible: list[str]
+    # counts the changes sent for this window: a consumer skips one older than what it has seen
+    # (replicas may deliver them out of order); 0 from senders that did not count
+    sequence: int = 0
 
 
 ACTIVITY_RECORDED = "activity_recorded"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Gauge, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from libs.common.settings import settings_from_config
 
@@ -13,6 +13,10 @@ log = logging.getLogger(__name__)
 EVENTS_HANDLED = Counter(
     "kepu_events_handled_total", "Events handled by a service, by outcome (ok, retried, dead_lettered).",
     ["service", "event_type", "outcome"],
+)
+EVENT_BATCH_SIZE = Histogram(
+    "kepu_event_batch_size", "Events a consumer applied in one transaction.", ["service", "event_type"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
 )
 OUTBOX_PENDING = Gauge("kepu_outbox_pending", "Events stored but not yet confirmed by the broker.", ["service"])
 OUTBOX_PUBLISHED = Counter("kepu_outbox_published_total", "Events the outbox relay published.", ["service"])

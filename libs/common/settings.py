@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     outbox_interval: float = Field(0.2, description="Seconds between outbox relay sweeps.")
     evaluate_interval: float = Field(60.0, description="Seconds between clock re-evaluations.")
     max_workers: int = 10
+    batch_size: int = Field(500, ge=1, le=5000, description="Events a consumer applies in one transaction, at most.")
+    batch_wait: float = Field(0.02, ge=0, le=5, description="Seconds a consumer waits to fill a batch after its "
+                              "first event (under load batches fill while the last one is applied).")
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -6,14 +6,13 @@ states, the processed-event mark and outgoing status-change events) as one unit 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from libs.common.events import FIRING_STATUSES, ActivityRecorded, IndicatorStatusChanged
 from libs.common.plan.schema import Indicator, Plan
-from libs.common.processed import mark_processed
 from services.indicators import counting, progress
 from services.indicators.models import ActivityRevision, ContributionRow, ProcessedEvent, WindowState
 from services.indicators.windows import Window, windows
@@ -21,31 +20,119 @@ from services.indicators.windows import Window, windows
 Key = tuple[str, str, str]  # indicator, window, scope
 
 
+def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, ActivityRecorded]],
+                as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
+    """Apply many activity events in set-based statements; re-evaluate the windows they touched.
+
+    Events already processed (redelivered) are skipped, the rest marked. Of several revisions of
+    one activity the highest wins, and only if it is newer than the one applied before: an older
+    or equal revision arriving late changes nothing. The activity's contributions are replaced.
+    """
+    latest = _unprocessed_latest(session, events)
+    if not latest:
+        return [], set()
+    applied = dict(session.execute(
+        select(ActivityRevision.activity_id, ActivityRevision.revision)
+        .where(ActivityRevision.activity_id.in_(list(latest)))).all())
+    newer = [a for a in latest.values() if applied.get(a.activity_id, 0) < a.revision]
+    if not newer:
+        return [], set()
+    ids = [a.activity_id for a in newer]
+    old = session.execute(select(ContributionRow.indicator, ContributionRow.window, ContributionRow.scope)
+                          .where(ContributionRow.activity_id.in_(ids))).all()
+    session.execute(delete(ContributionRow).where(ContributionRow.activity_id.in_(ids)))
+    rows = [{"activity_id": a.activity_id, "indicator": c.indicator, "window": c.window, "scope": c.scope,
+             "value": c.value, "observed_on": a.start_date, "revision": a.revision}
+            for a in newer for c in counting.contributions(plan, a)]
+    if rows:
+        session.execute(insert(ContributionRow), rows)
+    known = [{"activity_id": a.activity_id, "revision": a.revision} for a in newer if a.activity_id in applied]
+    fresh = [{"activity_id": a.activity_id, "revision": a.revision} for a in newer if a.activity_id not in applied]
+    if known:
+        session.execute(update(ActivityRevision), known)
+    if fresh:
+        session.execute(insert(ActivityRevision), fresh)
+    touched = {tuple(row) for row in old} | {(r["indicator"], r["window"], r["scope"]) for r in rows}
+    return refresh_many(session, plan, touched, as_of), touched
+
+
 def apply_activity(session: Session, plan: Plan, event_id: str, activity: ActivityRecorded,
                    as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
-    """Replace the activity's contributions by its new revision; re-evaluate what it touched."""
-    mark_processed(session, ProcessedEvent, event_id)
-    seen = session.get(ActivityRevision, activity.activity_id)
-    if seen is not None and seen.revision >= activity.revision:
-        return [], set()  # an older or equal revision arriving late changes nothing
-    old = session.execute(
-        select(ContributionRow.indicator, ContributionRow.window, ContributionRow.scope)
-        .where(ContributionRow.activity_id == activity.activity_id)
-    ).all()
-    session.execute(delete(ContributionRow).where(ContributionRow.activity_id == activity.activity_id))
-    new = counting.contributions(plan, activity)
-    for c in new:
-        session.add(ContributionRow(activity_id=activity.activity_id, indicator=c.indicator, window=c.window,
-                                    scope=c.scope, value=c.value, observed_on=activity.start_date,
-                                    revision=activity.revision))
-    if seen is None:
-        session.add(ActivityRevision(activity_id=activity.activity_id, revision=activity.revision))
-    else:
-        seen.revision = activity.revision
-    session.flush()
-    touched = {tuple(row) for row in old} | {(c.indicator, c.window, c.scope) for c in new}
-    changes = [ch for key in sorted(touched) if (ch := refresh(session, plan, key, as_of))]
-    return changes, touched
+    """One event: a batch of one."""
+    return apply_batch(session, plan, [(event_id, activity)], as_of)
+
+
+def _unprocessed_latest(session: Session, events: Sequence[tuple[str, ActivityRecorded]]
+                        ) -> dict[str, ActivityRecorded]:
+    """Mark the events not processed before; of those, the highest revision of each activity."""
+    seen = set(session.scalars(select(ProcessedEvent.event_id)
+                               .where(ProcessedEvent.event_id.in_([event_id for event_id, _ in events]))))
+    marks: list[dict] = []
+    latest: dict[str, ActivityRecorded] = {}
+    for event_id, activity in events:
+        if event_id in seen:
+            continue
+        seen.add(event_id)  # the same event twice in one batch
+        marks.append({"event_id": event_id})
+        held = latest.get(activity.activity_id)
+        if held is None or activity.revision > held.revision:
+            latest[activity.activity_id] = activity
+    if marks:
+        session.execute(insert(ProcessedEvent), marks)
+    return latest
+
+
+def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.date) -> list[IndicatorStatusChanged]:
+    """Recompute these window states (in key order); the status-change events that result."""
+    if not keys:
+        return []
+    stored = _load_states(session, keys)
+    sums = _flow_sums(session, keys)
+    changes = []
+    for key in sorted(keys):
+        code, window_key, scope = key
+        try:
+            indicator = plan.indicator(code)
+        except KeyError:
+            continue  # the indicator left the plan; its contributions stay for the record
+        window = _window(plan, indicator, window_key)
+        if window is None:
+            continue
+        value = sums.get(key, 0.0) if indicator.kind != "stock" else current_value(session, indicator, window_key,
+                                                                                     scope)
+        if change := _store(session, plan, indicator, window, scope, value, as_of, key in stored):
+            changes.append(change)
+    return changes
+
+
+def _load_states(session: Session, keys: Collection[Key]) -> set[Key]:
+    """Bring the window states into the session in a few queries, so ``session.get`` finds them;
+    the keys that have one."""
+    found: set[Key] = set()
+    for chunk in _chunks(list(keys)):
+        found |= {(s.indicator, s.window, s.scope) for s in session.scalars(select(WindowState).where(
+            tuple_(WindowState.indicator, WindowState.window, WindowState.scope).in_(chunk)))}
+    return found
+
+
+def _flow_sums(session: Session, keys: Collection[Key]) -> dict[Key, float]:
+    sums: dict[Key, float] = {}
+    cols = (ContributionRow.indicator, ContributionRow.window, ContributionRow.scope)
+    for chunk in _chunks(list(keys)):
+        rows = session.execute(select(*cols, func.sum(ContributionRow.value))
+                               .where(tuple_(*cols).in_(chunk)).group_by(*cols))
+        sums.update({(i, w, s): float(total) for i, w, s, total in rows})
+    return sums
+
+
+def _chunks(items: list, size: int = 300):
+    """Three bind parameters per key: stay well under every database's limit."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _window(plan: Plan, indicator: Indicator, key: str) -> Window | None:
+    return next((w for w in windows(indicator, plan.plan.period) if w.key == key), None)
 
 
 def current_value(session: Session, indicator: Indicator, window: str, scope: str) -> float | None:
@@ -79,24 +166,12 @@ def current_value(session: Session, indicator: Indicator, window: str, scope: st
     return None if latest_value is None else float(latest_value)
 
 
-def refresh(session: Session, plan: Plan, key: Key, as_of: dt.date) -> IndicatorStatusChanged | None:
-    """Recompute one window state; return a status-change event if its status moved."""
-    code, window_key, scope = key
-    try:
-        indicator = plan.indicator(code)
-    except KeyError:
-        return None  # the indicator left the plan; its contributions stay for the record
-    window = next((w for w in windows(indicator, plan.plan.period) if w.key == window_key), None)
-    if window is None:
-        return None
-    return _store(session, plan, indicator, window, scope, current_value(session, indicator, window_key, scope), as_of)
-
-
 def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, scope: str,
-           observed: float | None, as_of: dt.date) -> IndicatorStatusChanged | None:
-    """Save a window's value and status; an event when the status moves, or when the figures
-    of a lagging or missed window move (so its alert shows current numbers)."""
-    state = session.get(WindowState, (indicator.code, window.key, scope))
+           observed: float | None, as_of: dt.date, stored: bool) -> IndicatorStatusChanged | None:
+    """Save a window's value and status (``stored``: it has a row, already in the session); an
+    event when the status moves, or when the figures of a lagging or missed window move (so its
+    alert shows current numbers)."""
+    state = session.get(WindowState, (indicator.code, window.key, scope)) if stored else None
     if state is None:
         state = WindowState(indicator=indicator.code, window=window.key, scope=scope, status=None, actual=0.0)
         session.add(state)
@@ -111,10 +186,12 @@ def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, s
     figures_moved = ev.status in FIRING_STATUSES and ev.actual != previous_actual and previous == ev.status
     if ev.status == "tracking" or not (moved or figures_moved):
         return None
+    state.sequence = (state.sequence or 0) + 1
     return IndicatorStatusChanged(
         indicator=indicator.code, indicator_name=indicator.name, window=window.key, scope=scope,
         previous=previous, status=ev.status, actual=ev.actual, expected=ev.expected,
         target=indicator.target or 0.0, unit=indicator.unit, as_of=as_of, responsible=list(indicator.responsible),
+        sequence=state.sequence,
     )
 
 
@@ -128,19 +205,11 @@ def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> tuple[list[Ind
     (a frozen clock moved back), so that it and its alert are reset.
     """
     region = plan.plan.region.code
-    changes, touched = [], set()
-    for indicator in plan.all_indicators():
-        if indicator.tracking:
-            continue
-        for window in windows(indicator, plan.plan.period):
-            key = (indicator.code, window.key, region)
-            if window.start > as_of and session.get(WindowState, key) is None:
-                continue
-            touched.add(key)
-            value = current_value(session, indicator, window.key, region)
-            if change := _store(session, plan, indicator, window, region, value, as_of):
-                changes.append(change)
-    return changes, touched
+    started = {(i.code, w.key, region): w.start <= as_of
+               for i in plan.all_indicators() if not i.tracking for w in windows(i, plan.plan.period)}
+    stored = _load_states(session, started)
+    due = {key for key, has_started in started.items() if has_started or key in stored}
+    return refresh_many(session, plan, due, as_of), due
 
 
 def states(session: Session, indicator: str | None = None, scope: str | None = None,

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, Float, Integer, String, func
+from sqlalchemy import Date, DateTime, Float, Index, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from libs.common.db import SerialLockMixin
 from libs.common.outbox import OutboxMixin
 from libs.common.processed import ProcessedEventMixin
 
@@ -18,6 +19,8 @@ class ContributionRow(Base):
     """What one activity (at its latest revision) adds to one indicator window in one scope."""
 
     __tablename__ = "contributions"
+    # a window's figure is the sum over its rows: found by this index, not by scanning every activity
+    __table_args__ = (Index("ix_contributions_window", "indicator", "window", "scope"),)
     activity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     indicator: Mapped[str] = mapped_column(String(128), primary_key=True)
     window: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -46,6 +49,7 @@ class WindowState(Base):
     expected: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[str | None] = mapped_column(String(16))
     as_of: Mapped[dt.date | None] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # status-change events sent for this window
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                     onupdate=func.now())
 
@@ -56,3 +60,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class OutboxEvent(OutboxMixin, Base):
     pass
+
+
+class SerialLock(SerialLockMixin, Base):
+    """Replicas apply events and the clock one transaction at a time (``libs.common.db.serialise``)."""

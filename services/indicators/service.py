@@ -8,18 +8,17 @@ from nameko.timer import Timer
 from sqlalchemy.orm import Session
 
 from libs.common.clock import ClockMixin
-from libs.common.consumers import on_event
-from libs.common.db import Database
+from libs.common.consumers import on_events
+from libs.common.db import Database, serialise
 from libs.common.events import ACTIVITY_RECORDED, Envelope, make_envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanMixin
-from libs.common.processed import already_processed
 from libs.common.settings import settings_from_config
 from services.indicators import ledger, views
 from services.indicators.metrics import publish_state
-from services.indicators.models import Base, OutboxEvent, ProcessedEvent
+from services.indicators.models import Base, OutboxEvent, SerialLock
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +59,24 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
             except KeyError:
                 continue
 
-    @on_event("activities", ACTIVITY_RECORDED)
-    def handle_activity_recorded(self, body: dict) -> None:
-        envelope = Envelope.model_validate(body)
-        if already_processed(self.db, ProcessedEvent, envelope.event_id):
-            return
-        activity = envelope.typed_payload()
-        changes, touched = ledger.apply_activity(self.db, self.plan.plan, envelope.event_id, activity,
-                                                 self.clock.today())
+    def _serialise(self) -> None:
+        """First statement of every writing transaction: replicas take turns (see ``serialise``)."""
+        serialise(self.db, SerialLock, "windows")
+
+    @on_events("activities", ACTIVITY_RECORDED)
+    def handle_activity_recorded(self, bodies: list[dict]) -> None:
+        """A batch of activity events, applied and marked processed in one transaction."""
+        events = [Envelope.model_validate(body) for body in bodies]
+        items = [(e.event_id, e.typed_payload()) for e in events]
+        self._serialise()
+        changes, touched = ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today())
         self._commit(changes, touched)
 
     @ClockTimer.decorator
     def tick(self) -> None:
         """Lag grows with time alone: re-evaluate on the clock, not only on events. Then
         publish every window, breakdowns included, so the gauges are whole after a restart."""
+        self._serialise()
         changes, _ = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
         self._commit(changes, ())
         self._publish(ledger.states(self.db))
@@ -83,6 +86,7 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         """Re-evaluate every window now; ``as_of`` first moves a frozen clock. Returns status changes."""
         if as_of:
             self.set_clock(as_of)
+        self._serialise()
         changes, touched = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
         self._commit(changes, touched)
         return len(changes)

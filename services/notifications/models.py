@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from libs.common.db import SerialLockMixin
 from libs.common.processed import ProcessedEventMixin
 
 
@@ -39,3 +40,18 @@ class Alert(Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     """Status-change events already applied, marked in the same transaction as the alert."""
+
+
+class WindowSeen(Base):
+    """The latest status-change sequence applied per window: an older change arriving late (from
+    another replica) is skipped."""
+
+    __tablename__ = "window_sequences"
+    indicator: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+
+
+class SerialLock(SerialLockMixin, Base):
+    """Replicas apply status changes one transaction at a time (``libs.common.db.serialise``)."""

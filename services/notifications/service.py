@@ -1,7 +1,6 @@
 """nameko service ``notifications``: turns lagging/missed windows into alerts, resolves them."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from nameko.rpc import rpc
@@ -9,16 +8,15 @@ from nameko.timer import timer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from libs.common.consumers import on_event
-from libs.common.db import Database
+from libs.common.consumers import on_events
+from libs.common.db import Database, serialise
 from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanMixin
-from libs.common.processed import already_processed, mark_processed
-from services.notifications import domain
+from services.notifications import app
 from services.notifications.metrics import ALERT_TRANSITIONS, ALERTS_FIRING
-from services.notifications.models import Alert, Base, ProcessedEvent
+from services.notifications.models import Alert, Base, SerialLock
 
 log = logging.getLogger(__name__)
 
@@ -43,36 +41,20 @@ class NotificationsService(HealthMixin, PlanMixin):
     def _office(self) -> str | None:
         return next((o.code for o in self.plan.plan.organisations if o.kind == "office"), None)
 
-    @on_event("indicators", INDICATOR_STATUS_CHANGED)
-    def handle_status_changed(self, body: dict) -> None:
-        envelope = Envelope.model_validate(body)
-        if already_processed(self.db, ProcessedEvent, envelope.event_id):
-            return
-        change = envelope.typed_payload()
-        alert = self.db.scalar(select(Alert).where(
-            Alert.indicator == change.indicator, Alert.window == change.window, Alert.scope == change.scope))
-        action = domain.decide(alert.state if alert else None, change)
-        if action == "open" and alert is None:
-            alert = Alert(indicator=change.indicator, window=change.window, scope=change.scope, times_opened=1)
-            self.db.add(alert)
-        elif action == "open":
-            alert.times_opened += 1
-            alert.resolved_at = None
-        if action in ("open", "update", "resolve"):
-            alert.indicator_name, alert.status = change.indicator_name, change.status
-            alert.actual, alert.expected, alert.target = change.actual, change.expected, change.target
-            alert.unit, alert.as_of = change.unit, change.as_of
-            alert.recipients = domain.recipients(change, self._office())
-            alert.state = "resolved" if action == "resolve" else "firing"
-            if action == "resolve":
-                alert.resolved_at = dt.datetime.now(dt.timezone.utc)
-        mark_processed(self.db, ProcessedEvent, envelope.event_id)
+    @on_events("indicators", INDICATOR_STATUS_CHANGED)
+    def handle_status_changed(self, bodies: list[dict]) -> None:
+        """A batch of status changes, applied in order in one transaction."""
+        envelopes = [Envelope.model_validate(body) for body in bodies]
+        serialise(self.db, SerialLock, "alerts")
+        transitions = app.apply_changes(self.db, envelopes, self._office())
         self.db.commit()
-        if action != "ignore":
-            ALERT_TRANSITIONS.labels(action).inc()
-            log.info("alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s", action,
-                     change.indicator, change.indicator_name, change.window, change.status, change.actual,
-                     change.expected, change.target, change.unit, ", ".join(alert.recipients))
+        for t in transitions:
+            c = t.change
+            ALERT_TRANSITIONS.labels(t.action).inc()
+            log.info("alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s", t.action,
+                     c.indicator, c.indicator_name, c.window, c.status, c.actual, c.expected, c.target, c.unit,
+                     ", ".join(t.recipients))
+        if transitions:
             self.count_firing()
 
     @timer(interval=30, eager=True)

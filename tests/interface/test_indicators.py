@@ -8,7 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from libs.common.bus import SUBSCRIPTIONS
-from libs.common.consumers import ReliableEventHandler
+from libs.common.consumers import BatchEventHandler
 from libs.common.events import ActivityRecorded, Envelope, make_envelope
 from services.indicators.service import IndicatorsService
 from tests.interface.helpers import dead_letters, declare, drain_until, publish, wait_until
@@ -59,25 +59,55 @@ def test_duplicate_event_counts_once(indicators, settings):
     assert value(rpc) == 3
 
 
+def lose_the_first_ack(monkeypatch) -> list[tuple[int, bool]]:
+    """The consumer commits a batch, then its connection drops before the ack reaches the broker.
+    Returns (batch size, all redelivered) of every ack attempt."""
+    acks: list[tuple[int, bool]] = []
+    real = BatchEventHandler._ack
+
+    def lose_first(self, messages):
+        acks.append((len(messages), all(m.delivery_info.get("redelivered") for m in messages)))
+        if len(acks) == 1:
+            raise ConnectionResetError("connection lost before the ack (simulated in-process; the broker is real)")
+        return real(self, messages)
+
+    monkeypatch.setattr(BatchEventHandler, "_ack", lose_first)
+    return acks
+
+
 def test_broker_redelivery_after_a_lost_ack_counts_once(indicators, settings, monkeypatch):
     """The handler commits, then its ack is lost: the broker redelivers, nothing is doubled."""
     container, rpc = indicators
-    deliveries: list[tuple[bool, bool]] = []  # (redelivered, handled without error)
-    real = ReliableEventHandler.handle_message_processed
-
-    def lose_first_ack(self, message, result=None, exc_info=None):
-        deliveries.append((bool(message.delivery_info.get("redelivered")), exc_info is None))
-        if exc_info is None and len(deliveries) == 1:
-            self.queue_consumer.requeue_message(message)  # as if the connection dropped before the ack
-            return None
-        return real(self, message, result, exc_info)
-
-    monkeypatch.setattr(ReliableEventHandler, "handle_message_processed", lose_first_ack)
+    acks = lose_the_first_ack(monkeypatch)
     publish(settings.amqp_uri, caravan(3))
-    wait_until(lambda: len(deliveries) >= 2)
+    wait_until(lambda: len(acks) >= 2)
     # the broker really delivered it a second time, and the handler skipped it cleanly
-    assert deliveries == [(False, True), (True, True)]
+    assert acks == [(1, False), (1, True)]
     assert value(rpc) == 3
+
+
+def test_a_500_event_batch_whose_ack_is_lost_after_its_commit_counts_once(container_factory, settings, monkeypatch):
+    config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30), "batch_wait": 5.0}).nameko_config()
+    declare(settings.amqp_uri)
+    acks = lose_the_first_ack(monkeypatch)
+    publish(settings.amqp_uri, *[caravan(1, activity_id=f"act-{i}") for i in range(500)])
+    container_factory(IndicatorsService, config).start()  # the 500 wait: the first batch takes them all
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        wait_until(lambda: sum(n for n, _ in acks[1:]) >= 500, timeout=30)
+        assert acks[0] == (500, False) and all(redelivered for _, redelivered in acks[1:])
+        assert value(proxy.indicators) == 500 and value(proxy.indicators, "org:cast") == 500
+
+
+def test_a_poison_event_in_a_batch_is_parked_and_the_rest_is_counted(container_factory, settings):
+    config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30), "batch_wait": 5.0}).nameko_config()
+    declare(settings.amqp_uri)
+    bad = caravan(3).model_copy(update={"payload": {"activity_id": "x"}})
+    publish(settings.amqp_uri, *[caravan(1, activity_id=f"act-{i}") for i in range(199)], bad)
+    container_factory(IndicatorsService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        wait_until(lambda: value(proxy.indicators) == 199, timeout=30)
+        (parked,) = dead_letters(settings.amqp_uri, timeout=30)
+        assert parked[0]["event_id"] == bad.event_id
 
 
 def test_correction_replaces_and_old_revision_is_ignored(indicators, settings):
@@ -152,7 +182,7 @@ def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, mon
     from services.indicators import ledger
 
     container, rpc = indicators
-    real_apply, calls = ledger.apply_activity, []
+    real_apply, calls = ledger.apply_batch, []
 
     def fails_once(*args, **kwargs):
         calls.append(1)
@@ -160,7 +190,7 @@ def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, mon
             raise RuntimeError("database is locked (simulated)")
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(ledger, "apply_activity", fails_once)
+    monkeypatch.setattr(ledger, "apply_batch", fails_once)
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: value(rpc) == 3)
     assert len(calls) == 2 and dead_letters(settings.amqp_uri, expect=1, timeout=0.5) == []
@@ -173,7 +203,7 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
     from services.indicators import ledger
 
     container, rpc = indicators
-    real_apply, applied, sends = ledger.apply_activity, [], []
+    real_apply, applied, sends = ledger.apply_batch, [], []
 
     def fails_once(*args, **kwargs):
         applied.append(1)
@@ -185,7 +215,7 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
         sends.append(1)
         raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
 
-    monkeypatch.setattr(ledger, "apply_activity", fails_once)
+    monkeypatch.setattr(ledger, "apply_batch", fails_once)
     monkeypatch.setattr(consumers, "send_to_queue", cannot_send)
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: value(rpc) == 3)
@@ -198,12 +228,12 @@ def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, setti
     from services.indicators import ledger
 
     container, rpc = indicators
-    real_apply = ledger.apply_activity
+    real_apply = ledger.apply_batch
 
     def database_down(*args, **kwargs):
         raise RuntimeError("database unavailable (simulated)")
 
-    monkeypatch.setattr(ledger, "apply_activity", database_down)
+    monkeypatch.setattr(ledger, "apply_batch", database_down)
     env = caravan(3)
     publish(settings.amqp_uri, env)
     wait_until(lambda: peek_dead_letters(settings.amqp_uri))
@@ -211,7 +241,7 @@ def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, setti
     assert parked["body"]["event_id"] == env.event_id and "database unavailable" in parked["error"]
     assert parked["queue"] == SUBSCRIPTIONS[0].queue_name and value(rpc) == 0
 
-    monkeypatch.setattr(ledger, "apply_activity", real_apply)  # the cause is fixed
+    monkeypatch.setattr(ledger, "apply_batch", real_apply)  # the cause is fixed
     with entrypoint_waiter(container, "handle_activity_recorded", timeout=10):
         assert replay_dead_letters(settings.amqp_uri) == 1
     assert value(rpc) == 3 and peek_dead_letters(settings.amqp_uri) == []
