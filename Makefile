@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test proto clean
+.PHONY: setup run test bench proto clean
 
 setup: $(STAMP)
 	@deploy/scripts/install-system-packages.sh
@@ -24,6 +24,14 @@ run: setup
 ## The whole suite against a real, project-local broker and PostgreSQL started (and stopped) for the run.
 test: setup
 	$(BIN)/kepu test-env -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Pipeline benchmark, not part of `make test` (BENCH_ARGS="--quick --db sqlite|postgresql|both --cases ...").
+## Its own broker node and PostgreSQL on ports of its own, so it can run beside `make test` and `make run`.
+BENCH_ENV := KEPU_VAR_DIR=$(CURDIR)/var/bench/env KEPU_TEST_BROKER_NODE=kepu-bench@localhost \
+	KEPU_TEST_BROKER_PORT=5892 KEPU_TEST_BROKER_MGMT_PORT=15892 KEPU_TEST_BROKER_METRICS_PORT=15893 \
+	KEPU_TEST_BROKER_DIST_PORT=25892 KEPU_TEST_POSTGRES_PORT=5893
+bench: setup
+	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.pipeline $(BENCH_ARGS)
 
 ## Regenerate the gRPC code from proto/ (committed; a test checks it is fresh).
 proto: $(STAMP)

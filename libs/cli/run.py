@@ -14,6 +14,8 @@ console = Console()
 def run(
     as_of: str = typer.Option(None, "--as-of", help="Freeze the clock at YYYY-MM-DD (demos, backfills)."),
     plan: Path = typer.Option(None, "--plan", help="Plan file (default: the seed plan)."),
+    replicas: int = typer.Option(None, "--replicas", min=1, max=8,
+                                 help="Processes per service, competing for its queues (default KEPU_REPLICAS or 1)."),
 ) -> None:
     """Start RabbitMQ, the four services and the gRPC gateway; print where they listen."""
     from libs.cli.common import iso_date
@@ -25,7 +27,9 @@ def run(
         env["KEPU_AS_OF"] = as_of = iso_date(as_of, "--as-of")
     if plan:
         env["KEPU_PLAN_FILE"] = str(plan.resolve())
-    settings = Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan}.items() if v})
+    if replicas:
+        env["KEPU_REPLICAS"] = str(replicas)
+    settings = Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan, "replicas": replicas}.items() if v})
     sup = Supervisor(settings, env=env, say=lambda m: console.print(f"[dim]{m}[/]"))
     try:
         sup.start()

@@ -3,11 +3,19 @@ describe, and a relay publishes them with publisher confirms, then marks them se
 
 Never commit-then-dispatch: a crash between the two would lose the event. A crash between
 publish and mark-sent republishes instead, which idempotent consumers absorb.
+
+Replicas of a service share its outbox: a relay first claims a run of rows (a short write),
+publishes them outside any transaction, then marks them sent. A claim older than
+``CLAIM_SECONDS`` (its relay died) is taken over, so no row is stranded and, while relays live,
+none is published twice.
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import os
+import socket
 import threading
 
 import eventlet
@@ -16,7 +24,7 @@ from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.bus import EnvelopePublisher
-from libs.common.db import make_engine
+from libs.common.db import UtcDateTime, make_engine
 from libs.common.events import Envelope
 from libs.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from libs.common.settings import settings_from_config
@@ -34,6 +42,11 @@ class OutboxMixin:
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+CLAIM_SECONDS = 60.0  # a relay publishes a claimed run within seconds; one this old has died
 
 
 def add_to_outbox(session: Session, model: type, envelope: Envelope) -> None:
@@ -41,18 +54,35 @@ def add_to_outbox(session: Session, model: type, envelope: Envelope) -> None:
     session.add(model(event_id=envelope.event_id, event_type=envelope.type, body=envelope.model_dump_json()))
 
 
-def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, limit: int = 500) -> int:
-    """Publish up to ``limit`` unsent events in order and mark them sent. Returns how many."""
+def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, claimant: str,
+                limit: int = 500) -> int:
+    """Claim up to ``limit`` unsent events, publish them in order, mark them sent. Returns how many.
+
+    ``claimant`` must be unique per call (relay and round): it finds the claimed rows again."""
+    now = dt.datetime.now(dt.timezone.utc)
+    claimable = (model.sent_at.is_(None)
+                 & (model.claimed_at.is_(None) | (model.claimed_at < now - dt.timedelta(seconds=CLAIM_SECONDS))))
+    run = select(model.id).where(claimable).order_by(model.id).limit(limit).scalar_subquery()
+    # the claim condition is repeated on the row itself: PostgreSQL re-checks it after waiting
+    # for a concurrent claim of the same row, so only one relay gets it
+    session.execute(update(model).where(model.id.in_(run), claimable).values(claimed_by=claimant, claimed_at=now))
+    session.commit()  # never hold a transaction (SQLite's write lock) across network I/O
     rows = session.execute(
-        select(model.id, model.body).where(model.sent_at.is_(None)).order_by(model.id).limit(limit)
+        select(model.id, model.body).where(model.claimed_by == claimant, model.sent_at.is_(None)).order_by(model.id)
     ).all()
-    session.rollback()  # end the read transaction: never hold SQLite open across network I/O
+    session.rollback()
     if not rows:
         return 0
-    publisher.publish([Envelope.model_validate_json(body) for _, body in rows])
-    session.execute(
-        update(model).where(model.id.in_([r.id for r in rows])).values(sent_at=dt.datetime.now(dt.timezone.utc))
-    )
+    try:
+        publisher.publish([Envelope.model_validate_json(body) for _, body in rows])
+    except Exception:
+        # give the run back at once (a later round retries it); if even that fails, it is taken
+        # over when the claim ages out
+        session.execute(update(model).where(model.claimed_by == claimant, model.sent_at.is_(None))
+                        .values(claimed_by=None, claimed_at=None))
+        session.commit()
+        raise
+    session.execute(update(model).where(model.id.in_([r.id for r in rows])).values(sent_at=now))
     session.commit()
     return len(rows)
 
@@ -79,6 +109,8 @@ class OutboxRelay(DependencyProvider):
         self.engine = make_engine(settings.database_url(self.service))
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.publisher = EnvelopePublisher(self.container.config["AMQP_URI"])
+        self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
+        self.rounds = itertools.count()
 
     def start(self) -> None:
         self._running = True
@@ -107,7 +139,7 @@ class OutboxRelay(DependencyProvider):
         """Publish everything pending now (also used by tests and on shutdown)."""
         total = 0
         with self.session_factory() as session:
-            while n := relay_batch(session, self.model, self.publisher):
+            while n := relay_batch(session, self.model, self.publisher, f"{self.claimant}/{next(self.rounds)}"):
                 total += n
                 OUTBOX_PUBLISHED.labels(self.service).inc(n)
         OUTBOX_PENDING.labels(self.service).set(0)  # drained; rows committed since wake the loop

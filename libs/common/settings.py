@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     outbox_interval: float = Field(0.2, description="Seconds between outbox relay sweeps.")
     evaluate_interval: float = Field(60.0, description="Seconds between clock re-evaluations.")
     max_workers: int = 10
+    replicas: int = Field(1, ge=1, le=8, description="`kepu run` starts this many processes of each service.")
+    replica: int = Field(0, ge=0, description="This process's replica number (set by `kepu run`).")
     batch_size: int = Field(500, ge=1, le=5000, description="Events a consumer applies in one transaction, at most.")
     batch_wait: float = Field(0.02, ge=0, le=5, description="Seconds a consumer waits to fill a batch after its "
                               "first event (under load batches fill while the last one is applied).")
@@ -81,11 +83,13 @@ class Settings(BaseSettings):
     def database_url(self, service: str) -> str:
         return self.database_url_template.format(service=service, var_dir=self.var_dir)
 
-    def metrics_port(self, service: str) -> int:
-        """The service's /metrics port; a negative base turns the endpoints off (tests)."""
+    def metrics_port(self, service: str, replica: int | None = None) -> int:
+        """The service's /metrics port: replica 0 at base+offset, replica k a block of
+        ``len(METRICS_OFFSETS)`` ports higher; a negative base turns the endpoints off (tests)."""
         if self.metrics_port_base < 0:
             return -1
-        return self.metrics_port_base + METRICS_OFFSETS[service]
+        replica = self.replica if replica is None else replica
+        return self.metrics_port_base + len(METRICS_OFFSETS) * replica + METRICS_OFFSETS[service]
 
     def nameko_config(self) -> dict:
         """The config dict nameko's container expects, derived from these settings."""

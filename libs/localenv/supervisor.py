@@ -29,6 +29,7 @@ class Supervisor:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
     argv: dict[str, list[str]] = field(default_factory=dict)
+    child_env: dict[str, dict[str, str]] = field(default_factory=dict)
     restarts: dict[str, list[float]] = field(default_factory=dict)
     node: RabbitNode | None = None
     started_broker: bool = False
@@ -38,8 +39,8 @@ class Supervisor:
         s = self.settings
         ports = {"KEPU_GRPC_PORT": s.grpc_port}
         if s.metrics_port_base >= 0:
-            ports |= {f"KEPU_METRICS_PORT_BASE (+{i}, {name})": s.metrics_port(name)
-                      for name, i in METRICS_OFFSETS.items()}
+            ports |= {f"KEPU_METRICS_PORT_BASE (+{s.metrics_port(name, r) - s.metrics_port_base}, {name})":
+                      s.metrics_port(name, r) for name in METRICS_OFFSETS for r in self._replicas(name)}
         check_free(ports)
         if s.manage_broker:
             self.node = RabbitNode.from_settings(s)
@@ -52,15 +53,30 @@ class Supervisor:
             declare_topology(conn)  # before any input is accepted: no event can be dropped
         (s.var_dir / "db").mkdir(parents=True, exist_ok=True)
         for name in SERVICES:
-            self._spawn(name, [sys.executable, "-m", "libs.common.service_runner", name])
+            for replica in self._replicas(name):
+                self._spawn(self._child_name(name, replica), [sys.executable, "-m", "libs.common.service_runner", name],
+                            {"KEPU_REPLICA": str(replica)})
         self._wait_services_ready()
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"])
         self._wait_gateway_ready()
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
+    def _replicas(self, name: str) -> range:
+        """Each nameko service runs ``KEPU_REPLICAS`` times (competing consumers on one broker);
+        the gateway once, on its one port."""
+        return range(self.settings.replicas if name in SERVICES else 1)
+
+    @staticmethod
+    def _child_name(name: str, replica: int) -> str:
+        return name if replica == 0 else f"{name}#{replica + 1}"
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         # own session: Ctrl-C reaches only us, and we stop the children in order
-        self.argv[name] = argv
-        self.children[name] = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.argv[name], self.child_env[name] = argv, {**self.env, **(env or {})}
+        self._launch(name)
+
+    def _launch(self, name: str) -> None:
+        self.children[name] = subprocess.Popen(self.argv[name], env=self.child_env[name], stdin=subprocess.DEVNULL,
+                                               start_new_session=True)
 
     def _check_children(self) -> None:
         for name, proc in self.children.items():
@@ -131,8 +147,8 @@ class Supervisor:
         s = self.settings
         rows = [("gRPC gateway", s.grpc_target)]
         if s.metrics_port_base >= 0:
-            rows += [(f"{n} metrics", f"http://{s.metrics_host}:{s.metrics_port(n)}/metrics")
-                     for n in METRICS_OFFSETS]
+            rows += [(f"{self._child_name(n, r)} metrics", f"http://{s.metrics_host}:{s.metrics_port(n, r)}/metrics")
+                     for n in METRICS_OFFSETS for r in self._replicas(n)]
         if self.node:
             rows += [("RabbitMQ AMQP", self.node.amqp_uri.replace("guest:guest@", "")),
                      ("RabbitMQ management", f"http://127.0.0.1:{self.node.mgmt_port}/"),
@@ -160,14 +176,14 @@ class Supervisor:
                     break
                 self.say(f"{name} exited with code {proc.returncode}; restarting it (unacked work is redelivered)")
                 self.restarts[name] = [*recent, now]
-                self._spawn(name, self.argv[name])
+                self._launch(name)
             time.sleep(0.2)
         return reason[0]
 
     def stop(self) -> None:
         """The gateway first (no new input, in-flight calls finish), then the services, then the broker."""
         self._stop_children(["gateway"])
-        self._stop_children(list(reversed(SERVICES)))
+        self._stop_children([self._child_name(n, r) for n in reversed(SERVICES) for r in self._replicas(n)])
         self.children.clear()
         if self.node is not None and self.started_broker:
             self.say("stopping RabbitMQ ...")

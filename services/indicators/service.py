@@ -34,6 +34,30 @@ class ClockTimer(Timer):
         super().setup()
 
 
+class ReplicaGaugeTimer(Timer):
+    """Only with replicas (``KEPU_REPLICAS`` > 1): each one's /metrics also shows, within a second,
+    the windows the others changed. A single process sets its gauges after each commit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=1.0, eager=False, **kwargs)
+
+    def setup(self):
+        self.enabled = settings_from_config(self.container.config).replicas > 1
+        super().setup()
+
+    def start(self):
+        if self.enabled:
+            super().start()
+
+    def stop(self):
+        if self.enabled:
+            super().stop()
+
+    def kill(self):
+        if self.enabled:
+            super().kill()
+
+
 class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     name = "indicators"
 
@@ -79,6 +103,10 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         self._serialise()
         changes, _ = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
         self._commit(changes, ())
+        self._publish(ledger.states(self.db))
+
+    @ReplicaGaugeTimer.decorator
+    def refresh_gauges(self) -> None:
         self._publish(ledger.states(self.db))
 
     @rpc

@@ -1,0 +1,184 @@
+"""How fast the whole pipeline is, compared with what the broker alone does on this machine.
+
+    make bench                                   # every case, on SQLite and then on PostgreSQL
+    make bench BENCH_ARGS="--quick --db sqlite"  # a smoke run, about a tenth of each N
+
+Runs under ``kepu test-env`` (it provides the broker and a throw-away PostgreSQL). For each
+database it starts its own system (`kepu run` on free ports, its own vhost, its own folder
+under var/bench/run-*), runs the cases, stops everything, and writes the rows to
+var/bench/<time>-<db>.json. Cases: baseline (raw kombu), single and batch intake over gRPC,
+report→/metrics latency at a steady rate, catch-up of a paused indicators service, rebuild,
+peak memory of every process. Throughput rows show their ratio to the baseline consume rate.
+
+Targets are printed beside the rows and never fail the run: the exit code is non-zero only if a
+system could not start or a case crashed. Not part of `make test`.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from urllib.parse import urlsplit
+
+from rich.console import Console
+
+from libs.common.settings import REPO_ROOT
+from tests.bench.cases import CASES, Bench
+from tests.bench.harness import (
+    BENCH_DIR,
+    Counter,
+    SystemStartError,
+    Vhost,
+    database_template,
+    drop_databases,
+    start_system,
+    stop_system,
+    system_env,
+)
+from tests.bench.results import Result, apply_ratios, print_table, write_json
+
+console = Console()
+DATABASES = ("sqlite", "postgresql")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.pipeline", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=(*DATABASES, "both"), default="both", help="Database(s) to run on.")
+    parser.add_argument("--quick", action="store_true", help="About a tenth of every N: a smoke run.")
+    parser.add_argument("--cases", default=",".join(CASES),
+                        help=f"Comma-separated subset of: {', '.join(CASES)} (always run in that order).")
+    parser.add_argument("--replicas", type=int, default=None, help="Passed to the system as KEPU_REPLICAS.")
+    parser.add_argument("--as-of", default="2024-06-30", help="The system's frozen clock (reports are of 2024).")
+    parser.add_argument("--keep", action="store_true", help="Keep each run's folder (logs, SQLite files).")
+    args = parser.parse_args(argv)
+    chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = sorted(set(chosen) - CASES.keys())
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    args.case_list = [c for c in CASES if c in chosen]
+    args.dbs = list(DATABASES) if args.db == "both" else [args.db]
+    return args
+
+
+def broker_from_env() -> tuple[str, str]:
+    """(AMQP URI, management API URI) of the broker `kepu test-env` started."""
+    amqp, api = os.environ.get("KEPU_AMQP_URI"), os.environ.get("KEPU_RABBIT_API_URI")
+    if not (amqp and api):
+        raise SystemExit("no test broker: run this through `make bench` (kepu test-env exports KEPU_AMQP_URI "
+                         "and KEPU_RABBIT_API_URI)")
+    return amqp, api
+
+
+def git_revision() -> str:
+    """The commit measured, with "+dirty" when the work tree has changes (it usually has, while
+    someone is making things faster)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    rev = git("rev-parse", "--short", "HEAD") or "unknown"
+    return rev + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def run_cases(bench: Bench, names: list[str]) -> tuple[list[Result], bool]:
+    """Each case in turn; a crash becomes a row (and fails the run) and the next case still runs."""
+    results, crashed = [], False
+    for name in names:
+        started = time.perf_counter()
+        try:
+            rows = CASES[name](bench)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as the case's row
+            crashed = True
+            console.print(f"[red]case {name} crashed:[/]\n{traceback.format_exc()}", highlight=False)
+            rows = [Result(case=name, db=bench.db, value=None, unit="", notes=f"CRASHED: {exc!r}"[:300])]
+        bench.say(f"{name} done in {time.perf_counter() - started:.0f}s")
+        results += rows
+    apply_ratios(results, bench.baseline)
+    return results, crashed
+
+
+def run_on(db: str, args: argparse.Namespace, stamp: str) -> tuple[list[Result], bool]:
+    """One system on one database: vhost, databases, `kepu run`, the cases, and the clean-up
+    (always, also on Ctrl-C). Returns the rows and whether all went well."""
+    amqp_base, api_uri = broker_from_env()
+    postgres_url = os.environ.get("KEPU_TEST_POSTGRES_URL")
+    var_dir = BENCH_DIR / f"run-{stamp}-{db}"
+    vhost, system, prefix, ok = Vhost(api_uri, amqp_base), None, None, False
+    results: list[Result] = []
+    try:
+        template, prefix = database_template(db, postgres_url)
+        vhost.create()
+        env = system_env(var_dir, vhost.amqp_uri, template, args.as_of, args.replicas)
+        console.print(f"[bold]{db}[/]: starting `kepu run` in {var_dir} (vhost {vhost.name}, gRPC "
+                      f"{env['KEPU_GRPC_PORT']}, /metrics from {env['KEPU_METRICS_PORT_BASE']}) …", highlight=False)
+        system = start_system(env)
+        bench = Bench(system=system, db=db, scale=0.1 if args.quick else 1.0, tag=f"bench-{uuid.uuid4().hex[:6]}",
+                      counter=Counter(system), console=console)
+        bench.expected = bench.counter.read() or 0.0
+        results, crashed = run_cases(bench, args.case_list)
+        ok = not crashed
+    except SystemStartError as exc:
+        console.print(f"[red]{db}: the system did not start:[/] {exc}", highlight=False)
+        results.append(Result(case="system start", db=db, value=None, unit="", notes=str(exc).splitlines()[0]))
+    finally:
+        if system is not None:
+            problem = stop_system(system)
+            if problem:
+                console.print(f"[yellow]{db}: {problem}[/]", highlight=False)
+        vhost.delete()
+        if prefix and postgres_url:
+            try:
+                drop_databases(postgres_url, prefix)
+            except Exception as exc:  # noqa: BLE001 - the test cluster is thrown away anyway
+                console.print(f"[yellow]could not drop the {prefix}_* databases: {exc}[/]", highlight=False)
+        if ok and not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        elif var_dir.exists():
+            console.print(f"{db}: logs and data kept in {var_dir}", highlight=False)
+    return results, ok
+
+
+def meta(args: argparse.Namespace, db: str, stamp: str) -> dict:
+    amqp = urlsplit(os.environ.get("KEPU_AMQP_URI", ""))
+    return {"started": stamp, "db": db, "quick": args.quick, "cases": args.case_list, "replicas": args.replicas,
+            "as_of": args.as_of, "git": git_revision(), "host": platform.node(), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "broker": f"{amqp.hostname}:{amqp.port}"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # `kill` of the bench should clean up as Ctrl-C does (the finally blocks stop the system)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    broker_from_env()
+    all_rows: list[Result] = []
+    failed = False
+    try:
+        for db in args.dbs:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            rows, ok = run_on(db, args, stamp)
+            failed |= not ok
+            all_rows += rows
+            path = BENCH_DIR / f"{stamp}-{db}.json"
+            write_json(path, meta(args, db, stamp), rows)
+            print_table(rows, f"Kepu pipeline benchmark — {db}{' (quick)' if args.quick else ''}", console)
+            console.print(f"written to {path.relative_to(REPO_ROOT)}", highlight=False)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted; everything this run started is stopped[/]")
+        return 130
+    if len(args.dbs) > 1:
+        print_table(all_rows, "Kepu pipeline benchmark — all databases", console)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
