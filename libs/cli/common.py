@@ -73,7 +73,7 @@ def gateway(token: str, target: str | None = None, ca_file: Path | None = None):
 
 
 @contextmanager
-def services():
+def services(timeout: float = 30):
     """RPC to the running services; their errors are printed for people, not as tracebacks."""
     from kombu.exceptions import KombuError
     from nameko.exceptions import RemoteError, UnknownService
@@ -81,7 +81,7 @@ def services():
 
     settings = get_settings()
     try:
-        with ClusterRpcProxy(settings.nameko_config(), timeout=30) as rpc:
+        with ClusterRpcProxy(settings.nameko_config(), timeout=timeout) as rpc:
             yield rpc
     except RemoteError as exc:
         errors.print(f"error: {exc.value}", markup=False)

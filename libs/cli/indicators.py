@@ -4,7 +4,19 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from libs.cli.common import AsJson, CaFile, Gateway, Token, console, gateway, iso_date, num, print_json, services
+from libs.cli.common import (
+    AsJson,
+    CaFile,
+    Gateway,
+    Token,
+    console,
+    errors,
+    gateway,
+    iso_date,
+    num,
+    print_json,
+    services,
+)
 
 app = typer.Typer(help="Progress of the plan's indicators.", no_args_is_help=True)
 
@@ -75,3 +87,44 @@ def evaluate(as_of: str = typer.Option(None, "--as-of", help="Move a frozen cloc
             rpc.activities.set_clock(as_of)
         n = rpc.indicators.evaluate(as_of)
     console.print(f"{n} status change(s)")
+
+
+@app.command("rebuild")
+def rebuild(timeout: float = typer.Option(1800, help="Give up waiting after this many seconds (the rebuild goes on)."),
+            as_json: AsJson = False) -> None:
+    """Recompute every indicator from the activities' history (operators: after a fault, a plan
+    change or a restore). Live reports keep being counted meanwhile; one transaction switches over."""
+    import time
+
+    started = time.monotonic()
+    with services(timeout=timeout) as rpc:
+        run = rpc.indicators.rebuild_begin()
+        console.print(f"rebuild {run}: replaying every activity ...")
+        count = rpc.activities.replay_activities(run)
+        console.print(f"{count} activities replayed; waiting for the indicators to take them in ...")
+        while (state := rpc.indicators.rebuild_status(run))["state"] == "replaying":
+            if time.monotonic() - started > timeout:
+                errors.print(f"rebuild {run} is still running after {timeout:.0f}s ({state['replayed']} of "
+                             f"{count} in); see `kepu indicators rebuild-status {run}`", markup=False)
+                raise typer.Exit(1)
+            time.sleep(0.5)
+    state["seconds"] = round(time.monotonic() - started, 1)
+    if as_json:
+        print_json(state)
+    elif state["state"] == "switched":
+        console.print(f"rebuild {run} switched over in {state['seconds']}s: {state['expected']} activities, "
+                      f"{state['status_changes']} status change(s)")
+    else:
+        errors.print(f"rebuild {run} ended {state['state']} (a newer rebuild started)", markup=False)
+        raise typer.Exit(1)
+
+
+@app.command("rebuild-status")
+def rebuild_status(run: str, as_json: AsJson = False) -> None:
+    """Where a rebuild stands."""
+    with services() as rpc:
+        state = rpc.indicators.rebuild_status(run)
+    if state is None:
+        errors.print(f"no rebuild {run}", markup=False)
+        raise typer.Exit(1)
+    print_json(state) if as_json else console.print(state)

@@ -22,6 +22,8 @@ from libs.common.events import ACTIVITY_RECORDED, INDICATOR_STATUS_CHANGED, Enve
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_QUEUE = "kepu.dead-letters"
+# `kepu indicators rebuild`: activities replays every activity here, indicators builds a new store
+REBUILD_QUEUE = "kepu.indicators.rebuild"
 
 # message headers: the event id (for logs), and what retries, parking and replays record
 EVENT_ID_HEADER = "kepu.event_id"
@@ -60,6 +62,7 @@ TOPOLOGY: tuple[Queue, ...] = (
     *(Queue(sub.queue_name, exchange=event_exchange(sub.source), routing_key=sub.event_type,
             durable=True, auto_delete=False, exclusive=False) for sub in SUBSCRIPTIONS),
     Queue(DEAD_LETTER_QUEUE, durable=True),
+    Queue(REBUILD_QUEUE, durable=True),
 )
 
 
@@ -124,24 +127,25 @@ class EnvelopePublisher:
         self._nacked.append(delivery_tag)
         self._on_ack(delivery_tag, multiple)
 
-    def publish(self, envelopes: list[Envelope]) -> None:
+    def publish(self, envelopes: list[Envelope], queue: str | None = None) -> None:
+        """To each envelope's event exchange, or straight to ``queue`` (one consumer's)."""
         if not envelopes:
             return
         try:
-            self._publish(envelopes)
+            self._publish(envelopes, queue)
         except Exception:
             self._channel = None  # start clean: a new channel, topology declared again
             self.connection.close()
             raise
 
-    def _publish(self, envelopes: list[Envelope]) -> None:
+    def _publish(self, envelopes: list[Envelope], queue: str | None) -> None:
         channel = self._confirming_channel()
         producer = Producer(channel)
         first = self._published + 1
         for env in envelopes:
             producer.publish(
-                env.model_dump(mode="json"), exchange=event_exchange(env.source),
-                routing_key=env.type, serializer="json", delivery_mode=2,
+                env.model_dump(mode="json"), exchange="" if queue else event_exchange(env.source),
+                routing_key=queue or env.type, serializer="json", delivery_mode=2,
                 headers={EVENT_ID_HEADER: env.event_id},
             )
         self._published += len(envelopes)

@@ -55,21 +55,29 @@ def decode(message) -> dict:
 class BatchEventHandler(Entrypoint):
     """Calls the decorated method with a list of event bodies (see the module docstring)."""
 
-    def __init__(self, source_service: str, event_type: str, **kwargs):
+    def __init__(self, source_service: str | None = None, event_type: str | None = None, queue: str | None = None,
+                 **kwargs):
+        """Either the events ``event_type`` of ``source_service`` or every message of ``queue``."""
         self.source_service = source_service
-        self.event_type = event_type
+        self.event_type = event_type or queue
+        self.own_queue = queue
         super().__init__(**kwargs)
 
     @property
     def queue_name(self) -> str:  # nameko's SERVICE_POOL naming, as libs.common.bus declares it
+        if self.own_queue:
+            return self.own_queue
         return f"evt-{self.source_service}-{self.event_type}--{self.container.service_name}.{self.method_name}"
 
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
-        self.queue = Queue(self.queue_name, exchange=event_exchange(self.source_service),
-                           routing_key=self.event_type, durable=True, auto_delete=False)
+        if self.own_queue:
+            self.queue = Queue(self.own_queue, durable=True, auto_delete=False)
+        else:
+            self.queue = Queue(self.queue_name, exchange=event_exchange(self.source_service),
+                               routing_key=self.event_type, durable=True, auto_delete=False)
         self._running = False
         self._thread = None
 
@@ -227,3 +235,8 @@ def _is_connection_error(exc: Exception) -> bool:
 
 
 on_events = BatchEventHandler.decorator
+
+
+def on_queue(queue: str):
+    """Batches of every message on ``queue`` (declared in ``libs.common.bus.TOPOLOGY``)."""
+    return BatchEventHandler.decorator(queue=queue)

@@ -81,13 +81,29 @@ class IndicatorStatusChanged(BaseModel):
     sequence: int = 0
 
 
+class RebuildReplayed(BaseModel):
+    """Sent after the last activity of a rebuild's replay: how many there were."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run: str
+    count: int
+
+
 ACTIVITY_RECORDED = "activity_recorded"
 INDICATOR_STATUS_CHANGED = "indicator_status_changed"
+REBUILD_REPLAYED = "rebuild_replayed"
 
 PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (ACTIVITY_RECORDED, 1): ActivityRecorded,
     (INDICATOR_STATUS_CHANGED, 1): IndicatorStatusChanged,
+    (REBUILD_REPLAYED, 1): RebuildReplayed,
 }
+
+
+def replay_event_id(run: str, activity_id: str) -> str:
+    """The id of an activity's event in a rebuild's replay: one per activity and run."""
+    return f"replay-{run}-{activity_id}"
 
 
 def make_envelope(source: str, payload: BaseModel, event_id: str | None = None) -> Envelope:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from libs.common import access
 from libs.common.access import Caller
 from libs.common.errors import Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
+from libs.common.events import Envelope, RebuildReplayed, make_envelope, replay_event_id
 from libs.common.plan.schema import Plan
 from services.activities import domain, repository
 from services.activities.models import Activity
@@ -322,3 +323,14 @@ def _date(filters: dict, name: str) -> dt.date | None:
         raise bad_request([(name, f"{value!r} is not a date (YYYY-MM-DD)")]) from None
 
 
+
+
+def replay(session: Session, run: str, publish: Callable[[list[Envelope]], None]) -> int:
+    """Send the current revision of every activity (retractions too, so a late older event cannot
+    revive one) for rebuild ``run``, then the count. Returns the count."""
+    count = 0
+    for page in repository.every_activity(session):
+        publish([make_envelope(SOURCE, repository.event_of(a), event_id=replay_event_id(run, a.id)) for a in page])
+        count += len(page)
+    publish([make_envelope(SOURCE, RebuildReplayed(run=run, count=count))])
+    return count

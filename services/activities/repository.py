@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
@@ -45,6 +46,17 @@ def stage_change(session: Session, source: str, activity: Activity, action: str,
     session.add(ActivityAudit(activity_id=activity.id, revision=activity.revision, action=action, reason=reason,
                               snapshot=ActivityView.of(activity).model_dump(mode="json"), **caller.audit_fields()))
     add_to_outbox(session, OutboxEvent, make_envelope(source, event_of(activity)))
+
+
+def every_activity(session: Session, page_size: int = 2000) -> Iterator[list[Activity]]:
+    """Every stored activity (retracted ones too), in pages by id, each page read afresh."""
+    after = ""
+    while page := list(session.scalars(select(Activity).where(Activity.id > after).order_by(Activity.id)
+                                       .limit(page_size))):
+        session.expunge_all()  # detached, with their loaded columns: memory stays flat,
+        session.rollback()  # and no transaction stays open while the page is published
+        yield page
+        after = page[-1].id
 
 
 def history(session: Session, activity_id: str) -> list[ActivityAudit]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import time
 
+from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
+from libs.common.bus import REBUILD_QUEUE, EnvelopePublisher
 from libs.common.clock import ClockMixin
 from libs.common.db import Database
 from libs.common.errors import RequestExpired
@@ -42,6 +44,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     metrics = MetricsEndpoint("activities")
     organisations = RpcProxy("organisations")
     org_kinds: OrgKindsCache = OrgKinds()
+    config = Config()
 
     def _ctx(self) -> app.Context:
         return app.Context(self.db, self.plan.plan, self.clock.today(),
@@ -54,6 +57,17 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
                 ACTIVITIES_RECORDED.labels(a["activity_type"], caller.org).inc()
             else:
                 ACTIVITY_CHANGES.labels(action).inc()
+
+    @rpc
+    def replay_activities(self, run: str) -> int:
+        """For `kepu indicators rebuild`: every activity's current revision onto the rebuild queue."""
+        publisher = EnvelopePublisher(self.config["AMQP_URI"])
+        try:
+            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, queue=REBUILD_QUEUE))
+        finally:
+            publisher.close()
+        log.info("replayed %d activities for rebuild %s", count, run)
+        return count
 
     @rpc
     def record_activity(self, caller: dict, report: dict, deadline: float | None = None) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
@@ -14,46 +15,77 @@ from sqlalchemy.orm import Session, aliased
 from libs.common.events import FIRING_STATUSES, ActivityRecorded, IndicatorStatusChanged
 from libs.common.plan.schema import Indicator, Plan
 from services.indicators import counting, progress
-from services.indicators.models import ActivityRevision, ContributionRow, ProcessedEvent, WindowState
+from services.indicators.models import (
+    ActivityRevision,
+    ContributionRow,
+    ProcessedEvent,
+    RebuildContribution,
+    RebuildRevision,
+    WindowState,
+)
 from services.indicators.windows import Window, windows
 
 Key = tuple[str, str, str]  # indicator, window, scope
 
 
+@dataclass(frozen=True)
+class Store:
+    """Where contributions and applied revisions live: the live tables or a rebuild's."""
+
+    contributions: type
+    revisions: type
+
+
+LIVE = Store(ContributionRow, ActivityRevision)
+REBUILD = Store(RebuildContribution, RebuildRevision)
+
+
 def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, ActivityRecorded]],
-                as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
+                as_of: dt.date, also_into: Store | None = None) -> tuple[list[IndicatorStatusChanged], set[Key]]:
     """Apply many activity events in set-based statements; re-evaluate the windows they touched.
 
-    Events already processed (redelivered) are skipped, the rest marked. Of several revisions of
-    one activity the highest wins, and only if it is newer than the one applied before: an older
-    or equal revision arriving late changes nothing. The activity's contributions are replaced.
+    Events already processed (redelivered) are skipped, the rest marked. ``also_into``: a
+    rebuild's store gets the same activities, so it misses nothing that arrives while it fills.
     """
-    latest = _unprocessed_latest(session, events)
-    if not latest:
-        return [], set()
-    applied = dict(session.execute(
-        select(ActivityRevision.activity_id, ActivityRevision.revision)
-        .where(ActivityRevision.activity_id.in_(list(latest)))).all())
-    newer = [a for a in latest.values() if applied.get(a.activity_id, 0) < a.revision]
+    latest = list(_unprocessed_latest(session, events).values())
+    if also_into is not None:
+        replace_contributions(session, also_into, plan, latest)
+    touched = replace_contributions(session, LIVE, plan, latest)
+    return refresh_many(session, plan, touched, as_of), touched
+
+
+def replace_contributions(session: Session, store: Store, plan: Plan, activities: Sequence[ActivityRecorded]
+                          ) -> set[Key]:
+    """Each activity's contributions are replaced by those of its revision, if that is newer than
+    the one applied before (an older or equal revision arriving late changes nothing). Returns
+    the windows whose figures may have moved. (One revision per activity: see ``_unprocessed_latest``.)"""
+    if not activities:
+        return set()
+    contributions, revisions = store.contributions, store.revisions
+    applied: dict[str, int] = {}
+    for chunk in _chunks([a.activity_id for a in activities], 500):
+        applied |= dict(session.execute(select(revisions.activity_id, revisions.revision)
+                                        .where(revisions.activity_id.in_(chunk))).all())
+    newer = [a for a in activities if applied.get(a.activity_id, 0) < a.revision]
     if not newer:
-        return [], set()
-    ids = [a.activity_id for a in newer]
-    old = session.execute(select(ContributionRow.indicator, ContributionRow.window, ContributionRow.scope)
-                          .where(ContributionRow.activity_id.in_(ids))).all()
-    session.execute(delete(ContributionRow).where(ContributionRow.activity_id.in_(ids)))
+        return set()
+    old = []
+    for chunk in _chunks([a.activity_id for a in newer], 500):
+        old += session.execute(select(contributions.indicator, contributions.window, contributions.scope)
+                               .where(contributions.activity_id.in_(chunk))).all()
+        session.execute(delete(contributions).where(contributions.activity_id.in_(chunk)))
     rows = [{"activity_id": a.activity_id, "indicator": c.indicator, "window": c.window, "scope": c.scope,
              "value": c.value, "observed_on": a.start_date, "revision": a.revision}
             for a in newer for c in counting.contributions(plan, a)]
     if rows:
-        session.execute(insert(ContributionRow), rows)
+        session.execute(insert(contributions), rows)
     known = [{"activity_id": a.activity_id, "revision": a.revision} for a in newer if a.activity_id in applied]
     fresh = [{"activity_id": a.activity_id, "revision": a.revision} for a in newer if a.activity_id not in applied]
     if known:
-        session.execute(update(ActivityRevision), known)
+        session.execute(update(revisions), known)
     if fresh:
-        session.execute(insert(ActivityRevision), fresh)
-    touched = {tuple(row) for row in old} | {(r["indicator"], r["window"], r["scope"]) for r in rows}
-    return refresh_many(session, plan, touched, as_of), touched
+        session.execute(insert(revisions), fresh)
+    return {tuple(row) for row in old} | {(r["indicator"], r["window"], r["scope"]) for r in rows}
 
 
 def apply_activity(session: Session, plan: Plan, event_id: str, activity: ActivityRecorded,
@@ -62,24 +94,29 @@ def apply_activity(session: Session, plan: Plan, event_id: str, activity: Activi
     return apply_batch(session, plan, [(event_id, activity)], as_of)
 
 
+def latest_revisions(events: Sequence[tuple[str, ActivityRecorded]]) -> dict[str, ActivityRecorded]:
+    """Of several revisions of one activity, the highest."""
+    latest: dict[str, ActivityRecorded] = {}
+    for _, activity in events:
+        held = latest.get(activity.activity_id)
+        if held is None or activity.revision > held.revision:
+            latest[activity.activity_id] = activity
+    return latest
+
+
 def _unprocessed_latest(session: Session, events: Sequence[tuple[str, ActivityRecorded]]
                         ) -> dict[str, ActivityRecorded]:
     """Mark the events not processed before; of those, the highest revision of each activity."""
     seen = set(session.scalars(select(ProcessedEvent.event_id)
                                .where(ProcessedEvent.event_id.in_([event_id for event_id, _ in events]))))
-    marks: list[dict] = []
-    latest: dict[str, ActivityRecorded] = {}
+    fresh = []
     for event_id, activity in events:
-        if event_id in seen:
-            continue
-        seen.add(event_id)  # the same event twice in one batch
-        marks.append({"event_id": event_id})
-        held = latest.get(activity.activity_id)
-        if held is None or activity.revision > held.revision:
-            latest[activity.activity_id] = activity
-    if marks:
-        session.execute(insert(ProcessedEvent), marks)
-    return latest
+        if event_id not in seen:
+            seen.add(event_id)  # the same event twice in one batch
+            fresh.append((event_id, activity))
+    if fresh:
+        session.execute(insert(ProcessedEvent), [{"event_id": event_id} for event_id, _ in fresh])
+    return latest_revisions(fresh)
 
 
 def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.date) -> list[IndicatorStatusChanged]:

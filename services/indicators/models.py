@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, Float, Index, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import SerialLockMixin
+from libs.common.db import SerialLockMixin, UtcDateTime
 from libs.common.outbox import OutboxMixin
 from libs.common.processed import ProcessedEventMixin
 
@@ -15,12 +15,9 @@ class Base(DeclarativeBase):
     pass
 
 
-class ContributionRow(Base):
+class ContributionColumns:
     """What one activity (at its latest revision) adds to one indicator window in one scope."""
 
-    __tablename__ = "contributions"
-    # a window's figure is the sum over its rows: found by this index, not by scanning every activity
-    __table_args__ = (Index("ix_contributions_window", "indicator", "window", "scope"),)
     activity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     indicator: Mapped[str] = mapped_column(String(128), primary_key=True)
     window: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -30,12 +27,49 @@ class ContributionRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
 
 
-class ActivityRevision(Base):
+class RevisionColumns:
     """The latest revision of each activity applied, so an older revision never overrides."""
 
-    __tablename__ = "activity_revisions"
     activity_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
+
+
+class ContributionRow(ContributionColumns, Base):
+    __tablename__ = "contributions"
+    # a window's figure is the sum over its rows: found by this index, not by scanning every activity
+    __table_args__ = (Index("ix_contributions_window", "indicator", "window", "scope"),)
+
+
+class ActivityRevision(RevisionColumns, Base):
+    __tablename__ = "activity_revisions"
+
+
+class RebuildContribution(ContributionColumns, Base):
+    """The store a rebuild fills from the activities' replay, beside the live one until switch-over."""
+
+    __tablename__ = "rebuild_contributions"
+
+
+class RebuildRevision(RevisionColumns, Base):
+    __tablename__ = "rebuild_activity_revisions"
+
+
+class RebuildReplayedEvent(ProcessedEventMixin, Base):
+    """Replayed activities already in the rebuild store: counted to know when the replay is in."""
+
+    __tablename__ = "rebuild_processed_events"
+
+
+class RebuildRun(Base):
+    """One `kepu indicators rebuild`: replaying, then switched (or superseded by a newer run)."""
+
+    __tablename__ = "rebuild_runs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # replaying / switched / superseded
+    expected: Mapped[int | None] = mapped_column(Integer)  # activities replayed, once the replay has ended
+    status_changes: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class WindowState(Base):

@@ -7,8 +7,9 @@ from nameko.rpc import rpc
 from nameko.timer import Timer
 from sqlalchemy.orm import Session
 
+from libs.common.bus import REBUILD_QUEUE
 from libs.common.clock import ClockMixin
-from libs.common.consumers import on_events
+from libs.common.consumers import on_events, on_queue
 from libs.common.db import Database, serialise
 from libs.common.events import ACTIVITY_RECORDED, Envelope, make_envelope
 from libs.common.health import HealthMixin
@@ -16,7 +17,7 @@ from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanMixin
 from libs.common.settings import settings_from_config
-from services.indicators import ledger, views
+from services.indicators import ledger, rebuild, views
 from services.indicators.metrics import publish_state
 from services.indicators.models import Base, OutboxEvent, SerialLock
 
@@ -93,8 +94,35 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         events = [Envelope.model_validate(body) for body in bodies]
         items = [(e.event_id, e.typed_payload()) for e in events]
         self._serialise()
-        changes, touched = ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today())
+        also_into = ledger.REBUILD if rebuild.active(self.db) else None
+        changes, touched = ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today(), also_into)
         self._commit(changes, touched)
+
+    @on_queue(REBUILD_QUEUE)
+    def handle_replay(self, bodies: list[dict]) -> None:
+        """A rebuild's replayed activities (see ``rebuild``); the last batch switches over."""
+        envelopes = [Envelope.model_validate(body) for body in bodies]
+        self._serialise()
+        run, changes = rebuild.apply_replay(self.db, self.plan.plan, envelopes, self.clock.today())
+        switched = run is not None and run.state == "switched"
+        self._commit(changes, ())
+        if switched:
+            log.info("rebuild %s switched over: %d activities, %d status changes", run.id, run.expected, len(changes))
+            self._publish(ledger.states(self.db))
+
+    @rpc
+    def rebuild_begin(self) -> str:
+        """Start a rebuild: an empty second store that live events fill too from now on. Then the
+        activities service replays onto the rebuild queue (``kepu indicators rebuild`` does both)."""
+        self._serialise()
+        run = rebuild.begin(self.db)
+        self.db.commit()
+        log.info("rebuild %s started: waiting for the activities' replay", run.id)
+        return run.id
+
+    @rpc
+    def rebuild_status(self, run: str) -> dict | None:
+        return rebuild.status(self.db, run)
 
     @ClockTimer.decorator
     def tick(self) -> None:
