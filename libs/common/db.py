@@ -6,6 +6,7 @@ per worker, rolled back when the worker fails, and the engine disposed on stop.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -13,7 +14,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, Engine, Integer, MetaData, String, TypeDecorator, create_engine, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.settings import settings_from_config
@@ -110,10 +111,18 @@ def open_database(url: str, metadata: MetaData) -> tuple[Engine, sessionmaker[Se
     """Engine plus session factory, with the database and the service's tables created if missing."""
     ensure_database(url)
     engine = make_engine(url)
-    metadata.create_all(engine)
-    for table in metadata.sorted_tables:  # indexes added to a table that already existed
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
+    for attempt in range(5):
+        try:
+            metadata.create_all(engine)
+            for table in metadata.sorted_tables:  # indexes added to a table that already existed
+                for index in table.indexes:
+                    index.create(engine, checkfirst=True)
+            break
+        except DBAPIError as exc:
+            # replicas of a service start together: another one created the same table a moment ago
+            if attempt == 4 or not any(w in str(exc) for w in ("already exists", "duplicate key")):
+                raise
+            time.sleep(0.2 * (attempt + 1))
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 
@@ -135,10 +144,19 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
         self.engine, self.session_factory = open_database(settings.database_url(self.service), self.base.metadata)
-        if self.on_open is not None:
+        if self.on_open is None:
+            return
+        for attempt in range(3):
             with self.session_factory() as session:
-                self.on_open(session, settings)
-                session.commit()
+                try:
+                    self.on_open(session, settings)
+                    session.commit()
+                    return
+                except IntegrityError:  # a replica starting beside us stored the same rows: look again
+                    session.rollback()
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
 
     def stop(self) -> None:
         self.engine.dispose()

@@ -52,11 +52,13 @@ class Supervisor:
             conn.ensure_connection(max_retries=5)
             declare_topology(conn)  # before any input is accepted: no event can be dropped
         (s.var_dir / "db").mkdir(parents=True, exist_ok=True)
-        for name in SERVICES:
-            for replica in self._replicas(name):
-                self._spawn(self._child_name(name, replica), [sys.executable, "-m", "libs.common.service_runner", name],
-                            {"KEPU_REPLICA": str(replica)})
-        self._wait_services_ready()
+        # the first replica of each service creates its tables and seeds them; then the others join
+        for replicas in (range(1), range(1, self.settings.replicas)):
+            for name in SERVICES:
+                for replica in replicas:
+                    argv = [sys.executable, "-m", "libs.common.service_runner", name]
+                    self._spawn(self._child_name(name, replica), argv, {"KEPU_REPLICA": str(replica)})
+            self._wait_services_ready()
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"])
         self._wait_gateway_ready()
 

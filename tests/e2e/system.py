@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from libs.common.settings import REPO_ROOT
+from libs.common.settings import REPO_ROOT, Settings
 from tests.conftest import free_port
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
@@ -73,9 +73,8 @@ def kepu(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return result
 
 
-def metric(env, service: str, pattern: str) -> float | None:
-    port = int(env["KEPU_METRICS_PORT_BASE"]) + ["organisations", "activities", "indicators",
-                                                  "notifications", "gateway"].index(service)
+def metric(env, service: str, pattern: str, replica: int = 0) -> float | None:
+    port = Settings(metrics_port_base=int(env["KEPU_METRICS_PORT_BASE"])).metrics_port(service, replica)
     text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     match = re.search(re.escape(pattern) + r" ([0-9.e+-]+)", text)
     return float(match.group(1)) if match else None
@@ -84,13 +83,14 @@ def metric(env, service: str, pattern: str) -> float | None:
 CARAVAN_2024 = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
 
 
-def wait_for_metric(env, service: str, series: str, want: float, timeout: float = 10) -> float | None:
+def wait_for_metric(env, service: str, series: str, want: float, timeout: float = 10,
+                    replica: int = 0) -> float | None:
     """Poll until the series shows `want`; a refused connection (the service is being restarted by
     the supervisor) counts as "not yet", so only the last poll may raise."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            got = metric(env, service, series)
+            got = metric(env, service, series, replica)
         except requests.ConnectionError:
             if time.monotonic() >= deadline:
                 raise
@@ -112,3 +112,27 @@ def wait_for_alerts(env, token: str, indicator: str, windows: set[str], timeout:
         time.sleep(0.5)
 
 
+class Driver:
+    """Talks to ``grpc_driver`` over its stdin/stdout."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.grpc_driver"], cwd=REPO_ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def send(self, cmd: dict) -> dict:
+        self.proc.stdin.write(json.dumps({"target": self.target, **cmd}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def call(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
+        return self.send({"call": method, "token": token, "request": request or {}, **options})
+
+    def ok(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
+        answer = self.call(method, token, request, **options)
+        assert answer["ok"], answer
+        return answer["response"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)

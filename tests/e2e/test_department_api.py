@@ -9,7 +9,6 @@ years or organisations, so they do not disturb each other's figures. gRPC calls 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -23,36 +22,10 @@ from sqlalchemy import create_engine, text
 
 from libs.common.settings import REPO_ROOT
 from tests.conftest import free_port
-from tests.e2e.system import free_range, kepu, start_system, stop_system, wait_for_metric
+from tests.e2e.system import Driver, free_range, kepu, start_system, stop_system, wait_for_metric
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2024-06-30"
-
-
-class Driver:
-    """Talks to ``grpc_driver`` over its stdin/stdout."""
-
-    def __init__(self, target: str):
-        self.target = target
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.grpc_driver"], cwd=REPO_ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    def send(self, cmd: dict) -> dict:
-        self.proc.stdin.write(json.dumps({"target": self.target, **cmd}) + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
-
-    def call(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
-        return self.send({"call": method, "token": token, "request": request or {}, **options})
-
-    def ok(self, method: str, token: str | None, request: dict | None = None, **options) -> dict:
-        answer = self.call(method, token, request, **options)
-        assert answer["ok"], answer
-        return answer["response"]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
