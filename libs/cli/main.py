@@ -12,6 +12,7 @@ app.add_typer(broker.app, name="broker")
 app.add_typer(orgs.app, name="org")
 app.add_typer(activities.app, name="activity")
 app.add_typer(indicators.app, name="indicator")
+app.add_typer(indicators.app, name="indicators", hidden=True)  # `kepu indicators rebuild` reads naturally too
 app.add_typer(alerts.app, name="alert")
 app.add_typer(deadletters.app, name="dead-letters")
 app.command("import")(importer.import_file)

@@ -13,6 +13,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kombu import Connection, Exchange, Producer, Queue
 from nameko.standalone.events import get_event_exchange
@@ -73,6 +74,15 @@ def declare_topology(connection: Connection) -> None:
         queue(channel).declare()
 
 
+class StoredEvent(NamedTuple):
+    """An envelope as stored (JSON text) with what routing needs."""
+
+    source: str
+    event_type: str
+    event_id: str
+    body: str
+
+
 class PublishNotConfirmed(ConnectionError):
     """The broker refused (nack) or did not confirm some events in time: publish them again."""
 
@@ -129,38 +139,42 @@ class EnvelopePublisher:
 
     def publish(self, envelopes: list[Envelope], queue: str | None = None) -> None:
         """To each envelope's event exchange, or straight to ``queue`` (one consumer's)."""
-        if not envelopes:
+        self.publish_stored([StoredEvent(e.source, e.type, e.event_id, e.model_dump_json()) for e in envelopes], queue)
+
+    def publish_stored(self, events: list[StoredEvent], queue: str | None = None) -> None:
+        """Envelopes already serialised (an outbox keeps them so): sent as they are, not parsed again."""
+        if not events:
             return
         try:
-            self._publish(envelopes, queue)
+            self._publish(events, queue)
         except Exception:
             self._channel = None  # start clean: a new channel, topology declared again
             self.connection.close()
             raise
 
-    def _publish(self, envelopes: list[Envelope], queue: str | None) -> None:
+    def _publish(self, events: list[StoredEvent], queue: str | None) -> None:
         channel = self._confirming_channel()
         producer = Producer(channel)
         first = self._published + 1
-        for env in envelopes:
+        for event in events:
             producer.publish(
-                env.model_dump(mode="json"), exchange="" if queue else event_exchange(env.source),
-                routing_key=queue or env.type, serializer="json", delivery_mode=2,
-                headers={EVENT_ID_HEADER: env.event_id},
+                event.body, exchange="" if queue else event_exchange(event.source),
+                routing_key=queue or event.event_type, content_type="application/json", content_encoding="utf-8",
+                delivery_mode=2, headers={EVENT_ID_HEADER: event.event_id},
             )
-        self._published += len(envelopes)
+        self._published += len(events)
         deadline = time.monotonic() + self.confirm_timeout
         while self._confirmed < self._published:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PublishNotConfirmed(f"the broker confirmed {self._confirmed - first + 1} of "
-                                          f"{len(envelopes)} events within {self.confirm_timeout:.0f}s")
+                                          f"{len(events)} events within {self.confirm_timeout:.0f}s")
             try:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
             except socket.timeout:
                 continue
         if refused := [t for t in self._nacked if t >= first]:
-            raise PublishNotConfirmed(f"the broker refused {len(refused)} of {len(envelopes)} events (nack)")
+            raise PublishNotConfirmed(f"the broker refused {len(refused)} of {len(events)} events (nack)")
 
     def close(self) -> None:
         self.connection.release()

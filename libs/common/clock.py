@@ -5,8 +5,8 @@ import datetime as dt
 
 from nameko.exceptions import BadRequest
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
+from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
 
 

@@ -1,7 +1,7 @@
 """A ``health`` RPC every service answers, used by the supervisor and operators to probe."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
+from libs.common.rpc import rpc
 
 
 class HealthMixin:

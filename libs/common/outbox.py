@@ -23,7 +23,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from libs.common.bus import EnvelopePublisher
+from libs.common.bus import EnvelopePublisher, StoredEvent
 from libs.common.db import UtcDateTime, make_engine
 from libs.common.events import Envelope
 from libs.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
@@ -54,9 +54,10 @@ def add_to_outbox(session: Session, model: type, envelope: Envelope) -> None:
     session.add(model(event_id=envelope.event_id, event_type=envelope.type, body=envelope.model_dump_json()))
 
 
-def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, claimant: str,
+def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, source: str, claimant: str,
                 limit: int = 500) -> int:
-    """Claim up to ``limit`` unsent events, publish them in order, mark them sent. Returns how many.
+    """Claim up to ``limit`` unsent events of ``source`` (the service), publish them in order, mark
+    them sent. Returns how many.
 
     ``claimant`` must be unique per call (relay and round): it finds the claimed rows again."""
     now = dt.datetime.now(dt.timezone.utc)
@@ -65,16 +66,14 @@ def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, cla
     run = select(model.id).where(claimable).order_by(model.id).limit(limit).scalar_subquery()
     # the claim condition is repeated on the row itself: PostgreSQL re-checks it after waiting
     # for a concurrent claim of the same row, so only one relay gets it
-    session.execute(update(model).where(model.id.in_(run), claimable).values(claimed_by=claimant, claimed_at=now))
+    rows = sorted(session.execute(
+        update(model).where(model.id.in_(run), claimable).values(claimed_by=claimant, claimed_at=now)
+        .returning(model.id, model.event_type, model.event_id, model.body)).all())
     session.commit()  # never hold a transaction (SQLite's write lock) across network I/O
-    rows = session.execute(
-        select(model.id, model.body).where(model.claimed_by == claimant, model.sent_at.is_(None)).order_by(model.id)
-    ).all()
-    session.rollback()
     if not rows:
         return 0
     try:
-        publisher.publish([Envelope.model_validate_json(body) for _, body in rows])
+        publisher.publish_stored([StoredEvent(source, r.event_type, r.event_id, r.body) for r in rows])
     except Exception:
         # give the run back at once (a later round retries it); if even that fails, it is taken
         # over when the claim ages out
@@ -139,7 +138,8 @@ class OutboxRelay(DependencyProvider):
         """Publish everything pending now (also used by tests and on shutdown)."""
         total = 0
         with self.session_factory() as session:
-            while n := relay_batch(session, self.model, self.publisher, f"{self.claimant}/{next(self.rounds)}"):
+            while n := relay_batch(session, self.model, self.publisher, self.service,
+                                   f"{self.claimant}/{next(self.rounds)}"):
                 total += n
                 OUTBOX_PUBLISHED.labels(self.service).inc(n)
         OUTBOX_PENDING.labels(self.service).set(0)  # drained; rows committed since wake the loop

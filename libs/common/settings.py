@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     replicas: int = Field(1, ge=1, le=8, description="`kepu run` starts this many processes of each service.")
     replica: int = Field(0, ge=0, description="This process's replica number (set by `kepu run`).")
     batch_size: int = Field(500, ge=1, le=5000, description="Events a consumer applies in one transaction, at most.")
-    batch_wait: float = Field(0.02, ge=0, le=5, description="Seconds a consumer waits to fill a batch after its "
+    batch_wait: float = Field(0.005, ge=0, le=5, description="Seconds a consumer waits to fill a batch after its "
                               "first event (under load batches fill while the last one is applied).")
     log_level: str = "INFO"
 

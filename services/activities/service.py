@@ -9,7 +9,7 @@ import logging
 import time
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
@@ -21,6 +21,7 @@ from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
+from libs.common.rpc import rpc
 from services.activities import app
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES
 from services.activities.models import Base, OutboxEvent

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from nameko.rpc import rpc
 from nameko.timer import Timer
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
 from libs.common.plan.provider import PlanMixin
+from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
 from services.indicators import ledger, rebuild, views
 from services.indicators.metrics import publish_state

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanMixin
+from libs.common.rpc import rpc
 from services.notifications import app
 from services.notifications.metrics import ALERT_TRANSITIONS, ALERTS_FIRING
 from services.notifications.models import Alert, Base, SerialLock

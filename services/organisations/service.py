@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from libs.common.db import Database
@@ -13,6 +12,7 @@ from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan import load_plan
 from libs.common.plan.provider import PlanMixin
+from libs.common.rpc import rpc
 from services.organisations import app
 from services.organisations.models import Base
 

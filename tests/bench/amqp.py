@@ -56,6 +56,67 @@ def publish_confirmed(amqp_uri: str, messages: Iterable[tuple[str, bytes]], exch
         return count, time.perf_counter() - start
 
 
+class _Confirms:
+    """Publisher confirms as they arrive: every tag up to ``through`` is confirmed (RabbitMQ acks
+    runs of them with ``multiple``; single acks may come ahead of earlier ones)."""
+
+    def __init__(self) -> None:
+        self.through = 0
+        self.ahead: set[int] = set()
+        self.nacked = 0
+
+    def ack(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self.through = max(self.through, delivery_tag)
+        else:
+            self.ahead.add(delivery_tag)
+        while self.through + 1 in self.ahead:
+            self.through += 1
+            self.ahead.discard(self.through)
+
+    def nack(self, delivery_tag: int, multiple: bool) -> None:
+        self.nacked += 1
+        self.ack(delivery_tag, multiple)
+
+
+def publish_windowed(amqp_uri: str, messages: Iterable[tuple[str, bytes]], exchange: Exchange | str,
+                     routing_key: str, window: int = 1000, timeout: float = 60) -> tuple[int, float]:
+    """Publish persistent JSON messages in runs of ``window``, waiting after each run until the
+    broker confirmed all of it: the same guarantee as a confirm per message, many times faster.
+    For filling a queue quickly (catch-up), not for the baseline. Returns (count, seconds)."""
+    confirms, count = _Confirms(), 0
+    with Connection(amqp_uri) as conn:
+        conn.ensure_connection(max_retries=3)
+        channel = conn.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(confirms.ack)
+        channel.events["basic_nack"].add(confirms.nack)
+        producer = Producer(channel)
+        start = time.perf_counter()
+        pending = iter(messages)
+        while True:
+            run = 0
+            for event_id, body in pending:
+                producer.publish(body, exchange=exchange, routing_key=routing_key, content_type="application/json",
+                                 content_encoding="utf-8", delivery_mode=2, headers={EVENT_ID_HEADER: event_id})
+                run += 1
+                if run == window:
+                    break
+            count += run
+            deadline = time.perf_counter() + timeout
+            while confirms.through < count:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"the broker confirmed {confirms.through:,} of {count:,} within {timeout:.0f}s")
+                try:
+                    conn.drain_events(timeout=1)
+                except TimeoutError:
+                    continue
+            if confirms.nacked:
+                raise RuntimeError(f"the broker refused {confirms.nacked} messages (nack)")
+            if run < window:
+                return count, time.perf_counter() - start
+
+
 def declare_scratch_queue(amqp_uri: str) -> str:
     """A durable queue of our own (like the subscriber queues), for the baseline only."""
     name = f"bench.scratch-{uuid.uuid4().hex[:8]}"

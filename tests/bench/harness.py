@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from libs.common.settings import METRICS_OFFSETS, REPO_ROOT
+from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
 BENCH_DIR = REPO_ROOT / "var" / "bench"
@@ -92,8 +92,10 @@ class Vhost:
         return f"{split.scheme}://{split.netloc}/{quote(self.name, safe='')}"
 
     def create(self) -> None:
+        """Create it, marked with our pid: a run killed before its clean-up (`kepu test-env` kills
+        its command a moment after a Ctrl-C) leaves a vhost that the next run can tell is stale."""
         url, auth = self._url("vhosts", self.name)
-        requests.put(url, auth=auth, timeout=30).raise_for_status()
+        requests.put(url, auth=auth, json={"description": f"{VHOST_MARK}{os.getpid()}"}, timeout=30).raise_for_status()
         url, auth = self._url("permissions", self.name, self.user)
         requests.put(url, auth=auth, json={"configure": ".*", "write": ".*", "read": ".*"},
                      timeout=30).raise_for_status()
@@ -101,6 +103,33 @@ class Vhost:
     def delete(self) -> None:
         url, auth = self._url("vhosts", self.name)
         requests.delete(url, auth=auth, timeout=60)
+
+    def delete_stale(self) -> list[str]:
+        """Delete the vhosts of earlier bench runs whose process is gone (with whatever their
+        queues still hold, e.g. the events of an interrupted catch-up); returns their names."""
+        url, auth = self._url("vhosts")
+        stale = []
+        for vhost in requests.get(url, auth=auth, timeout=30).json():
+            mark = vhost.get("description") or ""
+            if vhost["name"].startswith("kepu-bench-") and mark.startswith(VHOST_MARK):
+                pid = int(mark[len(VHOST_MARK):] or 0)
+                if pid and not _alive(pid):
+                    Vhost(self.api_uri, self.amqp_base, vhost["name"]).delete()
+                    stale.append(vhost["name"])
+        return stale
+
+
+VHOST_MARK = "kepu bench pid "
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # ---------------------------------------------------------------- databases
@@ -149,8 +178,16 @@ class System:
     def grpc_target(self) -> str:
         return f"127.0.0.1:{self.env['KEPU_GRPC_PORT']}"
 
-    def metrics_url(self, service: str) -> str:
-        return f"http://127.0.0.1:{int(self.env['KEPU_METRICS_PORT_BASE']) + METRICS_OFFSETS[service]}/metrics"
+    @property
+    def replicas(self) -> int:
+        return int(self.env.get("KEPU_REPLICAS") or 1)
+
+    def metrics_urls(self, service: str) -> list[str]:
+        """The /metrics of each replica of a service: replica r a block of ``len(METRICS_OFFSETS)``
+        ports above the base (as ``Settings.metrics_port`` lays them out); the gateway runs once."""
+        base = int(self.env["KEPU_METRICS_PORT_BASE"]) + METRICS_OFFSETS[service]
+        replicas = 1 if service == "gateway" else self.replicas
+        return [f"http://127.0.0.1:{base + len(METRICS_OFFSETS) * r}/metrics" for r in range(replicas)]
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -186,15 +223,25 @@ def start_system(env: dict[str, str], timeout: float = 180) -> System:
     with open(system.log_path, "wb") as log:
         system.proc = subprocess.Popen([*KEPU, "run"], cwd=REPO_ROOT, env=env, stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if re.search(r"^ready\.", system.log_tail(200), re.MULTILINE):
-            return system
-        if system.proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    stop_system(system)
-    raise SystemStartError(f"`kepu run` did not get ready (see {system.log_path}):\n{system.log_tail()}")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(r"^ready\.", system.log_tail(200), re.MULTILINE):
+                return system
+            if system.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    finally:
+        if not _ready(system):
+            stop_system(system)  # also on Ctrl-C while waiting: the caller has no System to stop yet
+    tail = system.log_tail()
+    last = next((ln for ln in reversed(tail.splitlines()) if ln.strip()), "no output")
+    raise SystemStartError(f"`kepu run` did not get ready: {last.strip()} (log: {system.log_path})\n{tail}")
+
+
+def _ready(system: System) -> bool:
+    return system.proc is not None and system.proc.poll() is None and \
+        re.search(r"^ready\.", system.log_tail(200), re.MULTILINE) is not None
 
 
 def stop_system(system: System, timeout: float = 120) -> str:
@@ -204,7 +251,7 @@ def stop_system(system: System, timeout: float = 120) -> str:
     if proc is None:
         return ""
     for pid, _ in system_processes(system.var_dir):
-        _signal(pid, signal.SIGCONT)  # a paused child would hold up the stop
+        send_signal(pid, signal.SIGCONT)  # a paused child would hold up the stop
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -217,12 +264,13 @@ def stop_system(system: System, timeout: float = 120) -> str:
         problems.append(f"`kepu run` exited with {proc.returncode}")
     for pid, role in system_processes(system.var_dir):
         problems.append(f"{role} (pid {pid}) outlived `kepu run`; killed")
-        _signal(pid, signal.SIGKILL)
+        send_signal(pid, signal.SIGKILL)
     system.proc = None
     return "; ".join(problems)
 
 
-def _signal(pid: int, sig: signal.Signals) -> None:
+def send_signal(pid: int, sig: signal.Signals) -> None:
+    """Signal a process of ours that may have exited meanwhile."""
     try:
         os.kill(pid, sig)
     except ProcessLookupError:
@@ -235,31 +283,27 @@ def _signal(pid: int, sig: signal.Signals) -> None:
 def system_processes(var_dir: Path) -> list[tuple[int, str]]:
     """(pid, role) of every process of the system run in ``var_dir``: the `kepu run` supervisor,
     each service replica (``indicators``, or ``indicators#2`` … when there are several) and the
-    gateway. Found by the KEPU_VAR_DIR in their environment, which is this run's alone."""
+    gateway. Found by the KEPU_VAR_DIR in their environment, which is this run's alone; replicas
+    are named as the supervisor names them, from the KEPU_REPLICA it gives each."""
     marker = f"KEPU_VAR_DIR={var_dir}".encode()
     found: list[tuple[int, str]] = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            if marker not in environ:
                 continue
             argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:  # gone, or not ours to read
             continue
         role = _role(argv)
         if role:
-            found.append((int(entry.name), role))
-    found.sort()
-    counts: dict[str, int] = {}
-    for _, role in found:
-        counts[role] = counts.get(role, 0) + 1
-    seen: dict[str, int] = {}
-    named = []
-    for pid, role in found:
-        seen[role] = seen.get(role, 0) + 1
-        named.append((pid, f"{role}#{seen[role]}" if counts[role] > 1 else role))
-    return named
+            replica = next((int(e.split(b"=", 1)[1] or 0) for e in environ if e.startswith(b"KEPU_REPLICA=")), 0)
+            found.append((int(entry.name), role if replica == 0 else f"{role}#{replica + 1}"))
+    order = ["supervisor", *SERVICES, "gateway"]
+    return sorted(found, key=lambda p: (order.index(p[1].split("#")[0]) if p[1].split("#")[0] in order else 99,
+                                        p[1], p[0]))
 
 
 def _role(argv: list[str]) -> str | None:
@@ -306,23 +350,33 @@ def reporter_token(system: System) -> str:
 
 
 class Counter:
-    """One series of the indicators' /metrics: the caravan tours counted for the region in a year."""
+    """One series of the indicators' /metrics: the caravan tours counted for the region in a year.
+
+    With replicas, each indicators process shows the window total as of the last batch it
+    applied itself; the total only grows while we report, so the highest of them is current.
+    """
 
     def __init__(self, system: System, region: str = "dangshan", year: str = "2024"):
-        self.url = system.metrics_url("indicators")
+        self.urls = system.metrics_urls("indicators")
         self.series = SERIES.format(region=region, year=year)
         self.pattern = re.compile(re.escape(self.series) + r" ([0-9.eE+-]+)")
         self.session = requests.Session()
+        # uncompressed: gzip would make the indicators process compress ~64 KB on every poll
+        self.session.headers["Accept-Encoding"] = "identity"
 
     def read(self) -> float | None:
         """The current value; None while the series or the endpoint is not there (the supervisor
         may be restarting the service)."""
-        try:
-            text = self.session.get(self.url, timeout=5).text
-        except requests.RequestException:
-            return None
-        match = self.pattern.search(text)
-        return float(match.group(1)) if match else None
+        values = []
+        for url in self.urls:
+            try:
+                text = self.session.get(url, timeout=5).text
+            except requests.RequestException:
+                continue
+            match = self.pattern.search(text)
+            if match:
+                values.append(float(match.group(1)))
+        return max(values, default=None)
 
 
 @dataclass
@@ -335,10 +389,14 @@ class Wait:
     why: str = ""
 
 
-def wait_for_count(counter: Counter, want: float, timeout: float, stall: float = 90.0,
-                   interval: float = 0.02) -> Wait:
+def wait_for_count(counter: Counter, want: float, timeout: float, stall: float = 90.0) -> Wait:
     """Poll until the series reaches ``want``. Gives up after ``timeout``, or earlier when the
-    value has not moved for ``stall`` seconds (a stuck pipeline should not cost the full timeout)."""
+    value has not moved for ``stall`` seconds (a stuck pipeline should not cost the full timeout).
+
+    Each scrape costs the indicators process several milliseconds, so the polls thin out as the
+    wait goes on: every 20 ms at first, then about 1% of the time waited so far (at most 250 ms),
+    which keeps the error of a rate below ~1% without slowing down what is measured.
+    """
     start = time.perf_counter()
     last, moved = None, start
     while True:
@@ -352,4 +410,4 @@ def wait_for_count(counter: Counter, want: float, timeout: float, stall: float =
             return Wait(False, now, last or 0.0, f"timeout after {timeout:.0f}s")
         if now - moved > stall:
             return Wait(False, now, last or 0.0, f"no progress for {stall:.0f}s")
-        time.sleep(interval)
+        time.sleep(min(0.25, max(0.02, (now - start) / 100)))

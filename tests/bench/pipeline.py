@@ -26,15 +26,17 @@ import sys
 import time
 import traceback
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from rich.console import Console
 
 from libs.common.settings import REPO_ROOT
-from tests.bench.cases import CASES, Bench
+from tests.bench.cases import CASES, Bench, resume_paused
 from tests.bench.harness import (
     BENCH_DIR,
     Counter,
+    System,
     SystemStartError,
     Vhost,
     database_template,
@@ -45,8 +47,20 @@ from tests.bench.harness import (
 )
 from tests.bench.results import Result, apply_ratios, print_table, write_json
 
-console = Console()
+# a wide table also when the output goes to a file or a pipe (rich would fold it to 80 columns)
+console = Console() if Console().is_terminal else Console(width=220)
 DATABASES = ("sqlite", "postgresql")
+
+
+def as_of_date(text: str) -> str:
+    """The clock must be past every report's date: reports after it are refused."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if day < dt.date(2024, 6, 28):
+        raise argparse.ArgumentTypeError("the bench reports activities of 2024 up to 06-28: use 2024-06-28 or later")
+    return day.isoformat()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,7 +70,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cases", default=",".join(CASES),
                         help=f"Comma-separated subset of: {', '.join(CASES)} (always run in that order).")
     parser.add_argument("--replicas", type=int, default=None, help="Passed to the system as KEPU_REPLICAS.")
-    parser.add_argument("--as-of", default="2024-06-30", help="The system's frozen clock (reports are of 2024).")
+    parser.add_argument("--as-of", default="2024-06-30", type=as_of_date,
+                        help="The system's frozen clock; reports are dated 2024-01-01 … 2024-06-28.")
     parser.add_argument("--keep", action="store_true", help="Keep each run's folder (logs, SQLite files).")
     args = parser.parse_args(argv)
     chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
@@ -107,6 +122,20 @@ def run_cases(bench: Bench, names: list[str]) -> tuple[list[Result], bool]:
     return results, crashed
 
 
+def start_with_retry(env: dict[str, str]) -> System:
+    """Start the system; once more on other ports if one of ours was taken between choosing it
+    and `kepu run` binding it."""
+    try:
+        return start_system(env)
+    except SystemStartError as exc:
+        if "already in use" not in str(exc):
+            raise
+        console.print("[yellow]a port was taken meanwhile; starting again on other ports[/]")
+        fresh = system_env(Path(env["KEPU_VAR_DIR"]), env["KEPU_AMQP_URI"], env["KEPU_DATABASE_URL_TEMPLATE"],
+                           env["KEPU_AS_OF"], int(env["KEPU_REPLICAS"]) if "KEPU_REPLICAS" in env else None)
+        return start_system(fresh)
+
+
 def run_on(db: str, args: argparse.Namespace, stamp: str) -> tuple[list[Result], bool]:
     """One system on one database: vhost, databases, `kepu run`, the cases, and the clean-up
     (always, also on Ctrl-C). Returns the rows and whether all went well."""
@@ -117,11 +146,13 @@ def run_on(db: str, args: argparse.Namespace, stamp: str) -> tuple[list[Result],
     results: list[Result] = []
     try:
         template, prefix = database_template(db, postgres_url)
+        for name in vhost.delete_stale():
+            console.print(f"deleted vhost {name} left behind by an interrupted run", highlight=False)
         vhost.create()
         env = system_env(var_dir, vhost.amqp_uri, template, args.as_of, args.replicas)
         console.print(f"[bold]{db}[/]: starting `kepu run` in {var_dir} (vhost {vhost.name}, gRPC "
                       f"{env['KEPU_GRPC_PORT']}, /metrics from {env['KEPU_METRICS_PORT_BASE']}) …", highlight=False)
-        system = start_system(env)
+        system = start_with_retry(env)
         bench = Bench(system=system, db=db, scale=0.1 if args.quick else 1.0, tag=f"bench-{uuid.uuid4().hex[:6]}",
                       counter=Counter(system), console=console)
         bench.expected = bench.counter.read() or 0.0
@@ -155,10 +186,29 @@ def meta(args: argparse.Namespace, db: str, stamp: str) -> dict:
             "python": platform.python_version(), "broker": f"{amqp.hostname}:{amqp.port}"}
 
 
+def describe(args: argparse.Namespace) -> str:
+    """What makes this run differ from a default one, for the table's title."""
+    said = [w for w, on in (("quick", args.quick), (f"{args.replicas} replicas", args.replicas)) if on]
+    return f" ({', '.join(said)})" if said else ""
+
+
+def install_signal_handlers() -> None:
+    """Ctrl-C and `kill` end the run through the finally blocks, which stop the system. A paused
+    service is resumed first thing: `kepu test-env` kills this process a quarter of a second
+    after a Ctrl-C, and `kepu run` (which gets the Ctrl-C too) can only stop a running child."""
+    def interrupted(signum, frame):
+        resume_paused()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # `kill` of the bench should clean up as Ctrl-C does (the finally blocks stop the system)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    install_signal_handlers()
     broker_from_env()
     all_rows: list[Result] = []
     failed = False
@@ -170,13 +220,13 @@ def main(argv: list[str] | None = None) -> int:
             all_rows += rows
             path = BENCH_DIR / f"{stamp}-{db}.json"
             write_json(path, meta(args, db, stamp), rows)
-            print_table(rows, f"Kepu pipeline benchmark — {db}{' (quick)' if args.quick else ''}", console)
+            print_table(rows, f"Kepu pipeline benchmark — {db}{describe(args)}", console)
             console.print(f"written to {path.relative_to(REPO_ROOT)}", highlight=False)
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; everything this run started is stopped[/]")
         return 130
     if len(args.dbs) > 1:
-        print_table(all_rows, "Kepu pipeline benchmark — all databases", console)
+        print_table(all_rows, f"Kepu pipeline benchmark — all databases{describe(args)}", console)
     return 1 if failed else 0
 
 

@@ -134,7 +134,7 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
 
     calls = {"n": 0}
     backlog_seen = []
-    real_publish = bus.EnvelopePublisher.publish
+    real_publish = bus.EnvelopePublisher.publish_stored
 
     def flaky(self, envelopes):
         calls["n"] += 1
@@ -143,7 +143,7 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
             raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
         return real_publish(self, envelopes)
 
-    monkeypatch.setattr(bus.EnvelopePublisher, "publish", flaky)
+    monkeypatch.setattr(bus.EnvelopePublisher, "publish_stored", flaky)
     config = start_services(container_factory, settings)
     with ClusterRpcProxy(config, timeout=10) as proxy:
         proxy.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from libs.common.plan.loader import load_plan
 from libs.common.plan.schema import Plan
+from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
