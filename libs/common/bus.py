@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Producer, Queue, binding
 from nameko.standalone.events import get_event_exchange
 
-from libs.common.events import ACTIVITY_RECORDED, INDICATOR_STATUS_CHANGED, Envelope
+from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED, INDICATOR_STATUS_CHANGED, Envelope
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +36,28 @@ REPLAYS_HEADER = "x-kepu-replays"
 
 @dataclass(frozen=True)
 class Subscription:
+    """A service method consuming events of a source. ``also``: further event types of that
+    source bound to the same queue, so that one consumer sees all of them in publish order."""
+
     source: str
     event_type: str
     service: str
     method: str
+    also: tuple[str, ...] = ()
 
     @property
     def queue_name(self) -> str:  # nameko's SERVICE_POOL naming
         return f"evt-{self.source}-{self.event_type}--{self.service}.{self.method}"
 
+    @property
+    def queue(self) -> Queue:
+        exchange = event_exchange(self.source)
+        bindings = [binding(exchange, routing_key=t) for t in (self.event_type, *self.also)]
+        return Queue(self.queue_name, bindings=bindings, durable=True, auto_delete=False, exclusive=False)
+
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription("activities", ACTIVITY_RECORDED, "indicators", "handle_activity_recorded"),
+    Subscription("activities", ACTIVITY_RECORDED, "indicators", "handle_activity_recorded", (ACTIVITIES_RECORDED,)),
     Subscription("indicators", INDICATOR_STATUS_CHANGED, "notifications", "handle_status_changed"),
 )
 
@@ -60,8 +70,7 @@ def event_exchange(source: str) -> Exchange:
 # every subscriber queue bound to its event exchange (declaring one declares both), and the
 # dead-letter queue
 TOPOLOGY: tuple[Queue, ...] = (
-    *(Queue(sub.queue_name, exchange=event_exchange(sub.source), routing_key=sub.event_type,
-            durable=True, auto_delete=False, exclusive=False) for sub in SUBSCRIPTIONS),
+    *(sub.queue for sub in SUBSCRIPTIONS),
     Queue(DEAD_LETTER_QUEUE, durable=True),
     Queue(REBUILD_QUEUE, durable=True),
 )

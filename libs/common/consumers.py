@@ -26,7 +26,7 @@ from eventlet.event import Event
 from kombu import Connection, Consumer, Queue
 from nameko.extensions import Entrypoint
 
-from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, event_exchange, park_message, send_to_queue
+from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, Subscription, park_message, send_to_queue
 from libs.common.metrics import EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
@@ -55,29 +55,29 @@ def decode(message) -> dict:
 class BatchEventHandler(Entrypoint):
     """Calls the decorated method with a list of event bodies (see the module docstring)."""
 
-    def __init__(self, source_service: str | None = None, event_type: str | None = None, queue: str | None = None,
-                 **kwargs):
-        """Either the events ``event_type`` of ``source_service`` or every message of ``queue``."""
+    def __init__(self, source_service: str | None = None, *event_types: str, queue: str | None = None, **kwargs):
+        """Either the events ``event_types`` of ``source_service`` (on one queue, named after the
+        first, as ``libs.common.bus.SUBSCRIPTIONS`` declares it) or every message of ``queue``."""
         self.source_service = source_service
-        self.event_type = event_type or queue
+        self.event_types = event_types
+        self.event_type = event_types[0] if event_types else queue
         self.own_queue = queue
         super().__init__(**kwargs)
 
+    def subscription(self) -> Subscription:
+        return Subscription(self.source_service, self.event_types[0], self.container.service_name, self.method_name,
+                            self.event_types[1:])
+
     @property
-    def queue_name(self) -> str:  # nameko's SERVICE_POOL naming, as libs.common.bus declares it
-        if self.own_queue:
-            return self.own_queue
-        return f"evt-{self.source_service}-{self.event_type}--{self.container.service_name}.{self.method_name}"
+    def queue_name(self) -> str:
+        return self.own_queue or self.subscription().queue_name
 
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
-        if self.own_queue:
-            self.queue = Queue(self.own_queue, durable=True, auto_delete=False)
-        else:
-            self.queue = Queue(self.queue_name, exchange=event_exchange(self.source_service),
-                               routing_key=self.event_type, durable=True, auto_delete=False)
+        self.queue = Queue(self.own_queue, durable=True, auto_delete=False) if self.own_queue \
+            else self.subscription().queue
         self._running = False
         self._thread = None
 

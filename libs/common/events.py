@@ -47,6 +47,15 @@ class ActivityRecorded(BaseModel):
     quantities: dict[str, float]
 
 
+class ActivitiesRecorded(BaseModel):
+    """Several activities recorded or corrected in one transaction (a batch report): one event
+    instead of one per activity, so a 500-row batch costs the bus one message, not 500."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activities: list[ActivityRecorded] = Field(min_length=1)
+
+
 IndicatorStatus = Literal["not_started", "no_data", "on_track", "at_risk", "lagging", "achieved", "missed",
                           "tracking"]
 INDICATOR_STATUSES: tuple[str, ...] = get_args(IndicatorStatus)
@@ -91,14 +100,22 @@ class RebuildReplayed(BaseModel):
 
 
 ACTIVITY_RECORDED = "activity_recorded"
+ACTIVITIES_RECORDED = "activities_recorded"
 INDICATOR_STATUS_CHANGED = "indicator_status_changed"
 REBUILD_REPLAYED = "rebuild_replayed"
 
 PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (ACTIVITY_RECORDED, 1): ActivityRecorded,
+    (ACTIVITIES_RECORDED, 1): ActivitiesRecorded,
     (INDICATOR_STATUS_CHANGED, 1): IndicatorStatusChanged,
     (REBUILD_REPLAYED, 1): RebuildReplayed,
 }
+
+
+def recorded_activities(envelope: Envelope) -> list[ActivityRecorded]:
+    """The activities an ``activity_recorded`` or ``activities_recorded`` event carries."""
+    payload = envelope.typed_payload()
+    return payload.activities if isinstance(payload, ActivitiesRecorded) else [payload]
 
 
 def replay_event_id(run: str, activity_id: str) -> str:

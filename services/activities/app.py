@@ -101,14 +101,16 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
 
 
 def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
+    changes = []
     for row in rows:
         if row.outcome == "created":
             row.stored = _new_activity(caller, row.report)
             ctx.session.add(row.stored)
-            repository.stage_change(ctx.session, SOURCE, row.stored, "recorded", caller)
+            changes.append((row.stored, "recorded", None))
         elif row.outcome == "corrected":
             _apply_content(row.stored, row.report)
-            repository.stage_change(ctx.session, SOURCE, row.stored, "corrected", caller, "re-sent with other content")
+            changes.append((row.stored, "corrected", "re-sent with other content"))
+    repository.stage_changes(ctx.session, SOURCE, changes, caller)
 
 
 def _new_activity(caller: Caller, report: domain.ActivityReport) -> Activity:
@@ -165,7 +167,8 @@ def _store(ctx: Context, caller: Caller, raw: list[dict], correct_changed: bool,
 
 def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bool = False,
                  validate_only: bool = False, correct_changed: bool = False) -> BatchResult:
-    """Store up to ``MAX_BATCH`` reports in one transaction, one audit entry and one event each.
+    """Store up to ``MAX_BATCH`` reports in one transaction, one audit entry each and one event
+    carrying every activity the batch recorded or corrected.
 
     All or nothing by default: any invalid row (fields named ``rows[i].…``) refuses the batch.
     ``skip_invalid`` stores the valid rows; ``validate_only`` only says what would happen.

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.events import ActivityRecorded, make_envelope
+from libs.common.events import ActivitiesRecorded, ActivityRecorded, make_envelope
 from libs.common.outbox import add_to_outbox
 from services.activities.models import Activity, ActivityAudit, OutboxEvent
 from services.activities.schemas import ActivityView
@@ -40,12 +40,23 @@ def event_of(activity: Activity) -> ActivityRecorded:
     )
 
 
+def stage_changes(session: Session, source: str, changes: list[tuple[Activity, str, str | None]],
+                  caller: Caller) -> None:
+    """Stage an audit entry per change and one event for them all, beside the changes themselves
+    (one transaction): ``activity_recorded`` for one, ``activities_recorded`` for a batch."""
+    for activity, action, reason in changes:
+        session.add(ActivityAudit(activity_id=activity.id, revision=activity.revision, action=action, reason=reason,
+                                  snapshot=ActivityView.of(activity).model_dump(mode="json"), **caller.audit_fields()))
+    if not changes:
+        return
+    events = [event_of(activity) for activity, _, _ in changes]
+    payload = events[0] if len(events) == 1 else ActivitiesRecorded(activities=events)
+    add_to_outbox(session, OutboxEvent, make_envelope(source, payload))
+
+
 def stage_change(session: Session, source: str, activity: Activity, action: str, caller: Caller,
                  reason: str | None = None) -> None:
-    """Stage the activity's audit entry and its event beside the change itself (one transaction)."""
-    session.add(ActivityAudit(activity_id=activity.id, revision=activity.revision, action=action, reason=reason,
-                              snapshot=ActivityView.of(activity).model_dump(mode="json"), **caller.audit_fields()))
-    add_to_outbox(session, OutboxEvent, make_envelope(source, event_of(activity)))
+    stage_changes(session, source, [(activity, action, reason)], caller)
 
 
 def every_activity(session: Session, page_size: int = 2000) -> Iterator[list[Activity]]:

@@ -40,11 +40,12 @@ LIVE = Store(ContributionRow, ActivityRevision)
 REBUILD = Store(RebuildContribution, RebuildRevision)
 
 
-def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, ActivityRecorded]],
+def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, Sequence[ActivityRecorded]]],
                 as_of: dt.date, also_into: Store | None = None) -> tuple[list[IndicatorStatusChanged], set[Key]]:
     """Apply many activity events in set-based statements; re-evaluate the windows they touched.
 
-    Events already processed (redelivered) are skipped, the rest marked. ``also_into``: a
+    ``events``: each event's id with the activities it carries. Events already processed
+    (redelivered) are skipped, the rest marked. ``also_into``: a
     rebuild's store gets the same activities, so it misses nothing that arrives while it fills.
     """
     latest = list(_unprocessed_latest(session, events).values())
@@ -90,8 +91,8 @@ def replace_contributions(session: Session, store: Store, plan: Plan, activities
 
 def apply_activity(session: Session, plan: Plan, event_id: str, activity: ActivityRecorded,
                    as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
-    """One event: a batch of one."""
-    return apply_batch(session, plan, [(event_id, activity)], as_of)
+    """One event of one activity: a batch of one."""
+    return apply_batch(session, plan, [(event_id, [activity])], as_of)
 
 
 def latest_revisions(events: Sequence[tuple[str, ActivityRecorded]]) -> dict[str, ActivityRecorded]:
@@ -104,19 +105,20 @@ def latest_revisions(events: Sequence[tuple[str, ActivityRecorded]]) -> dict[str
     return latest
 
 
-def _unprocessed_latest(session: Session, events: Sequence[tuple[str, ActivityRecorded]]
+def _unprocessed_latest(session: Session, events: Sequence[tuple[str, Sequence[ActivityRecorded]]]
                         ) -> dict[str, ActivityRecorded]:
-    """Mark the events not processed before; of those, the highest revision of each activity."""
-    seen = set(session.scalars(select(ProcessedEvent.event_id)
-                               .where(ProcessedEvent.event_id.in_([event_id for event_id, _ in events]))))
+    """Mark the events not processed before; of their activities, the highest revision of each."""
+    seen = set()
+    for chunk in _chunks([event_id for event_id, _ in events], 500):
+        seen |= set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(chunk))))
     fresh = []
-    for event_id, activity in events:
+    for event_id, activities in events:
         if event_id not in seen:
             seen.add(event_id)  # the same event twice in one batch
-            fresh.append((event_id, activity))
+            fresh.append((event_id, activities))
     if fresh:
         session.execute(insert(ProcessedEvent), [{"event_id": event_id} for event_id, _ in fresh])
-    return latest_revisions(fresh)
+    return latest_revisions([(event_id, a) for event_id, activities in fresh for a in activities])
 
 
 def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.date) -> list[IndicatorStatusChanged]:

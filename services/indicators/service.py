@@ -10,7 +10,7 @@ from libs.common.bus import REBUILD_QUEUE
 from libs.common.clock import ClockMixin
 from libs.common.consumers import on_events, on_queue
 from libs.common.db import Database, serialise
-from libs.common.events import ACTIVITY_RECORDED, Envelope, make_envelope
+from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED, Envelope, make_envelope, recorded_activities
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay, add_to_outbox
@@ -88,11 +88,12 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         """First statement of every writing transaction: replicas take turns (see ``serialise``)."""
         serialise(self.db, SerialLock, "windows")
 
-    @on_events("activities", ACTIVITY_RECORDED)
+    @on_events("activities", ACTIVITY_RECORDED, ACTIVITIES_RECORDED)
     def handle_activity_recorded(self, bodies: list[dict]) -> None:
-        """A batch of activity events, applied and marked processed in one transaction."""
+        """A batch of activity events (each of one activity or of a batch report), applied and
+        marked processed in one transaction."""
         events = [Envelope.model_validate(body) for body in bodies]
-        items = [(e.event_id, e.typed_payload()) for e in events]
+        items = [(e.event_id, recorded_activities(e)) for e in events]
         self._serialise()
         also_into = ledger.REBUILD if rebuild.active(self.db) else None
         changes, touched = ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today(), also_into)

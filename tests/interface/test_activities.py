@@ -158,32 +158,30 @@ def pending_gauge() -> float | None:
     return REGISTRY.get_sample_value("kepu_outbox_pending", {"service": "activities"})
 
 
-def test_a_batch_is_stored_in_one_transaction_with_an_event_per_activity(rpc, settings):
+def test_a_batch_is_stored_in_one_transaction_with_one_event_carrying_every_activity(rpc, settings):
     batch = [{**REPORT, "external_id": f"batch-{i}", "start_date": f"2024-05-0{i}"} for i in range(1, 6)]
     result = rpc.record_activities(caller("cast"), batch)
     assert (result["created"], result["stored"]) == (5, True)
-    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=5, timeout=15)
-    assert sorted(m[0]["payload"]["activity_id"] for m in messages) == sorted(
+    (message,) = drain(settings.amqp_uri, TO_INDICATORS, expect=1, timeout=15)
+    assert message[0]["type"] == "activities_recorded"
+    assert sorted(a["activity_id"] for a in message[0]["payload"]["activities"]) == sorted(
         r["activity"]["activity_id"] for r in result["results"])
     assert rows(settings, "activity_audit") == 5
 
 
 def test_a_batch_that_fails_half_way_leaves_nothing_behind(rpc, settings, monkeypatch):
+    """Activities and audit entries are staged, then staging the batch's event fails."""
     from services.activities import repository
 
-    real, calls = repository.add_to_outbox, {"n": 0}
+    def outbox_unavailable(*args, **kwargs):
+        raise RuntimeError("outbox unavailable (simulated)")
 
-    def fails_on_third(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("outbox unavailable (simulated)")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(repository, "add_to_outbox", fails_on_third)
+    monkeypatch.setattr(repository, "add_to_outbox", outbox_unavailable)
     batch = [{**REPORT, "external_id": f"half-{i}"} for i in range(5)]
     with pytest.raises(RemoteError, match="outbox unavailable"):
         rpc.record_activities(caller("cast"), batch)
-    assert rows(settings, "activities") == 0 and rows(settings, "outbox") == 0
+    assert rows(settings, "activities") == 0 and rows(settings, "activity_audit") == 0
+    assert rows(settings, "outbox") == 0
 
 
 def test_a_correction_publishes_the_next_revision_and_a_retraction_the_one_after(rpc, settings):

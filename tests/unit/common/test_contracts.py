@@ -44,7 +44,7 @@ def test_declared_subscriptions_match_the_services_handlers():
         cls = next(c for _, c in inspect.getmembers(module, inspect.isclass) if getattr(c, "name", None) == sub.service)
         handler = getattr(cls, sub.method)
         (entry,) = [e for e in handler.nameko_entrypoints]
-        assert (entry.source_service, entry.event_type) == (sub.source, sub.event_type)
+        assert (entry.source_service, entry.event_types) == (sub.source, (sub.event_type, *sub.also))
 
 
 def test_generated_grpc_code_is_fresh(tmp_path):

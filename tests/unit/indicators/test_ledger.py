@@ -39,23 +39,23 @@ def actual(session: Session, scope: str = "dangshan") -> float:
 
 
 def test_a_batch_counts_each_event_once_even_when_it_comes_twice(session):
-    events = [("e1", caravan("a1", 2)), ("e2", caravan("a2", 3)), ("e1", caravan("a1", 2))]
+    events = [("e1", [caravan("a1", 2)]), ("e2", [caravan("a2", 3)]), ("e1", [caravan("a1", 2)])]
     ledger.apply_batch(session, PLAN, events, AS_OF)
     ledger.apply_batch(session, PLAN, events[:1], AS_OF)  # redelivered in a later batch
     assert actual(session) == 5 and actual(session, "org:cast") == 5
 
 
 def test_the_highest_revision_in_a_batch_wins_and_a_late_older_one_is_ignored(session):
-    ledger.apply_batch(session, PLAN, [("e3", caravan("a1", 7, revision=3)), ("e1", caravan("a1", 2, revision=1)),
-                                       ("e2", caravan("a1", 5, revision=2))], AS_OF)
+    ledger.apply_batch(session, PLAN, [("e3", [caravan("a1", 7, revision=3)]), ("e1", [caravan("a1", 2, revision=1)]),
+                                       ("e2", [caravan("a1", 5, revision=2)])], AS_OF)
     assert actual(session) == 7
-    ledger.apply_batch(session, PLAN, [("e2b", caravan("a1", 9, revision=2))], AS_OF)
+    ledger.apply_batch(session, PLAN, [("e2b", [caravan("a1", 9, revision=2)])], AS_OF)
     assert actual(session) == 7
 
 
 def test_a_retraction_takes_the_counts_away_in_every_scope(session):
-    ledger.apply_batch(session, PLAN, [("e1", caravan("a1", 4)), ("e2", caravan("a2", 1))], AS_OF)
-    ledger.apply_batch(session, PLAN, [("e3", caravan("a1", 4, revision=2, retracted=True))], AS_OF)
+    ledger.apply_batch(session, PLAN, [("e1", [caravan("a1", 4)]), ("e2", [caravan("a2", 1)])], AS_OF)
+    ledger.apply_batch(session, PLAN, [("e3", [caravan("a1", 4, revision=2, retracted=True)])], AS_OF)
     assert actual(session) == 1 and actual(session, "org:cast") == 1
 
 
@@ -63,5 +63,12 @@ def test_status_changes_carry_a_growing_sequence_per_window(session):
     first, _ = ledger.evaluate_all(session, PLAN, AS_OF)
     caravan_2024 = [c for c in first if (c.indicator, c.window) == ("caravan-tours", "2024")]
     assert [(c.status, c.sequence) for c in caravan_2024] == [("lagging", 1)]
-    moved, _ = ledger.apply_batch(session, PLAN, [("e1", caravan("a1", 10))], AS_OF)
+    moved, _ = ledger.apply_batch(session, PLAN, [("e1", [caravan("a1", 10)])], AS_OF)
     assert [(c.status, c.sequence) for c in moved if c.window == "2024"] == [("achieved", 2)]
+
+
+def test_one_event_of_a_batch_report_counts_every_activity_it_carries_once(session):
+    batch = ("b1", [caravan("a1", 1), caravan("a2", 2), caravan("a3", 3)])
+    ledger.apply_batch(session, PLAN, [batch, batch], AS_OF)
+    ledger.apply_batch(session, PLAN, [batch], AS_OF)
+    assert actual(session) == 6
