@@ -46,6 +46,7 @@ class OutboxMixin:
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
+RELAY_BATCH = 500  # events per claim and confirm round
 CLAIM_SECONDS = 60.0  # a relay publishes a claimed run within seconds; one this old has died
 
 
@@ -138,10 +139,13 @@ class OutboxRelay(DependencyProvider):
         """Publish everything pending now (also used by tests and on shutdown)."""
         total = 0
         with self.session_factory() as session:
-            while n := relay_batch(session, self.model, self.publisher, self.service,
-                                   f"{self.claimant}/{next(self.rounds)}"):
+            while True:
+                n = relay_batch(session, self.model, self.publisher, self.service,
+                                f"{self.claimant}/{next(self.rounds)}", RELAY_BATCH)
                 total += n
                 OUTBOX_PUBLISHED.labels(self.service).inc(n)
+                if n < RELAY_BATCH:  # drained (rows committed meanwhile wake the loop again)
+                    break
         OUTBOX_PENDING.labels(self.service).set(0)  # drained; rows committed since wake the loop
         return total
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
@@ -28,6 +29,13 @@ from services.indicators.windows import Window, windows
 Key = tuple[str, str, str]  # indicator, window, scope
 
 
+class Refreshed(NamedTuple):
+    """What re-evaluating windows produced: status-change events, and the states it wrote."""
+
+    changes: list[IndicatorStatusChanged]
+    states: list[WindowState]
+
+
 @dataclass(frozen=True)
 class Store:
     """Where contributions and applied revisions live: the live tables or a rebuild's."""
@@ -41,7 +49,7 @@ REBUILD = Store(RebuildContribution, RebuildRevision)
 
 
 def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, Sequence[ActivityRecorded]]],
-                as_of: dt.date, also_into: Store | None = None) -> tuple[list[IndicatorStatusChanged], set[Key]]:
+                as_of: dt.date, also_into: Store | None = None) -> Refreshed:
     """Apply many activity events in set-based statements; re-evaluate the windows they touched.
 
     ``events``: each event's id with the activities it carries. Events already processed
@@ -51,8 +59,7 @@ def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, Sequen
     latest = list(_unprocessed_latest(session, events).values())
     if also_into is not None:
         replace_contributions(session, also_into, plan, latest)
-    touched = replace_contributions(session, LIVE, plan, latest)
-    return refresh_many(session, plan, touched, as_of), touched
+    return refresh_many(session, plan, replace_contributions(session, LIVE, plan, latest), as_of)
 
 
 def replace_contributions(session: Session, store: Store, plan: Plan, activities: Sequence[ActivityRecorded]
@@ -121,13 +128,14 @@ def _unprocessed_latest(session: Session, events: Sequence[tuple[str, Sequence[A
     return latest_revisions([(event_id, a) for event_id, activities in fresh for a in activities])
 
 
-def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.date) -> list[IndicatorStatusChanged]:
-    """Recompute these window states (in key order); the status-change events that result."""
+def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.date) -> Refreshed:
+    """Recompute these window states (in key order): the status-change events that result, and
+    the states (held here, so the caller's gauges need no query)."""
     if not keys:
-        return []
+        return Refreshed([], [])
     stored = _load_states(session, keys)
     sums = _flow_sums(session, keys)
-    changes = []
+    changes, states = [], []
     for key in sorted(keys):
         code, window_key, scope = key
         try:
@@ -139,19 +147,27 @@ def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.
             continue
         value = sums.get(key, 0.0) if indicator.kind != "stock" else current_value(session, indicator, window_key,
                                                                                      scope)
-        if change := _store(session, plan, indicator, window, scope, value, as_of, key in stored):
+        state = stored.get(key) or _new_state(session, key)
+        states.append(state)
+        if change := _store(plan, indicator, window, state, value, as_of):
             changes.append(change)
-    return changes
+    return Refreshed(changes, states)
 
 
-def _load_states(session: Session, keys: Collection[Key]) -> set[Key]:
-    """Bring the window states into the session in a few queries, so ``session.get`` finds them;
-    the keys that have one."""
-    found: set[Key] = set()
+def _load_states(session: Session, keys: Collection[Key]) -> dict[Key, WindowState]:
+    """The stored states of these windows, in a few queries. Held in the dict: the session keeps
+    unchanged objects only weakly, so a later ``session.get`` would query each one again."""
+    found: dict[Key, WindowState] = {}
     for chunk in _chunks(list(keys)):
-        found |= {(s.indicator, s.window, s.scope) for s in session.scalars(select(WindowState).where(
+        found |= {(s.indicator, s.window, s.scope): s for s in session.scalars(select(WindowState).where(
             tuple_(WindowState.indicator, WindowState.window, WindowState.scope).in_(chunk)))}
     return found
+
+
+def _new_state(session: Session, key: Key) -> WindowState:
+    state = WindowState(indicator=key[0], window=key[1], scope=key[2], status=None, actual=0.0, sequence=0)
+    session.add(state)
+    return state
 
 
 def _flow_sums(session: Session, keys: Collection[Key]) -> dict[Key, float]:
@@ -205,15 +221,11 @@ def current_value(session: Session, indicator: Indicator, window: str, scope: st
     return None if latest_value is None else float(latest_value)
 
 
-def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, scope: str,
-           observed: float | None, as_of: dt.date, stored: bool) -> IndicatorStatusChanged | None:
-    """Save a window's value and status (``stored``: it has a row, already in the session); an
-    event when the status moves, or when the figures of a lagging or missed window move (so its
-    alert shows current numbers)."""
-    state = session.get(WindowState, (indicator.code, window.key, scope)) if stored else None
-    if state is None:
-        state = WindowState(indicator=indicator.code, window=window.key, scope=scope, status=None, actual=0.0)
-        session.add(state)
+def _store(plan: Plan, indicator: Indicator, window: Window, state: WindowState, observed: float | None,
+           as_of: dt.date) -> IndicatorStatusChanged | None:
+    """Save a window's value and status; an event when the status moves, or when the figures of a
+    lagging or missed window move (so its alert shows current numbers)."""
+    scope = state.scope
     previous, previous_actual = state.status, state.actual
     if scope != plan.plan.region.code:
         state.actual = observed or 0.0
@@ -237,7 +249,7 @@ def _store(session: Session, plan: Plan, indicator: Indicator, window: Window, s
 QUIET_START = frozenset({"not_started", "no_data"})  # a window's first status worth no event
 
 
-def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
+def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> Refreshed:
     """Re-evaluate every window of every target in the region scope (lag grows with time).
 
     Windows that have not started are only touched if they hold a status from a later date
@@ -248,7 +260,7 @@ def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> tuple[list[Ind
                for i in plan.all_indicators() if not i.tracking for w in windows(i, plan.plan.period)}
     stored = _load_states(session, started)
     due = {key for key, has_started in started.items() if has_started or key in stored}
-    return refresh_many(session, plan, due, as_of), due
+    return refresh_many(session, plan, due, as_of)
 
 
 def states(session: Session, indicator: str | None = None, scope: str | None = None,

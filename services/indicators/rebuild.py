@@ -97,7 +97,7 @@ def switch_over(session: Session, plan: Plan, run: RebuildRun, as_of: dt.date) -
         session.execute(delete(live))
         session.execute(insert(live).from_select(columns, select(*(rebuilt.__table__.c[n] for n in columns))))
     after = set(session.execute(select(*window_cols).distinct()).all())
-    changes = ledger.refresh_many(session, plan, {tuple(k) for k in before | after}, as_of)
+    changes, _ = ledger.refresh_many(session, plan, {tuple(k) for k in before | after}, as_of)
     for model in SHADOW:
         session.execute(delete(model))
     run.state, run.finished_at, run.status_changes = "switched", dt.datetime.now(dt.timezone.utc), len(changes)

@@ -66,14 +66,13 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     outbox = OutboxRelay(OutboxEvent, "indicators")
     metrics = MetricsEndpoint("indicators")
 
-    def _commit(self, changes, touched) -> None:
+    def _commit(self, changes, states) -> None:
         for change in changes:
             add_to_outbox(self.db, OutboxEvent, make_envelope(self.name, change))
         self.db.commit()
         if changes:
             self.outbox.wake()
-        # sessions keep their objects after commit: these come from the identity map, no query
-        self._publish(state for key in touched if (state := self.db.get(ledger.WindowState, key)))
+        self._publish(states)  # sessions do not expire objects on commit: no query
 
     def _publish(self, states) -> None:
         """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
@@ -96,8 +95,7 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         items = [(e.event_id, recorded_activities(e)) for e in events]
         self._serialise()
         also_into = ledger.REBUILD if rebuild.active(self.db) else None
-        changes, touched = ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today(), also_into)
-        self._commit(changes, touched)
+        self._commit(*ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today(), also_into))
 
     @on_queue(REBUILD_QUEUE)
     def handle_replay(self, bodies: list[dict]) -> None:
@@ -144,8 +142,8 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         if as_of:
             self.set_clock(as_of)
         self._serialise()
-        changes, touched = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
-        self._commit(changes, touched)
+        changes, states = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
+        self._commit(changes, states)
         return len(changes)
 
     @rpc
