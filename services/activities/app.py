@@ -203,6 +203,25 @@ def report_one(ctx: Context, caller: Caller, raw: dict) -> dict:
     return {**ActivityView.of(row.stored).model_dump(), "created": row.outcome == "created"}
 
 
+def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[dict]:
+    """Single reports of one caller that arrived together (the gateway groups concurrent calls),
+    stored in one transaction with one event. Each gets what ``report_one`` would answer: the
+    stored activity and whether it was created, or ``{"error": [kind, message]}`` with the
+    exception ``report_one`` would raise (``BadRequest`` or ``Conflict``)."""
+    require_writer(caller)
+    if not raw or len(raw) > MAX_BATCH:
+        raise bad_request([("reports", f"a group holds 1 to {MAX_BATCH} reports, not {len(raw)}")])
+    answers = []
+    for row in _store(ctx, caller, raw, False, lambda rows: None):
+        if row.problems:
+            kind = "Conflict" if all(f == "external_id" for f, _ in row.problems) else "BadRequest"
+            answers.append({"error": [kind, "\n".join(f"{f}: {m}" for f, m in row.problems)]})
+        else:
+            stored = row.twin.stored if row.twin else row.stored
+            answers.append({**ActivityView.of(stored).model_dump(), "created": row.outcome == "created"})
+    return answers
+
+
 def _changeable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:

@@ -11,10 +11,12 @@ import threading
 import time
 from collections import OrderedDict
 
+from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.access import Caller, token_hash
 from libs.common.settings import Settings
+from services.gateway.grouping import ReportGroups
 
 TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this time
 REFUSAL_CACHE_SECONDS = 30.0  # an unknown token stays unknown: a new token is a new random string
@@ -35,6 +37,7 @@ class Backend:
         self._lock = threading.Lock()
         self._tokens: OrderedDict[str, tuple[float, Caller | str]] = OrderedDict()
         self._plan: tuple[float, dict] | None = None
+        self._reports = ReportGroups(self._send_reports)
 
     def rpc(self):
         """This thread's cluster proxy (started on first use)."""
@@ -64,6 +67,17 @@ class Backend:
             while len(self._tokens) > TOKEN_CACHE_SIZE:
                 self._tokens.popitem(last=False)
         return _caller_or_raise(outcome)
+
+    def report_activity(self, caller: Caller, report: dict, deadline: float) -> dict:
+        """One report, sent together with the same caller's concurrent ones (``grouping``). Its
+        own refusal is raised as the service would have raised it alone."""
+        answer = self._reports.report(caller, report, deadline)
+        if "error" in answer:
+            raise RemoteError(*answer["error"])
+        return answer
+
+    def _send_reports(self, caller: Caller, reports: list[dict], deadline: float) -> list[dict]:
+        return self.rpc().activities.record_activity_group(caller.model_dump(), reports, deadline=deadline)
 
     def plan(self) -> dict:
         """The plan the services run (``plan_document``), cached: `kepu plan reload` shows within 30 s."""

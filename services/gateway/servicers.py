@@ -37,8 +37,8 @@ class ActivityServicer(act_grpc.ActivityServiceServicer):
 
     @grpc_endpoint(write=True)
     def ReportActivity(self, request, context, caller):  # noqa: N802 - gRPC naming
-        result = self._activities().record_activity(caller.model_dump(), mapping.report_of(request),
-                                                    deadline=deadline(context, self.backend.timeout))
+        result = self.backend.report_activity(caller, mapping.report_of(request),
+                                              deadline(context, self.backend.timeout))
         return act.ReportActivityResponse(activity=mapping.activity_pb(result), created=result["created"])
 
     @grpc_endpoint(write=True)

@@ -199,3 +199,20 @@ def test_a_correction_publishes_the_next_revision_and_a_retraction_the_one_after
     history = rpc.activity_history(caller("cast"), first["activity_id"])
     assert [(h["action"], h["by_role"], h["reason"]) for h in history] == [
         ("recorded", "reporter", None), ("corrected", "reporter", "typo"), ("retracted", "reporter", "held twice")]
+
+
+def test_a_group_of_single_reports_answers_each_as_if_sent_alone(rpc, settings):
+    """What the gateway sends for concurrent ReportActivity calls of one token: one transaction,
+    one event, and per report the answer (or the refusal) the single call would have got."""
+    stored = rpc.record_activity(caller("cast"), REPORT)
+    group = [{**REPORT, "external_id": "g-1"}, REPORT, {**REPORT, "external_id": "g-1"},
+             {**REPORT, "external_id": "g-bad", "quantities": {"sessions": -1}},
+             {**REPORT, "quantities": {"sessions": 9}}]
+    answers = rpc.record_activity_group(caller("cast"), group)
+    assert answers[0]["created"] is True and answers[2] == {**answers[0], "created": False}
+    assert answers[1]["activity_id"] == stored["activity_id"] and answers[1]["created"] is False
+    assert answers[3]["error"][0] == "BadRequest" and answers[3]["error"][1].startswith("quantities.sessions")
+    assert answers[4]["error"][0] == "Conflict" and answers[4]["error"][1].startswith("external_id: ")
+    messages = drain(settings.amqp_uri, TO_INDICATORS, expect=2, timeout=15)
+    assert [m[0]["type"] for m in messages] == ["activity_recorded", "activity_recorded"]
+    assert rows(settings, "activities") == 2
