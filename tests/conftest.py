@@ -12,7 +12,6 @@ import eventlet
 eventlet.monkey_patch()
 
 import os  # noqa: E402
-import socket  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
@@ -75,9 +74,3 @@ def settings(rabbit_config, tmp_path, database_url_template) -> Settings:
     """Settings for services under test: own vhost, own data folder, no /metrics ports."""
     return Settings(amqp_uri=rabbit_config["AMQP_URI"], var_dir=tmp_path, metrics_port_base=-1,
                     outbox_interval=0.05, evaluate_interval=3600, database_url_template=database_url_template)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

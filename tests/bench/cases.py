@@ -273,8 +273,7 @@ def catch_up(b: Bench) -> list[Result]:
         os.kill(pid, signal.SIGSTOP)
     try:
         b.say(f"catch-up: indicators paused (pid {', '.join(map(str, pids))}); publishing {n:,} events …")
-        published, pub_secs = amqp.publish_windowed(b.system.env["KEPU_AMQP_URI"], messages,
-                                                    amqp.activities_exchange(), amqp.ROUTING_KEY)
+        published, pub_secs = amqp.publish_in_runs(b.system.env["KEPU_AMQP_URI"], messages)
         b.expected += published
         b.published += published
         started = time.perf_counter()

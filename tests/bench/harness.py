@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES
+from libs.localenv.ports import free_port, free_range
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
 BENCH_DIR = REPO_ROOT / "var" / "bench"
@@ -33,35 +33,6 @@ class SystemStartError(RuntimeError):
 
 
 # ---------------------------------------------------------------- ports
-
-
-def free_port() -> int:
-    """A port the kernel has just handed out (so nobody else holds it right now)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_range(n: int) -> int:
-    """A base port with ``n`` free ports after it: the /metrics ports are base + offset (and the
-    supervisor may add more for replicas), so leave room."""
-    for _ in range(100):
-        base = free_port()
-        if base + n >= 65535:
-            continue
-        socks: list[socket.socket] = []
-        try:
-            for port in range(base, base + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError(f"no range of {n} free ports found")
 
 
 # ---------------------------------------------------------------- broker vhost (management API)

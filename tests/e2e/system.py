@@ -12,32 +12,8 @@ import time
 import requests
 
 from libs.common.settings import REPO_ROOT, Settings
-from tests.conftest import free_port
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
-
-
-def free_range(n: int) -> int:
-    """A base port with n free ports after it."""
-    import socket
-
-    for _ in range(50):
-        base = free_port()
-        if base + n >= 65535:
-            continue
-        socks = []
-        try:
-            for p in range(base, base + n):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                socks.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port range")
 
 
 def start_system(env: dict) -> tuple[subprocess.Popen, str]:

@@ -21,8 +21,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from libs.common.settings import REPO_ROOT
-from tests.conftest import free_port
-from tests.e2e.system import Driver, free_range, kepu, start_system, stop_system, wait_for_metric
+from libs.localenv.ports import free_port, free_range
+from tests.e2e.system import Driver, kepu, start_system, stop_system, wait_for_metric
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2024-06-30"

@@ -14,11 +14,10 @@ import pytest
 import requests
 
 from libs.common.bus import SUBSCRIPTIONS
-from tests.conftest import free_port
+from libs.localenv.ports import free_port, free_range
 from tests.e2e.system import (
     CARAVAN_2024,
     Driver,
-    free_range,
     kepu,
     metric,
     start_system,

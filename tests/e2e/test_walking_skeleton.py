@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from libs.common.settings import REPO_ROOT
-from tests.conftest import free_port
+from libs.localenv.ports import free_port, free_range
 from tests.e2e.system import (
     CARAVAN_2024,
     KEPU,
-    free_range,
     kepu,
     metric,
     start_system,
