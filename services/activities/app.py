@@ -114,8 +114,10 @@ def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
 
 
 def _new_activity(caller: Caller, report: domain.ActivityReport) -> Activity:
+    # created_at set here, not by the database: nothing to read back, so PostgreSQL takes a batch
+    # of activities as one pipelined executemany instead of a multi-row INSERT … RETURNING
     return Activity(id=domain.new_activity_id(), org=caller.org, external_id=report.external_id, revision=1,
-                    retracted=False, **_content(report))
+                    retracted=False, created_at=dt.datetime.now(dt.timezone.utc), **_content(report))
 
 
 def _content(report: domain.ActivityReport) -> dict:
@@ -154,8 +156,8 @@ def _store(ctx: Context, caller: Caller, raw: list[dict], correct_changed: bool,
     for attempt in (1, 2):
         rows = _decided(ctx, caller, raw, correct_changed)
         refuse(rows)
-        _stage(ctx, caller, rows)
         try:
+            _stage(ctx, caller, rows)  # its bulk insert flushes the new activities: the race shows here
             ctx.session.commit()
             return rows
         except IntegrityError:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
@@ -44,11 +44,15 @@ def stage_changes(session: Session, source: str, changes: list[tuple[Activity, s
                   caller: Caller) -> None:
     """Stage an audit entry per change and one event for them all, beside the changes themselves
     (one transaction): ``activity_recorded`` for one, ``activities_recorded`` for a batch."""
-    for activity, action, reason in changes:
-        session.add(ActivityAudit(activity_id=activity.id, revision=activity.revision, action=action, reason=reason,
-                                  snapshot=ActivityView.of(activity).model_dump(mode="json"), **caller.audit_fields()))
     if not changes:
         return
+    at, who = dt.datetime.now(dt.timezone.utc), caller.audit_fields()
+    # a bulk insert (no objects, no ids to read back): after the activities it refers to, which
+    # the session flushes first
+    session.execute(insert(ActivityAudit), [
+        {"activity_id": activity.id, "revision": activity.revision, "action": action, "reason": reason, "at": at,
+         "snapshot": ActivityView.of(activity).model_dump(mode="json"), **who}
+        for activity, action, reason in changes])
     events = [event_of(activity) for activity, _, _ in changes]
     payload = events[0] if len(events) == 1 else ActivitiesRecorded(activities=events)
     add_to_outbox(session, OutboxEvent, make_envelope(source, payload))
