@@ -95,7 +95,7 @@ def test_two_replicas_of_each_service_count_exactly_once_and_in_revision_order(r
     for s in streams:
         s.start()
     # one indicators replica dies mid-stream: its unacked batch goes to the other (and to its restart)
-    wait_for_metric(env, "indicators", CARAVAN_2024, 300.0, timeout=60)
+    wait_until(lambda: (metric(env, "indicators", CARAVAN_2024) or 0) >= 300, timeout=60, interval=0.1)
     os.kill(indicators[0], signal.SIGKILL)
     driver = Driver(target)
     try:
@@ -111,12 +111,14 @@ def test_two_replicas_of_each_service_count_exactly_once_and_in_revision_order(r
     finally:
         driver.close()
     total = 1000 + 50 + 30 * (3 - 1)
+    assert not any(s.is_alive() for s in streams), "the batch streams did not finish"
     for replica in (0, 1):  # each replica's /metrics shows the shared figure
-        assert wait_for_metric(env, "indicators", CARAVAN_2024, float(total), timeout=90, replica=replica) == total
+        got = wait_for_metric(env, "indicators", CARAVAN_2024, float(total), timeout=120, replica=replica)
+        assert got == total, f"replica {replica} shows {got}, not {total}"
     assert metric(env, "indicators", CARAVAN_2024, replica=1) == total
 
     # the start-up burst of status changes, consumed by two notifications replicas: one alert per window
-    by_window = wait_for_alerts(env, token, "caravan-tours", {"2021", "2022", "2023"})
+    by_window = wait_for_alerts(env, token, "caravan-tours", {"2021", "2022", "2023"}, timeout=60)
     alerts = json.loads(kepu(env, "alert", "list", "--json", "--token", token).stdout)
     keys = [(a["indicator"], a["window"], a["scope"]) for a in alerts]
     assert len(keys) == len(set(keys)) and all(a["times_opened"] == 1 for a in alerts)
