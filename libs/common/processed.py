@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import DateTime, String, func
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 
 class ProcessedEventMixin:
@@ -18,12 +18,3 @@ class ProcessedEventMixin:
     __tablename__ = "processed_events"
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-def already_processed(session: Session, model: type, event_id: str) -> bool:
-    return session.get(model, event_id) is not None
-
-
-def mark_processed(session: Session, model: type, event_id: str) -> None:
-    """Stage the mark in the caller's transaction, beside the event's effect."""
-    session.add(model(event_id=event_id))

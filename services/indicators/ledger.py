@@ -81,12 +81,12 @@ def replace_contributions(session: Session, store: Store, plan: Plan, activities
     if not newer:
         return {}
     deltas: dict[Key, float] = defaultdict(float)
-    for chunk in _chunks([a.activity_id for a in newer], 500):
+    for chunk in _chunks([a.activity_id for a in newer], 500):  # what the old revisions added goes
         for indicator, window, scope, value in session.execute(
-                select(contributions.indicator, contributions.window, contributions.scope, contributions.value)
-                .where(contributions.activity_id.in_(chunk))):
+                delete(contributions).where(contributions.activity_id.in_(chunk))
+                .returning(contributions.indicator, contributions.window, contributions.scope, contributions.value)
+                .execution_options(synchronize_session=False)):
             deltas[(indicator, window, scope)] -= value
-        session.execute(delete(contributions).where(contributions.activity_id.in_(chunk)))
     rows = [{"activity_id": a.activity_id, "indicator": c.indicator, "window": c.window, "scope": c.scope,
              "value": c.value, "observed_on": a.start_date, "revision": a.revision}
             for a in newer for c in counting.contributions(plan, a)]
