@@ -127,4 +127,10 @@ def rebuild_status(run: str, as_json: AsJson = False) -> None:
     if state is None:
         errors.print(f"no rebuild {run}", markup=False)
         raise typer.Exit(1)
-    print_json(state) if as_json else console.print(state)
+    if as_json:
+        print_json(state)
+    else:
+        console.print(f"rebuild {state['run']}: {state['state']}, {state['replayed'] or 0} of "
+                      f"{state['expected'] if state['expected'] is not None else '?'} activities in, "
+                      f"started {state['started_at']}" + (f", finished {state['finished_at']}"
+                                                          if state['finished_at'] else ""), markup=False)

@@ -133,6 +133,16 @@ def baseline(b: Bench) -> list[Result]:
 # ---------------------------------------------------------------- 2. intake single
 
 
+def _report_and_count(b: Bench, requests: list, clients: int):
+    """Send ``requests`` from ``clients`` concurrent clients, then wait until /metrics counted what
+    was created: (calls, the wait, (p50, p99) call latency in ms)."""
+    calls = run_concurrent(b.system.grpc_target, b.token, _split(requests, clients))
+    b.expected += calls.created
+    b.stored += calls.created
+    wait = b.wait_counted(calls.created)
+    return calls, wait, latency_ms(calls.latencies)
+
+
 def intake_single(b: Bench) -> list[Result]:
     """ReportActivity from 1 client, then from 16 concurrent clients."""
     rows = []
@@ -140,11 +150,7 @@ def intake_single(b: Bench) -> list[Result]:
         tag = f"{b.tag}-single{clients}"
         requests = [single_request(tag, i) for i in range(total)]
         b.say(f"intake single ×{clients}: {total:,} ReportActivity calls …")
-        calls = run_concurrent(b.system.grpc_target, b.token, _split(requests, clients))
-        b.expected += calls.created
-        b.stored += calls.created
-        wait = b.wait_counted(calls.created)
-        p50, p99 = latency_ms(calls.latencies)
+        calls, wait, (p50, p99) = _report_and_count(b, requests, clients)
         target = TARGETS["single16"] if clients == 16 else None
         accepted = b.row(f"intake single ×{clients} accepted", len(calls.latencies) / calls.seconds, "calls/s",
                          p50_ms=p50, p99_ms=p99, throughput=True, notes=_calls_note(calls))
@@ -162,11 +168,7 @@ def intake_batch(b: Bench) -> list[Result]:
     tag = f"{b.tag}-batch"
     requests = [batch_request(tag, k * BATCH_ROWS, BATCH_ROWS) for k in range(batches)]
     b.say(f"intake batch: {batches} × {BATCH_ROWS} rows from {clients} clients …")
-    calls = run_concurrent(b.system.grpc_target, b.token, _split(requests, clients))
-    b.expected += calls.created
-    b.stored += calls.created
-    wait = b.wait_counted(calls.created)
-    p50, p99 = latency_ms(calls.latencies)
+    calls, wait, (p50, p99) = _report_and_count(b, requests, clients)
     return [b.row(f"intake batch {BATCH_ROWS}×{clients} accepted", calls.created / calls.seconds, "activities/s",
                   p50_ms=p50, p99_ms=p99, throughput=True,
                   notes=_calls_note(calls, "batches") + f" ({calls.created:,} activities)"),
