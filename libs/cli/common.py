@@ -50,6 +50,11 @@ def print_json(messages) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+def print_plain_json(data) -> None:
+    """Plain data (what an RPC answered) as JSON."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
 def num(value: float) -> str:
     """A figure as people write it: 3, not 3.0."""
     return f"{value:g}"

@@ -1,12 +1,11 @@
 """``kepu dead-letters …``: messages a service failed on twice, parked for an operator."""
 from __future__ import annotations
 
-import json
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from libs.cli.common import print_plain_json
 from libs.common.bus import peek_dead_letters, replay_dead_letters
 from libs.common.settings import get_settings
 
@@ -19,7 +18,7 @@ def list_(limit: int = typer.Option(100), as_json: bool = typer.Option(False, "-
     """Show parked messages with the error that parked them (they stay parked)."""
     rows = peek_dead_letters(get_settings().amqp_uri, limit)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        print_plain_json(rows)
         return
     table = Table("event", "type", "failed in", "error", "replays")
     for r in rows:

@@ -15,6 +15,7 @@ from libs.cli.common import (
     iso_date,
     num,
     print_json,
+    print_plain_json,
     services,
 )
 
@@ -99,9 +100,9 @@ def rebuild(timeout: float = typer.Option(1800, help="Give up waiting after this
     started = time.monotonic()
     with services(timeout=timeout) as rpc:
         run = rpc.indicators.rebuild_begin()
-        console.print(f"rebuild {run}: replaying every activity ...")
+        errors.print(f"rebuild {run}: replaying every activity ...")  # progress on stderr: stdout stays data
         count = rpc.activities.replay_activities(run)
-        console.print(f"{count} activities replayed; waiting for the indicators to take them in ...")
+        errors.print(f"{count} activities replayed; waiting for the indicators to take them in ...")
         while (state := rpc.indicators.rebuild_status(run))["state"] == "replaying":
             if time.monotonic() - started > timeout:
                 errors.print(f"rebuild {run} is still running after {timeout:.0f}s ({state['replayed']} of "
@@ -110,7 +111,7 @@ def rebuild(timeout: float = typer.Option(1800, help="Give up waiting after this
             time.sleep(0.5)
     state["seconds"] = round(time.monotonic() - started, 1)
     if as_json:
-        print_json(state)
+        print_plain_json(state)
     elif state["state"] == "switched":
         console.print(f"rebuild {run} switched over in {state['seconds']}s: {state['expected']} activities, "
                       f"{state['status_changes']} status change(s)")
@@ -128,7 +129,7 @@ def rebuild_status(run: str, as_json: AsJson = False) -> None:
         errors.print(f"no rebuild {run}", markup=False)
         raise typer.Exit(1)
     if as_json:
-        print_json(state)
+        print_plain_json(state)
     else:
         console.print(f"rebuild {state['run']}: {state['state']}, {state['replayed'] or 0} of "
                       f"{state['expected'] if state['expected'] is not None else '?'} activities in, "

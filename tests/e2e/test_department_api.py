@@ -9,6 +9,7 @@ years or organisations, so they do not disturb each other's figures. gRPC calls 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from sqlalchemy import create_engine, text
 
 from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
-from tests.e2e.system import Driver, kepu, start_system, stop_system, wait_for_metric
+from tests.e2e.system import Driver, kepu, metric, start_system, stop_system, wait_for_metric
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2024-06-30"
@@ -345,6 +346,27 @@ def _self_signed(tmp_path):
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_file, key_file
+
+
+def test_kepu_indicators_rebuild_recounts_from_the_stored_activities(api):
+    """The operator's rebuild over everything this module stored: the figures come out the same."""
+    env, var = api["env"], api["var"]
+    series = actual_series("caravan-tours", "2024")
+    api["driver"].ok("ReportActivity", api["tokens"]["cast"], report("caravan_tour", "2024-05-02", "rebuild-1"))
+    reads = [metric(env, "indicators", series)]
+    while len(reads) < 3 or len(set(reads[-3:])) > 1:  # the count settled: nothing on its way any more
+        time.sleep(0.5)
+        reads.append(metric(env, "indicators", series))
+    before = reads[-1]
+    engine = create_engine(f"sqlite:///{var}/db/activities.sqlite3")
+    with engine.connect() as conn:
+        stored = conn.execute(text("select count(*) from activities")).scalar()
+    engine.dispose()
+    done = json.loads(kepu(env, "indicators", "rebuild", "--json").stdout)
+    assert (done["state"], done["expected"]) == ("switched", stored) and stored > 0
+    assert metric(env, "indicators", series) == before
+    status = kepu(env, "indicators", "rebuild-status", done["run"]).stdout
+    assert f"rebuild {done['run']}: switched, {stored} of {stored} activities in" in status
 
 
 def test_kepu_run_serves_tls_from_settings(api, vhost_pipeline, broker_uris, tmp_path):
