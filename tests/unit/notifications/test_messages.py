@@ -1,0 +1,45 @@
+"""The Chinese line a department reads about an alert."""
+from __future__ import annotations
+
+import datetime as dt
+
+from libs.common.events import IndicatorStatusChanged
+from services.notifications.messages import alert_text, months_left, number, window_end, window_label
+
+
+def change(status: str = "lagging", window: str = "2025", actual: float = 4, expected: float = 7.5,
+           target: float = 10, as_of: dt.date = dt.date(2025, 10, 1), unit: str = "场次") -> IndicatorStatusChanged:
+    return IndicatorStatusChanged(
+        indicator="caravan-tours", indicator_name="科普大篷车巡展", window=window, scope="dangshan", previous=None,
+        status=status, actual=actual, expected=expected, target=target, unit=unit, as_of=as_of, responsible=["cast"])
+
+
+def test_numbers_as_people_write_them():
+    assert [number(x) for x in (4.0, 7.5, 1398.6857, 0.04, 12)] == ["4", "7.5", "1398.7", "0", "12"]
+
+
+def test_windows_as_people_say_them():
+    assert [window_label(w) for w in ("2025", "2025Q2", "2021-2025")] == ["2025年", "2025年第2季度", "2021—2025年"]
+    assert [window_end(w) for w in ("2024", "2024Q1", "2024Q4", "2021-2025")] == [
+        dt.date(2024, 12, 31), dt.date(2024, 3, 31), dt.date(2024, 12, 31), dt.date(2025, 12, 31)]
+    assert months_left(dt.date(2025, 10, 1), dt.date(2025, 12, 31)) == 3
+    assert months_left(dt.date(2026, 1, 1), dt.date(2025, 12, 31)) == 0
+
+
+def test_a_lagging_year_says_what_recovery_takes():
+    assert alert_text(change()) == ("科普大篷车巡展（2025年）：滞后，已完成4场次，按进度应完成7.5场次，全年目标10场次；"
+                                    "剩余3个月，需每月完成2场次")
+
+
+def test_the_monthly_need_is_rounded_up_never_down():
+    assert alert_text(change(actual=3, as_of=dt.date(2025, 10, 20))).endswith("需每月完成2.4场次")
+
+
+def test_a_missed_window_says_the_gap_and_a_quarter_its_own_target():
+    assert alert_text(change("missed", "2024Q3", actual=0, expected=1, target=1, unit="次")) == (
+        "科普大篷车巡展（2024年第3季度）：未完成，已完成0次，本季度目标1次，差1次")
+
+
+def test_a_recovered_window_is_reported_once_without_a_demand():
+    assert alert_text(change("on_track", "2021-2025", actual=1400, expected=1398.6857, target=2000, unit="次"),
+                      recovered=True) == "科普大篷车巡展（2021—2025年）：已恢复，已完成1400次，按进度应完成1398.7次，规划期目标2000次"
