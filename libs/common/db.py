@@ -42,6 +42,13 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def chunks(items: list, size: int = 500):
+    """Slices of ``items`` for ``IN (...)`` lists: stay well under every database's limit on bound
+    parameters (a row-value key binds one per column, so pass a smaller size for those)."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 class SerialLockMixin:
     """Columns of a service's ``serial_locks`` table: one row per kind of write that replicas of
     the service must take in turn (see :func:`serialise`)."""

@@ -12,20 +12,17 @@ from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
+from libs.common.db import chunks
 from libs.common.events import ActivitiesRecorded, ActivityRecorded, make_envelope
 from libs.common.outbox import add_to_outbox
 from services.activities.models import Activity, ActivityAudit, OutboxEvent
 from services.activities.schemas import ActivityView
 
-CHUNK = 500  # keeps IN (...) lists under every database's limit on bound parameters
-
 
 def by_external_ids(session: Session, org: str, external_ids: list[str]) -> dict[str, Activity]:
     """The stored activities of ``org`` with these external ids, in a few queries for a whole batch."""
     found: dict[str, Activity] = {}
-    unique = list(dict.fromkeys(external_ids))
-    for i in range(0, len(unique), CHUNK):
-        chunk = unique[i:i + CHUNK]
+    for chunk in chunks(list(dict.fromkeys(external_ids))):
         found |= {a.external_id: a for a in session.scalars(
             select(Activity).where(Activity.org == org, Activity.external_id.in_(chunk)))}
     return found

@@ -14,8 +14,10 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
+from libs.common.db import chunks
 from libs.common.events import FIRING_STATUSES, ActivityRecorded, IndicatorStatusChanged
 from libs.common.plan.schema import Indicator, Plan
+from libs.common.processed import mark_new
 from services.indicators import counting, progress
 from services.indicators.models import (
     ActivityRevision,
@@ -74,14 +76,14 @@ def replace_contributions(session: Session, store: Store, plan: Plan, activities
         return {}
     contributions, revisions = store.contributions, store.revisions
     applied: dict[str, int] = {}
-    for chunk in _chunks([a.activity_id for a in activities], 500):
+    for chunk in chunks([a.activity_id for a in activities], 500):
         applied |= dict(session.execute(select(revisions.activity_id, revisions.revision)
                                         .where(revisions.activity_id.in_(chunk))).all())
     newer = [a for a in activities if applied.get(a.activity_id, 0) < a.revision]
     if not newer:
         return {}
     deltas: dict[Key, float] = defaultdict(float)
-    for chunk in _chunks([a.activity_id for a in newer], 500):  # what the old revisions added goes
+    for chunk in chunks([a.activity_id for a in newer], 500):  # what the old revisions added goes
         for indicator, window, scope, value in session.execute(
                 delete(contributions).where(contributions.activity_id.in_(chunk))
                 .returning(contributions.indicator, contributions.window, contributions.scope, contributions.value)
@@ -103,12 +105,6 @@ def replace_contributions(session: Session, store: Store, plan: Plan, activities
     return dict(deltas)
 
 
-def apply_activity(session: Session, plan: Plan, event_id: str, activity: ActivityRecorded,
-                   as_of: dt.date) -> tuple[list[IndicatorStatusChanged], set[Key]]:
-    """One event of one activity: a batch of one."""
-    return apply_batch(session, plan, [(event_id, [activity])], as_of)
-
-
 def latest_revisions(events: Sequence[tuple[str, ActivityRecorded]]) -> dict[str, ActivityRecorded]:
     """Of several revisions of one activity, the highest."""
     latest: dict[str, ActivityRecorded] = {}
@@ -122,17 +118,13 @@ def latest_revisions(events: Sequence[tuple[str, ActivityRecorded]]) -> dict[str
 def _unprocessed_latest(session: Session, events: Sequence[tuple[str, Sequence[ActivityRecorded]]]
                         ) -> dict[str, ActivityRecorded]:
     """Mark the events not processed before; of their activities, the highest revision of each."""
-    seen = set()
-    for chunk in _chunks([event_id for event_id, _ in events], 500):
-        seen |= set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(chunk))))
+    new = mark_new(session, ProcessedEvent, [event_id for event_id, _ in events])
     fresh = []
     for event_id, activities in events:
-        if event_id not in seen:
-            seen.add(event_id)  # the same event twice in one batch
-            fresh.append((event_id, activities))
-    if fresh:
-        session.execute(insert(ProcessedEvent), [{"event_id": event_id} for event_id, _ in fresh])
-    return latest_revisions([(event_id, a) for event_id, activities in fresh for a in activities])
+        if event_id in new:
+            new.discard(event_id)  # the same event twice in one batch counts once
+            fresh += [(event_id, a) for a in activities]
+    return latest_revisions(fresh)
 
 
 def refresh_many(session: Session, plan: Plan, keys: Collection[Key], as_of: dt.date,
@@ -172,7 +164,7 @@ def _load_states(session: Session, keys: Collection[Key]) -> dict[Key, WindowSta
     """The stored states of these windows, in a few queries. Held in the dict: the session keeps
     unchanged objects only weakly, so a later ``session.get`` would query each one again."""
     found: dict[Key, WindowState] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys), 300):
         found |= {(s.indicator, s.window, s.scope): s for s in session.scalars(select(WindowState).where(
             tuple_(WindowState.indicator, WindowState.window, WindowState.scope).in_(chunk)))}
     return found
@@ -187,17 +179,11 @@ def _new_state(session: Session, key: Key) -> WindowState:
 def _flow_sums(session: Session, keys: Collection[Key]) -> dict[Key, float]:
     sums: dict[Key, float] = {}
     cols = (ContributionRow.indicator, ContributionRow.window, ContributionRow.scope)
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys), 300):
         rows = session.execute(select(*cols, func.sum(ContributionRow.value))
                                .where(tuple_(*cols).in_(chunk)).group_by(*cols))
         sums.update({(i, w, s): float(total) for i, w, s, total in rows})
     return sums
-
-
-def _chunks(items: list, size: int = 300):
-    """Three bind parameters per key: stay well under every database's limit."""
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _window(plan: Plan, indicator: Indicator, key: str) -> Window | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from libs.common.events import ACTIVITY_RECORDED, REBUILD_REPLAYED, Envelope, IndicatorStatusChanged, replay_event_id
 from libs.common.plan.schema import Plan
+from libs.common.processed import mark_new
 from services.indicators import ledger
 from services.indicators.models import (
     ActivityRevision,
@@ -65,23 +66,12 @@ def apply_replay(session: Session, plan: Plan, envelopes: Sequence[Envelope], as
             activity = envelope.typed_payload()
             if envelope.event_id == replay_event_id(run.id, activity.activity_id):
                 replayed.append((envelope.event_id, activity))
-    fresh = _unseen(session, replayed)
+    new = mark_new(session, RebuildReplayedEvent, [event_id for event_id, _ in replayed])
+    fresh = [(event_id, activity) for event_id, activity in replayed if event_id in new]
     ledger.replace_contributions(session, ledger.REBUILD, plan, list(ledger.latest_revisions(fresh).values()))
     if run.expected is None or count_replayed(session) < run.expected:
         return run, []
     return run, switch_over(session, plan, run, as_of)
-
-
-def _unseen(session: Session, replayed: list[tuple[str, object]]) -> list:
-    ids = [event_id for event_id, _ in replayed]
-    seen = set()
-    for i in range(0, len(ids), 500):
-        seen |= set(session.scalars(select(RebuildReplayedEvent.event_id)
-                                    .where(RebuildReplayedEvent.event_id.in_(ids[i:i + 500]))))
-    fresh = [(event_id, a) for event_id, a in replayed if event_id not in seen and not seen.add(event_id)]
-    if fresh:
-        session.execute(insert(RebuildReplayedEvent), [{"event_id": event_id} for event_id, _ in fresh])
-    return fresh
 
 
 def count_replayed(session: Session) -> int:

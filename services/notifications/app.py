@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from libs.common.events import Envelope, IndicatorStatusChanged
+from libs.common.processed import mark_new
 from services.notifications import domain
 from services.notifications.models import Alert, ProcessedEvent, WindowSeen
 
@@ -27,14 +28,12 @@ class Transition:
 def apply_changes(session: Session, envelopes: list[Envelope], office: str | None) -> list[Transition]:
     """Apply status-change events in order; events seen before or older than the window's last are
     skipped. Returns what happened to alerts (opened, updated, resolved)."""
-    seen = set(session.scalars(select(ProcessedEvent.event_id)
-                               .where(ProcessedEvent.event_id.in_([e.event_id for e in envelopes]))))
+    new = mark_new(session, ProcessedEvent, [e.event_id for e in envelopes])
     out = []
     for envelope in envelopes:
-        if envelope.event_id in seen:
+        if envelope.event_id not in new:
             continue
-        seen.add(envelope.event_id)
-        session.add(ProcessedEvent(event_id=envelope.event_id))
+        new.discard(envelope.event_id)  # the same event twice in one batch counts once
         change = envelope.typed_payload()
         if not _newest(session, change):
             continue
