@@ -56,7 +56,7 @@ def add_to_outbox(session: Session, model: type, envelope: Envelope) -> None:
 
 
 def relay_batch(session: Session, model: type, publisher: EnvelopePublisher, source: str, claimant: str,
-                limit: int = 500) -> int:
+                limit: int = RELAY_BATCH) -> int:
     """Claim up to ``limit`` unsent events of ``source`` (the service), publish them in order, mark
     them sent. Returns how many.
 
@@ -141,7 +141,7 @@ class OutboxRelay(DependencyProvider):
         with self.session_factory() as session:
             while True:
                 n = relay_batch(session, self.model, self.publisher, self.service,
-                                f"{self.claimant}/{next(self.rounds)}", RELAY_BATCH)
+                                f"{self.claimant}/{next(self.rounds)}")
                 total += n
                 OUTBOX_PUBLISHED.labels(self.service).inc(n)
                 if n < RELAY_BATCH:  # drained (rows committed meanwhile wake the loop again)

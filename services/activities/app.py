@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from libs.common import access
 from libs.common.access import Caller
-from libs.common.errors import Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
+from libs.common.errors import BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
 from libs.common.events import Envelope, RebuildReplayed, make_envelope, replay_event_id
 from libs.common.plan.schema import Plan
 from services.activities import domain, repository
@@ -26,6 +26,7 @@ from services.activities.schemas import ActivityPage, ActivityView, AuditEntryVi
 SOURCE = "activities"
 MAX_BATCH = 1000
 MAX_PAGE = 1000
+REFUSALS: dict[str, type[Exception]] = {"BadRequest": BadRequest, "Conflict": Conflict}
 OrgKinds = Callable[[list[str]], dict[str, str]]
 Problems = list[tuple[str, str]]
 
@@ -48,6 +49,12 @@ class _Row:
     outcome: domain.Outcome = "invalid"
     stored: Activity | None = None
     twin: "_Row | None" = None  # an earlier row of the batch with the same external_id and content
+    clash: bool = False  # an earlier row of the batch has its external_id with other content
+
+    @property
+    def refusal(self) -> type[Exception]:
+        """What refuses this row alone: a reused external_id is a conflict, anything else bad input."""
+        return Conflict if self.outcome == "conflict" or self.clash else BadRequest
 
 
 def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
@@ -87,6 +94,7 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
                 row.outcome, row.twin = "unchanged", earlier
             else:
                 row.problems = [("external_id", f"{ext!r} is also used by row {earlier.index} with other content")]
+                row.clash = True
             continue
         if ext:
             first_of[ext] = row
@@ -200,9 +208,11 @@ def require_writer(caller: Caller) -> None:
 
 def report_one(ctx: Context, caller: Caller, raw: dict) -> dict:
     """One report: the stored activity and whether it was created (a resend returns it unchanged)."""
-    require_writer(caller)
-    (row,) = _store(ctx, caller, [raw], False, lambda rows: _refuse(rows, lambda r: ""))
-    return {**ActivityView.of(row.stored).model_dump(), "created": row.outcome == "created"}
+    (answer,) = report_group(ctx, caller, [raw])
+    if "error" in answer:
+        kind, message = answer["error"]
+        raise REFUSALS[kind](message)
+    return answer
 
 
 def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[dict]:
@@ -216,8 +226,7 @@ def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[dict]:
     answers = []
     for row in _store(ctx, caller, raw, False, lambda rows: None):
         if row.problems:
-            kind = "Conflict" if all(f == "external_id" for f, _ in row.problems) else "BadRequest"
-            answers.append({"error": [kind, "\n".join(f"{f}: {m}" for f, m in row.problems)]})
+            answers.append({"error": [row.refusal.__name__, "\n".join(f"{f}: {m}" for f, m in row.problems)]})
         else:
             stored = row.twin.stored if row.twin else row.stored
             answers.append({**ActivityView.of(stored).model_dump(), "created": row.outcome == "created"})

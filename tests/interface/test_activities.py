@@ -207,8 +207,12 @@ def test_a_group_of_single_reports_answers_each_as_if_sent_alone(rpc, settings):
     stored = rpc.record_activity(caller("cast"), REPORT)
     group = [{**REPORT, "external_id": "g-1"}, REPORT, {**REPORT, "external_id": "g-1"},
              {**REPORT, "external_id": "g-bad", "quantities": {"sessions": -1}},
-             {**REPORT, "quantities": {"sessions": 9}}]
+             {**REPORT, "quantities": {"sessions": 9}},
+             {**REPORT, "external_id": "x" * 200},  # bad input in the external_id field is not a conflict
+             {**REPORT, "external_id": "g-1", "quantities": {"sessions": 7}}]  # a concurrent call's id: a conflict
     answers = rpc.record_activity_group(caller("cast"), group)
+    assert answers[5]["error"][0] == "BadRequest" and answers[5]["error"][1].startswith("external_id: ")
+    assert answers[6]["error"][0] == "Conflict" and "also used by row 0" in answers[6]["error"][1]
     assert answers[0]["created"] is True and answers[2] == {**answers[0], "created": False}
     assert answers[1]["activity_id"] == stored["activity_id"] and answers[1]["created"] is False
     assert answers[3]["error"][0] == "BadRequest" and answers[3]["error"][1].startswith("quantities.sessions")
