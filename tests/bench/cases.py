@@ -290,17 +290,7 @@ def catch_up(b: Bench) -> list[Result]:
 # ---------------------------------------------------------------- 6. rebuild
 
 
-REBUILD_COMMANDS = (("indicators", "rebuild"), ("indicator", "rebuild"))
-
-
-def rebuild_command(system: System) -> tuple[str, ...] | None:
-    """The rebuild command as the CLI names it (being added: either group name), with --yes if it
-    asks for confirmation; None if it does not exist yet."""
-    for command in REBUILD_COMMANDS:
-        helped = kepu(system, *command, "--help")
-        if helped.returncode == 0:
-            return (*command, "--yes") if "--yes" in helped.stdout else command
-    return None
+REBUILD = ("indicators", "rebuild")
 
 
 def _top_up(b: Bench, want: int) -> str:
@@ -312,26 +302,18 @@ def _top_up(b: Bench, want: int) -> str:
     batches = math.ceil(missing / BATCH_ROWS)
     tag = f"{b.tag}-topup"
     b.say(f"rebuild: topping up {batches} batches to {want:,} stored activities …")
-    calls = run_concurrent(b.system.grpc_target, b.token,
-                           _split([batch_request(tag, k * BATCH_ROWS, BATCH_ROWS) for k in range(batches)], 4))
-    b.expected += calls.created
-    b.stored += calls.created
-    wait = b.wait_counted(calls.created)
+    calls, wait, _ = _report_and_count(b, [batch_request(tag, k * BATCH_ROWS, BATCH_ROWS) for k in range(batches)], 4)
     note = f"topped up {calls.created:,} in {calls.seconds:.0f}s"
     return note if wait.reached else note + f" (not all counted: {wait.why})"
 
 
 def rebuild(b: Bench) -> list[Result]:
     """`kepu indicators rebuild` over ~100k stored activities (fewer with --quick)."""
-    command = rebuild_command(b.system)
-    if command is None:
-        return [b.row("rebuild", None, "s", notes="not available: no `kepu indicators rebuild` command yet",
-                      target=TARGETS["rebuild"].text)]
     topped = _top_up(b, b.n(100_000))
     before = b.counter.read()
-    b.say(f"rebuild: `kepu {' '.join(command)}` over {b.stored:,} stored activities …")
+    b.say(f"rebuild: `kepu {' '.join(REBUILD)}` over {b.stored:,} stored activities …")
     started = time.perf_counter()
-    done = kepu(b.system, *command, timeout=1900)  # beyond the command's own 1800 s default
+    done = kepu(b.system, *REBUILD, timeout=1900)  # beyond the command's own 1800 s default
     seconds = time.perf_counter() - started
     after = b.counter.read()
     notes = [f"{b.stored:,} stored activities (+{b.published:,} events published directly)",
@@ -343,7 +325,7 @@ def rebuild(b: Bench) -> list[Result]:
         notes.insert(0, f"FAILED (exit {done.returncode}): {tail[0][:200]}")
     if after is not None:
         b.expected = after  # what a rebuild counts is its own business; later waits start here
-    row = b.row(f"rebuild ({' '.join(command)})", seconds, "s", notes="; ".join(notes),
+    row = b.row(f"rebuild ({' '.join(REBUILD)})", seconds, "s", notes="; ".join(notes),
                 extra={"stored": b.stored, "exit": done.returncode})
     per_100k = seconds * 100_000 / b.stored if b.stored else None
     return [row.judge(TARGETS["rebuild"], per_100k) if done.returncode == 0 else row]
