@@ -7,6 +7,8 @@ import typer
 from rich.table import Table
 
 from libs.cli.common import console, errors, services
+from libs.common.channels import KIND_HELP
+from libs.common.events import CHANNEL_KINDS
 
 app = typer.Typer(help="Organisations and their API tokens.", no_args_is_help=True)
 
@@ -72,3 +74,53 @@ def org_revoke(token_id: int = typer.Argument(..., help="The token_id shown when
         errors.print(f"no active token with id {token_id}", markup=False)
         raise typer.Exit(1)
     console.print(f"revoked token {token_id}")
+
+
+channel_app = typer.Typer(help="Where an organisation's alert digests go (webhook, 企业微信, 钉钉, email, "
+                               "Alertmanager).", no_args_is_help=True)
+app.add_typer(channel_app, name="channel")
+ChannelKindOption = enum.Enum("ChannelKind", {kind: kind for kind in CHANNEL_KINDS}, type=str)
+
+
+@channel_app.command("add")
+def channel_add(org: str, kind: ChannelKindOption,  # type: ignore[valid-type]
+                target: str = typer.Argument(..., help="; ".join(f"{k}: {h}" for k, h in KIND_HELP.items())),
+                secret: str = typer.Option("", help="DingTalk only: the robot's signing secret (SEC…)."),
+                label: str = typer.Option("", help="What the channel is, e.g. 科协值班群.")) -> None:
+    """Send ORG's alert digests to a channel too (the log always gets them)."""
+    with services() as rpc:
+        added = rpc.organisations.add_channel(org, {"kind": kind.value, "target": target, "secret": secret,
+                                                    "label": label})
+    console.print(f"channel {added['channel_id']} for {added['org']}: {added['kind']} {added['target']}",
+                  markup=False)
+
+
+@channel_app.command("list")
+def channel_list(org: str = typer.Option(None, help="Only this organisation's channels."),
+                 removed: bool = typer.Option(False, help="Show removed channels too.")) -> None:
+    """Channels, secrets masked."""
+    with services() as rpc:
+        channels = rpc.organisations.list_channels(org, removed)
+    table = Table("id", "org", "kind", "target", "secret", "label", "removed")
+    for c in channels:
+        table.add_row(str(c["channel_id"]), c["org"], c["kind"], c["target"], c["secret"], c["label"],
+                      (c["removed_at"] or "")[:16])
+    console.print(table)
+
+
+@channel_app.command("remove")
+def channel_remove(channel_id: int) -> None:
+    with services() as rpc:
+        removed = rpc.organisations.remove_channel(channel_id)
+    if not removed:
+        errors.print(f"no channel with id {channel_id} (or removed already)", markup=False)
+        raise typer.Exit(1)
+    console.print(f"removed channel {channel_id}")
+
+
+@channel_app.command("resend")
+def channel_resend() -> None:
+    """Send every channel to notifications again (after restoring its database)."""
+    with services() as rpc:
+        count = rpc.organisations.republish_channels()
+    console.print(f"sent {count} channels to notifications")

@@ -18,7 +18,13 @@ from typing import NamedTuple
 from kombu import Connection, Exchange, Producer, Queue, binding
 from nameko.standalone.events import get_event_exchange
 
-from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED, INDICATOR_STATUS_CHANGED, Envelope
+from libs.common.events import (
+    ACTIVITIES_RECORDED,
+    ACTIVITY_RECORDED,
+    INDICATOR_STATUS_CHANGED,
+    ORG_CHANNEL_CHANGED,
+    Envelope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,7 @@ class Subscription:
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("activities", ACTIVITY_RECORDED, "indicators", "handle_activity_recorded", (ACTIVITIES_RECORDED,)),
     Subscription("indicators", INDICATOR_STATUS_CHANGED, "notifications", "handle_status_changed"),
+    Subscription("organisations", ORG_CHANNEL_CHANGED, "notifications", "handle_channel_changed"),
 )
 
 

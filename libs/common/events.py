@@ -90,6 +90,27 @@ class IndicatorStatusChanged(BaseModel):
     sequence: int = 0
 
 
+ChannelKind = Literal["webhook", "wecom", "dingtalk", "email", "alertmanager"]
+CHANNEL_KINDS: tuple[str, ...] = get_args(ChannelKind)
+
+
+class OrgChannelChanged(BaseModel):
+    """An organisation's notification channel was added, changed or removed (organisations keeps
+    them; notifications holds a copy, so that no alert needs an RPC). ``target`` is a URL or, for
+    email, the addresses; ``secret`` signs DingTalk requests. Both may hold secrets: never log them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: int
+    org: str
+    kind: ChannelKind
+    target: str
+    secret: str = ""
+    label: str = ""
+    removed: bool = False
+    changed_at: dt.datetime
+
+
 class RebuildReplayed(BaseModel):
     """Sent after the last activity of a rebuild's replay: how many there were."""
 
@@ -103,12 +124,14 @@ ACTIVITY_RECORDED = "activity_recorded"
 ACTIVITIES_RECORDED = "activities_recorded"
 INDICATOR_STATUS_CHANGED = "indicator_status_changed"
 REBUILD_REPLAYED = "rebuild_replayed"
+ORG_CHANNEL_CHANGED = "org_channel_changed"
 
 PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (ACTIVITY_RECORDED, 1): ActivityRecorded,
     (ACTIVITIES_RECORDED, 1): ActivitiesRecorded,
     (INDICATOR_STATUS_CHANGED, 1): IndicatorStatusChanged,
     (REBUILD_REPLAYED, 1): RebuildReplayed,
+    (ORG_CHANNEL_CHANGED, 1): OrgChannelChanged,
 }
 
 

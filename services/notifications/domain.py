@@ -1,15 +1,20 @@
-"""Alert rules (no bus, no database): when a status change opens, updates or resolves an alert."""
+"""Alert rules (no bus, no database): when a status change opens, updates or resolves an alert,
+who hears of it, how loud, and which windows are history."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from libs.common.events import FIRING_STATUSES, IndicatorStatusChanged
+from libs.common.settings import AlertRoute
+from services.notifications.messages import window_end
 
 # An alert resolves only when the window is back on pace: at_risk (behind, within the slack)
 # keeps it firing, or an alert would flap as the lag crosses the slack day by day.
 RECOVERED_STATUSES = frozenset({"on_track", "achieved", "not_started"})
 
 Action = Literal["open", "update", "resolve", "ignore"]
+SEVERITY = {"lagging": "warning", "missed": "critical"}
 
 
 def decide(current_state: str | None, change: IndicatorStatusChanged) -> Action:
@@ -21,9 +26,29 @@ def decide(current_state: str | None, change: IndicatorStatusChanged) -> Action:
     return "ignore"
 
 
-def recipients(change: IndicatorStatusChanged, office: str | None) -> list[str]:
-    """The responsible units, plus the leading group office that oversees the plan."""
+def severity(status: str, previous: str | None = None) -> str:
+    """lagging is a warning, missed critical; a firing alert that went at_risk keeps its own."""
+    return SEVERITY.get(status, SEVERITY.get(previous or "", "warning"))
+
+
+def recipients(change: IndicatorStatusChanged, office: str | None, routes: list[AlertRoute] = (),
+               level: str = "warning") -> list[str]:
+    """The responsible units, the leading group office that oversees the plan, and whoever a
+    configured route names for this indicator or severity."""
     out = list(dict.fromkeys(change.responsible))
     if office and office not in out:
         out.append(office)
+    for route in routes:
+        if route.indicator not in (None, change.indicator) or route.severity not in (None, level):
+            continue
+        out.extend(org for org in route.to if org not in out)
     return out
+
+
+def is_history(window: str, as_of: dt.date, monitoring_since: dt.date, lookback_days: int) -> bool:
+    """A window that closed before monitoring began, or longer than the look-back before
+    ``as_of``: nobody can still act on it, so it is summarised once, not sent as an alert."""
+    end = window_end(window)
+    if end is None:
+        return False
+    return end < monitoring_since or end < as_of - dt.timedelta(days=lookback_days)

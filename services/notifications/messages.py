@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-
-from libs.common.events import IndicatorStatusChanged
+from collections.abc import Sequence
+from typing import Protocol
 
 STATUS_WORDS = {
     "lagging": "滞后", "missed": "未完成", "at_risk": "进度偏慢", "on_track": "进度正常", "achieved": "已完成目标",
@@ -68,7 +68,20 @@ def months_left(as_of: dt.date, end: dt.date) -> int:
     return (end.year - as_of.year) * 12 + end.month - as_of.month + 1
 
 
-def alert_text(change: IndicatorStatusChanged, recovered: bool = False) -> str:
+class Figures(Protocol):
+    """What a line about one alert reads: a status change or an alert as stored."""
+
+    indicator_name: str
+    window: str
+    status: str
+    actual: float
+    expected: float
+    target: float
+    unit: str
+    as_of: dt.date
+
+
+def alert_text(change: Figures, recovered: bool = False) -> str:
     """One line for one alert: status, figures against pace and target, and what recovery takes."""
     unit, label = change.unit, window_label(change.window)
     status = RECOVERED if recovered else STATUS_WORDS.get(change.status, change.status)
@@ -88,3 +101,63 @@ def alert_text(change: IndicatorStatusChanged, recovered: bool = False) -> str:
         return text
     per_month = math.ceil(remaining / months * 10) / 10  # rounded up: rounding down would fall short
     return f"{text}；剩余{months}个月，需每月完成{number(per_month)}{unit}"
+
+
+def date_label(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def digest_title(kind: str, org_name: str, firing: int, resolved: int) -> str:
+    if kind == "reminder":
+        return f"【科普工作提醒】{org_name}：{firing}项指标仍未达到进度"
+    if firing:
+        return f"【科普工作预警】{org_name}：{firing}项指标滞后或未完成" + (f"，{resolved}项已恢复" if resolved else "")
+    return f"【科普工作预警】{org_name}：{resolved}项指标已恢复"
+
+
+SECTIONS = (("new", "新情况"), ("firing", "仍需跟进"), ("resolved", "已恢复"))
+
+
+def digest_text(title: str, as_of: dt.date | None, items: Sequence[dict]) -> str:
+    """The whole message: title, then the alerts by section (new, still firing, recovered), each
+    section newest change first, as ``items`` come (see ``digests.compose``)."""
+    lines = [title]
+    if as_of:
+        lines.append(f"数据截至{date_label(as_of)}。")
+    number_ = 0
+    for section, heading in SECTIONS:
+        rows = [item for item in items if item["section"] == section]
+        if not rows:
+            continue
+        lines.append(f"{heading}：")
+        for item in rows:
+            number_ += 1
+            lines.append(f"{number_}. {item['text']}")
+    lines.append("请及时组织开展并报送活动数据；如有疑问请联系县科协（领导小组办公室）。")
+    return "\n".join(lines)
+
+
+HISTORY_LINES = 60  # a summary longer than this says how many more there are
+
+
+def history_title(count: int, since: dt.date) -> str:
+    return f"【历史窗口汇总】监测开始（{date_label(since)}）前已结束的{count}个指标窗口未达标"
+
+
+def history_text(title: str, items: Sequence[dict], names: dict[str, str]) -> str:
+    """The once-only summary for the office: per responsible organisation, its past windows."""
+    lines = [title, "以下窗口在系统开始监测前已经结束，仅汇总一次，不再逐条提醒："]
+    by_org: dict[str, list[dict]] = {}
+    for item in items:
+        by_org.setdefault(item["responsible"][0] if item["responsible"] else "", []).append(item)
+    shown = 0
+    for org, rows in sorted(by_org.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"{names.get(org, org) or '未指定单位'}（{len(rows)}项）：")
+        for item in rows:
+            if shown >= HISTORY_LINES:
+                break
+            shown += 1
+            lines.append(f"- {item['text']}")
+    if shown < len(items):
+        lines.append(f"……另有{len(items) - shown}项，见 `kepu alert list --state firing`。")
+    return "\n".join(lines)

@@ -1,12 +1,17 @@
-"""Tables of the notifications service."""
+"""Tables of the notifications service.
+
+Alerts (one per indicator, window and scope) become digests (one message per recipient
+organisation and round), and each digest becomes deliveries (one per channel), sent by a
+worker from this table: an outbox, committed with the round that made the digest.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import SerialLockMixin
+from libs.common.db import SerialLockMixin, UtcDateTime
 from libs.common.processed import ProcessedEventMixin
 
 
@@ -27,15 +32,130 @@ class Alert(Base):
     scope: Mapped[str] = mapped_column(String(80))
     state: Mapped[str] = mapped_column(String(16))  # firing / resolved
     status: Mapped[str] = mapped_column(String(16))  # lagging / missed / the status it recovered to
+    severity: Mapped[str] = mapped_column(String(16), default="warning")  # warning (lagging) / critical (missed)
     actual: Mapped[float] = mapped_column(Float)
     expected: Mapped[float] = mapped_column(Float)
     target: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(16))
     as_of: Mapped[dt.date | None] = mapped_column()
     recipients: Mapped[list] = mapped_column(JSON)
-    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # a window that closed before monitoring began: recorded, summarised once to the office
+    historical: Mapped[bool] = mapped_column(Boolean, default=False)
+    summarised_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # status last moved: digest order
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     times_opened: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Receipt(Base):
+    """What a recipient was last told about an alert: news is an alert whose state or status
+    differs from its receipt."""
+
+    __tablename__ = "alert_receipts"
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    digest_id: Mapped[int] = mapped_column(Integer)
+
+
+class DigestGroup(Base):
+    """A recipient's digest timing (Alertmanager's group): news pending since, last sent."""
+
+    __tablename__ = "digest_groups"
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # alerts / history
+    pending_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # digests so far: the next one's number
+
+
+class Digest(Base):
+    """One message to one organisation: its alerts as they stood (``items``, JSON), so that every
+    channel and every retry sends the same words."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("org", "kind", "number", name="uq_digest_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # news / reminder / history
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    items: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Delivery(Base):
+    """One digest to one channel: the unique key that keeps it from being sent twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("digest_id", "channel_key", name="uq_delivery"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
+    org: Mapped[str] = mapped_column(String(64))
+    channel_key: Mapped[str] = mapped_column(String(32))  # log / site-alertmanager / channel-<id>
+    channel_kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending / sent / parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeliveryAttempt(Base):
+    """Every attempt, with its outcome: what `kepu alert deliveries` shows an operator."""
+
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Channel(Base):
+    """An organisation's channel, copied from organisations' ``org_channel_changed`` events."""
+
+    __tablename__ = "channels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    org: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(200), default="")
+    label: Mapped[str] = mapped_column(String(200), default="")
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Silence(Base):
+    """No digests about matching alerts until ``ends_at``: an alert, an indicator, a recipient
+    organisation, or a combination. Silenced alerts stay visible."""
+
+    __tablename__ = "silences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer)
+    indicator: Mapped[str | None] = mapped_column(String(128))
+    org: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Monitoring(Base):
+    """Since when alerts are monitored (the first status change's date): windows closed before
+    it are history."""
+
+    __tablename__ = "monitoring"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[dt.date] = mapped_column()
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
@@ -54,4 +174,5 @@ class WindowSeen(Base):
 
 
 class SerialLock(SerialLockMixin, Base):
-    """Replicas apply status changes one transaction at a time (``libs.common.db.serialise``)."""
+    """Replicas apply status changes and compose digests one transaction at a time
+    (``libs.common.db.serialise``)."""

@@ -1,35 +1,42 @@
-"""nameko service ``notifications``: turns lagging/missed windows into alerts, resolves them."""
+"""nameko service ``notifications``: status changes become alerts, alerts become digests for
+their recipients, digests go out over each organisation's channels (thin wiring over ``app``)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
+from collections import Counter
 
+from nameko.dependency_providers import Config
+from nameko.exceptions import BadRequest
 from nameko.timer import timer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from libs.common.consumers import on_events
 from libs.common.db import Database, serialise
-from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
+from libs.common.events import INDICATOR_STATUS_CHANGED, ORG_CHANNEL_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
-from services.notifications import app
-from services.notifications.metrics import ALERT_TRANSITIONS, ALERTS_FIRING
+from libs.common.schedule import WorkingHours
+from libs.common.settings import Settings, settings_from_config
+from services.notifications import app, delivery, digests, schemas
+from services.notifications.metrics import (
+    ALERT_TRANSITIONS,
+    ALERTS_FIRING,
+    DELIVERIES_PARKED,
+    DIGESTS,
+)
 from services.notifications.models import Alert, Base, SerialLock
+from services.notifications.worker import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
 
-def _alert_dict(a: Alert) -> dict:
-    return {
-        "id": a.id, "indicator": a.indicator, "indicator_name": a.indicator_name, "window": a.window,
-        "scope": a.scope, "state": a.state, "status": a.status, "actual": a.actual, "expected": a.expected,
-        "target": a.target, "unit": a.unit, "as_of": a.as_of.isoformat() if a.as_of else None,
-        "recipients": a.recipients, "times_opened": a.times_opened,
-        "opened_at": a.opened_at.isoformat() if a.opened_at else None,
-        "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
-    }
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class NotificationsService(HealthMixin, PlanMixin):
@@ -37,37 +44,122 @@ class NotificationsService(HealthMixin, PlanMixin):
 
     db: Session = Database(Base, "notifications")
     metrics = MetricsEndpoint("notifications")
+    worker: DeliveryWorker = DeliveryWorker()
+    config = Config()
+
+    @property
+    def settings(self) -> Settings:
+        return settings_from_config(self.config)
 
     def _office(self) -> str | None:
         return next((o.code for o in self.plan.plan.organisations if o.kind == "office"), None)
+
+    def _policy(self, settings: Settings) -> app.Policy:
+        return app.Policy(self._office(), settings.alert_routes, settings.alert_lookback_days)
 
     @on_events("indicators", INDICATOR_STATUS_CHANGED)
     def handle_status_changed(self, bodies: list[dict]) -> None:
         """A batch of status changes, applied in order in one transaction."""
         envelopes = [Envelope.model_validate(body) for body in bodies]
         serialise(self.db, SerialLock, "alerts")
-        transitions = app.apply_changes(self.db, envelopes, self._office())
+        transitions = app.apply_changes(self.db, envelopes, self._policy(self.settings), _now())
         self.db.commit()
         for t in transitions:
-            c = t.change
             ALERT_TRANSITIONS.labels(t.action).inc()
-            log.info("alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s", t.action,
-                     c.indicator, c.indicator_name, c.window, c.status, c.actual, c.expected, c.target, c.unit,
-                     ", ".join(t.recipients))
+            c = t.change
+            (log.debug if t.historical else log.info)(
+                "alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s", t.action, c.indicator,
+                c.indicator_name, c.window, c.status, c.actual, c.expected, c.target, c.unit, ", ".join(t.recipients))
+        if history := Counter(t.action for t in transitions if t.historical):
+            log.info("%d alerts of windows closed before monitoring began (%s): recorded, summarised once to "
+                     "the office; see `kepu alert list`", sum(history.values()),
+                     ", ".join(f"{n} {action}" for action, n in history.items()))
         if transitions:
-            self.count_firing()
+            self.round()
 
-    @timer(interval=30, eager=True)
-    def count_firing(self) -> None:
-        """Keep the firing-alerts gauge true from start-up on, not only after a transition."""
-        ALERTS_FIRING.set(self.db.scalar(select(func.count()).select_from(Alert).where(Alert.state == "firing")) or 0)
+    @on_events("organisations", ORG_CHANNEL_CHANGED)
+    def handle_channel_changed(self, bodies: list[dict]) -> None:
+        for body in bodies:
+            app.apply_channel(self.db, Envelope.model_validate(body).typed_payload())
+        self.db.commit()
 
+    @timer(interval=1)
+    def tick(self) -> None:
+        """Digest rounds on the clock: group waits end, reminders fall due, working hours begin."""
+        if time.monotonic() - self.worker.last_round >= self.settings.alert_round_interval:
+            self.round()
+
+    def round(self) -> None:
+        self.worker.last_round = time.monotonic()
+        settings = self.settings
+        ctx = app.Round(
+            digests.Timing.of_seconds(settings.alert_group_wait, settings.alert_group_interval,
+                                      settings.alert_repeat_interval),
+            WorkingHours.from_settings(settings.alert_timezone, settings.alert_working_hours,
+                                       settings.alert_working_days),
+            self._office(), {o.code: o.name for o in self.plan.plan.organisations},
+            (("log", "log"), *((("alertmanager", "alertmanager"),) if settings.alertmanager_url else ())))
+        serialise(self.db, SerialLock, "alerts")
+        made = app.run_round(self.db, _now(), ctx)
+        self.db.commit()
+        for digest in made:
+            DIGESTS.labels(digest.kind).inc()
+            log.info("digest %s #%d for %s: %s", digest.kind, digest.number, digest.org, digest.title)
+        if made:
+            self.worker.wake()
+
+    @timer(interval=15, eager=True)
+    def count(self) -> None:
+        """Keep the gauges true from start-up on, not only after a transition."""
+        firing = Counter()
+        for severity, recipients in self.db.execute(select(Alert.severity, Alert.recipients)
+                                                    .where(Alert.state == "firing")):
+            for org in recipients:
+                firing[(severity, org)] += 1
+        ALERTS_FIRING.clear()
+        for (severity, org), n in firing.items():
+            ALERTS_FIRING.labels(severity, org).set(n)
+        DELIVERIES_PARKED.clear()
+        for kind, n in delivery.parked_by_channel(self.db).items():
+            DELIVERIES_PARKED.labels(kind).set(n)
+        self.db.rollback()
 
     @rpc
     def list_alerts(self, state: str | None = None, indicator: str | None = None) -> list[dict]:
-        query = select(Alert).order_by(Alert.indicator, Alert.window, Alert.scope)
-        if state:
-            query = query.where(Alert.state == state)
-        if indicator:
-            query = query.where(Alert.indicator == indicator)
-        return [_alert_dict(a) for a in self.db.scalars(query)]
+        return schemas.list_alerts(self.db, _now(), state, indicator)
+
+    @rpc
+    def silence(self, spec: dict) -> dict:
+        """Silence alerts (by id, indicator and/or recipient org) for a while, with a reason."""
+        try:
+            request = schemas.SilenceRequest.model_validate(spec)
+        except ValueError as exc:
+            raise BadRequest(schemas.first_error(exc)) from None
+        now = _now()
+        silence = app.add_silence(self.db, request.stored(now), now)
+        self.db.commit()
+        log.info("silence %d by %s until %s: %s (%s)", silence.id, silence.created_by, silence.ends_at.isoformat(),
+                 schemas.matcher(silence), silence.reason)
+        return schemas.SilenceView.of(silence, now).model_dump()
+
+    @rpc
+    def list_silences(self, expired: bool = False) -> list[dict]:
+        return schemas.list_silences(self.db, _now(), expired)
+
+    @rpc
+    def expire_silence(self, silence_id: int) -> bool:
+        expired = app.expire_silence(self.db, silence_id, _now())
+        self.db.commit()
+        return expired
+
+    @rpc
+    def list_deliveries(self, failed: bool = False, limit: int = 200) -> list[dict]:
+        return delivery.list_deliveries(self.db, failed, limit)
+
+    @rpc
+    def retry_deliveries(self, delivery_ids: list[int] | None = None) -> int:
+        """Parked deliveries (all, or these) get a fresh set of attempts now."""
+        count = delivery.retry_parked(self.db, _now(), delivery_ids)
+        self.db.commit()
+        self.worker.wake()
+        return count

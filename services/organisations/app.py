@@ -12,11 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import ROLES
+from libs.common.channels import ChannelSpec
 from libs.common.errors import NotFound, invalid
+from libs.common.events import OrgChannelChanged, make_envelope
+from libs.common.outbox import add_to_outbox
 from libs.common.plan import Plan
 from services.organisations import domain
-from services.organisations.models import ApiToken, Org
-from services.organisations.schemas import OrgView, TokenView
+from services.organisations.models import ApiToken, Channel, Org, OutboxEvent
+from services.organisations.schemas import ChannelView, OrgView, TokenView
 
 
 def seed_orgs(session: Session, plan: Plan) -> None:
@@ -133,3 +136,54 @@ def authenticate(session: Session, token_hash: str, now: dt.datetime) -> dict:
         return {"refused": why}
     org = session.get(Org, record.org)
     return {"org": org.code, "org_kind": org.kind, "name": org.name, "role": record.role, "token_id": record.id}
+
+
+def add_channel(session: Session, org_code: str, spec: dict, now: dt.datetime) -> dict:
+    """Add a channel for ORG's alert digests; notifications learns of it by event."""
+    if session.get(Org, org_code) is None:
+        raise BadRequest(f"org: no organisation {org_code!r}; list them with `kepu org list`")
+    try:
+        channel = ChannelSpec.model_validate(spec)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    record = Channel(org=org_code, **channel.model_dump(), created_at=now)
+    session.add(record)
+    session.flush()
+    _publish_channel(session, record, now)
+    session.commit()
+    return ChannelView.of(record).model_dump()
+
+
+def list_channels(session: Session, org: str | None = None, removed: bool = False) -> list[dict]:
+    query = select(Channel).order_by(Channel.org, Channel.id)
+    if org:
+        query = query.where(Channel.org == org)
+    if not removed:
+        query = query.where(Channel.removed_at.is_(None))
+    return [ChannelView.of(c).model_dump() for c in session.scalars(query)]
+
+
+def remove_channel(session: Session, channel_id: int, now: dt.datetime) -> bool:
+    record = session.get(Channel, channel_id)
+    if record is None or record.removed_at is not None:
+        return False
+    record.removed_at = now
+    _publish_channel(session, record, now)
+    session.commit()
+    return True
+
+
+def republish_channels(session: Session, now: dt.datetime) -> int:
+    """Send every channel again (a notifications database made afresh learns them all)."""
+    records = list(session.scalars(select(Channel).order_by(Channel.id)))
+    for record in records:
+        _publish_channel(session, record, now)
+    session.commit()
+    return len(records)
+
+
+def _publish_channel(session: Session, record: Channel, now: dt.datetime) -> None:
+    change = OrgChannelChanged(channel_id=record.id, org=record.org, kind=record.kind, target=record.target,
+                               secret=record.secret, label=record.label, removed=record.removed_at is not None,
+                               changed_at=now)
+    add_to_outbox(session, OutboxEvent, make_envelope("organisations", change))

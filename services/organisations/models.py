@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String, func
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import UtcDateTime
+from libs.common.outbox import OutboxMixin
 
 
 class Base(DeclarativeBase):
@@ -36,3 +37,22 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class Channel(Base):
+    """Where an organisation's alert digests go (``libs.common.channels`` says what each kind
+    needs). Removal keeps the row, so a digest's deliveries can still say where they went."""
+
+    __tablename__ = "channels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(ForeignKey("orgs.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(200), default="")
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class OutboxEvent(OutboxMixin, Base):
+    """Channel changes, published to notifications after commit."""

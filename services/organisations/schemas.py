@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from libs.common.channels import mask_secret, masked
 from libs.common.db import iso
-from services.organisations.models import ApiToken, Org
+from services.organisations.models import ApiToken, Channel, Org
 
 
 class OrgView(BaseModel):
@@ -36,3 +37,22 @@ class TokenView(BaseModel):
     def of(cls, t: ApiToken) -> "TokenView":
         return cls(token_id=t.id, org=t.org, role=t.role, label=t.label, created_at=iso(t.created_at),
                    expires_at=iso(t.expires_at), revoked_at=iso(t.revoked_at))
+
+
+class ChannelView(BaseModel):
+    """A channel as operators see it: secrets masked (``libs.common.channels.masked``)."""
+
+    channel_id: int
+    org: str
+    kind: str
+    target: str
+    secret: str
+    label: str
+    created_at: str | None
+    removed_at: str | None
+
+    @classmethod
+    def of(cls, c: Channel) -> "ChannelView":
+        return cls(channel_id=c.id, org=c.org, kind=c.kind, target=masked(c.kind, c.target),
+                   secret=mask_secret(c.secret), label=c.label, created_at=iso(c.created_at),
+                   removed_at=iso(c.removed_at))

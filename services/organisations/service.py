@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from libs.common.db import Database
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
+from libs.common.outbox import OutboxRelay
 from libs.common.plan import load_plan
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from services.organisations import app
-from services.organisations.models import Base
+from services.organisations.models import Base, OutboxEvent
 
 
 def _now() -> dt.datetime:
@@ -27,6 +28,7 @@ class OrganisationsService(HealthMixin, PlanMixin):
     db: Session = Database(Base, "organisations",
                            on_open=lambda session, settings: app.seed_orgs(session, load_plan(settings.plan_file)))
     metrics = MetricsEndpoint("organisations")
+    outbox = OutboxRelay(OutboxEvent, "organisations")
 
     @rpc
     def reload_plan(self) -> int:
@@ -69,3 +71,28 @@ class OrganisationsService(HealthMixin, PlanMixin):
     def authenticate(self, token_hash: str) -> dict:
         """Who a token stands for, given its sha256 (the gateway never sends the token itself)."""
         return app.authenticate(self.db, token_hash, _now())
+
+    @rpc
+    def add_channel(self, org_code: str, spec: dict) -> dict:
+        """A notification channel for ORG (kind, target, secret, label); published to notifications."""
+        added = app.add_channel(self.db, org_code, spec, _now())
+        self.outbox.wake()
+        return added
+
+    @rpc
+    def list_channels(self, org: str | None = None, removed: bool = False) -> list[dict]:
+        """Channels with their secrets masked."""
+        return app.list_channels(self.db, org, removed)
+
+    @rpc
+    def remove_channel(self, channel_id: int) -> bool:
+        removed = app.remove_channel(self.db, channel_id, _now())
+        self.outbox.wake()
+        return removed
+
+    @rpc
+    def republish_channels(self) -> int:
+        """Send every channel to notifications again (after restoring or recreating its database)."""
+        count = app.republish_channels(self.db, _now())
+        self.outbox.wake()
+        return count

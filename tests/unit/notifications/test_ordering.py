@@ -19,12 +19,16 @@ def change(status: str, sequence: int) -> object:
         responsible=["cast"], sequence=sequence))
 
 
+POLICY = app.Policy("leading-group-office")
+NOW = dt.datetime(2024, 6, 30, 2, tzinfo=dt.timezone.utc)
+
+
 def test_an_older_change_arriving_late_is_skipped():
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        app.apply_changes(session, [change("on_track", 2)], "leading-group-office")
-        assert app.apply_changes(session, [change("lagging", 1)], "leading-group-office") == []
+        app.apply_changes(session, [change("on_track", 2)], POLICY, NOW)
+        assert app.apply_changes(session, [change("lagging", 1)], POLICY, NOW) == []
         assert session.query(Alert).count() == 0
-        (opened,) = app.apply_changes(session, [change("lagging", 3)], "leading-group-office")
+        (opened,) = app.apply_changes(session, [change("lagging", 3)], POLICY, NOW)
         assert opened.action == "open"

@@ -1,0 +1,225 @@
+"""Sending a digest over each kind of channel, in the format its receiver documents.
+
+- webhook: Prometheus Alertmanager's webhook payload, version 4, so tools that accept
+  Alertmanager's webhooks accept ours;
+- wecom / dingtalk: group-robot markdown messages (DingTalk's signed requests when a secret is set);
+- email: a plain-text mail over SMTP (STARTTLS and login from settings);
+- alertmanager: each alert pushed to an Alertmanager's ``POST /api/v2/alerts``;
+- log: the digest in the service log (every digest, always).
+
+Payload builders are pure functions (tested against the documented shapes); ``Sender`` does the
+I/O. Errors never carry a channel's secrets (``scrub``).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from urllib.parse import parse_qsl, quote_plus, urlsplit
+
+import requests
+
+from libs.common.channels import email_addresses, mask_secret
+from libs.common.settings import Settings
+from services.notifications.delivery import Job
+
+log = logging.getLogger("kepu.alerts")
+
+ALERT_NAME = "KepuIndicatorBehind"
+ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's "not ended" in webhook payloads
+WECOM_MAX_BYTES = 4096  # the robot refuses longer markdown content
+DINGTALK_MAX_BYTES = 18000
+CUT = "\n……（内容过长已截断，完整内容见 `kepu alert list`）"
+
+
+class ChannelFailed(Exception):
+    """One attempt failed; the message is safe to log and store (secrets scrubbed)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    target: str = ""
+    secret: str = ""
+
+
+def labels(item: dict, org: str) -> dict[str, str]:
+    return {"alertname": ALERT_NAME, "indicator": item["indicator"], "window": item["window"],
+            "scope": item["scope"], "org": org, "severity": item["severity"]}
+
+
+def fingerprint(label_set: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(label_set, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _rfc3339(text: str | None) -> str:
+    if not text:
+        return ZERO_TIME
+    moment = dt.datetime.fromisoformat(text)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def annotations(item: dict) -> dict[str, str]:
+    return {"summary": item["text"], "indicator_name": item["indicator_name"], "status": item["status"]}
+
+
+def webhook_payload(job: Job, external_url: str) -> dict:
+    """Alertmanager's webhook body, version 4
+    (prometheus.io/docs/alerting/latest/configuration/#webhook_config)."""
+    org, items = job.org, job.digest["items"]
+    alerts = []
+    for item in items:
+        label_set = labels(item, org)
+        alerts.append({
+            "status": "resolved" if item["state"] == "resolved" else "firing",
+            "labels": label_set, "annotations": annotations(item),
+            "startsAt": _rfc3339(item["opened_at"]),
+            "endsAt": _rfc3339(item["resolved_at"]) if item["state"] == "resolved" else ZERO_TIME,
+            "generatorURL": external_url, "fingerprint": fingerprint(label_set),
+        })
+    common = dict(set.intersection(*(set(a["labels"].items()) for a in alerts))) if alerts else {}
+    common_annotations = dict(set.intersection(*(set(a["annotations"].items()) for a in alerts))) if alerts else {}
+    return {
+        "version": "4", "groupKey": f'{{}}:{{org="{org}"}}', "truncatedAlerts": 0,
+        "status": "firing" if any(a["status"] == "firing" for a in alerts) else "resolved",
+        "receiver": f"kepu-{org}", "groupLabels": {"org": org}, "commonLabels": common,
+        "commonAnnotations": common_annotations, "externalURL": external_url, "alerts": alerts,
+        # not in Alertmanager's payload; receivers that know us read the digest whole
+        "kepu": {"digest": job.key, "title": job.digest["title"], "text": job.digest["text"]},
+    }
+
+
+def alertmanager_alerts(job: Job, now: dt.datetime, keep_firing: dt.timedelta, external_url: str) -> list[dict]:
+    """``postableAlerts`` for ``POST /api/v2/alerts``. A firing alert is given an end beyond the
+    next reminder: each digest pushes it again, and if we stop, Alertmanager lets it lapse."""
+    out = []
+    for item in job.digest["items"]:
+        resolved = item["state"] == "resolved"
+        end = dt.datetime.fromisoformat(item["resolved_at"]) if resolved and item["resolved_at"] else now + keep_firing
+        alert = {"labels": labels(item, job.org), "annotations": annotations(item),
+                 "startsAt": _rfc3339(item["opened_at"]), "endsAt": _rfc3339(end.isoformat())}
+        if external_url:
+            alert["generatorURL"] = external_url
+        out.append(alert)
+    return out
+
+
+def truncated(text: str, max_bytes: int) -> str:
+    if len(text.encode()) <= max_bytes:
+        return text
+    budget = max_bytes - len(CUT.encode())
+    return text.encode()[:budget].decode(errors="ignore") + CUT
+
+
+def wecom_payload(job: Job) -> dict:
+    """企业微信 group robot, markdown (developer.work.weixin.qq.com/document/path/91770)."""
+    return {"msgtype": "markdown", "markdown": {"content": truncated(job.digest["text"], WECOM_MAX_BYTES)}}
+
+
+def dingtalk_payload(job: Job) -> dict:
+    """钉钉 group robot, markdown (open.dingtalk.com, 自定义机器人): a blank line between lines."""
+    text = truncated(job.digest["text"], DINGTALK_MAX_BYTES).replace("\n", "\n\n")
+    return {"msgtype": "markdown", "markdown": {"title": job.digest["title"], "text": text}}
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's signature: base64(HMAC-SHA256(secret, "timestamp\\nsecret")), URL-encoded."""
+    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return quote_plus(base64.b64encode(digest))
+
+
+def email_message(job: Job, sender: str, to: list[str]) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = job.digest["title"]
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{job.key}@kepu-monitor>"  # the same on a resend: mail systems de-duplicate
+    message.set_content(job.digest["text"])
+    return message
+
+
+def scrub(text: str, target: Target) -> str:
+    """An error message without the channel's secrets (query values, the signing secret)."""
+    secrets = [v for _, v in parse_qsl(urlsplit(target.target).query) if len(v) >= 4] if target.kind != "email" else []
+    if target.secret:
+        secrets.append(target.secret)
+    for secret in secrets:
+        text = text.replace(secret, mask_secret(secret)).replace(quote_plus(secret), mask_secret(secret))
+    return text
+
+
+class Sender:
+    """Sends one delivery; raises ``ChannelFailed`` with a scrubbed reason."""
+
+    def __init__(self, settings: Settings, names: dict[str, str]):
+        self.settings = settings
+        self.names = names
+        self.http = requests.Session()
+
+    def send(self, job: Job, target: Target, now: dt.datetime) -> None:
+        try:
+            getattr(self, f"_{target.kind}")(job, target, now)
+        except ChannelFailed as exc:
+            raise ChannelFailed(scrub(str(exc), target)) from None
+        except (requests.RequestException, OSError, smtplib.SMTPException, ValueError) as exc:
+            raise ChannelFailed(scrub(f"{type(exc).__name__}: {exc}", target)) from None
+
+    def _log(self, job: Job, target: Target, now: dt.datetime) -> None:
+        log.info("digest %s to %s (%s):\n%s", job.key, self.names.get(job.org, job.org), job.org, job.digest["text"])
+
+    def _post(self, url: str, body, job: Job) -> requests.Response:
+        """POST JSON; the delivery's key goes along, so a receiver may drop a resend."""
+        response = self.http.post(url, json=body, timeout=self.settings.delivery_timeout,
+                                  headers={"X-Kepu-Delivery": job.key})
+        if response.status_code >= 300:
+            raise ChannelFailed(f"HTTP {response.status_code} from {urlsplit(url).netloc}: {response.text[:200]}")
+        return response
+
+    def _robot_reply(self, response: requests.Response) -> None:
+        try:
+            reply = response.json()
+        except ValueError:
+            raise ChannelFailed(f"robot answered something that is not JSON: {response.text[:200]}") from None
+        if reply.get("errcode") != 0:
+            raise ChannelFailed(f"robot refused the message: errcode {reply.get('errcode')}, {reply.get('errmsg')}")
+
+    def _webhook(self, job: Job, target: Target, now: dt.datetime) -> None:
+        self._post(target.target, webhook_payload(job, self.settings.alert_external_url), job)
+
+    def _wecom(self, job: Job, target: Target, now: dt.datetime) -> None:
+        self._robot_reply(self._post(target.target, wecom_payload(job), job))
+
+    def _dingtalk(self, job: Job, target: Target, now: dt.datetime) -> None:
+        url = target.target
+        if target.secret:
+            stamp = int(time.time() * 1000)
+            url += f"{'&' if '?' in url else '?'}timestamp={stamp}&sign={dingtalk_sign(target.secret, stamp)}"
+        self._robot_reply(self._post(url, dingtalk_payload(job), job))
+
+    def _alertmanager(self, job: Job, target: Target, now: dt.datetime) -> None:
+        keep = dt.timedelta(seconds=self.settings.alert_repeat_interval + 2 * self.settings.alert_group_interval + 3600)
+        url = target.target.rstrip("/") + "/api/v2/alerts"
+        self._post(url, alertmanager_alerts(job, now, keep, self.settings.alert_external_url), job)
+
+    def _email(self, job: Job, target: Target, now: dt.datetime) -> None:
+        s = self.settings
+        if not s.smtp_host:
+            raise ChannelFailed("no mail server: set KEPU_SMTP_HOST (and KEPU_SMTP_PORT, _USER, _PASSWORD)")
+        to = email_addresses(target.target)
+        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.delivery_timeout) as smtp:
+            if s.smtp_starttls:
+                ca_file = str(s.smtp_ca_file) if s.smtp_ca_file else None
+                smtp.starttls(context=ssl.create_default_context(cafile=ca_file))
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+            smtp.send_message(email_message(job, s.smtp_from, to))

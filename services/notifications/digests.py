@@ -1,0 +1,78 @@
+"""When a recipient gets a digest and what it says (no bus, no database, no clock of its own).
+
+Prometheus Alertmanager's model, per recipient organisation: news (an alert opened, changed
+status or recovered) waits ``group_wait`` for more news, then goes out as one digest; later
+news waits at least ``group_interval`` after the last digest; alerts still firing with no news
+are sent again after ``repeat_interval`` as a reminder. Digests go out in working hours only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from services.notifications import messages
+
+DigestKind = Literal["news", "reminder"]
+SECTION_ORDER = {name: i for i, (name, _) in enumerate(messages.SECTIONS)}
+
+
+@dataclass(frozen=True)
+class Timing:
+    group_wait: dt.timedelta
+    group_interval: dt.timedelta
+    repeat_interval: dt.timedelta
+
+    @classmethod
+    def of_seconds(cls, group_wait: float, group_interval: float, repeat_interval: float) -> "Timing":
+        return cls(dt.timedelta(seconds=group_wait), dt.timedelta(seconds=group_interval),
+                   dt.timedelta(seconds=repeat_interval))
+
+
+def due(pending_since: dt.datetime | None, last_sent_at: dt.datetime | None, has_news: bool, has_firing: bool,
+        now: dt.datetime, timing: Timing) -> DigestKind | None:
+    """Whether a recipient's digest is due now, and of which kind."""
+    if has_news:
+        if pending_since is not None and now < pending_since + timing.group_wait:
+            return None
+        if last_sent_at is not None and now < last_sent_at + timing.group_interval:
+            return None
+        return "news"
+    if has_firing and last_sent_at is not None and now >= last_sent_at + timing.repeat_interval:
+        return "reminder"
+    return None
+
+
+def is_news(state: str, status: str, told: tuple[str, str] | None) -> bool:
+    """A firing alert is news until the recipient was told this status; a resolved one is news if
+    the recipient was last told it fired (an alert resolved before anyone was told stays quiet)."""
+    if state == "firing":
+        return told != ("firing", status)
+    return told is not None and told[0] == "firing"
+
+
+@dataclass(frozen=True)
+class SilenceRule:
+    """Matches alerts by id, indicator and recipient organisation (None: any)."""
+
+    id: int
+    alert_id: int | None
+    indicator: str | None
+    org: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    def mutes(self, alert_id: int, indicator: str, org: str, now: dt.datetime) -> bool:
+        return (self.starts_at <= now < self.ends_at and self.alert_id in (None, alert_id)
+                and self.indicator in (None, indicator) and self.org in (None, org))
+
+
+def silenced(rules: Iterable[SilenceRule], alert_id: int, indicator: str, org: str, now: dt.datetime) -> bool:
+    return any(rule.mutes(alert_id, indicator, org, now) for rule in rules)
+
+
+def ordered(items: Sequence[dict]) -> list[dict]:
+    """Sections in order (new, still firing, recovered), each newest change first."""
+    by_time = sorted(items, key=lambda item: item["changed_at"] or "", reverse=True)
+    return sorted(by_time, key=lambda item: SECTION_ORDER[item["section"]])

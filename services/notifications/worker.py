@@ -1,0 +1,149 @@
+"""The delivery worker: a loop inside the notifications service that sends due deliveries.
+
+Each delivery is sent in its own green thread from a bounded pool, so a slow or dead receiver
+holds one slot, never the other channels or organisations. Rows are claimed first (see
+``delivery.claim_due``), so replicas share the work without sending one twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+
+import eventlet
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+from sqlalchemy.orm import sessionmaker
+
+from libs.common.channels import masked
+from libs.common.db import make_engine
+from libs.common.plan import load_plan
+from libs.common.settings import settings_from_config
+from services.notifications import delivery
+from services.notifications.channels import ChannelFailed, Sender, Target
+from services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY
+from services.notifications.models import Channel
+
+log = logging.getLogger(__name__)
+IDLE_SECONDS = 1.0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class DeliveryWorker(DependencyProvider):
+    """Sends deliveries in the background; the service calls ``.wake()`` after a round made some."""
+
+    def __init__(self):
+        self._wake = threading.Event()
+        self._running = False
+        self._thread = None
+        self.last_round = 0.0  # monotonic time of this container's last digest round
+
+    def setup(self) -> None:
+        self.settings = settings = settings_from_config(self.container.config)
+        self.engine = make_engine(settings.database_url("notifications"))
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.policy = delivery.RetryPolicy(settings.delivery_retry_base, settings.delivery_retry_cap,
+                                           settings.delivery_attempts)
+        self.pool = GreenPool(settings.delivery_concurrency)
+        names = {o.code: o.name for o in load_plan(settings.plan_file).organisations}
+        self.sender = Sender(settings, names)
+        self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
+        self.rounds = itertools.count()
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = eventlet.spawn(self._loop)
+
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.wait()
+        self.pool.waitall()  # let attempts under way finish and record themselves
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+
+    def get_dependency(self, worker_ctx) -> "DeliveryWorker":
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while self._running:
+            try:
+                self.dispatch()
+            except Exception:  # the database failing: keep the rows, try again
+                log.exception("delivery worker could not read due deliveries; trying again in %.0fs", IDLE_SECONDS)
+            self._wake.wait(timeout=IDLE_SECONDS)
+            self._wake.clear()
+
+    def dispatch(self) -> int:
+        """Claim as many due deliveries as there are free slots and start sending them."""
+        free = self.pool.free()
+        if not free:
+            return 0
+        with self.sessions() as session:
+            ids = delivery.claim_due(session, _now(), f"{self.claimant}/{next(self.rounds)}", free)
+        for delivery_id in ids:
+            self.pool.spawn_n(self._deliver, delivery_id)
+        return len(ids)
+
+    def _target(self, session, job: delivery.Job) -> Target:
+        if job.channel_key == "log":
+            return Target("log")
+        if job.channel_key == "alertmanager":
+            return Target("alertmanager", self.settings.alertmanager_url)
+        channel = session.get(Channel, int(job.channel_key.removeprefix("channel-")))
+        if channel is None or channel.removed:
+            raise ChannelFailed(f"{job.channel_key} was removed; nothing to send to (retry after adding it again)")
+        return Target(channel.kind, channel.target, channel.secret)
+
+    def _deliver(self, delivery_id: int) -> None:
+        started, t0 = _now(), time.monotonic()
+        error, job, target = None, None, None
+        try:
+            with self.sessions() as session:
+                job = delivery.load_job(session, delivery_id)
+                target = self._target(session, job)
+            self.sender.send(job, target, started)
+        except ChannelFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug, not the receiver: record it and keep the worker alive
+            log.exception("delivery %d failed unexpectedly", delivery_id)
+            error = f"unexpected {type(exc).__name__} in the sender (see the service log)"
+        now = _now()
+        with self.sessions() as session:
+            outcome = delivery.record_attempt(session, delivery_id, started, time.monotonic() - t0, error, now,
+                                              self.policy)
+            session.commit()
+        kind = job.channel_kind if job else "unknown"
+        DELIVERIES.labels(kind, outcome).inc()
+        if outcome == "sent":
+            DELIVERY_LATENCY.labels(kind).observe((now - job.created_at).total_seconds())
+            if kind != "log":
+                log.info("sent %s to %s via %s", job.key, job.org, _where(target))
+        elif outcome == "failed":
+            log.warning("could not send %s to %s via %s (attempt %d of %d): %s; retrying later", job.key if job else
+                        delivery_id, job.org if job else "?", _where(target), job.attempt if job else 0,
+                        self.policy.attempts, error)
+        else:
+            log.error("gave up sending %s to %s via %s after %d attempts: %s. Mend the channel "
+                      "(`kepu org channel list`), then `kepu alert deliveries retry`", job.key if job else delivery_id,
+                      job.org if job else "?", _where(target), self.policy.attempts, error)
+
+
+def _where(target: Target | None) -> str:
+    return f"{target.kind} {masked(target.kind, target.target)}" if target and target.target else (
+        target.kind if target else "an unknown channel")
