@@ -74,3 +74,33 @@ def settings(rabbit_config, tmp_path, database_url_template) -> Settings:
     """Settings for services under test: own vhost, own data folder, no /metrics ports."""
     return Settings(amqp_uri=rabbit_config["AMQP_URI"], var_dir=tmp_path, metrics_port_base=-1,
                     outbox_interval=0.05, evaluate_interval=3600, database_url_template=database_url_template)
+
+
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory):
+    """aiosmtpd with STARTTLS, once per session (tests tell their mails apart by subject)."""
+    from tests.receivers.processes import SmtpServer
+
+    server = SmtpServer(tmp_path_factory.mktemp("smtp"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def alertmanager(tmp_path_factory):
+    """A real Prometheus Alertmanager, once per session."""
+    from tests.receivers.processes import Alertmanager
+
+    manager = Alertmanager(tmp_path_factory.mktemp("alertmanager"))
+    yield manager
+    manager.stop()
+
+
+@pytest.fixture
+def http_receiver():
+    """Webhook, 企业微信 and 钉钉 endpoints checking each payload's documented shape."""
+    from tests.receivers.http import HttpReceiver
+
+    receiver = HttpReceiver().start()
+    yield receiver
+    receiver.stop()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import enum
+import os
+import re
 
 import typer
 from rich.table import Table
@@ -12,9 +14,12 @@ from libs.cli.common import (
     Gateway,
     Token,
     console,
+    errors,
     gateway,
     num,
     print_json,
+    print_plain_json,
+    services,
 )
 
 app = typer.Typer(help="Alerts raised for lagging indicators.", no_args_is_help=True)
@@ -39,3 +44,88 @@ def list_(token: Token = ..., state: AlertState = typer.Option(None, help="Only 
         table.add_row(f"{a.indicator} {a.indicator_name}", a.window, a.state, a.status,
                       f"{num(a.actual)} / {num(a.expected)} / {num(a.target)} {a.unit}", ", ".join(a.recipients))
     console.print(table)
+
+
+def _duration_hours(text: str) -> float:
+    """``90m``, ``12h``, ``3d``, ``2w`` → hours."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
+    if not match:
+        raise typer.BadParameter("write a duration such as 90m, 12h, 3d or 2w")
+    return float(match[1]) * {"m": 1 / 60, "h": 1, "d": 24, "w": 168}[match[2]]
+
+
+@app.command("silence")
+def silence(reason: str = typer.Option(..., help="Why (kept with the silence, shown in `kepu alert silences`)."),
+            for_: str = typer.Option(..., "--for", help="How long: 90m, 12h, 3d, 2w."),
+            alert: int = typer.Option(None, help="One alert, by the id `kepu alert list --json` shows."),
+            indicator: str = typer.Option(None, help="Every alert of this indicator."),
+            org: str = typer.Option(None, help="Nothing to this organisation (its alerts still go to others)."),
+            by: str = typer.Option(os.environ.get("USER", "operator"), help="Who silences (default: $USER).")) -> None:
+    """Hold digests about matching alerts for a while (operator command, on RPC). The alerts stay
+    listed; when the silence ends, what is still firing goes out as news."""
+    spec = {"alert_id": alert, "indicator": indicator, "org": org, "hours": _duration_hours(for_), "reason": reason,
+            "created_by": by}
+    with services() as rpc:
+        made = rpc.notifications.silence(spec)
+    console.print(f"silence {made['silence_id']}: {made['matches']} until {made['ends_at'][:16]} UTC "
+                  f"(end it early with `kepu alert unsilence {made['silence_id']}`)", markup=False)
+
+
+@app.command("silences")
+def silences(expired: bool = typer.Option(False, "--expired", help="Show ended silences too."),
+             as_json: AsJson = False) -> None:
+    """Silences in force (and, with --expired, those that ended)."""
+    with services() as rpc:
+        rows = rpc.notifications.list_silences(expired)
+    if as_json:
+        print_plain_json(rows)
+        return
+    table = Table("id", "matches", "until (UTC)", "by", "reason", "active")
+    for s in rows:
+        table.add_row(str(s["silence_id"]), s["matches"], s["ends_at"][:16], s["created_by"], s["reason"],
+                      "yes" if s["active"] else "no")
+    console.print(table)
+
+
+@app.command("unsilence")
+def unsilence(silence_id: int) -> None:
+    """End a silence now."""
+    with services() as rpc:
+        ended = rpc.notifications.expire_silence(silence_id)
+    if not ended:
+        errors.print(f"no silence {silence_id} in force", markup=False)
+        raise typer.Exit(1)
+    console.print(f"silence {silence_id} ended")
+
+
+deliveries_app = typer.Typer(help="Digests sent over channels: every delivery and its attempts.")
+app.add_typer(deliveries_app, name="deliveries")
+
+
+@deliveries_app.callback(invoke_without_command=True)
+def deliveries(ctx: typer.Context,
+               failed: bool = typer.Option(False, "--failed", help="Only parked ones and those waiting to retry."),
+               limit: int = typer.Option(100, min=1, max=5000), as_json: AsJson = False) -> None:
+    """List deliveries, newest first (operator command, on RPC)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with services() as rpc:
+        rows = rpc.notifications.list_deliveries(failed, limit)
+    if as_json:
+        print_plain_json(rows)
+        return
+    table = Table("id", "org", "digest", "channel", "status", "attempts", "next / sent (UTC)", "last error")
+    for d in rows:
+        when = d["sent_at"] or d["next_attempt_at"] or ""
+        table.add_row(str(d["delivery_id"]), d["org"], d["digest"], f"{d['kind']} ({d['channel']})", d["status"],
+                      str(d["attempts"]), when[:19], d["last_error"][:80])
+    console.print(table)
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(delivery_ids: list[int] = typer.Argument(None, help="Parked deliveries to retry (default: all).")
+                     ) -> None:
+    """Give parked deliveries a fresh set of attempts, now (after mending the channel)."""
+    with services() as rpc:
+        count = rpc.notifications.retry_deliveries(delivery_ids or None)
+    console.print(f"{count} parked deliveries will be tried again")
