@@ -35,6 +35,9 @@ from services.notifications.worker import DeliveryWorker
 log = logging.getLogger(__name__)
 
 
+ACTION_WORDS = {"open": "opened", "resolve": "resolved"}
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -67,13 +70,16 @@ class NotificationsService(HealthMixin, PlanMixin):
         for t in transitions:
             ALERT_TRANSITIONS.labels(t.action).inc()
             c = t.change
-            (log.debug if t.historical else log.info)(
-                "alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s", t.action, c.indicator,
-                c.indicator_name, c.window, c.status, c.actual, c.expected, c.target, c.unit, ", ".join(t.recipients))
-        if history := Counter(t.action for t in transitions if t.historical):
-            log.info("%d alerts of windows closed before monitoring began (%s): recorded, summarised once to "
-                     "the office; see `kepu alert list`", sum(history.values()),
-                     ", ".join(f"{n} {action}" for action, n in history.items()))
+            log.debug("alert %s: %s %s window %s (%s): actual %s, expected %s of %s %s; to %s%s", t.action,
+                      c.indicator, c.indicator_name, c.window, c.status, c.actual, c.expected, c.target, c.unit,
+                      ", ".join(t.recipients), " (history)" if t.historical else "")
+        # one line per batch: the digests (and the log channel) say the rest, in the recipients' words
+        if moved := Counter(t.action for t in transitions if t.action != "update"):
+            history = sum(1 for t in transitions if t.historical and t.action == "open")
+            log.info("alerts: %s%s; digests follow (`kepu alert list`)", ", ".join(
+                f"{n} {ACTION_WORDS[action]}" for action, n in sorted(moved.items())),
+                f", {history} of them history (closed before monitoring began: one summary to the office)"
+                if history else "")
         if transitions:
             self.round()
 

@@ -35,11 +35,13 @@ def start_system(env: dict) -> tuple[subprocess.Popen, str]:
     return proc, "".join(lines)
 
 
-def stop_system(proc: subprocess.Popen) -> None:
+def stop_system(proc: subprocess.Popen) -> str:
+    """Ctrl-C, then what the system printed after `ready.`."""
     proc.send_signal(signal.SIGINT)  # what Ctrl-C does
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "stopped." in out
+    return out
 
 
 def kepu(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
