@@ -110,7 +110,7 @@ class NotificationsService(HealthMixin, PlanMixin):
         self.db.commit()
         for digest in made:
             DIGESTS.labels(digest.kind).inc()
-            log.info("digest %s #%d for %s: %s", digest.kind, digest.number, digest.org, digest.title)
+            log.debug("digest %s #%d for %s: %s", digest.kind, digest.number, digest.org, digest.title)
         if made:
             self.worker.wake()
 

@@ -67,5 +67,5 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
         assert "0 parked" in kepu(env, "alert", "deliveries", "retry").stdout.replace("0 parked deliveries", "0 parked")
     finally:
         out = banner + stop_system(proc)
-    assert out.count("digest history #1 for leading-group-office") == 1, out
+    assert out.count("digest kepu-leading-group-office-history-1-log") == 1, out
     assert "alert open: " not in out, out  # one line per batch, and the past as one summary: no flood
