@@ -39,10 +39,12 @@ def list_(token: Token = ..., state: AlertState = typer.Option(None, help="Only 
     if as_json:
         print_json(rows)
         return
-    table = Table("indicator", "window", "state", "status", "actual/expected/target", "to")
+    table = Table("id", "indicator", "window", "state", "status", "actual/expected/target", "to", "note")
     for a in rows:
-        table.add_row(f"{a.indicator} {a.indicator_name}", a.window, a.state, a.status,
-                      f"{num(a.actual)} / {num(a.expected)} / {num(a.target)} {a.unit}", ", ".join(a.recipients))
+        note = ", ".join(n for n in ("history" if a.historical else "",
+                                     f"silenced until {a.silenced_until[:16]}" if a.silenced_until else "") if n)
+        table.add_row(str(a.id), f"{a.indicator} {a.indicator_name}", a.window, a.state, a.status,
+                      f"{num(a.actual)} / {num(a.expected)} / {num(a.target)} {a.unit}", ", ".join(a.recipients), note)
     console.print(table)
 
 

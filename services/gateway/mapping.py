@@ -76,6 +76,8 @@ def alert_pb(a: dict) -> res.Alert:
         scope=a["scope"], state=a["state"], status=a["status"], actual=a["actual"], expected=a["expected"],
         target=a["target"], unit=a["unit"], as_of=_text(a["as_of"]), recipients=a["recipients"],
         opened_at=_text(a["opened_at"]), resolved_at=_text(a["resolved_at"]), times_opened=a["times_opened"],
+        severity=a.get("severity", ""), historical=bool(a.get("historical")),
+        silenced_until=_text(a.get("silenced_until")),
     )
 
 

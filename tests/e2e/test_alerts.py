@@ -59,6 +59,11 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
         assert f"indicator {indicator}" in made.stdout
         silences = json.loads(kepu(env, "alert", "silences", "--json").stdout)
         assert [s["indicator"] for s in silences] == [indicator] and silences[0]["active"]
+        token = kepu(env, "org", "token", "leading-group-office", "--role", "admin").stdout.strip()
+        listed = json.loads(kepu(env, "alert", "list", "--token", token, "--json").stdout)
+        assert {a["window"] for a in listed if a.get("historical")} >= {"2021", "2022", "2023"}
+        assert {a["indicator"] for a in listed if a.get("silenced_until")} == {indicator}
+        assert {a.get("severity") for a in listed} == {"warning", "critical"}
         no_target = kepu(env, "alert", "silence", "--for", "1h", "--reason", "all of it", check=False)
         assert no_target.returncode != 0 and "name an alert" in no_target.stderr + no_target.stdout
 
