@@ -88,6 +88,8 @@ class IndicatorStatusChanged(BaseModel):
     # counts the changes sent for this window: a consumer skips one older than what it has seen
     # (replicas may deliver them out of order); 0 from senders that did not count
     sequence: int = 0
+    # yearly / quarterly / cumulative / stock: a stock is a level reached, not a sum (alert wording)
+    kind: str = ""
 
 
 ChannelKind = Literal["webhook", "wecom", "dingtalk", "email", "alertmanager"]

@@ -242,7 +242,7 @@ def _store(plan: Plan, indicator: Indicator, window: Window, state: WindowState,
         indicator=indicator.code, indicator_name=indicator.name, window=window.key, scope=scope,
         previous=previous, status=ev.status, actual=ev.actual, expected=ev.expected,
         target=indicator.target or 0.0, unit=indicator.unit, as_of=as_of, responsible=list(indicator.responsible),
-        sequence=state.sequence,
+        sequence=state.sequence, kind=indicator.kind,
     )
 
 

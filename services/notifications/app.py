@@ -111,7 +111,7 @@ def _apply(session: Session, change: IndicatorStatusChanged, policy: Policy, now
     alert.severity = domain.severity(change.status, alert.status)
     alert.indicator_name, alert.status = change.indicator_name, change.status
     alert.actual, alert.expected, alert.target = change.actual, change.expected, change.target
-    alert.unit, alert.as_of = change.unit, change.as_of
+    alert.unit, alert.as_of, alert.kind = change.unit, change.as_of, change.kind
     alert.recipients = domain.recipients(change, policy.office, policy.routes, alert.severity)
     alert.state = "resolved" if action == "resolve" else "firing"
     if action == "resolve":

@@ -79,6 +79,7 @@ class Figures(Protocol):
     target: float
     unit: str
     as_of: dt.date
+    kind: str
 
 
 def alert_text(change: Figures, recovered: bool = False) -> str:
@@ -86,12 +87,15 @@ def alert_text(change: Figures, recovered: bool = False) -> str:
     unit, label = change.unit, window_label(change.window)
     status = RECOVERED if recovered else STATUS_WORDS.get(change.status, change.status)
     head = f"{change.indicator_name}（{label}）：{status}"
-    done = f"已完成{number(change.actual)}{unit}"
+    stock = change.kind == "stock"  # a level reached (volunteers registered, a literacy rate), not a sum
+    reached, pace, need = (("已达到", "按进度应达到", "需每月提高") if stock
+                           else ("已完成", "按进度应完成", "需每月完成"))
+    done = f"{reached}{number(change.actual)}{unit}"
     goal = f"{target_word(change.window)}{number(change.target)}{unit}"
     if change.status == "missed":
         gap = max(change.target - change.actual, 0.0)
         return f"{head}，{done}，{goal}，差{number(gap)}{unit}"
-    text = f"{head}，{done}，按进度应完成{number(change.expected)}{unit}，{goal}"
+    text = f"{head}，{done}，{pace}{number(change.expected)}{unit}，{goal}"
     end = window_end(change.window)
     remaining = change.target - change.actual
     if recovered or remaining <= 0 or end is None:
@@ -100,7 +104,7 @@ def alert_text(change: Figures, recovered: bool = False) -> str:
     if months == 0:
         return text
     per_month = math.ceil(remaining / months * 10) / 10  # rounded up: rounding down would fall short
-    return f"{text}；剩余{months}个月，需每月完成{number(per_month)}{unit}"
+    return f"{text}；剩余{months}个月，{need}{number(per_month)}{unit}"
 
 
 def date_label(day: dt.date) -> str:

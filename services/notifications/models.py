@@ -37,6 +37,7 @@ class Alert(Base):
     expected: Mapped[float] = mapped_column(Float)
     target: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="")  # the indicator's: a stock reads differently
     as_of: Mapped[dt.date | None] = mapped_column()
     recipients: Mapped[list] = mapped_column(JSON)
     # a window that closed before monitoring began: recorded, summarised once to the office

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from libs.localenv.ports import free_port, free_range
-from tests.e2e.system import kepu, start_system, stop_system
+from tests.e2e.system import kepu, metric, start_system, stop_system
 from tests.receivers.http import WECOM_KEY
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +67,10 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
         no_target = kepu(env, "alert", "silence", "--for", "1h", "--reason", "all of it", check=False)
         assert no_target.returncode != 0 and "name an alert" in no_target.stderr + no_target.stdout
 
+        assert metric(env, "notifications", 'kepu_alert_deliveries_total{channel="webhook",outcome="sent"}') >= 1
+        assert metric(env, "notifications", 'kepu_alert_delivery_latency_seconds_count{channel="wecom"}') >= 1
+        assert eventually(lambda: metric(env, "notifications", 'kepu_alerts_firing{org="cast",severity="warning"}'),
+                          what="the firing gauge") >= 1
         deliveries = kepu(env, "alert", "deliveries").stdout
         assert "cast" in deliveries and "webhook" in deliveries and "sent" in deliveries
         assert "0 parked" in kepu(env, "alert", "deliveries", "retry").stdout.replace("0 parked deliveries", "0 parked")

@@ -8,10 +8,12 @@ from services.notifications.messages import alert_text, months_left, number, win
 
 
 def change(status: str = "lagging", window: str = "2025", actual: float = 4, expected: float = 7.5,
-           target: float = 10, as_of: dt.date = dt.date(2025, 10, 1), unit: str = "场次") -> IndicatorStatusChanged:
+           target: float = 10, as_of: dt.date = dt.date(2025, 10, 1), unit: str = "场次", kind: str = "yearly",
+           name: str = "科普大篷车巡展") -> IndicatorStatusChanged:
     return IndicatorStatusChanged(
-        indicator="caravan-tours", indicator_name="科普大篷车巡展", window=window, scope="dangshan", previous=None,
-        status=status, actual=actual, expected=expected, target=target, unit=unit, as_of=as_of, responsible=["cast"])
+        indicator="caravan-tours", indicator_name=name, window=window, scope="dangshan", previous=None,
+        status=status, actual=actual, expected=expected, target=target, unit=unit, as_of=as_of, responsible=["cast"],
+        kind=kind)
 
 
 def test_numbers_as_people_write_them():
@@ -43,3 +45,22 @@ def test_a_missed_window_says_the_gap_and_a_quarter_its_own_target():
 def test_a_recovered_window_is_reported_once_without_a_demand():
     assert alert_text(change("on_track", "2021-2025", actual=1400, expected=1398.6857, target=2000, unit="次"),
                       recovered=True) == "科普大篷车巡展（2021—2025年）：已恢复，已完成1400次，按进度应完成1398.7次，规划期目标2000次"
+
+
+def test_each_indicator_kind_reads_as_people_say_it():
+    """yearly and quarterly windows, a cumulative total over the period, a stock level."""
+    assert alert_text(change("lagging", "2024Q2", actual=0, expected=0.5, target=1, unit="次", kind="quarterly",
+                             name="县全民科学素质工作领导小组调度会", as_of=dt.date(2024, 5, 15))) == (
+        "县全民科学素质工作领导小组调度会（2024年第2季度）：滞后，已完成0次，按进度应完成0.5次，本季度目标1次；"
+        "剩余2个月，需每月完成0.5次")
+    assert alert_text(change("lagging", "2021-2025", actual=300, expected=1398.7, target=2000, unit="人",
+                             kind="cumulative", name="培育高素质农民", as_of=dt.date(2024, 6, 30))) == (
+        "培育高素质农民（2021—2025年）：滞后，已完成300人，按进度应完成1398.7人，规划期目标2000人；"
+        "剩余19个月，需每月完成89.5人")
+    assert alert_text(change("lagging", "2021-2025", actual=10.2, expected=11.6, target=13, unit="%",
+                             kind="stock", name="公民具备科学素质的比例", as_of=dt.date(2024, 6, 30))) == (
+        "公民具备科学素质的比例（2021—2025年）：滞后，已达到10.2%，按进度应达到11.6%，规划期目标13%；"
+        "剩余19个月，需每月提高0.2%")
+    assert alert_text(change("missed", "2021-2025", actual=12.1, target=13, unit="%", kind="stock",
+                             name="公民具备科学素质的比例", as_of=dt.date(2026, 1, 1))) == (
+        "公民具备科学素质的比例（2021—2025年）：未完成，已达到12.1%，规划期目标13%，差0.9%")
