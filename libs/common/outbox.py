@@ -16,16 +16,14 @@ import itertools
 import logging
 import os
 import socket
-import threading
 
-import eventlet
-from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.bus import EnvelopePublisher, StoredEvent
 from libs.common.db import UtcDateTime, make_engine
 from libs.common.events import Envelope
+from libs.common.loops import BackgroundLoop
 from libs.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from libs.common.settings import settings_from_config
 
@@ -91,15 +89,13 @@ def pending_count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model).where(model.sent_at.is_(None))) or 0
 
 
-class OutboxRelay(DependencyProvider):
+class OutboxRelay(BackgroundLoop):
     """Background relay inside a nameko service. Workers call ``.wake()`` after committing."""
 
     def __init__(self, model: type, service: str):
+        super().__init__()
         self.model = model
         self.service = service
-        self._wake = threading.Event()
-        self._running = False
-        self._thread = None
 
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
@@ -111,29 +107,11 @@ class OutboxRelay(DependencyProvider):
         self.publisher = EnvelopePublisher(self.container.config["AMQP_URI"])
         self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
         self.rounds = itertools.count()
+        self.backoff = self.interval
 
-    def start(self) -> None:
-        self._running = True
-        self._thread = eventlet.spawn(self._loop)
-
-    def stop(self) -> None:
-        self._running = False
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.wait()
+    def close(self) -> None:
         self.publisher.close()
         self.engine.dispose()
-
-    def kill(self) -> None:
-        self._running = False
-        if self._thread is not None:
-            self._thread.kill()
-
-    def get_dependency(self, worker_ctx) -> "OutboxRelay":
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def flush(self) -> int:
         """Publish everything pending now (also used by tests and on shutdown)."""
@@ -157,16 +135,15 @@ class OutboxRelay(DependencyProvider):
         except Exception:  # the database itself failing is already in the error log
             pass
 
-    def _loop(self) -> None:
-        backoff = self.interval
-        while self._running:
-            try:
-                self.flush()
-                backoff = self.interval
-            except Exception as exc:  # broker down, DB locked: keep the rows, retry later
-                backoff = min(max(backoff * 2, 0.5), 30.0)
-                log.error("%s outbox relay could not publish (%s); events stay stored, retrying in %.1fs. "
-                          "Check that RabbitMQ at KEPU_AMQP_URI is up.", self.service, exc, backoff)
-                self._count_backlog()
-            self._wake.wait(timeout=backoff)
-            self._wake.clear()
+    def run_once(self) -> None:
+        try:
+            self.flush()
+            self.backoff = self.interval
+        except Exception as exc:  # broker down, DB locked: keep the rows, retry later
+            self.backoff = min(max(self.backoff * 2, 0.5), 30.0)
+            log.error("%s outbox relay could not publish (%s); events stay stored, retrying in %.1fs. "
+                      "Check that RabbitMQ at KEPU_AMQP_URI is up.", self.service, exc, self.backoff)
+            self._count_backlog()
+
+    def pause(self) -> float:
+        return self.backoff

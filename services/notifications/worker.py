@@ -11,16 +11,14 @@ import itertools
 import logging
 import os
 import socket
-import threading
 import time
 
-import eventlet
 from eventlet.greenpool import GreenPool
-from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import sessionmaker
 
 from libs.common.channels import masked
 from libs.common.db import make_engine
+from libs.common.loops import BackgroundLoop
 from libs.common.plan import load_plan
 from libs.common.settings import settings_from_config
 from services.notifications import delivery
@@ -36,13 +34,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class DeliveryWorker(DependencyProvider):
+class DeliveryWorker(BackgroundLoop):
     """Sends deliveries in the background; the service calls ``.wake()`` after a round made some."""
 
     def __init__(self):
-        self._wake = threading.Event()
-        self._running = False
-        self._thread = None
+        super().__init__()
         self.last_round = 0.0  # monotonic time of this container's last digest round
 
     def setup(self) -> None:
@@ -57,37 +53,18 @@ class DeliveryWorker(DependencyProvider):
         self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
         self.rounds = itertools.count()
 
-    def start(self) -> None:
-        self._running = True
-        self._thread = eventlet.spawn(self._loop)
-
-    def stop(self) -> None:
-        self._running = False
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.wait()
+    def close(self) -> None:
         self.pool.waitall()  # let attempts under way finish and record themselves
         self.engine.dispose()
 
-    def kill(self) -> None:
-        self._running = False
-        if self._thread is not None:
-            self._thread.kill()
+    def run_once(self) -> None:
+        try:
+            self.dispatch()
+        except Exception:  # the database failing: keep the rows, try again
+            log.exception("delivery worker could not read due deliveries; trying again in %.0fs", IDLE_SECONDS)
 
-    def get_dependency(self, worker_ctx) -> "DeliveryWorker":
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while self._running:
-            try:
-                self.dispatch()
-            except Exception:  # the database failing: keep the rows, try again
-                log.exception("delivery worker could not read due deliveries; trying again in %.0fs", IDLE_SECONDS)
-            self._wake.wait(timeout=IDLE_SECONDS)
-            self._wake.clear()
+    def pause(self) -> float:
+        return IDLE_SECONDS
 
     def dispatch(self) -> int:
         """Claim as many due deliveries as there are free slots and start sending them."""

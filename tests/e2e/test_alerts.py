@@ -10,18 +10,10 @@ import pytest
 
 from libs.localenv.ports import free_port, free_range
 from tests.e2e.system import kepu, metric, start_system, stop_system
+from tests.eventually import eventually
 from tests.receivers.http import WECOM_KEY
 
 pytestmark = pytest.mark.e2e
-
-
-def eventually(check, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
 def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbit_config, tmp_path, http_receiver):

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
+from tests.certificates import self_signed
 from tests.e2e.system import Driver, kepu, metric, start_system, stop_system, wait_for_metric
 
 pytestmark = pytest.mark.e2e
@@ -326,28 +327,6 @@ def test_a_client_generated_from_the_proto_files_alone_reports_and_reads(api, tm
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
 
 
-def _self_signed(tmp_path):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp_path / "gateway.pem", tmp_path / "gateway.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 def test_kepu_indicators_rebuild_recounts_from_the_stored_activities(api):
     """The operator's rebuild over everything this module stored: the figures come out the same."""
     env, var = api["env"], api["var"]
@@ -372,7 +351,7 @@ def test_kepu_indicators_rebuild_recounts_from_the_stored_activities(api):
 def test_kepu_run_serves_tls_from_settings(api, vhost_pipeline, broker_uris, tmp_path):
     """A whole system whose gateway has a certificate: clients that trust it get answers, a
     plaintext client does not, and `kepu --ca-file` works."""
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "gateway")
     with vhost_pipeline.get() as vhost:
         parts = urlsplit(broker_uris[0])
         env = {**api["env"], "KEPU_AMQP_URI": f"{parts.scheme}://{parts.netloc}/{vhost}",

@@ -17,6 +17,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.events import IndicatorStatusChanged, OrgChannelChanged, make_envelope
 from services.notifications.service import NotificationsService
+from tests.eventually import eventually
 from tests.interface.helpers import declare, publish
 from tests.receivers.http import DINGTALK_SECRET
 
@@ -35,15 +36,6 @@ def channel(org: str, kind: str, target: str, secret: str = "", removed: bool = 
     return make_envelope("organisations", OrgChannelChanged(
         channel_id=channel_id or next(channel_ids), org=org, kind=kind, target=target, secret=secret,
         removed=removed, changed_at=dt.datetime.now(dt.timezone.utc)))
-
-
-def eventually(check, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 Maildir) and Prometheus Alertmanager from Debian's package, both on loopback."""
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import mailbox
 import shutil
@@ -15,6 +13,7 @@ from email.message import Message
 from pathlib import Path
 
 from libs.localenv.ports import free_port
+from tests.certificates import self_signed
 
 
 def _wait(check, what: str, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -31,30 +30,6 @@ def _wait(check, what: str, process: subprocess.Popen, timeout: float = 20) -> N
     raise RuntimeError(f"{what} did not start within {timeout}s")
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and localhost, and its key (the client trusts it as its CA)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 class SmtpServer:
     """aiosmtpd in its own process (asyncio does not mix with the tests' eventlet), STARTTLS
     offered and required, every mail stored in a Maildir."""
@@ -62,7 +37,7 @@ class SmtpServer:
     def __init__(self, folder: Path):
         self.folder = folder
         self.maildir = folder / "maildir"
-        self.cert, key = self_signed(folder)
+        self.cert, key = self_signed(folder, "smtp")
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}", "--tlscert", str(self.cert),
