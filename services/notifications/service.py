@@ -81,7 +81,7 @@ class NotificationsService(HealthMixin, PlanMixin):
                 f", {history} of them history (closed before monitoring began: one summary to the office)"
                 if history else "")
         if transitions:
-            self.round()
+            self.digest_round()
 
     @on_events("organisations", ORG_CHANNEL_CHANGED)
     def handle_channel_changed(self, bodies: list[dict]) -> None:
@@ -93,9 +93,10 @@ class NotificationsService(HealthMixin, PlanMixin):
     def tick(self) -> None:
         """Digest rounds on the clock: group waits end, reminders fall due, working hours begin."""
         if time.monotonic() - self.worker.last_round >= self.settings.alert_round_interval:
-            self.round()
+            self.digest_round()
 
-    def round(self) -> None:
+    def digest_round(self) -> None:
+        """Compose the digests due now (under the lock replicas share) and wake the sender."""
         self.worker.last_round = time.monotonic()
         settings = self.settings
         ctx = app.Round(
