@@ -38,9 +38,24 @@ def run(
             table.add_row(what, where)
         console.print(table)
         console.print(f"plan: {settings.plan_file}   clock: {settings.as_of or 'today'}   data: {settings.var_dir}")
+        console.print(alert_hours(settings), highlight=False)
         console.print("ready. Press Ctrl-C to stop everything.", highlight=False)
         reason = sup.wait()
         console.print(f"stopping ({reason}) ...")
     finally:
         sup.stop()
     console.print("stopped.")
+
+
+def alert_hours(settings) -> str:
+    """When alert digests go out, so that a quiet first start on a Sunday is not a mystery."""
+    import datetime as dt
+
+    from libs.common.schedule import WorkingHours
+
+    hours = WorkingHours.from_settings(settings.alert_timezone, settings.alert_working_hours,
+                                       settings.alert_working_days)
+    now = dt.datetime.now(dt.timezone.utc)
+    when = "now" if hours.is_open(now) else hours.next_open(now).astimezone(hours.tz).strftime("%a %Y-%m-%d %H:%M")
+    return (f"alert digests: {settings.alert_working_hours} {settings.alert_timezone}, weekdays "
+            f"{settings.alert_working_days} (next: {when}); channels: `kepu org channel add ORG KIND TARGET`")

@@ -1,0 +1,41 @@
+"""Working hours in the county's time zone: when digests may go out."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from libs.common.schedule import WorkingHours, parse_days, parse_hours
+from libs.common.settings import Settings
+
+UTC = dt.timezone.utc
+HOURS = WorkingHours.from_settings("Asia/Shanghai", "09:00-18:00", "1-5")
+
+
+@pytest.mark.parametrize(("utc", "open_", "next_local"), [
+    (dt.datetime(2025, 10, 13, 1, 0), True, "2025-10-13 09:00"),  # Monday 09:00 Beijing: open
+    (dt.datetime(2025, 10, 13, 10, 0), False, "2025-10-14 09:00"),  # Monday 18:00: closed until Tuesday
+    (dt.datetime(2025, 10, 17, 23, 0), False, "2025-10-20 09:00"),  # Saturday 07:00: Monday
+    (dt.datetime(2025, 10, 12, 16, 0), False, "2025-10-13 09:00"),  # Monday 00:00: the same morning
+])
+def test_open_and_next_opening_in_beijing_time(utc, open_, next_local):
+    now = utc.replace(tzinfo=UTC)
+    assert HOURS.is_open(now) is open_
+    assert HOURS.next_open(now).astimezone(HOURS.tz).strftime("%Y-%m-%d %H:%M") == next_local
+
+
+def test_always_and_every_day():
+    hours = WorkingHours.from_settings("Asia/Shanghai", "always", "1-7")
+    assert hours.is_open(dt.datetime(2025, 10, 18, 20, 0, tzinfo=UTC))
+    assert parse_days("1,3,5-6") == {1, 3, 5, 6}
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("alert_working_hours", "9-18", "HH:MM-HH:MM"), ("alert_working_hours", "18:00-09:00", "before the end"),
+    ("alert_working_days", "0-4", "ISO weekdays"), ("alert_timezone", "Beijing", "unknown time zone"),
+])
+def test_a_typo_in_the_schedule_stops_the_settings_with_its_name(field, value, says):
+    with pytest.raises(ValueError) as caught:
+        Settings(**{field: value})
+    assert field in str(caught.value) and says in str(caught.value)
+    assert parse_hours("always") is None
