@@ -53,7 +53,10 @@ def _duration_hours(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
     if not match:
         raise typer.BadParameter("write a duration such as 90m, 12h, 3d or 2w")
-    return float(match[1]) * {"m": 1 / 60, "h": 1, "d": 24, "w": 168}[match[2]]
+    hours = float(match[1]) * {"m": 1 / 60, "h": 1, "d": 24, "w": 168}[match[2]]
+    if not 0 < hours <= 366 * 24:
+        raise typer.BadParameter("a silence lasts more than nothing and at most a year (366d)")
+    return hours
 
 
 @app.command("silence")
@@ -64,7 +67,8 @@ def silence(reason: str = typer.Option(..., help="Why (kept with the silence, sh
             org: str = typer.Option(None, help="Nothing to this organisation (its alerts still go to others)."),
             by: str = typer.Option(os.environ.get("USER", "operator"), help="Who silences (default: $USER).")) -> None:
     """Hold digests about matching alerts for a while (operator command, on RPC). The alerts stay
-    listed; when the silence ends, what is still firing goes out as news."""
+    listed; when the silence ends, alerts opened or changed meanwhile go out as news, the others
+    with the next reminder. Times are UTC."""
     spec = {"alert_id": alert, "indicator": indicator, "org": org, "hours": _duration_hours(for_), "reason": reason,
             "created_by": by}
     with services() as rpc:

@@ -85,7 +85,9 @@ ChannelKindOption = enum.Enum("ChannelKind", {kind: kind for kind in CHANNEL_KIN
 @channel_app.command("add")
 def channel_add(org: str, kind: ChannelKindOption,  # type: ignore[valid-type]
                 target: str = typer.Argument(..., help="; ".join(f"{k}: {h}" for k, h in KIND_HELP.items())),
-                secret: str = typer.Option("", help="DingTalk only: the robot's signing secret (SEC…)."),
+                secret: str = typer.Option("", envvar="KEPU_CHANNEL_SECRET", show_default=False,
+                                           help="DingTalk only: the robot's signing secret (SEC…); better from "
+                                                "KEPU_CHANNEL_SECRET than the command line (shell history)."),
                 label: str = typer.Option("", help="What the channel is, e.g. 科协值班群.")) -> None:
     """Send ORG's alert digests to a channel too (the log always gets them)."""
     with services() as rpc:

@@ -78,7 +78,9 @@ def make_engine(url: str) -> Engine:
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=not sqlite)
+    # hide_parameters: an error's text never carries row values (channel secrets, report fields)
+    # into logs and dead-letter reasons
+    engine = create_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)
     if sqlite:
 
         @event.listens_for(engine, "connect")

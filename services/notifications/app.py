@@ -8,6 +8,7 @@ order: each carries the window's ``sequence``, and one older than what was seen 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -144,6 +145,7 @@ class Round:
     office: str | None
     names: dict[str, str]
     site_channels: tuple[tuple[str, str], ...] = (("log", "log"),)  # (channel_key, kind)
+    lookback_days: int = 90
 
 
 def run_round(session: Session, now: dt.datetime, ctx: Round) -> list[Digest]:
@@ -154,6 +156,7 @@ def run_round(session: Session, now: dt.datetime, ctx: Round) -> list[Digest]:
              for s in session.scalars(select(Silence).where(Silence.ends_at > now))]
     told = {(r.alert_id, r.org): r for r in session.scalars(select(Receipt))}
     groups = {(g.org, g.kind): g for g in session.scalars(select(DigestGroup))}
+    _age_out(alerts, now, ctx.lookback_days)
     made = []
     orgs = sorted({org for a in alerts if not a.historical for org in a.recipients}
                   | {org for org, kind in groups if kind == "alerts"})
@@ -161,12 +164,12 @@ def run_round(session: Session, now: dt.datetime, ctx: Round) -> list[Digest]:
         group = groups.get((org, "alerts")) or _new_group(session, groups, org, "alerts")
         entries = []
         for alert in alerts:
-            if alert.historical or org not in alert.recipients:
-                continue
-            if digests.silenced(rules, alert.id, alert.indicator, org, now):
+            if alert.historical or digests.silenced(rules, alert.id, alert.indicator, org, now):
                 continue
             receipt = told.get((alert.id, org))
             news = digests.is_news(alert.state, alert.status, (receipt.state, receipt.status) if receipt else None)
+            if org not in alert.recipients and not (news and alert.state == "resolved"):
+                continue  # no longer addressed to org (plan or routes changed): only its recovery, once
             if alert.state == "firing" or news:
                 entries.append((alert, news))
         has_news = any(news for _, news in entries)
@@ -189,6 +192,19 @@ def run_round(session: Session, now: dt.datetime, ctx: Round) -> list[Digest]:
     if (history := _history_digest(session, alerts, groups, now, ctx)) is not None:
         made.append(history)
     return made
+
+
+def _age_out(alerts: list[Alert], now: dt.datetime, lookback_days: int) -> None:
+    """A firing window that closed longer than the look-back ago (a ``missed`` one never
+    recovers) stops being reminded: it turns history, already told. "Today" is the latest date
+    the indicators judged by (a frozen clock in demos), not the wall clock."""
+    today = max((a.as_of for a in alerts if a.as_of), default=None)
+    if today is None:
+        return
+    for alert in alerts:
+        if alert.state == "firing" and not alert.historical and domain.is_history(
+                alert.window, today, dt.date.min, lookback_days):
+            alert.historical, alert.summarised_at = True, now
 
 
 def _new_group(session: Session, groups: dict, org: str, kind: str) -> DigestGroup:
@@ -225,10 +241,12 @@ def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, t
                   now: dt.datetime, ctx: Round) -> Digest:
     group.sent += 1
     group.last_sent_at, group.pending_since = now, None
-    digest = Digest(org=group.org, kind=kind, number=group.sent, title=title, text=text, items=items, created_at=now)
+    digest = Digest(org=group.org, kind=kind, number=group.sent, uid=uuid.uuid4().hex[:8], title=title, text=text,
+                    items=items, created_at=now)
     session.add(digest)
     session.flush()
-    channels = [(key, kind_) for key, kind_ in ctx.site_channels]
+    # a history summary is for people: pushed to no site-wide Alertmanager as dozens of alerts
+    channels = [(key, kind_) for key, kind_ in ctx.site_channels if kind != "history" or kind_ == "log"]
     channels += [(f"channel-{c.id}", c.kind) for c in session.scalars(
         select(Channel).where(Channel.org == group.org, Channel.removed.is_(False)).order_by(Channel.id))]
     session.add_all(Delivery(digest_id=digest.id, org=group.org, channel_key=key, channel_kind=kind_, status="pending",
@@ -240,6 +258,8 @@ def _history_digest(session: Session, alerts: list[Alert], groups: dict, now: dt
     """Windows that closed before monitoring began: one summary to the office, each window once."""
     pending = [a for a in alerts if a.historical and a.summarised_at is None and a.state == "firing"]
     if not pending:
+        if (group := groups.get((ctx.office, "history"))) is not None:
+            group.pending_since = None
         return None
     if ctx.office is None:  # a plan without an office: recorded and listed, nobody to summarise to
         for alert in pending:

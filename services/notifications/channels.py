@@ -45,6 +45,10 @@ class ChannelFailed(Exception):
     """One attempt failed; the message is safe to log and store (secrets scrubbed)."""
 
 
+class ChannelGone(ChannelFailed):
+    """The channel was removed: no attempt can succeed, so the delivery is parked at once."""
+
+
 @dataclass(frozen=True)
 class Target:
     kind: str
@@ -110,6 +114,11 @@ def alertmanager_alerts(job: Job, now: dt.datetime, keep_firing: dt.timedelta, e
         if external_url:
             alert["generatorURL"] = external_url
         out.append(alert)
+        if item["severity"] == "critical":
+            # severity is a label, so a lagging window gone missed is another alert to Alertmanager:
+            # end the warning one now instead of letting it fire on until it lapses
+            out.append({**alert, "labels": {**alert["labels"], "severity": "warning"},
+                        "endsAt": _rfc3339(now.isoformat())})
     return out
 
 
@@ -148,12 +157,22 @@ def email_message(job: Job, sender: str, to: list[str]) -> EmailMessage:
     return message
 
 
+def secrets_of(target: Target) -> list[str]:
+    """Every part of a channel that may be a secret: query values, a password, long path
+    segments (tokens in Slack-style URLs), the signing secret."""
+    found = [target.secret] if target.secret else []
+    if target.kind != "email" and target.target:
+        parts = urlsplit(target.target)
+        found += [v for _, v in parse_qsl(parts.query) if len(v) >= 4]
+        if parts.password:
+            found.append(parts.password)
+        found += [segment for segment in parts.path.split("/") if len(segment) >= 16]
+    return sorted(set(found), key=len, reverse=True)
+
+
 def scrub(text: str, target: Target) -> str:
-    """An error message without the channel's secrets (query values, the signing secret)."""
-    secrets = [v for _, v in parse_qsl(urlsplit(target.target).query) if len(v) >= 4] if target.kind != "email" else []
-    if target.secret:
-        secrets.append(target.secret)
-    for secret in secrets:
+    """An error message without the channel's secrets."""
+    for secret in secrets_of(target):
         text = text.replace(secret, mask_secret(secret)).replace(quote_plus(secret), mask_secret(secret))
     return text
 
@@ -180,9 +199,10 @@ class Sender:
     def _post(self, url: str, body, job: Job) -> requests.Response:
         """POST JSON; the delivery's key goes along, so a receiver may drop a resend."""
         response = self.http.post(url, json=body, timeout=self.settings.delivery_timeout,
-                                  headers={"X-Kepu-Delivery": job.key})
-        if response.status_code >= 300:
-            raise ChannelFailed(f"HTTP {response.status_code} from {urlsplit(url).netloc}: {response.text[:200]}")
+                                  headers={"X-Kepu-Delivery": job.key}, allow_redirects=False)
+        if response.status_code >= 300:  # a redirect too: requests would re-send a POST as a GET
+            where = f"{urlsplit(url).hostname}:{urlsplit(url).port or ''}"
+            raise ChannelFailed(f"HTTP {response.status_code} from {where}: {response.text[:200]}")
         return response
 
     def _robot_reply(self, response: requests.Response) -> None:
@@ -222,4 +242,7 @@ class Sender:
                 smtp.starttls(context=ssl.create_default_context(cafile=ca_file))
             if s.smtp_user:
                 smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
-            smtp.send_message(email_message(job, s.smtp_from, to))
+            refused = smtp.send_message(email_message(job, s.smtp_from, to))
+        if refused:  # the others have it: a resend would double theirs, so say it and count it sent
+            log.warning("mail %s: the server refused %s (the other recipients got it); correct the channel with "
+                        "`kepu org channel`", job.key, ", ".join(refused))

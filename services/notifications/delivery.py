@@ -64,7 +64,8 @@ class Job:
 def load_job(session: Session, delivery_id: int) -> Job:
     delivery = session.get(Delivery, delivery_id)
     digest = session.get(Digest, delivery.digest_id)
-    return Job(delivery.id, f"kepu-{digest.org}-{digest.kind}-{digest.number}-{delivery.channel_key}", delivery.org,
+    key = f"kepu-{digest.org}-{digest.kind}-{digest.number}-{digest.uid}-{delivery.channel_key}"
+    return Job(delivery.id, key, delivery.org,
                delivery.channel_key, delivery.channel_kind, delivery.attempts + 1,
                {"id": digest.id, "org": digest.org, "kind": digest.kind, "number": digest.number,
                 "title": digest.title, "text": digest.text, "items": digest.items,
@@ -75,9 +76,13 @@ Outcome = str  # sent / failed (will retry) / parked
 
 
 def record_attempt(session: Session, delivery_id: int, started: dt.datetime, seconds: float, error: str | None,
-                   now: dt.datetime, policy: RetryPolicy, rand: Callable[[], float] = random.random) -> Outcome:
-    """Record one attempt and move the delivery on: sent, due again later, or parked."""
+                   now: dt.datetime, policy: RetryPolicy, rand: Callable[[], float] = random.random,
+                   final: bool = False) -> Outcome:
+    """Record one attempt and move the delivery on: sent, due again later, or parked (after the
+    last attempt, or at once when ``final``: no retry can succeed)."""
     delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise LookupError(f"delivery {delivery_id} is no longer in the database")
     delivery.attempts += 1
     session.add(DeliveryAttempt(delivery_id=delivery_id, number=delivery.attempts, started_at=started,
                                 seconds=seconds, ok=error is None, error=(error or "")[:ERROR_CHARS]))
@@ -86,7 +91,7 @@ def record_attempt(session: Session, delivery_id: int, started: dt.datetime, sec
         delivery.status, delivery.sent_at, delivery.last_error = "sent", now, ""
         return "sent"
     delivery.last_error = error[:ERROR_CHARS]
-    if delivery.attempts >= policy.attempts:
+    if final or delivery.attempts >= policy.attempts:
         delivery.status = "parked"
         return "parked"
     delivery.next_attempt_at = now + dt.timedelta(seconds=policy.pause(delivery.attempts, rand))

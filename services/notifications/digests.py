@@ -44,11 +44,16 @@ def due(pending_since: dt.datetime | None, last_sent_at: dt.datetime | None, has
     return None
 
 
+# What makes a firing alert news again: lagging and at_risk are one level (a window swinging
+# across the slack day by day must not send a digest each time); missed is worse.
+LEVEL = {"missed": "missed"}
+
+
 def is_news(state: str, status: str, told: tuple[str, str] | None) -> bool:
-    """A firing alert is news until the recipient was told this status; a resolved one is news if
-    the recipient was last told it fired (an alert resolved before anyone was told stays quiet)."""
+    """A firing alert is news until the recipient was told it at this level; a resolved one is
+    news if the recipient was last told it fired (resolved before anyone was told: quiet)."""
     if state == "firing":
-        return told != ("firing", status)
+        return told is None or told[0] != "firing" or LEVEL.get(status, "behind") != LEVEL.get(told[1], "behind")
     return told is not None and told[0] == "firing"
 
 

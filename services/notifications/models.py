@@ -82,6 +82,7 @@ class Digest(Base):
     org: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # news / reminder / history
     number: Mapped[int] = mapped_column(Integer)
+    uid: Mapped[str] = mapped_column(String(16), default="")  # keeps keys unique past a restored database
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     items: Mapped[list] = mapped_column(JSON)

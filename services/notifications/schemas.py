@@ -89,8 +89,9 @@ def list_alerts(session: Session, now: dt.datetime, state: str | None = None,
     silences = list(session.scalars(select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)))
     out = []
     for a in session.scalars(query):
+        # silenced: no recipient hears of it (a silence of one organisation leaves the others told)
         muting = [s for s in silences if s.alert_id in (None, a.id) and s.indicator in (None, a.indicator)
-                  and (s.org is None or s.org in a.recipients)]
+                  and s.org is None]
         out.append({
             "id": a.id, "indicator": a.indicator, "indicator_name": a.indicator_name, "window": a.window,
             "scope": a.scope, "state": a.state, "status": a.status, "severity": a.severity, "actual": a.actual,

@@ -105,8 +105,10 @@ class NotificationsService(HealthMixin, PlanMixin):
             WorkingHours.from_settings(settings.alert_timezone, settings.alert_working_hours,
                                        settings.alert_working_days),
             self._office(), {o.code: o.name for o in self.plan.plan.organisations},
-            (("log", "log"), *((("alertmanager", "alertmanager"),) if settings.alertmanager_url else ())))
+            (("log", "log"), *((("alertmanager", "alertmanager"),) if settings.alertmanager_url else ())),
+            settings.alert_lookback_days)
         serialise(self.db, SerialLock, "alerts")
+        self.db.expire_all()  # another replica may have moved alerts since this session last read them
         made = app.run_round(self.db, _now(), ctx)
         self.db.commit()
         for digest in made:
@@ -142,12 +144,26 @@ class NotificationsService(HealthMixin, PlanMixin):
             request = schemas.SilenceRequest.model_validate(spec)
         except ValueError as exc:
             raise BadRequest(schemas.first_error(exc)) from None
+        if problem := self._unknown(request):
+            raise BadRequest(problem)
         now = _now()
         silence = app.add_silence(self.db, request.stored(now), now)
         self.db.commit()
         log.info("silence %d by %s until %s: %s (%s)", silence.id, silence.created_by, silence.ends_at.isoformat(),
                  schemas.matcher(silence), silence.reason)
         return schemas.SilenceView.of(silence, now).model_dump()
+
+    def _unknown(self, request: schemas.SilenceRequest) -> str | None:
+        """A silence naming what does not exist would silence nothing while seeming to work."""
+        plan = self.plan.plan
+        if request.indicator and request.indicator not in {i.code for i in plan.all_indicators()}:
+            return f"indicator: the plan has no indicator {request.indicator!r} (see `kepu plan show`)"
+        orgs = {o.code for o in plan.organisations} | {org for r in self.settings.alert_routes for org in r.to}
+        if request.org and request.org not in orgs:
+            return f"org: no alert goes to {request.org!r} (the plan's organisations and KEPU_ALERT_ROUTES)"
+        if request.alert_id and self.db.get(Alert, request.alert_id) is None:
+            return f"alert_id: no alert {request.alert_id} (see `kepu alert list --json`)"
+        return None
 
     @rpc
     def list_silences(self, expired: bool = False) -> list[dict]:

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 
+import eventlet
 from eventlet.greenpool import GreenPool
 from sqlalchemy.orm import sessionmaker
 
@@ -22,12 +23,13 @@ from libs.common.loops import BackgroundLoop
 from libs.common.plan import load_plan
 from libs.common.settings import settings_from_config
 from services.notifications import delivery
-from services.notifications.channels import ChannelFailed, Sender, Target
+from services.notifications.channels import ChannelFailed, ChannelGone, Sender, Target
 from services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY
 from services.notifications.models import Channel
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0
+RECORD_PAUSES = (0.5, 2.0, 5.0, 15.0, 30.0)  # about a minute of a locked or restarting database
 
 
 def _now() -> dt.datetime:
@@ -77,34 +79,57 @@ class DeliveryWorker(BackgroundLoop):
             self.pool.spawn_n(self._deliver, delivery_id)
         return len(ids)
 
+    def _record(self, delivery_id: int, started: dt.datetime, seconds: float, error: str | None, now: dt.datetime,
+                final: bool) -> str | None:
+        """Record the attempt, retrying while the database is briefly unavailable: a send that is not
+        recorded would be sent again once its claim ages out."""
+        for pause in (*RECORD_PAUSES, None):
+            try:
+                with self.sessions() as session:
+                    outcome = delivery.record_attempt(session, delivery_id, started, seconds, error, now,
+                                                      self.policy, final=final)
+                    session.commit()
+                return outcome
+            except LookupError as exc:
+                log.error("could not record attempt: %s", exc)
+                return None
+            except Exception as exc:
+                if pause is None:
+                    log.error("could not record attempt on delivery %d (%s): it will be tried again after its "
+                              "claim ages out (%.0fs); check the notifications database", delivery_id, exc,
+                              delivery.CLAIM_SECONDS)
+                    return None
+                eventlet.sleep(pause)
+        raise AssertionError("unreachable: the last pause is None")
+
     def _target(self, session, job: delivery.Job) -> Target:
         if job.channel_key == "log":
             return Target("log")
         if job.channel_key == "alertmanager":
             return Target("alertmanager", self.settings.alertmanager_url)
         channel = session.get(Channel, int(job.channel_key.removeprefix("channel-")))
-        if channel is None or channel.removed:
-            raise ChannelFailed(f"{job.channel_key} was removed; nothing to send to (retry after adding it again)")
+        if channel is None or channel.removed or channel.org != job.org:
+            raise ChannelGone(f"{job.channel_key} of {job.org} was removed before this digest went out; "
+                              f"its other channels and the log have it")
         return Target(channel.kind, channel.target, channel.secret)
 
     def _deliver(self, delivery_id: int) -> None:
         started, t0 = _now(), time.monotonic()
-        error, job, target = None, None, None
+        error, job, target, final = None, None, None, False
         try:
             with self.sessions() as session:
                 job = delivery.load_job(session, delivery_id)
                 target = self._target(session, job)
             self.sender.send(job, target, started)
         except ChannelFailed as exc:
-            error = str(exc)
+            error, final = str(exc), isinstance(exc, ChannelGone)
         except Exception as exc:  # a bug, not the receiver: record it and keep the worker alive
             log.exception("delivery %d failed unexpectedly", delivery_id)
             error = f"unexpected {type(exc).__name__} in the sender (see the service log)"
         now = _now()
-        with self.sessions() as session:
-            outcome = delivery.record_attempt(session, delivery_id, started, time.monotonic() - t0, error, now,
-                                              self.policy)
-            session.commit()
+        outcome = self._record(delivery_id, started, time.monotonic() - t0, error, now, final)
+        if outcome is None:
+            return
         kind = job.channel_kind if job else "unknown"
         DELIVERIES.labels(kind, outcome).inc()
         if outcome == "sent":

@@ -209,3 +209,49 @@ def test_a_failing_delivery_backs_off_then_parks_and_a_retry_revives_it():
                                                         (9, 0.0, 12.5)])
 def test_backoff_doubles_with_jitter_up_to_a_cap(attempt, rand, pause):
     assert delivery.RetryPolicy(base=10, cap=25, attempts=5).pause(attempt, lambda: rand) == pause
+
+
+def test_a_window_swinging_between_lagging_and_at_risk_is_not_news_each_time():
+    county = County()
+    county.feed(change())
+    county.round(after=MINUTE)
+    for status in ("at_risk", "lagging", "at_risk", "lagging"):
+        county.feed(change(status=status))
+        assert county.round(after=HOUR) == {}, status
+    county.feed(change(status="missed", window="2025"))  # worse: news
+    assert set(county.round(after=HOUR)) == {"cast", "office"}
+
+
+def test_a_missed_window_is_reminded_within_the_look_back_then_no_more():
+    county = County()
+    county.feed(change(window="2025", as_of=dt.date(2025, 10, 13)))
+    county.round(after=MINUTE)
+    county.feed(change(window="2025", status="missed", as_of=dt.date(2026, 1, 1)))
+    assert county.round(after=HOUR)["cast"].kind == "news"
+    assert county.round(after=7 * DAY)["cast"].kind == "reminder"
+    county.feed(change("school-lectures", window="2026", as_of=dt.date(2026, 4, 15)))  # the clock moved on
+    sent = county.round(after=30 * DAY)
+    assert [i["indicator"] for i in sent["cast"].items] == ["school-lectures"]  # 2025 closed over 90 days ago
+    alert = county.session.scalar(select(Alert).where(Alert.indicator == "caravan-tours"))
+    assert alert.historical and alert.state == "firing"  # still listed, no longer reminded
+
+
+def test_a_recipient_dropped_from_an_alert_still_hears_that_it_recovered():
+    county = County()
+    county.feed(change(responsible=("cast", "edu")))
+    assert set(county.round(after=MINUTE)) == {"cast", "edu", "office"}
+    county.feed(change(responsible=("cast",)))  # the plan no longer names edu
+    county.feed(change(status="on_track", actual=8, responsible=("cast",)))
+    sent = county.round(after=HOUR)
+    assert set(sent) == {"cast", "edu", "office"}
+    assert sent["edu"].title == "【科普工作预警】县教育局：1项指标已恢复"
+
+
+def test_a_delivery_to_a_removed_channel_is_parked_at_once():
+    county = County()
+    county.feed(change())
+    county.round(after=MINUTE)
+    (first, *_) = delivery.claim_due(county.session, county.now, "w1", 10)
+    outcome = delivery.record_attempt(county.session, first, county.now, 0.0, "channel-9 was removed", county.now,
+                                      delivery.RetryPolicy(10, 60, 8), final=True)
+    assert outcome == "parked"
