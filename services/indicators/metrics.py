@@ -1,26 +1,66 @@
-"""Prometheus metrics of the indicators service: one series per indicator window and scope."""
+"""Prometheus metrics of the indicators service: what the dashboards read, one series per
+indicator window and scope (scopes: the region, departments, registered towns; bounded by the
+plan and the registry, never by activities).
+
+- ``kepu_indicator_actual`` / ``_expected`` / ``_target`` / ``_projected``: the figures;
+- ``kepu_indicator_status_code``: the status as a number a panel can colour (``STATUS_CODES``);
+- ``kepu_indicator_status{status}``: 1 for the current status (for alerting rules and counts);
+- ``kepu_indicator_elapsed_ratio`` / ``_days_left``: where the window stands, by the service's
+  clock (a frozen clock in demos), so that Prometheus' own time never skews a projection.
+"""
 from __future__ import annotations
+
+import datetime as dt
 
 from prometheus_client import Gauge
 
 from libs.common.events import INDICATOR_STATUSES
+from libs.common.plan.schema import Indicator
 from services.indicators.models import WindowState
+from services.indicators.progress import elapsed_share
+from services.indicators.windows import Window
 
+WINDOW_SCOPE = ["indicator", "window", "scope"]
 ACTUAL = Gauge("kepu_indicator_actual", "Counted value of an indicator window (latest observation for stock).",
-               ["indicator", "window", "scope"])
-EXPECTED = Gauge("kepu_indicator_expected", "Value expected by now at the plan's pace (region scope).",
-                 ["indicator", "window", "scope"])
+               WINDOW_SCOPE)
+EXPECTED = Gauge("kepu_indicator_expected", "Value expected by now at the plan's pace (region scope).", WINDOW_SCOPE)
 TARGET = Gauge("kepu_indicator_target", "Target of an indicator window.", ["indicator", "window"])
+PROJECTED = Gauge("kepu_indicator_projected", "Value at the window's end if it goes on at the rate so far "
+                  "(region scope; a stock: its latest level).", WINDOW_SCOPE)
 STATUS = Gauge("kepu_indicator_status", "1 for the window's current status, 0 for the others.",
-               ["indicator", "window", "scope", "status"])
+               [*WINDOW_SCOPE, "status"])
+STATUS_CODE = Gauge("kepu_indicator_status_code", "The window's status as a number for colouring: 0 not started "
+                    "or no data, 1 achieved, 2 on track, 3 at risk, 4 lagging, 5 missed (region scope).", WINDOW_SCOPE)
+ELAPSED = Gauge("kepu_indicator_elapsed_ratio", "Share of the window elapsed at the plan's pace (0..1), by the "
+                "service's clock.", ["indicator", "window"])
+DAYS_LEFT = Gauge("kepu_indicator_days_left", "Days until the window ends, by the service's clock (0 once ended).",
+                  ["indicator", "window"])
+
+STATUS_CODES = {"not_started": 0, "no_data": 0, "achieved": 1, "on_track": 2, "at_risk": 3, "lagging": 4,
+                "missed": 5}
 
 
-def publish_state(state: WindowState, target: float | None) -> None:
+def projected(indicator: Indicator, actual: float, share: float) -> float:
+    """The window's end value at the rate so far: a sum grows in proportion to the elapsed share
+    (the plan's pace, weights included); a stock stays at its latest level."""
+    if indicator.kind == "stock" or share >= 1.0:
+        return actual
+    return actual / share if share > 0 else 0.0
+
+
+def publish_state(state: WindowState, indicator: Indicator, window: Window | None, as_of: dt.date) -> None:
     labels = (state.indicator, state.window, state.scope)
     ACTUAL.labels(*labels).set(state.actual)
-    if state.status and state.status != "tracking":
-        EXPECTED.labels(*labels).set(state.expected)
-        for status in INDICATOR_STATUSES:
-            STATUS.labels(*labels, status).set(1.0 if status == state.status else 0.0)
-    if target is not None:
-        TARGET.labels(state.indicator, state.window).set(target)
+    if indicator.target is not None:
+        TARGET.labels(state.indicator, state.window).set(indicator.target)
+    if not state.status or state.status == "tracking":
+        return  # breakdowns and tracking indicators: counted, not judged
+    EXPECTED.labels(*labels).set(state.expected)
+    STATUS_CODE.labels(*labels).set(STATUS_CODES.get(state.status, 0))
+    for status in INDICATOR_STATUSES:
+        STATUS.labels(*labels, status).set(1.0 if status == state.status else 0.0)
+    if window is not None:
+        share = elapsed_share(indicator, window, as_of)
+        PROJECTED.labels(*labels).set(projected(indicator, state.actual, share))
+        ELAPSED.labels(state.indicator, state.window).set(share)
+        DAYS_LEFT.labels(state.indicator, state.window).set(max((window.end - as_of).days - 1, 0))

@@ -20,6 +20,7 @@ from libs.common.settings import settings_from_config
 from services.indicators import ledger, rebuild, views
 from services.indicators.metrics import publish_state
 from services.indicators.models import Base, OutboxEvent, SerialLock
+from services.indicators.windows import window_index
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,14 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
 
     def _publish(self, states) -> None:
         """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
-        plan = self.plan.plan
+        plan, today = self.plan.plan, self.clock.today()
+        index = window_index(plan)
         for state in states:
             try:
-                publish_state(state, plan.indicator(state.indicator).target)
+                indicator = plan.indicator(state.indicator)
             except KeyError:
                 continue
+            publish_state(state, indicator, index.get((state.indicator, state.window)), today)
 
     def _serialise(self) -> None:
         """First statement of every writing transaction: replicas take turns (see ``serialise``)."""

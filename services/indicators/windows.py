@@ -39,3 +39,17 @@ def windows(indicator: Indicator, period: Period) -> list[Window]:
 
 def window_for(indicator: Indicator, period: Period, day: dt.date) -> Window | None:
     return next((w for w in windows(indicator, period) if w.contains(day)), None)
+
+
+_INDEXES: dict[int, tuple[object, dict]] = {}
+
+
+def window_index(plan) -> dict[tuple[str, str], Window]:
+    """Every window of every indicator of a loaded plan by (indicator, key), built once per plan
+    object (the gauges look windows up on every batch)."""
+    held = _INDEXES.get(id(plan))
+    if held is None or held[0] is not plan:
+        index = {(i.code, w.key): w for i in plan.all_indicators() for w in windows(i, plan.plan.period)}
+        _INDEXES.clear()  # one plan at a time per process (a reload replaces it)
+        held = _INDEXES[id(plan)] = (plan, index)
+    return held[1]
