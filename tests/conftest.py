@@ -18,6 +18,10 @@ import pytest  # noqa: E402
 
 from libs.common.settings import Settings  # noqa: E402
 
+# systems the tests start with `kepu run` scrape nothing unless a test asks (tests/e2e/test_dashboards.py):
+# a Prometheus per system would fight over one port
+os.environ.setdefault("KEPU_PROMETHEUS", "false")
+
 
 @pytest.fixture(scope="session")
 def broker_uris(request):

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     batch_wait: float = Field(0.005, ge=0, le=5, description="Seconds a consumer waits to fill a batch after its "
                               "first event (under load batches fill while the last one is applied).")
     log_level: str = "INFO"
+    prometheus: bool = Field(True, description="`kepu run` also starts a project-local Prometheus (loopback).")
+    prometheus_port: int = Field(9390, description="Port of that Prometheus.")
 
     # alerts: digests per recipient organisation, modelled on Prometheus Alertmanager's grouping
     alert_group_wait: float = Field(60.0, ge=0, description="Seconds a department's first new alert waits for "

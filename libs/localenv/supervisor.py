@@ -10,12 +10,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 from kombu import Connection
 
 from libs.common.bus import declare_topology
 from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
+from libs.localenv import prometheus
 from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode
 
@@ -41,6 +43,8 @@ class Supervisor:
         if s.metrics_port_base >= 0:
             ports |= {f"KEPU_METRICS_PORT_BASE (+{s.metrics_port(name, r) - s.metrics_port_base}, {name})":
                       s.metrics_port(name, r) for name in METRICS_OFFSETS for r in self._replicas(name)}
+        if self.runs_prometheus:
+            ports["KEPU_PROMETHEUS_PORT (or KEPU_PROMETHEUS=false)"] = s.prometheus_port
         check_free(ports)
         if s.manage_broker:
             self.node = RabbitNode.from_settings(s)
@@ -61,6 +65,29 @@ class Supervisor:
             self._wait_services_ready()
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"])
         self._wait_gateway_ready()
+        if self.runs_prometheus:
+            self._spawn("prometheus", prometheus.command(s, self.node.metrics_port if self.node else None))
+            self._wait_prometheus_ready()
+
+    @property
+    def runs_prometheus(self) -> bool:
+        """A project-local Prometheus, unless switched off or there are no /metrics ports to scrape."""
+        return self.settings.prometheus and self.settings.metrics_port_base >= 0
+
+    def _wait_prometheus_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_children()
+            try:
+                with urllib.request.urlopen(f"{prometheus.url(self.settings)}/-/ready", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"Prometheus did not become ready on {prometheus.url(self.settings)} within "
+                                 f"{timeout:.0f}s; its messages are above (KEPU_PROMETHEUS=false runs without it)")
+            time.sleep(0.3)
 
     def _replicas(self, name: str) -> range:
         """Each nameko service runs ``KEPU_REPLICAS`` times (competing consumers on one broker);
@@ -151,6 +178,8 @@ class Supervisor:
         if s.metrics_port_base >= 0:
             rows += [(f"{self._child_name(n, r)} metrics", f"http://{s.metrics_host}:{s.metrics_port(n, r)}/metrics")
                      for n in METRICS_OFFSETS for r in self._replicas(n)]
+        if self.runs_prometheus:
+            rows.append(("Prometheus", f"{prometheus.url(s)}/  (rules: /alerts, config {prometheus.config_path(s)})"))
         if self.node:
             rows += [("RabbitMQ AMQP", self.node.amqp_uri.replace("guest:guest@", "")),
                      ("RabbitMQ management", f"http://127.0.0.1:{self.node.mgmt_port}/"),
@@ -186,6 +215,7 @@ class Supervisor:
         """The gateway first (no new input, in-flight calls finish), then the services, then the broker."""
         self._stop_children(["gateway"])
         self._stop_children([self._child_name(n, r) for n in reversed(SERVICES) for r in self._replicas(n)])
+        self._stop_children(["prometheus"])
         self.children.clear()
         if self.node is not None and self.started_broker:
             self.say("stopping RabbitMQ ...")
