@@ -2,9 +2,15 @@
 gRPC API as a department does (report, import, correct, read progress and alerts)."""
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from libs.cli import activities, alerts, broker, deadletters, importer, indicators, orgs, plan, run, testenv
+
+# The CLI's own RPC calls close their channels while the broker's publish confirms are on their
+# way; amqp then warns "Received method (60, 80) during closing channel", harmless, on stderr.
+logging.getLogger("amqp").setLevel(logging.ERROR)
 
 app = typer.Typer(help="Kepu Monitor: science-literacy action plans, tracked.", no_args_is_help=True)
 app.add_typer(plan.app, name="plan")
