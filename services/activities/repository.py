@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import Select, and_, extract, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
@@ -117,3 +117,14 @@ def after_cursor(query: Select, token: str) -> Select:
     except (ValueError, TypeError) as exc:
         raise ValueError("not a page token from ListActivities; start again without one") from exc
     return query.where(or_(Activity.start_date < day, and_(Activity.start_date == day, Activity.id < activity_id)))
+
+
+def town_totals(session: Session) -> list[tuple[str, int, int, float]]:
+    """(town, start year, activities, participants) of the activities held in a town and not
+    retracted: one GROUP BY, the JSON quantity read by the database (SQLite and PostgreSQL)."""
+    year = extract("year", Activity.start_date)
+    participants = func.sum(func.coalesce(Activity.quantities["participants"].as_float(), 0.0))
+    return [tuple(row) for row in session.execute(
+        select(Activity.town, year, func.count(), participants)
+        .where(Activity.town.is_not(None), Activity.retracted.is_(False))
+        .group_by(Activity.town, year))]

@@ -64,3 +64,21 @@ def publish_state(state: WindowState, indicator: Indicator, window: Window | Non
         PROJECTED.labels(*labels).set(projected(indicator, state.actual, share))
         ELAPSED.labels(state.indicator, state.window).set(share)
         DAYS_LEFT.labels(state.indicator, state.window).set(max((window.end - as_of).days - 1, 0))
+
+
+# reference data for joins in dashboards (bounded by the plan): names, kinds, units, who answers
+INFO = Gauge("kepu_indicator_info", "1 per indicator of the plan, with its name, kind and unit as labels.",
+             ["indicator", "name", "kind", "unit", "tracking"])
+RESPONSIBLE = Gauge("kepu_indicator_responsible", "1 per indicator and organisation responsible for it.",
+                    ["indicator", "org"])
+
+
+def publish_plan(plan) -> None:
+    """The plan's indicators as info series (the whole set: a reloaded plan replaces it)."""
+    INFO.clear()
+    RESPONSIBLE.clear()
+    for indicator in plan.all_indicators():
+        INFO.labels(indicator.code, indicator.name, indicator.kind, indicator.unit,
+                    "true" if indicator.tracking else "false").set(1)
+        for org in indicator.responsible:
+            RESPONSIBLE.labels(indicator.code, org).set(1)

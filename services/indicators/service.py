@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from nameko.timer import Timer
+from nameko.timer import Timer, timer
 from sqlalchemy.orm import Session
 
 from libs.common.bus import REBUILD_QUEUE
@@ -18,7 +18,7 @@ from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
 from services.indicators import ledger, rebuild, views
-from services.indicators.metrics import publish_state
+from services.indicators.metrics import publish_plan, publish_state
 from services.indicators.models import Base, OutboxEvent, SerialLock
 from services.indicators.windows import window_index
 
@@ -134,6 +134,11 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         changes, _ = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
         self._commit(changes, ())
         self._publish(ledger.states(self.db))
+
+    @timer(interval=60, eager=True)
+    def publish_plan_info(self) -> None:
+        """Names, kinds, units and responsible units for the dashboards' joins."""
+        publish_plan(self.plan.plan)
 
     @ReplicaGaugeTimer.decorator
     def refresh_gauges(self) -> None:

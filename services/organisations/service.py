@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from libs.common.db import Database
@@ -15,6 +16,7 @@ from libs.common.plan import load_plan
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from services.organisations import app
+from services.organisations.metrics import publish_orgs
 from services.organisations.models import Base, OutboxEvent
 
 
@@ -29,6 +31,12 @@ class OrganisationsService(HealthMixin, PlanMixin):
                            on_open=lambda session, settings: app.seed_orgs(session, load_plan(settings.plan_file)))
     metrics = MetricsEndpoint("organisations")
     outbox = OutboxRelay(OutboxEvent, "organisations")
+
+    @timer(interval=30, eager=True)
+    def count_orgs(self) -> None:
+        """The registry on /metrics (towns registered since appear within half a minute)."""
+        publish_orgs(app.list_orgs(self.db))
+        self.db.rollback()
 
     @rpc
     def reload_plan(self) -> int:

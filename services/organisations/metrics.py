@@ -1,0 +1,13 @@
+"""Prometheus metrics of the organisations service: the registry as info series, for the
+dashboards' joins (towns by name, which towns are example data)."""
+from prometheus_client import Gauge
+
+ORG_INFO = Gauge("kepu_organisation_info", "1 per registered organisation, with its name, kind, parent and "
+                 "whether it is example data.", ["org", "name", "kind", "parent", "example"])
+
+
+def publish_orgs(orgs: list[dict]) -> None:
+    ORG_INFO.clear()
+    for o in orgs:
+        example = "true" if o["is_example"] else "false"
+        ORG_INFO.labels(o["code"], o["name"], o["kind"], o["parent"] or "", example).set(1)
