@@ -27,7 +27,7 @@ from kombu import Connection, Consumer, Queue
 from nameko.extensions import Entrypoint
 
 from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, Subscription, park_message, send_to_queue
-from libs.common.metrics import EVENT_BATCH_SIZE, EVENTS_HANDLED
+from libs.common.metrics import EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,9 @@ class BatchEventHandler(Entrypoint):
         if not decoded:
             return
         EVENT_BATCH_SIZE.labels(self.container.service_name, self.event_type).observe(len(decoded))
+        started = time.monotonic()
         error = self._run([body for _, body in decoded])
+        EVENT_BATCH_SECONDS.labels(self.container.service_name, self.event_type).observe(time.monotonic() - started)
         if error is None:
             self._ack([m for m, _ in decoded])
             return

@@ -18,6 +18,10 @@ EVENT_BATCH_SIZE = Histogram(
     "kepu_event_batch_size", "Events a consumer applied in one transaction.", ["service", "event_type"],
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
 )
+EVENT_BATCH_SECONDS = Histogram(
+    "kepu_event_batch_seconds", "Time a consumer took to apply one batch of events (handler latency).",
+    ["service", "event_type"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 OUTBOX_PENDING = Gauge("kepu_outbox_pending", "Events stored but not yet confirmed by the broker.", ["service"])
 OUTBOX_PUBLISHED = Counter("kepu_outbox_published_total", "Events the outbox relay published.", ["service"])
 

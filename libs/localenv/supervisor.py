@@ -66,7 +66,9 @@ class Supervisor:
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"])
         self._wait_gateway_ready()
         if self.runs_prometheus:
-            self._spawn("prometheus", prometheus.command(s, self.node.metrics_port if self.node else None))
+            # a broker this run did not start is scraped where KEPU_BROKER_METRICS_PORT says (loopback)
+            rabbit_metrics = self.node.metrics_port if self.node else s.broker_metrics_port
+            self._spawn("prometheus", prometheus.command(s, rabbit_metrics))
             self._wait_prometheus_ready()
 
     @property
