@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench proto clean
+.PHONY: setup run test bench proto dashboards clean
 
 setup: $(STAMP)
 	@deploy/scripts/install-system-packages.sh
@@ -36,6 +36,10 @@ bench: setup
 ## Regenerate the gRPC code from proto/ (committed; a test checks it is fresh).
 proto: $(STAMP)
 	$(BIN)/python -m libs.common.api.generate
+
+## Regenerate the Grafana dashboards from libs/dashboards (committed; a test checks they are fresh).
+dashboards: $(STAMP)
+	$(BIN)/python -m libs.dashboards.generate
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,0 +1,163 @@
+"""The five dashboards operators open (titles in Chinese, with units)."""
+from __future__ import annotations
+
+from grafanalib.core import Dashboard, Templating, Time
+
+from libs.dashboards.panels import (
+    YEAR_WINDOWS,
+    Grid,
+    bars,
+    share_thresholds,
+    stat,
+    table,
+    target,
+    timeseries,
+    variable,
+)
+
+REGION = variable("region", "地区", "label_values(kepu_indicator_status_code, scope)")
+YEAR = variable("year", "年度", "label_values(kepu_indicator_target, window)", regex="/^([0-9]{4})$/", sort=2)
+ORG = variable("org", "部门", "label_values(kepu_indicator_responsible, org)")
+
+NAMED = "* on(indicator) group_left(name, unit) kepu_indicator_info"  # adds the indicator's Chinese name
+
+
+def _dashboard(uid: str, title: str, grid: Grid, variables: list, description: str) -> Dashboard:
+    return Dashboard(title=title, uid=uid, description=description, panels=grid.panels, tags=["kepu"],
+                     templating=Templating(list=variables), time=Time("now-30d", "now"), refresh="1m",
+                     timezone="browser", editable=False).auto_panel_ids()
+
+
+def _status_count(status: str) -> str:
+    return f'sum(kepu_indicator_status{{scope="$region", status="{status}", {YEAR_WINDOWS}}})'
+
+
+def _window_table(title: str, selector: str, extra: str = "", description: str = "") -> object:
+    """One row per indicator window: status, shares of target and pace, projection, days left."""
+    base = f"{{scope=\"$region\", {YEAR_WINDOWS}{selector}}}"
+    return table(title, [
+        target(f"kepu_indicator_status_code{base} {NAMED}{extra}", instant=True, ref="A"),
+        target(f"100 * kepu:indicator_target_share{base}{extra}", instant=True, ref="B"),
+        target(f"100 * kepu:indicator_pace_share{base}{extra}", instant=True, ref="C"),
+        target(f"100 * kepu:indicator_projected_target_share{base}{extra}", instant=True, ref="D"),
+        target(f"kepu_indicator_actual{base}{extra}", instant=True, ref="E"),
+        target(f"kepu_indicator_expected{base}{extra}", instant=True, ref="F"),
+        target(f"kepu_indicator_target{{{YEAR_WINDOWS}{selector}}}{extra}", instant=True, ref="G"),
+        target(f"kepu_indicator_days_left{{{YEAR_WINDOWS}{selector}}}{extra}", instant=True, ref="H"),
+    ], {"name": "指标", "window": "窗口", "unit": "单位", "Value #A": "状态", "Value #B": "目标完成率（%）",
+        "Value #C": "进度完成率（%）", "Value #D": "预计完成率（%）", "Value #E": "已完成", "Value #F": "按进度应完成",
+        "Value #G": "目标", "Value #H": "剩余天数"}, sort_by="状态", status_column="状态", description=description)
+
+
+def plan_overview() -> Dashboard:
+    g = Grid()
+    g.add(stat("滞后（个）", _status_count("lagging"), colour="orange",
+               description="年度及规划期指标窗口中状态为滞后的个数"), 6, 4)
+    g.add(stat("未完成（个）", _status_count("missed"), colour="red"), 6, 4)
+    g.add(stat("进度偏慢（个）", _status_count("at_risk"), colour="yellow"), 6, 4)
+    g.add(stat("进度正常或已完成（个）",
+               f"{_status_count('on_track')} + {_status_count('achieved')}", colour="green"), 6, 4)
+    g.add(_window_table("规划目标一览（最差在前）", "", description="本年度、各季度及规划期（累计、存量）的每个目标："
+                        "状态、完成率、按进度的完成率、按当前速度预计的年末（期末）完成率"), 24, 14)
+    g.add(bars("目标完成率（%）", f'100 * kepu:indicator_target_share{{scope="$region", {YEAR_WINDOWS}}} {NAMED}',
+               "{{name}}（{{window}}）", unit="percent", thresholds=share_thresholds()), 12, 16)
+    g.add(bars("预计期末完成率（%）",
+               f'100 * kepu:indicator_projected_target_share{{scope="$region", {YEAR_WINDOWS}}} {NAMED}',
+               "{{name}}（{{window}}）", unit="percent", thresholds=share_thresholds(),
+               description="按目前速度推算到窗口结束时的完成率；存量指标取最新值"), 12, 16)
+    g.add(timeseries("各状态指标数（个）", [target(f'sum by (status) (kepu_indicator_status{{scope="$region", '
+                                                  f'{YEAR_WINDOWS}}})', "{{status}}")]), 24, 8)
+    return _dashboard("kepu-plan-overview", "规划总览", g, [REGION, YEAR],
+                      "全民科学素质行动规划：每个目标的完成情况、进度与预计")
+
+
+def department() -> Dashboard:
+    g = Grid()
+    responsible = ' * on(indicator) group_left() kepu_indicator_responsible{org="$org"}'
+    g.add(stat("本部门预警（条）", 'sum(kepu_alerts_firing{org="$org"}) or vector(0)', colour="orange",
+               description="发给本部门、仍未恢复的预警"), 6, 4)
+    g.add(stat("近30天报送活动（场）", 'sum(increase(kepu_activities_recorded_total{org="$org"}[30d])) or vector(0)'),
+          6, 4)
+    g.add(stat("负责指标（个）", 'count(kepu_indicator_responsible{org="$org"})'), 6, 4)
+    g.add(stat("其中滞后或未完成（个）",
+               f'sum(kepu_indicator_status{{scope="$region", status=~"lagging|missed", {YEAR_WINDOWS}}}'
+               f'{responsible}) or vector(0)', colour="red"), 6, 4)
+    g.add(_window_table("本部门负责的指标", "", extra=responsible), 24, 12)
+    g.add(timeseries("本部门报送（场/天）", [target(
+        'sum by (activity_type) (increase(kepu_activities_recorded_total{org="$org"}[1d]))', "{{activity_type}}")]),
+        12, 9)
+    g.add(bars("本部门在各指标中的贡献", f'kepu_indicator_actual{{scope="$org", {YEAR_WINDOWS}}} {NAMED}',
+               "{{name}}（{{window}}）", max_=None, description="本部门报送的活动计入各指标的数量（按各指标单位）"),
+          12, 9)
+    return _dashboard("kepu-department", "部门", g, [REGION, YEAR, ORG], "一个部门负责的指标与近期报送")
+
+
+TOWN_NAMES = ('* on(town) group_left(name, example) label_replace(kepu_organisation_info{kind="town"}, '
+              '"town", "$1", "org", "(.+)")')
+
+
+def towns() -> Dashboard:
+    g = Grid()
+    g.add(stat("登记的镇（个）", 'count(kepu_organisation_info{kind="town"})',
+               description="由运维登记；示例数据标为 example=true"), 8, 4)
+    g.add(stat("$year年各镇活动（场）", 'sum(kepu_town_activities{year="$year"})'), 8, 4)
+    g.add(stat("$year年各镇参与（人次）", 'sum(kepu_town_participants{year="$year"})'), 8, 4)
+    g.add(bars("各镇活动数（场）", f'kepu_town_activities{{year="$year"}} {TOWN_NAMES}', "{{name}}", max_=None),
+          12, 12)
+    g.add(bars("各镇参与人次（人次）", f'kepu_town_participants{{year="$year"}} {TOWN_NAMES}', "{{name}}",
+               max_=None), 12, 12)
+    g.add(table("各镇明细", [target(f'kepu_town_activities{{year="$year"}} {TOWN_NAMES}', instant=True, ref="A"),
+                            target(f'kepu_town_participants{{year="$year"}} {TOWN_NAMES}', instant=True, ref="B")],
+                {"name": "镇", "example": "示例数据", "Value #A": "活动（场）", "Value #B": "参与（人次）"},
+                sort_by="活动（场）"), 24, 10)
+    return _dashboard("kepu-towns", "各镇", g, [YEAR], "各镇举办的活动与参与人次（撤回的活动不计）")
+
+
+def _campaign(measure: str) -> str:
+    """A campaign day's tracking series of one measure (events, sessions or participants), named."""
+    return (f'kepu_indicator_actual{{scope="$region", window="$year", indicator=~"track[.].+[.]{measure}"}} '
+            f'{NAMED}')
+
+
+def campaign_days() -> Dashboard:
+    g = Grid()
+    g.add(bars("$year年主题活动：活动（次）", _campaign("events"), "{{name}}", max_=None), 8, 14)
+    g.add(bars("$year年主题活动：场次（场次）", _campaign("sessions"), "{{name}}", max_=None), 8, 14)
+    g.add(bars("$year年主题活动：参与（人次）", _campaign("participants"), "{{name}}", max_=None), 8, 14)
+    g.add(timeseries("主题活动参与人次（人次，累计至当日）", [target(_campaign("participants"), "{{name}}")]), 24, 9)
+    return _dashboard("kepu-campaign-days", "主题活动", g, [REGION, YEAR],
+                      "全国科普日、科技活动周等主题活动的年度统计（无目标，只统计）")
+
+
+def pipeline_health() -> Dashboard:
+    g = Grid()
+    g.add(stat("运行中的进程（个）", 'sum(up{job=~"kepu-.*"})', colour="green"), 6, 4)
+    g.add(stat("死信队列（条）", 'sum(rabbitmq_queue_messages{queue="kepu.dead-letters"})', colour="red",
+               description="无法处理而暂存的事件：kepu dead-letters list"), 6, 4)
+    g.add(stat("待发布事件（条）", "sum(kepu_outbox_pending)", colour="orange"), 6, 4)
+    g.add(stat("搁置的预警投递（条）", "sum(kepu_alert_deliveries_parked) or vector(0)", colour="red",
+               description="kepu alert deliveries --failed"), 6, 4)
+    g.add(timeseries("gRPC 调用（次/秒，按状态码）", [target(
+        "sum by (code) (rate(kepu_gateway_requests_total[5m]))", "{{code}}")], unit="reqps"), 12, 8)
+    g.add(timeseries("gRPC 延迟 p95（秒）", [target(
+        "histogram_quantile(0.95, sum by (le, method) (rate(kepu_gateway_request_seconds_bucket[5m])))",
+        "{{method}}")], unit="s"), 12, 8)
+    g.add(timeseries("事件发布（条/秒）", [target(
+        "sum by (service) (rate(kepu_outbox_published_total[5m]))", "{{service}}")], unit="ops"), 12, 8)
+    g.add(timeseries("事件处理（条/秒，按结果）", [target(
+        "sum by (service, outcome) (rate(kepu_events_handled_total[5m]))", "{{service}} {{outcome}}")],
+        unit="ops"), 12, 8)
+    g.add(timeseries("处理延迟 p95（秒/批）", [target(
+        "histogram_quantile(0.95, sum by (le, service) (rate(kepu_event_batch_seconds_bucket[5m])))",
+        "{{service}}")], unit="s"), 12, 8)
+    g.add(timeseries("队列深度（条）", [target(
+        'sum by (queue) (rabbitmq_queue_messages{queue=~"evt-.*|kepu\\\\..*"})', "{{queue}}")]), 12, 8)
+    g.add(timeseries("待发布事件（条）", [target("sum by (service) (kepu_outbox_pending)", "{{service}}")]), 8, 8)
+    g.add(timeseries("预警（条，按级别）", [target("sum by (severity) (kepu_alerts_firing)", "{{severity}}")]), 8, 8)
+    g.add(timeseries("预警投递（次/小时，按渠道与结果）", [target(
+        "sum by (channel, outcome) (increase(kepu_alert_deliveries_total[1h]))", "{{channel}} {{outcome}}")]), 8, 8)
+    return _dashboard("kepu-pipeline", "运行状况", g, [], "gRPC、事件、队列、预警投递：系统本身是否健康")
+
+
+ALL = {"plan-overview": plan_overview, "department": department, "towns": towns, "campaign-days": campaign_days,
+       "pipeline-health": pipeline_health}
