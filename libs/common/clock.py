@@ -50,6 +50,11 @@ class ClockMixin:
     clock: Clock = ClockProvider()
 
     @rpc
+    def today(self) -> str:
+        """The date this service judges by (a frozen clock's, or the calendar's)."""
+        return self.clock.today().isoformat()
+
+    @rpc
     def set_clock(self, as_of: str) -> str:
         try:
             self.clock.set(dt.date.fromisoformat(as_of))

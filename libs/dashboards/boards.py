@@ -86,7 +86,7 @@ def department() -> Dashboard:
     g.add(timeseries("本部门报送（场/天）", [target(
         'sum by (activity_type) (increase(kepu_activities_recorded_total{org="$org"}[1d]))', "{{activity_type}}")]),
         12, 9)
-    g.add(bars("本部门在各指标中的贡献", f'kepu_indicator_actual{{scope="$org", {YEAR_WINDOWS}}} {NAMED}',
+    g.add(bars("本部门在各指标中的贡献", f'kepu_indicator_actual{{scope="org:$org", {YEAR_WINDOWS}}} {NAMED}',
                "{{name}}（{{window}}）", max_=None, description="本部门报送的活动计入各指标的数量（按各指标单位）"),
           12, 9)
     return _dashboard("kepu-department", "部门", g, [REGION, YEAR, ORG], "一个部门负责的指标与近期报送")

@@ -60,9 +60,9 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
             else:
                 ACTIVITY_CHANGES.labels(action).inc()
 
-    @timer(interval=60, eager=True)
+    @timer(interval=15, eager=True)
     def count_by_town(self) -> None:
-        """The Towns dashboard's figures, from what is stored (one GROUP BY a minute)."""
+        """The Towns dashboard's figures, from what is stored (one GROUP BY every 15 seconds)."""
         publish_town_totals(repository.town_totals(self.db))
         self.db.rollback()
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from libs.common.consumers import on_events
 from libs.common.db import Database, serialise
-from libs.common.events import INDICATOR_STATUS_CHANGED, ORG_CHANNEL_CHANGED, Envelope
+from libs.common.events import CHANNEL_KINDS, INDICATOR_STATUS_CHANGED, ORG_CHANNEL_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanMixin
@@ -128,9 +128,9 @@ class NotificationsService(HealthMixin, PlanMixin):
         ALERTS_FIRING.clear()
         for (severity, org), n in firing.items():
             ALERTS_FIRING.labels(severity, org).set(n)
-        DELIVERIES_PARKED.clear()
-        for kind, n in delivery.parked_by_channel(self.db).items():
-            DELIVERIES_PARKED.labels(kind).set(n)
+        parked = delivery.parked_by_channel(self.db)
+        for kind in ("log", *CHANNEL_KINDS):  # every kind, 0 included: "nothing parked" is a reading too
+            DELIVERIES_PARKED.labels(kind).set(parked.get(kind, 0))
         self.db.rollback()
 
     @rpc

@@ -61,7 +61,9 @@ class OrganisationsService(HealthMixin, PlanMixin):
 
     @rpc
     def register_org(self, registration: dict) -> dict:
-        return app.register_org(self.db, registration)
+        registered = app.register_org(self.db, registration)
+        self.count_orgs()  # on /metrics at once, not at the next round
+        return registered
 
     @rpc
     def issue_token(self, org_code: str, label: str = "", role: str = "reporter", expires: str | None = None) -> dict:

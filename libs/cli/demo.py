@@ -1,0 +1,65 @@
+"""``kepu demo``: a realistic year of example data, sent through the public gRPC API as the
+departments' systems would send it (operator command: towns and tokens on RPC)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import typer
+from rich.table import Table
+
+from libs.cli.common import CaFile, Gateway, console, errors, services
+
+BATCH = 500
+
+
+def demo(year: int = typer.Option(None, help="The year to fill (default: the system clock's year)."),
+         towns: int = typer.Option(6, min=0, max=20, help="Example towns to register (marked as example data)."),
+         seed: int = typer.Option(2024, help="Another seed draws other indicators to lag."),
+         gateway_: Gateway = None, ca_file: CaFile = None) -> None:
+    """Load a year of example activities: every department of the plan reports the activities that
+    feed its indicators (campaign days in their month); some indicators keep pace, some lag.
+    Running it again resends the same activities, which count once."""
+    from libs.client.client import ClientError, KepuClient
+    from libs.common.plan import load_plan
+    from libs.common.settings import get_settings
+    from libs.demo import demo_towns, demo_year
+
+    settings = get_settings()
+    plan = load_plan(settings.plan_file)
+    with services() as rpc:
+        today = dt.date.fromisoformat(rpc.activities.today())
+        year = year or today.year
+        if not plan.plan.period.start <= year <= plan.plan.period.end:
+            errors.print(f"--year: {year} is outside the plan period {plan.plan.period.start}–"
+                         f"{plan.plan.period.end}", markup=False)
+            raise typer.Exit(2)
+        example_towns = demo_towns(towns)
+        known = {o["code"] for o in rpc.organisations.list_orgs("town")}
+        for town in example_towns:
+            if town.code not in known:
+                rpc.organisations.register_org({"code": town.code, "name": town.name, "kind": "town",
+                                                "is_example": True})
+        reports = demo_year(plan, year, today, example_towns, seed)
+        tokens = {org: rpc.organisations.issue_token(org, "kepu demo", "reporter", "1d")["token"] for org in reports}
+    table = Table("organisation", "sent", "new", "already there", "refused")
+    totals = [0, 0, 0]
+    for org, rows in sorted(reports.items()):
+        counts = [0, 0, 0]
+        with KepuClient(gateway_ or settings.grpc_target, tokens[org], ca_file or settings.grpc_ca_file) as client:
+            for i in range(0, len(rows), BATCH):
+                try:
+                    answer = client.report_batch(rows[i:i + BATCH], skip_invalid=True)
+                except ClientError as exc:
+                    for line in exc.lines():
+                        errors.print(f"{org}: {line}", markup=False)
+                    raise typer.Exit(1) from None
+                counts[0] += answer.created
+                counts[1] += answer.unchanged + answer.corrected
+                counts[2] += answer.invalid + answer.conflicts
+        table.add_row(org, str(len(rows)), *map(str, counts))
+        totals = [a + b for a, b in zip(totals, counts)]
+    console.print(table)
+    console.print(f"{year}: {totals[0]} example activities stored up to {today} ({totals[1]} were there already, "
+                  f"{totals[2]} refused); "
+                  f"towns {', '.join(t.code for t in example_towns) or 'none'} are marked as example data. "
+                  f"Open the dashboards, or `kepu indicator year --year {year}`.", highlight=False)
