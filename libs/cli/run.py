@@ -39,6 +39,8 @@ def run(
         console.print(table)
         console.print(f"plan: {settings.plan_file}   clock: {settings.as_of or 'today'}   data: {settings.var_dir}")
         console.print(alert_hours(settings), highlight=False)
+        console.print("next, in another terminal: `kepu demo` (a year of example data), `kepu org token ORG` (a "
+                      "department's token), `kepu alert list`; README \"A first session\"", highlight=False)
         console.print("ready. Press Ctrl-C to stop everything.", highlight=False)
         reason = sup.wait()
         console.print(f"stopping ({reason}) ...")

@@ -254,6 +254,9 @@ def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, t
     return digest
 
 
+HISTORY_QUIET = dt.timedelta(seconds=15)
+
+
 def _history_digest(session: Session, alerts: list[Alert], groups: dict, now: dt.datetime, ctx: Round) -> Digest | None:
     """Windows that closed before monitoring began: one summary to the office, each window once."""
     pending = [a for a in alerts if a.historical and a.summarised_at is None and a.state == "firing"]
@@ -268,7 +271,9 @@ def _history_digest(session: Session, alerts: list[Alert], groups: dict, now: dt
     group = groups.get((ctx.office, "history")) or _new_group(session, groups, ctx.office, "history")
     if group.pending_since is None:
         group.pending_since = min((a.changed_at or now for a in pending), default=now)
-    if now < group.pending_since + ctx.timing.group_wait or not ctx.hours.is_open(now):
+    # a flood comes in several batches: wait until it has been quiet a while, so it is one summary
+    latest = max((a.changed_at or now for a in pending), default=now)
+    if now < latest + max(ctx.timing.group_wait, HISTORY_QUIET) or not ctx.hours.is_open(now):
         return None
     items = [_item(a, "firing") for a in sorted(pending, key=lambda a: (a.window, a.indicator, a.scope))]
     since = session.get(Monitoring, 1).since

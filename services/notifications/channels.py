@@ -33,6 +33,8 @@ from libs.common.settings import Settings
 from services.notifications.delivery import Job
 
 log = logging.getLogger("kepu.alerts")
+TEXT_LOG = logging.getLogger("kepu.alerts.text")  # the digests' whole text, to var/log/alert-digests.log
+TEXT_LOG.propagate = False
 
 ALERT_NAME = "KepuIndicatorBehind"
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's "not ended" in webhook payloads
@@ -184,6 +186,13 @@ class Sender:
         self.settings = settings
         self.names = names
         self.http = requests.Session()
+        self.digest_file = settings.var_dir / "log" / "alert-digests.log"
+        if not TEXT_LOG.handlers:
+            self.digest_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(self.digest_file, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+            TEXT_LOG.addHandler(handler)
+            TEXT_LOG.setLevel(logging.INFO)
 
     def send(self, job: Job, target: Target, now: dt.datetime) -> None:
         try:
@@ -194,7 +203,11 @@ class Sender:
             raise ChannelFailed(scrub(f"{type(exc).__name__}: {exc}", target)) from None
 
     def _log(self, job: Job, target: Target, now: dt.datetime) -> None:
-        log.info("digest %s to %s (%s):\n%s", job.key, self.names.get(job.org, job.org), job.org, job.digest["text"])
+        """The title in the service log; the whole text in the digests file (a first start would
+        otherwise fill the screen with every department's list)."""
+        log.info("digest %s to %s (%s): %s; the text is in %s", job.key, self.names.get(job.org, job.org), job.org,
+                 job.digest["title"], self.digest_file)
+        TEXT_LOG.info("%s  %s (%s)\n%s\n", job.key, self.names.get(job.org, job.org), job.org, job.digest["text"])
 
     def _post(self, url: str, body, job: Job) -> requests.Response:
         """POST JSON; the delivery's key goes along, so a receiver may drop a resend."""

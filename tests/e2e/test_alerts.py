@@ -71,3 +71,6 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
         out = banner + stop_system(proc)
     assert len(re.findall(r"digest kepu-leading-group-office-history-1-[0-9a-f]{8}-log", out)) == 1, out
     assert "alert open: " not in out, out  # one line per batch, and the past as one summary: no flood
+    texts = (tmp_path / "log" / "alert-digests.log").read_text(encoding="utf-8")
+    assert texts.count("【历史窗口汇总】") == 1 and "【科普工作预警】县科协" in texts  # the whole words, in their file
+    assert "【科普工作预警】县科协：" in out and "新情况" not in out  # titles on screen, lists in the file

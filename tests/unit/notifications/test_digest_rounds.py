@@ -255,3 +255,16 @@ def test_a_delivery_to_a_removed_channel_is_parked_at_once():
     outcome = delivery.record_attempt(county.session, first, county.now, 0.0, "channel-9 was removed", county.now,
                                       delivery.RetryPolicy(10, 60, 8), final=True)
     assert outcome == "parked"
+
+
+def test_a_history_flood_in_several_batches_is_still_one_summary():
+    county = County()
+    late = dt.date(2026, 11, 29)
+    county.feed(*(change(f"first-{i}", status="missed", window="2022", as_of=late) for i in range(3)))
+    assert county.round(after=dt.timedelta(seconds=5)) == {}
+    county.now += dt.timedelta(seconds=10)
+    county.feed(*(change(f"second-{i}", status="missed", window="2023", as_of=late) for i in range(2)))
+    assert county.round(after=dt.timedelta(seconds=30)) == {}  # not quiet for long enough yet
+    (summary,) = county.round(after=MINUTE).values()
+    assert len(summary.items) == 5
+    assert county.round(after=DAY) == {}
