@@ -5,7 +5,9 @@ so one crash shows up as one dead child, named, and everything is stopped togeth
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from kombu import Connection
 
+from libs.common import broker_access
 from libs.common.bus import declare_topology
 from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
 from libs.localenv import prometheus
@@ -34,6 +37,7 @@ class Supervisor:
     child_env: dict[str, dict[str, str]] = field(default_factory=dict)
     restarts: dict[str, list[float]] = field(default_factory=dict)
     node: RabbitNode | None = None
+    service_uris: dict[str, str] = field(default_factory=dict)
     started_broker: bool = False
     say: callable = print
 
@@ -55,21 +59,27 @@ class Supervisor:
         with Connection(s.amqp_uri, connect_timeout=10) as conn:
             conn.ensure_connection(max_retries=5)
             declare_topology(conn)  # before any input is accepted: no event can be dropped
+        if self.node is not None:  # our node: each service connects as its own user, as in production
+            self.service_uris = broker_users(self.node, s)
         (s.var_dir / "db").mkdir(parents=True, exist_ok=True)
         # the first replica of each service creates its tables and seeds them; then the others join
         for replicas in (range(1), range(1, self.settings.replicas)):
             for name in SERVICES:
                 for replica in replicas:
                     argv = [sys.executable, "-m", "libs.common.service_runner", name]
-                    self._spawn(self._child_name(name, replica), argv, {"KEPU_REPLICA": str(replica)})
+                    env = {"KEPU_REPLICA": str(replica), **self._uri(name)}
+                    self._spawn(self._child_name(name, replica), argv, env)
             self._wait_services_ready()
-        self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"])
+        self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"], self._uri("gateway"))
         self._wait_gateway_ready()
         if self.runs_prometheus:
             # a broker this run did not start is scraped where KEPU_BROKER_METRICS_PORT says (loopback)
             rabbit_metrics = self.node.metrics_port if self.node else s.broker_metrics_port
             self._spawn("prometheus", prometheus.command(s, rabbit_metrics))
             self._wait_prometheus_ready()
+
+    def _uri(self, user: str) -> dict[str, str]:
+        return {"KEPU_AMQP_URI": self.service_uris[user]} if user in self.service_uris else {}
 
     @property
     def runs_prometheus(self) -> bool:
@@ -222,3 +232,17 @@ class Supervisor:
         if self.node is not None and self.started_broker:
             self.say("stopping RabbitMQ ...")
             self.node.stop()
+
+
+def broker_users(node: RabbitNode, settings: Settings) -> dict[str, str]:
+    """Grant each service and the gateway its own user on the project-local node (the permissions
+    of ``libs.common.broker_access``, as in production); passwords are made once and kept in
+    ``var/run/rabbitmq/users.json`` (readable by the owner only). Returns each one's AMQP URI."""
+    path = node.base / "users.json"
+    passwords = json.loads(path.read_text()) if path.exists() else {}
+    if set(passwords) != set(broker_access.USERS):
+        passwords = {user: secrets.token_urlsafe(18) for user in broker_access.USERS}
+        path.write_text(json.dumps(passwords))
+        path.chmod(0o600)
+    broker_access.apply(node.api_uri, "/", passwords)
+    return {user: broker_access.service_uri(settings.amqp_uri, user, pw) for user, pw in passwords.items()}

@@ -8,6 +8,7 @@ import re
 
 import yaml
 
+from libs.common.broker_access import USERS
 from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, Settings
 
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
@@ -17,7 +18,8 @@ KEPU = {"organisations", "activities", "indicators", "notifications", "gateway"}
 
 
 def test_the_whole_stack_is_there():
-    assert set(SERVICES_) == {"rabbitmq", "postgres", *SERVICES, "gateway", "prometheus", "alertmanager", "grafana"}
+    assert set(SERVICES_) == {"rabbitmq", "broker-setup", "postgres", *SERVICES, "gateway", "prometheus",
+                              "alertmanager", "grafana"}
 
 
 def test_every_kepu_container_has_a_real_entry_point_and_health_check():
@@ -34,6 +36,9 @@ def test_every_kepu_container_has_a_real_entry_point_and_health_check():
 
 def test_every_container_restarts_and_is_checked():
     for name, svc in SERVICES_.items():
+        if name == "broker-setup":  # one-shot: the others wait for it to complete
+            assert svc["restart"] == "no"
+            continue
         assert svc["restart"] == "unless-stopped", name
         assert "healthcheck" in svc, name
 
@@ -52,6 +57,7 @@ def test_build_contexts_and_mounted_files_exist():
 
 def test_compose_environment_names_only_real_settings():
     fields = {f"KEPU_{name.upper()}" for name in Settings.model_fields}
+    fields |= {"KEPU_BROKER_ADMIN_API", *(f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS)}  # broker_access
     for name, svc in SERVICES_.items():
         for var in (svc.get("environment") or {}):
             if var.startswith("KEPU_"):
@@ -103,3 +109,14 @@ def test_grafana_is_provisioned_with_the_generated_dashboards():
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
     source = yaml.safe_load((REPO_ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text())
     assert source["datasources"][0]["url"] == "http://prometheus:9090"
+
+
+def test_each_service_connects_to_the_broker_as_its_own_user():
+    setup = SERVICES_["broker-setup"]
+    assert setup["command"][-1] == "libs.common.broker_access"
+    importlib.import_module("libs.common.broker_access")
+    assert {f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS} <= set(setup["environment"])
+    for user in USERS:
+        uri = SERVICES_[user]["environment"]["KEPU_AMQP_URI"]
+        assert uri.startswith(f"amqp://{user}:${{KEPU_BROKER_PASSWORD_{user.upper()}:?"), uri
+        assert SERVICES_[user]["depends_on"]["broker-setup"] == {"condition": "service_completed_successfully"}
