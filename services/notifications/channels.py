@@ -205,7 +205,7 @@ class Sender:
     def _log(self, job: Job, target: Target, now: dt.datetime) -> None:
         """The title in the service log; the whole text in the digests file (a first start would
         otherwise fill the screen with every department's list)."""
-        log.info("digest %s to %s (%s): %s; the text is in %s", job.key, self.names.get(job.org, job.org), job.org,
+        log.debug("digest %s to %s (%s): %s; the text is in %s", job.key, self.names.get(job.org, job.org), job.org,
                  job.digest["title"], self.digest_file)
         TEXT_LOG.info("%s  %s (%s)\n%s\n", job.key, self.names.get(job.org, job.org), job.org, job.digest["text"])
 

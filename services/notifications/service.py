@@ -114,7 +114,11 @@ class NotificationsService(HealthMixin, PlanMixin):
         for digest in made:
             DIGESTS.labels(digest.kind).inc()
             log.debug("digest %s #%d for %s: %s", digest.kind, digest.number, digest.org, digest.title)
-        if made:
+        if made:  # one line a round: the words are in the digests file and on the channels
+            kinds = Counter(d.kind for d in made)
+            log.info("digests: %s, to %d organisations; their text is in %s (`kepu alert deliveries`)",
+                     ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())), len({d.org for d in made}),
+                     self.worker.sender.digest_file)
             self.worker.wake()
 
     @timer(interval=15, eager=True)
