@@ -4,8 +4,9 @@ Every department the plan makes responsible reports the activity types that feed
 indicators, spread over the months up to the clock's date; campaign days fall in their month
 (科技活动周 in May, 全国科普日 in September); some indicators are kept on pace and some left
 lagging, by a seeded draw, so that dashboards and alerts have something to show. Towns are
-example towns (``is_example``), never passed off as real ones. External ids are stable per
-year and seed, so a second run resends the same activities and changes nothing.
+example towns (``is_example``), never passed off as real ones. Each indicator draws from its own
+seeded generator and its external ids name it (year, seed, indicator, span, part): a second run
+on the same clock date resends the same activities, which count once.
 """
 from __future__ import annotations
 
@@ -72,24 +73,25 @@ def _quantities(rng: random.Random, names: list[str], main: str, amount: float) 
 def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed: int = 2024,
               lagging_share: float = 0.4) -> dict[str, list[dict]]:
     """Reports per organisation for ``year``, dated up to ``as_of``."""
-    rng = random.Random(f"{seed}-{year}")
     start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     until = min(as_of, year_end)
     types = {t.code: t for t in plan.activity_types}
     reports: dict[str, list[dict]] = {}
     if until < start:
         return reports
+    period = (dt.date(plan.plan.period.start, 1, 1), dt.date(plan.plan.period.end, 12, 31))
 
-    def add(org: str, type_code: str, day: dt.date, quantities: dict[str, float]) -> None:
-        rows = reports.setdefault(org, [])
+    def add(rng: random.Random, key: str, org: str, type_code: str, day: dt.date, quantities: dict) -> None:
         town = rng.choice(towns).code if towns and rng.random() < 0.7 else ""
-        rows.append({"activity_type": type_code, "title": f"{types[type_code].name}（示例数据）",
-                     "external_id": f"demo-{year}-{seed}-{org}-{len(rows) + 1}", "town": town,
-                     "start_date": day.isoformat(), "quantities": quantities})
+        reports.setdefault(org, []).append({
+            "activity_type": type_code, "title": f"{types[type_code].name}（示例数据）",
+            "external_id": f"demo-{year}-{seed}-{key}", "town": town, "start_date": day.isoformat(),
+            "quantities": quantities})
 
     for indicator in plan.indicators:
         if indicator.target is None or not indicator.feeds:
             continue
+        rng = random.Random(f"{seed}-{year}-{indicator.code}")
         org = _reporter(plan, indicator.responsible)
         feed = indicator.feeds[0]
         if org is None or feed.activity_type not in types or feed.quantity == "events":
@@ -98,37 +100,41 @@ def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed
         factor = rng.uniform(0.25, 0.6) if rng.random() < lagging_share else rng.uniform(1.05, 1.4)
         if indicator.kind == "stock":
             baseline = indicator.pace.baseline or 0.0
-            period = _elapsed(dt.date(plan.plan.period.start, 1, 1), dt.date(plan.plan.period.end, 12, 31), until)
-            level = baseline + (indicator.target - baseline) * min(1.0, period * factor)
-            add(org, feed.activity_type, until, _quantities(rng, names, feed.quantity, round(level, 1)))
+            level = baseline + (indicator.target - baseline) * min(1.0, _elapsed(*period, until) * factor)
+            add(rng, f"{indicator.code}-level", org, feed.activity_type, until,
+                _quantities(rng, names, feed.quantity, round(level, 1)))
             continue
         if indicator.kind == "quarterly":
             spans = [(dt.date(year, 3 * q - 2, 1), (dt.date(year, 3 * q + 1, 1) if q < 4 else dt.date(year + 1, 1, 1))
                       - dt.timedelta(1)) for q in range(1, 5)]
-        elif indicator.kind == "cumulative":
-            spans = [(dt.date(plan.plan.period.start, 1, 1), dt.date(plan.plan.period.end, 12, 31))]
         else:
             spans = [(start, year_end)]
-        for span_start, span_end in spans:
-            amount = indicator.target * _elapsed(span_start, span_end, until) * factor
+        for n, (span_start, span_end) in enumerate(spans):
+            if indicator.kind == "cumulative":  # this year's part of the period's total, no more
+                share = _elapsed(*period, until) - _elapsed(*period, start - dt.timedelta(days=1))
+            else:
+                share = _elapsed(span_start, span_end, until)
+            amount = indicator.target * share * factor
             if amount <= 0:
                 continue
             whole = feed.quantity in ("sessions", "events") or indicator.unit in ("次", "场", "场次", "个", "人", "名")
             count = max(1, min(12, math.ceil(amount))) if whole else rng.randint(2, 6)
             parts = _split(rng, amount, count, whole)
             days = _dates(rng, max(span_start, start), min(span_end, until), len(parts))
-            for day, part in zip(days, parts):
-                add(org, feed.activity_type, day, _quantities(rng, names, feed.quantity, part))
+            for k, (day, part) in enumerate(zip(days, parts)):
+                add(rng, f"{indicator.code}-{n}-{k}", org, feed.activity_type, day,
+                    _quantities(rng, names, feed.quantity, part))
 
     departments = sorted({o for i in plan.indicators for o in i.responsible if _reporter(plan, [o])})
     for activity_type in plan.activity_types:
         if activity_type.category != "campaign":
             continue
+        rng = random.Random(f"{seed}-{year}-{activity_type.code}")
         month = CAMPAIGN_MONTHS.get(activity_type.code, rng.randint(3, 11))
         for org in rng.sample(departments, k=min(len(departments), rng.randint(3, 8))):
-            for day in _dates(rng, start, until, rng.randint(1, 2), month):
-                add(org, activity_type.code, day, _quantities(rng, activity_type.quantities, "sessions",
-                                                             float(rng.randint(1, 4))))
+            for k, day in enumerate(_dates(rng, start, until, rng.randint(1, 2), month)):
+                add(rng, f"{activity_type.code}-{org}-{k}", org, activity_type.code, day,
+                    _quantities(rng, activity_type.quantities, "sessions", float(rng.randint(1, 4))))
     return reports
 
 

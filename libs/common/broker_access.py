@@ -27,7 +27,7 @@ from libs.common.settings import SERVICES
 
 RPC_EXCHANGE = "nameko-rpc"
 SOURCES = sorted({sub.source for sub in SUBSCRIPTIONS})
-USERS = (*SERVICES, "gateway")
+USERS = (*SERVICES, "gateway", "operator")  # operator: `kepu` commands (tokens, rebuilds, dead letters)
 # who sends straight to a queue through the default exchange
 DEFAULT_EXCHANGE_WRITERS = {"indicators", "notifications", "activities"}
 
@@ -49,7 +49,9 @@ class Grant:
 
 
 def grant(user: str) -> Grant:
-    """The permissions of one service's (or the gateway's) broker user."""
+    """The permissions of one service's (or the gateway's, or the operator's) broker user."""
+    if user == "operator":  # declares the topology, reads and replays dead letters, calls any RPC
+        return Grant(user, configure=".*", write=".*", read=".*")
     if user == "gateway":
         replies = r"rpc\.reply-standalone_rpc_proxy-.+"
         watch = r"gateway-watch-.+"
@@ -112,6 +114,7 @@ def main() -> int:
     user's password from ``KEPU_BROKER_PASSWORD_<USER>`` (e.g. ``KEPU_BROKER_PASSWORD_ACTIVITIES``)."""
     import os
     import sys
+    import time
 
     names = {u: f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS}
     missing = [name for name in names.values() if not os.environ.get(name)]
@@ -120,7 +123,15 @@ def main() -> int:
               file=sys.stderr)
         return 2
     passwords = {u: os.environ[name] for u, name in names.items()}
-    apply(os.environ["KEPU_BROKER_ADMIN_API"], os.environ.get("KEPU_BROKER_VHOST", "/"), passwords)
+    for attempt in range(30):  # the broker answers pings before its management listener is up
+        try:
+            apply(os.environ["KEPU_BROKER_ADMIN_API"], os.environ.get("KEPU_BROKER_VHOST", "/"), passwords)
+            break
+        except (OSError, RuntimeError) as exc:
+            if attempt == 29:
+                print(f"could not grant the broker users: {exc}", file=sys.stderr)
+                return 1
+            time.sleep(2)
     print(f"granted {', '.join(USERS)} their permissions")
     return 0
 

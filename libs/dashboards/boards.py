@@ -19,7 +19,13 @@ REGION = variable("region", "地区", "label_values(kepu_indicator_status_code, 
 YEAR = variable("year", "年度", "label_values(kepu_indicator_target, window)", regex="/^([0-9]{4})$/", sort=2)
 ORG = variable("org", "部门", "label_values(kepu_indicator_responsible, org)")
 
-NAMED = "* on(indicator) group_left(name, unit) kepu_indicator_info"  # adds the indicator's Chinese name
+# Every replica exports the same series (they differ in `instance`): each selector is reduced with
+# `one(...)` (max by its identifying labels) before a join or a sum, so nothing fails or doubles.
+NAMED = "* on(indicator) group_left(name, unit) max by (indicator, name, unit) (kepu_indicator_info)"
+
+
+def one(selector: str, by: str = "indicator, window, scope") -> str:
+    return f"max by ({by}) ({selector})"
 
 
 def _dashboard(uid: str, title: str, grid: Grid, variables: list, description: str) -> Dashboard:
@@ -29,21 +35,23 @@ def _dashboard(uid: str, title: str, grid: Grid, variables: list, description: s
 
 
 def _status_count(status: str) -> str:
-    return f'sum(kepu_indicator_status{{scope="$region", status="{status}", {YEAR_WINDOWS}}})'
+    selector = 'kepu_indicator_status{scope="$region", status="%s", %s}' % (status, YEAR_WINDOWS)
+    return f"sum({one(selector, 'indicator, window, scope, status')})"
 
 
 def _window_table(title: str, selector: str, extra: str = "", description: str = "") -> object:
     """One row per indicator window: status, shares of target and pace, projection, days left."""
     base = f"{{scope=\"$region\", {YEAR_WINDOWS}{selector}}}"
+    per_window = f"{{{YEAR_WINDOWS}{selector}}}"
     return table(title, [
-        target(f"kepu_indicator_status_code{base} {NAMED}{extra}", instant=True, ref="A"),
+        target(f"{one('kepu_indicator_status_code' + base)} {NAMED}{extra}", instant=True, ref="A"),
         target(f"100 * kepu:indicator_target_share{base}{extra}", instant=True, ref="B"),
         target(f"100 * kepu:indicator_pace_share{base}{extra}", instant=True, ref="C"),
         target(f"100 * kepu:indicator_projected_target_share{base}{extra}", instant=True, ref="D"),
-        target(f"kepu_indicator_actual{base}{extra}", instant=True, ref="E"),
-        target(f"kepu_indicator_expected{base}{extra}", instant=True, ref="F"),
-        target(f"kepu_indicator_target{{{YEAR_WINDOWS}{selector}}}{extra}", instant=True, ref="G"),
-        target(f"kepu_indicator_days_left{{{YEAR_WINDOWS}{selector}}}{extra}", instant=True, ref="H"),
+        target(f"{one('kepu_indicator_actual' + base)}{extra}", instant=True, ref="E"),
+        target(f"{one('kepu_indicator_expected' + base)}{extra}", instant=True, ref="F"),
+        target(f"{one('kepu_indicator_target' + per_window, 'indicator, window')}{extra}", instant=True, ref="G"),
+        target(f"kepu:indicator_days_left{per_window}{extra}", instant=True, ref="H"),
     ], {"name": "指标", "window": "窗口", "unit": "单位", "Value #A": "状态", "Value #B": "目标完成率（%）",
         "Value #C": "进度完成率（%）", "Value #D": "预计完成率（%）", "Value #E": "已完成", "Value #F": "按进度应完成",
         "Value #G": "目标", "Value #H": "剩余天数"}, sort_by="状态", status_column="状态", description=description)
@@ -65,49 +73,55 @@ def plan_overview() -> Dashboard:
                f'100 * kepu:indicator_projected_target_share{{scope="$region", {YEAR_WINDOWS}}} {NAMED}',
                "{{name}}（{{window}}）", unit="percent", thresholds=share_thresholds(),
                description="按目前速度推算到窗口结束时的完成率；存量指标取最新值"), 12, 16)
-    g.add(timeseries("各状态指标数（个）", [target(f'sum by (status) (kepu_indicator_status{{scope="$region", '
-                                                  f'{YEAR_WINDOWS}}})', "{{status}}")]), 24, 8)
+    status = one(f'kepu_indicator_status{{scope="$region", {YEAR_WINDOWS}}}', "indicator, window, scope, status")
+    g.add(timeseries("各状态指标数（个）", [target(f"sum by (status) ({status})", "{{status}}")]), 24, 8)
     return _dashboard("kepu-plan-overview", "规划总览", g, [REGION, YEAR],
                       "全民科学素质行动规划：每个目标的完成情况、进度与预计")
 
 
+RESPONSIBLE = ' * on(indicator) group_left() max by (indicator) (kepu_indicator_responsible{org="$org"})'
+
+
 def department() -> Dashboard:
     g = Grid()
-    responsible = ' * on(indicator) group_left() kepu_indicator_responsible{org="$org"}'
-    g.add(stat("本部门预警（条）", 'sum(kepu_alerts_firing{org="$org"}) or vector(0)', colour="orange",
-               description="发给本部门、仍未恢复的预警"), 6, 4)
+    g.add(stat("本部门预警（条）", 'sum(max by (severity) (kepu_alerts_firing{org="$org"})) or vector(0)',
+               colour="orange", description="发给本部门、仍未恢复的预警"), 6, 4)
     g.add(stat("近30天报送活动（场）", 'sum(increase(kepu_activities_recorded_total{org="$org"}[30d])) or vector(0)'),
           6, 4)
-    g.add(stat("负责指标（个）", 'count(kepu_indicator_responsible{org="$org"})'), 6, 4)
-    g.add(stat("其中滞后或未完成（个）",
-               f'sum(kepu_indicator_status{{scope="$region", status=~"lagging|missed", {YEAR_WINDOWS}}}'
-               f'{responsible}) or vector(0)', colour="red"), 6, 4)
-    g.add(_window_table("本部门负责的指标", "", extra=responsible), 24, 12)
+    g.add(stat("负责指标（个）", 'count(max by (indicator) (kepu_indicator_responsible{org="$org"}))'), 6, 4)
+    behind = one(f'kepu_indicator_status{{scope="$region", status=~"lagging|missed", {YEAR_WINDOWS}}}',
+                 "indicator, window, scope, status")
+    g.add(stat("其中滞后或未完成（个）", f"sum({behind}{RESPONSIBLE}) or vector(0)", colour="red"), 6, 4)
+    g.add(_window_table("本部门负责的指标", "", extra=RESPONSIBLE), 24, 12)
     g.add(timeseries("本部门报送（场/天）", [target(
         'sum by (activity_type) (increase(kepu_activities_recorded_total{org="$org"}[1d]))', "{{activity_type}}")]),
         12, 9)
-    g.add(bars("本部门在各指标中的贡献", f'kepu_indicator_actual{{scope="org:$org", {YEAR_WINDOWS}}} {NAMED}',
+    contributed = one('kepu_indicator_actual{scope="org:$org", %s}' % YEAR_WINDOWS)
+    g.add(bars("本部门在各指标中的贡献", f"{contributed} {NAMED}",
                "{{name}}（{{window}}）", max_=None, description="本部门报送的活动计入各指标的数量（按各指标单位）"),
           12, 9)
     return _dashboard("kepu-department", "部门", g, [REGION, YEAR, ORG], "一个部门负责的指标与近期报送")
 
 
-TOWN_NAMES = ('* on(town) group_left(name, example) label_replace(kepu_organisation_info{kind="town"}, '
-              '"town", "$1", "org", "(.+)")')
+TOWN_NAMES = ('* on(town) group_left(name, example) label_replace(max by (org, name, example) '
+              '(kepu_organisation_info{kind="town"}), "town", "$1", "org", "(.+)")')
+
+
+def _town(metric: str) -> str:
+    return one(f'{metric}{{year="$year"}}', "town, year")
 
 
 def towns() -> Dashboard:
     g = Grid()
-    g.add(stat("登记的镇（个）", 'count(kepu_organisation_info{kind="town"})',
+    g.add(stat("登记的镇（个）", 'count(max by (org) (kepu_organisation_info{kind="town"}))',
                description="由运维登记；示例数据标为 example=true"), 8, 4)
-    g.add(stat("$year年各镇活动（场）", 'sum(kepu_town_activities{year="$year"})'), 8, 4)
-    g.add(stat("$year年各镇参与（人次）", 'sum(kepu_town_participants{year="$year"})'), 8, 4)
-    g.add(bars("各镇活动数（场）", f'kepu_town_activities{{year="$year"}} {TOWN_NAMES}', "{{name}}", max_=None),
+    g.add(stat("$year年各镇活动（场）", f"sum({_town('kepu_town_activities')})"), 8, 4)
+    g.add(stat("$year年各镇参与（人次）", f"sum({_town('kepu_town_participants')})"), 8, 4)
+    g.add(bars("各镇活动数（场）", f"{_town('kepu_town_activities')} {TOWN_NAMES}", "{{name}}", max_=None), 12, 12)
+    g.add(bars("各镇参与人次（人次）", f"{_town('kepu_town_participants')} {TOWN_NAMES}", "{{name}}", max_=None),
           12, 12)
-    g.add(bars("各镇参与人次（人次）", f'kepu_town_participants{{year="$year"}} {TOWN_NAMES}', "{{name}}",
-               max_=None), 12, 12)
-    g.add(table("各镇明细", [target(f'kepu_town_activities{{year="$year"}} {TOWN_NAMES}', instant=True, ref="A"),
-                            target(f'kepu_town_participants{{year="$year"}} {TOWN_NAMES}', instant=True, ref="B")],
+    g.add(table("各镇明细", [target(f"{_town('kepu_town_activities')} {TOWN_NAMES}", instant=True, ref="A"),
+                            target(f"{_town('kepu_town_participants')} {TOWN_NAMES}", instant=True, ref="B")],
                 {"name": "镇", "example": "示例数据", "Value #A": "活动（场）", "Value #B": "参与（人次）"},
                 sort_by="活动（场）"), 24, 10)
     return _dashboard("kepu-towns", "各镇", g, [YEAR], "各镇举办的活动与参与人次（撤回的活动不计）")
@@ -115,8 +129,8 @@ def towns() -> Dashboard:
 
 def _campaign(measure: str) -> str:
     """A campaign day's tracking series of one measure (events, sessions or participants), named."""
-    return (f'kepu_indicator_actual{{scope="$region", window="$year", indicator=~"track[.].+[.]{measure}"}} '
-            f'{NAMED}')
+    selector = f'kepu_indicator_actual{{scope="$region", window="$year", indicator=~"track[.].+[.]{measure}"}}'
+    return f"{one(selector)} {NAMED}"
 
 
 def campaign_days() -> Dashboard:
@@ -134,9 +148,9 @@ def pipeline_health() -> Dashboard:
     g.add(stat("运行中的进程（个）", 'sum(up{job=~"kepu-.*"})', colour="green"), 6, 4)
     g.add(stat("死信队列（条）", 'sum(rabbitmq_queue_messages{queue="kepu.dead-letters"})', colour="red",
                description="无法处理而暂存的事件：kepu dead-letters list"), 6, 4)
-    g.add(stat("待发布事件（条）", "sum(kepu_outbox_pending)", colour="orange"), 6, 4)
-    g.add(stat("搁置的预警投递（条）", "sum(kepu_alert_deliveries_parked) or vector(0)", colour="red",
-               description="kepu alert deliveries --failed"), 6, 4)
+    g.add(stat("待发布事件（条）", "sum(max by (service) (kepu_outbox_pending))", colour="orange"), 6, 4)
+    g.add(stat("搁置的预警投递（条）", "sum(max by (channel) (kepu_alert_deliveries_parked)) or vector(0)",
+               colour="red", description="kepu alert deliveries --failed"), 6, 4)
     g.add(timeseries("gRPC 调用（次/秒，按状态码）", [target(
         "sum by (code) (rate(kepu_gateway_requests_total[5m]))", "{{code}}")], unit="reqps"), 12, 8)
     g.add(timeseries("gRPC 延迟 p95（秒）", [target(
@@ -152,8 +166,9 @@ def pipeline_health() -> Dashboard:
         "{{service}}")], unit="s"), 12, 8)
     g.add(timeseries("队列深度（条）", [target(
         'sum by (queue) (rabbitmq_queue_messages{queue=~"evt-.*|kepu\\\\..*"})', "{{queue}}")]), 12, 8)
-    g.add(timeseries("待发布事件（条）", [target("sum by (service) (kepu_outbox_pending)", "{{service}}")]), 8, 8)
-    g.add(timeseries("预警（条，按级别）", [target("sum by (severity) (kepu_alerts_firing)", "{{severity}}")]), 8, 8)
+    g.add(timeseries("待发布事件（条）", [target("max by (service) (kepu_outbox_pending)", "{{service}}")]), 8, 8)
+    g.add(timeseries("预警（条，按级别）", [target(
+        "sum by (severity) (max by (severity, org) (kepu_alerts_firing))", "{{severity}}")]), 8, 8)
     g.add(timeseries("预警投递（次/小时，按渠道与结果）", [target(
         "sum by (channel, outcome) (increase(kepu_alert_deliveries_total[1h]))", "{{channel}} {{outcome}}")]), 8, 8)
     return _dashboard("kepu-pipeline", "运行状况", g, [], "gRPC、事件、队列、预警投递：系统本身是否健康")

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -239,10 +240,17 @@ def broker_users(node: RabbitNode, settings: Settings) -> dict[str, str]:
     of ``libs.common.broker_access``, as in production); passwords are made once and kept in
     ``var/run/rabbitmq/users.json`` (readable by the owner only). Returns each one's AMQP URI."""
     path = node.base / "users.json"
-    passwords = json.loads(path.read_text()) if path.exists() else {}
+    try:
+        passwords = json.loads(path.read_text())
+    except (OSError, ValueError):  # none yet, or cut short by a crash: make new ones
+        passwords = {}
     if set(passwords) != set(broker_access.USERS):
         passwords = {user: secrets.token_urlsafe(18) for user in broker_access.USERS}
-        path.write_text(json.dumps(passwords))
-        path.chmod(0o600)
-    broker_access.apply(node.api_uri, "/", passwords)
+        fresh = path.with_suffix(".tmp")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps(passwords))
+        os.replace(fresh, path)
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(settings.amqp_uri).path.lstrip("/")) or "/"
+    broker_access.apply(node.api_uri, vhost, passwords)
     return {user: broker_access.service_uri(settings.amqp_uri, user, pw) for user, pw in passwords.items()}

@@ -81,8 +81,7 @@ class StatusChangeHub:
 
     def _run(self) -> None:
         name = f"gateway-watch-{uuid.uuid4().hex[:12]}"
-        bus_queue = Queue(name, exchange=event_exchange("indicators"), routing_key=INDICATOR_STATUS_CHANGED,
-                          exclusive=True, auto_delete=True, durable=False)
+        bus_queue = watch_queue(name)
         while not self._stopped.is_set():
             try:
                 with Connection(self.amqp_uri, heartbeat=30) as conn:
@@ -98,3 +97,12 @@ class StatusChangeHub:
                 self._ready.clear()
                 log.warning("status-change watch lost RabbitMQ (%s); reconnecting in 2 s", exc)
                 self._stopped.wait(2.0)
+
+
+def watch_queue(name: str) -> Queue:
+    """The gateway's own queue of status changes. The exchange exists (the topology is declared
+    before anything runs) and the gateway's broker user may not declare it: bound, not declared."""
+    exchange = event_exchange("indicators")
+    exchange.no_declare = True
+    return Queue(name, exchange=exchange, routing_key=INDICATOR_STATUS_CHANGED, exclusive=True, auto_delete=True,
+                 durable=False)

@@ -36,7 +36,9 @@ def prometheus(vhost_pipeline, broker_uris, tmp_path_factory):
         metrics_port = int(os.environ.get("KEPU_TEST_BROKER_METRICS_PORT", TEST_BROKER["broker_metrics_port"]))
         env = {**os.environ, "KEPU_AMQP_URI": f"{parts.scheme}://{parts.netloc}/{vhost}", "KEPU_MANAGE_BROKER": "false",
                "KEPU_VAR_DIR": str(tmp_path_factory.mktemp("dashboards")), "KEPU_GRPC_PORT": str(free_port()),
-               "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-10-15",
+               "KEPU_METRICS_PORT_BASE": str(free_range(10)), "KEPU_AS_OF": "2024-10-15",
+               # two of each service: every replica exports the same figures, and no join may fail on it
+               "KEPU_REPLICAS": "2",
                "KEPU_PROMETHEUS": "true", "KEPU_PROMETHEUS_PORT": str(port),
                "KEPU_BROKER_METRICS_PORT": str(metrics_port), "KEPU_ALERT_GROUP_WAIT": "0",
                "KEPU_ALERT_WORKING_HOURS": "always", "KEPU_ALERT_WORKING_DAYS": "1-7",

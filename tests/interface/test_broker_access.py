@@ -89,3 +89,24 @@ def test_the_compose_broker_setup_grants_from_its_environment(settings, broker_u
                              env={k: v for k, v in env.items() if k != "KEPU_BROKER_PASSWORD_GATEWAY"},
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "KEPU_BROKER_PASSWORD_GATEWAY" in missing.stderr
+
+
+@pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
+def test_the_gateway_watches_status_changes_as_its_own_user(settings, as_user):
+    from kombu import Connection, Consumer
+
+    from libs.common.events import IndicatorStatusChanged, make_envelope
+    from services.gateway.watch import watch_queue
+
+    declare(settings.amqp_uri)
+    got = []
+    with Connection(as_user("gateway")) as conn:
+        with Consumer(conn.default_channel, queues=[watch_queue(f"gateway-watch-{uuid.uuid4().hex[:12]}")],
+                      callbacks=[lambda body, message: (got.append(body), message.ack())], accept=["json"]):
+            change = make_envelope("indicators", IndicatorStatusChanged(
+                indicator="caravan-tours", indicator_name="科普大篷车巡展", window="2024", scope="dangshan",
+                previous="on_track", status="lagging", actual=1, expected=5, target=10, unit="场次",
+                as_of=dt.date(2024, 6, 30), responsible=["cast"]))
+            publish(as_user("indicators"), change)
+            conn.drain_events(timeout=10)
+    assert got and got[0]["event_id"] == change.event_id

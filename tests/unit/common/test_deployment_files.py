@@ -19,7 +19,7 @@ KEPU = {"organisations", "activities", "indicators", "notifications", "gateway"}
 
 def test_the_whole_stack_is_there():
     assert set(SERVICES_) == {"rabbitmq", "broker-setup", "postgres", *SERVICES, "gateway", "prometheus",
-                              "alertmanager", "grafana"}
+                              "alertmanager", "grafana", "cli"}
 
 
 def test_every_kepu_container_has_a_real_entry_point_and_health_check():
@@ -28,6 +28,7 @@ def test_every_kepu_container_has_a_real_entry_point_and_health_check():
         importlib.import_module(f"services.{name}.service")
     assert SERVICES_["gateway"]["command"][-1] == "services.gateway.server"
     importlib.import_module("services.gateway.server")
+    assert SERVICES_["cli"]["command"][0] == "kepu"
     for name in KEPU:
         check = SERVICES_[name]["healthcheck"]["test"]
         assert check[-2:] == ["libs.common.healthcheck", name], f"{name} checks {check}"
@@ -36,7 +37,7 @@ def test_every_kepu_container_has_a_real_entry_point_and_health_check():
 
 def test_every_container_restarts_and_is_checked():
     for name, svc in SERVICES_.items():
-        if name == "broker-setup":  # one-shot: the others wait for it to complete
+        if name in ("broker-setup", "cli"):  # one-shots: set-up, and operators' commands
             assert svc["restart"] == "no"
             continue
         assert svc["restart"] == "unless-stopped", name
@@ -116,7 +117,8 @@ def test_each_service_connects_to_the_broker_as_its_own_user():
     assert setup["command"][-1] == "libs.common.broker_access"
     importlib.import_module("libs.common.broker_access")
     assert {f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS} <= set(setup["environment"])
-    for user in USERS:
+    assert SERVICES_["cli"]["environment"]["KEPU_AMQP_URI"].startswith("amqp://operator:${")
+    for user in (u for u in USERS if u != "operator"):
         uri = SERVICES_[user]["environment"]["KEPU_AMQP_URI"]
         assert uri.startswith(f"amqp://{user}:${{KEPU_BROKER_PASSWORD_{user.upper()}:?"), uri
         assert SERVICES_[user]["depends_on"]["broker-setup"] == {"condition": "service_completed_successfully"}
