@@ -76,6 +76,7 @@ def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed
     start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     until = min(as_of, year_end)
     types = {t.code: t for t in plan.activity_types}
+    kinds = {q.code: q for q in plan.quantities}  # whole counts or measures, and their bounds
     reports: dict[str, list[dict]] = {}
     if until < start:
         return reports
@@ -101,8 +102,9 @@ def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed
         if indicator.kind == "stock":
             baseline = indicator.pace.baseline or 0.0
             level = baseline + (indicator.target - baseline) * min(1.0, _elapsed(*period, until) * factor)
+            whole = kinds[feed.quantity].is_whole if feed.quantity in kinds else True
             add(rng, f"{indicator.code}-level", org, feed.activity_type, until,
-                _quantities(rng, names, feed.quantity, round(level, 1)))
+                _quantities(rng, names, feed.quantity, float(round(level)) if whole else round(level, 1)))
             continue
         if indicator.kind == "quarterly":
             spans = [(dt.date(year, 3 * q - 2, 1), (dt.date(year, 3 * q + 1, 1) if q < 4 else dt.date(year + 1, 1, 1))
@@ -117,7 +119,7 @@ def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed
             amount = indicator.target * share * factor
             if amount <= 0:
                 continue
-            whole = feed.quantity in ("sessions", "events") or indicator.unit in ("次", "场", "场次", "个", "人", "名")
+            whole = kinds[feed.quantity].is_whole if feed.quantity in kinds else True
             count = max(1, min(12, math.ceil(amount))) if whole else rng.randint(2, 6)
             parts = _split(rng, amount, count, whole)
             days = _dates(rng, max(span_start, start), min(span_end, until), len(parts))

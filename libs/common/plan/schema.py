@@ -80,12 +80,32 @@ class Organisation(Strict):
     parent: Code | None = None
 
 
+DEFAULT_QUANTITY_MAX = 1_000_000.0  # per activity: more than a county's population is absurd
+
+
 class Quantity(Strict):
-    """Something an activity can carry: 场次, 人次, 人, 个 ... ``events`` is implicit (1 per activity)."""
+    """Something an activity can carry: 场次, 人次, 人, 个 ... ``events`` is implicit (1 per activity).
+
+    ``whole``: a count (sessions, people) takes whole numbers; a measure (a percentage) does not.
+    ``max``: the most one activity may report; a report beyond it is refused, never counted (two
+    reports of 1.79e308 would otherwise sum to infinity). Defaults: a percentage 100, else 1,000,000.
+    """
 
     code: Code = Field(pattern=CODE_PATTERN)
     name: str
     unit: str
+    whole: bool | None = None
+    max: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+    @property
+    def is_whole(self) -> bool:
+        return self.whole if self.whole is not None else self.unit != "%"
+
+    @property
+    def most(self) -> float:
+        if self.max is not None:
+            return self.max
+        return 100.0 if self.unit == "%" else DEFAULT_QUANTITY_MAX
 
 
 class ActivityType(Strict):

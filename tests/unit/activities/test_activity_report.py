@@ -89,3 +89,15 @@ def test_every_reported_field_tells_a_conflicting_reuse_from_a_retry(change):
     base = ActivityReport.model_validate({**GOOD, "title": "caravan", "town": "t1", "end_date": "2024-05-01"})
     other = ActivityReport.model_validate({**base.model_dump(mode="json"), **change})
     assert comparable(other) != comparable(base)
+
+
+def test_absurd_or_fractional_counts_are_refused_naming_the_quantity():
+    def problems(quantities: dict) -> list[tuple[str, str]]:
+        report = ActivityReport.model_validate({**GOOD, "activity_type": "caravan_tour", "quantities": quantities})
+        return check_against_plan(report, PLAN, TODAY)
+
+    (huge,) = problems({"sessions": 1.79e308})
+    assert huge[0] == "quantities.sessions" and "at most" in huge[1]
+    (half,) = problems({"sessions": 2.5})
+    assert half == ("quantities.sessions", "2.5 is not a whole number of 场次")
+    assert problems({"sessions": 3, "participants": 800}) == []

@@ -45,3 +45,11 @@ def test_a_cumulative_target_gets_only_this_years_part():
     total = sum(r["quantities"].get(feed.quantity, 0) for r in rows(demo_year(PLAN, 2024, AS_OF, TOWNS))
                 if r["external_id"].startswith(f"demo-2024-2024-{farmers.code}-"))
     assert 0 < total <= farmers.target * 0.2 * 1.4 * 0.8 + 1  # a fifth of the period, at most 1.4× pace, to October
+
+
+def test_every_demo_row_passes_the_plans_checks():
+    from services.activities.domain import ActivityReport, check_against_plan
+
+    for row in rows(demo_year(PLAN, 2024, AS_OF, TOWNS)):
+        report = ActivityReport.model_validate({k: v for k, v in row.items() if k != "town" or v})
+        assert check_against_plan(report, PLAN, AS_OF) == [], row
