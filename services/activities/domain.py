@@ -43,18 +43,6 @@ class ActivityReport(BaseModel):
         return self
 
 
-def quantity_problem(kind, amount: float) -> str | None:
-    """Why an amount cannot be counted as this quantity (the plan's bounds), or None."""
-    if kind is None:
-        return None
-    if amount > kind.most:
-        return (f"{amount:g} {kind.unit} is more than one activity can have (at most {kind.most:g}); "
-                f"report each activity separately")
-    if kind.is_whole and amount != int(amount):
-        return f"{amount:g} is not a whole number of {kind.unit}"
-    return None
-
-
 def check_against_plan(report: ActivityReport, plan: Plan, today: dt.date) -> list[tuple[str, str]]:
     """Problems (field, message) with a report that only the plan and the clock can tell."""
     problems: list[tuple[str, str]] = []
@@ -64,13 +52,11 @@ def check_against_plan(report: ActivityReport, plan: Plan, today: dt.date) -> li
         problems.append(("activity_type", f"unknown activity type {report.activity_type!r}; "
                          f"the plan declares: {', '.join(sorted(types))}"))
     else:
-        kinds = {q.code: q for q in plan.quantities}
-        for key, amount in report.quantities.items():
+        for key in report.quantities:
             if key not in atype.quantities:
                 problems.append((f"quantities.{key}", f"{atype.name} ({atype.code}) does not carry {key!r}; "
                                  f"it carries: {', '.join(atype.quantities)}"))
-            elif (problem := quantity_problem(kinds.get(key), amount)) is not None:
-                problems.append((f"quantities.{key}", problem))
+        problems += plan.quantity_problems({k: v for k, v in report.quantities.items() if k in atype.quantities})
     period = plan.plan.period
     days = {"start_date": report.start_date, "end_date": report.end_date}
     if report.end_date == report.start_date:

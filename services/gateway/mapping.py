@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan_pb
 from libs.common.api.kepu.v1 import resources_pb2 as res
+from libs.common.plan.schema import Quantity
 
 REPORT_FIELDS = ("activity_type", "title", "external_id", "town", "target_group", "co_organisers", "start_date",
                  "end_date", "quantities")
@@ -81,6 +82,13 @@ def alert_pb(a: dict) -> res.Alert:
     )
 
 
+def quantity_pb(q: dict) -> plan_pb.Quantity:
+    """A plan quantity with its bounds made explicit (the defaults the plan left out filled in)."""
+    bounds = Quantity.model_validate(q)
+    return plan_pb.Quantity(code=bounds.code, name=bounds.name, unit=bounds.unit, whole=bounds.is_whole,
+                            max=bounds.most)
+
+
 def plan_of(doc: dict, target_groups: dict[str, str]) -> plan_pb.Plan:
     """The plan document of a service (``plan_document``) as the GetPlan answer."""
     meta = doc["plan"]
@@ -88,7 +96,7 @@ def plan_of(doc: dict, target_groups: dict[str, str]) -> plan_pb.Plan:
     return plan_pb.Plan(
         code=meta["code"], title=meta["title"], region_code=region, region_name=meta["region"]["name"],
         period_start=meta["period"]["start"], period_end=meta["period"]["end"],
-        quantities=[plan_pb.Quantity(**q) for q in doc["quantities"]],
+        quantities=[quantity_pb(q) for q in doc["quantities"]],
         activity_types=[plan_pb.ActivityType(code=t["code"], name=t["name"], category=t["category"],
                                              quantities=t["quantities"], description=_text(t.get("description")))
                         for t in doc["activity_types"]],

@@ -51,6 +51,17 @@ LIVE = Store(ContributionRow, ActivityRevision)
 REBUILD = Store(RebuildContribution, RebuildRevision)
 
 
+def refusal(plan: Plan, events: Sequence[tuple[str, Sequence[ActivityRecorded]]]) -> str | None:
+    """Why an event may not be counted (an amount the plan's bounds refuse), or None. The
+    activities service refuses such reports; this catches an event forged or sent before the bounds."""
+    for event_id, activities in events:
+        for a in activities:
+            if problems := plan.quantity_problems(a.quantities):
+                return (f"event {event_id}: activity {a.activity_id} of {a.org} ({a.activity_type}): "
+                        + "; ".join(f"{field}: {message}" for field, message in problems))
+    return None
+
+
 def apply_batch(session: Session, plan: Plan, events: Sequence[tuple[str, Sequence[ActivityRecorded]]],
                 as_of: dt.date, also_into: Store | None = None) -> Refreshed:
     """Apply many activity events in set-based statements; re-evaluate the windows they touched.

@@ -96,6 +96,10 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         marked processed in one transaction."""
         events = [Envelope.model_validate(body) for body in bodies]
         items = [(e.event_id, recorded_activities(e)) for e in events]
+        if (why := ledger.refusal(self.plan.plan, items)) is not None:
+            # a forged or old event the plan's bounds refuse: the batch is retried one by one, and
+            # this event is parked with the reason, never counted
+            raise ValueError(why)
         self._serialise()
         also_into = ledger.REBUILD if rebuild.active(self.db) else None
         self._commit(*ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today(), also_into))

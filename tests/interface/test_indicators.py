@@ -281,3 +281,17 @@ def test_moving_a_frozen_clock_back_resets_windows_that_have_not_started(indicat
     changes = {(c.window, c.status) for c in caravan_changes(
         settings.amqp_uri, until=lambda got: wanted <= {(c.window, c.status) for c in got})}
     assert ("2025", "not_started") in changes and ("2024", "lagging") in changes
+
+
+def test_a_forged_event_with_an_absurd_amount_is_parked_with_the_reason_never_counted(container_factory, settings):
+    config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
+    declare(settings.amqp_uri)
+    forged = caravan(1.79e308, activity_id="forged")
+    publish(settings.amqp_uri, caravan(2, activity_id="good"), forged)
+    container_factory(IndicatorsService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        wait_until(lambda: value(proxy.indicators) == 2, timeout=30)
+        (parked,) = dead_letters(settings.amqp_uri, timeout=30)
+        body, headers = parked
+        assert body["event_id"] == forged.event_id and "quantities.sessions" in headers["x-kepu-error"]
+        assert value(proxy.indicators) == 2

@@ -7,6 +7,7 @@ and every quantitative target as an :class:`Indicator`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import cached_property
 from typing import Literal
 
@@ -107,6 +108,18 @@ class Quantity(Strict):
             return self.max
         return 100.0 if self.unit == "%" else DEFAULT_QUANTITY_MAX
 
+    def problem(self, amount: float) -> str | None:
+        """Why ``amount`` cannot be counted as this quantity, or None. One definition for the
+        activities service (refusing a report) and the indicators service (parking an event)."""
+        if not math.isfinite(amount) or amount < 0:
+            return f"{amount!r} is not a number of {self.unit} (finite, not negative)"
+        if amount > self.most:
+            return (f"{amount:g} {self.unit} is more than one activity can have (at most {self.most:g}); "
+                    f"report each activity separately")
+        if self.is_whole and amount != int(amount):
+            return f"{amount:g} is not a whole number of {self.unit}"
+        return None
+
 
 class ActivityType(Strict):
     code: Code = Field(pattern=CODE_PATTERN)
@@ -195,6 +208,13 @@ class Plan(Strict):
     indicators: list[Indicator] = []
 
     # --- look-ups used by services -------------------------------------------------
+    def quantity_problems(self, quantities: dict[str, float]) -> list[tuple[str, str]]:
+        """(field, message) for each amount the plan's bounds refuse (unknown codes are the
+        activity type's check, not this one's)."""
+        kinds = {q.code: q for q in self.quantities}
+        return [(f"quantities.{code}", problem) for code, amount in quantities.items()
+                if code in kinds and (problem := kinds[code].problem(amount)) is not None]
+
     def indicator(self, code: str) -> Indicator:
         """The declared or tracking indicator with this code (KeyError if none)."""
         return self._indicator_index[code]

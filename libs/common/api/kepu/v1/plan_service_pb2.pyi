@@ -40,14 +40,18 @@ class Plan(_message.Message):
     def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., region_code: _Optional[str] = ..., region_name: _Optional[str] = ..., period_start: _Optional[int] = ..., period_end: _Optional[int] = ..., quantities: _Optional[_Iterable[_Union[Quantity, _Mapping]]] = ..., activity_types: _Optional[_Iterable[_Union[ActivityType, _Mapping]]] = ..., sections: _Optional[_Iterable[_Union[Section, _Mapping]]] = ..., indicators: _Optional[_Iterable[_Union[Indicator, _Mapping]]] = ..., target_groups: _Optional[_Iterable[_Union[TargetGroup, _Mapping]]] = ..., organisations: _Optional[_Iterable[_Union[_resources_pb2.Organisation, _Mapping]]] = ...) -> None: ...
 
 class Quantity(_message.Message):
-    __slots__ = ("code", "name", "unit")
+    __slots__ = ("code", "name", "unit", "whole", "max")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     unit: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., unit: _Optional[str] = ...) -> None: ...
+    whole: bool
+    max: float
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., unit: _Optional[str] = ..., whole: _Optional[bool] = ..., max: _Optional[float] = ...) -> None: ...
 
 class ActivityType(_message.Message):
     __slots__ = ("code", "name", "category", "quantities", "description")
