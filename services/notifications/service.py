@@ -21,7 +21,7 @@ from libs.common.metrics import MetricsEndpoint
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.schedule import WorkingHours
-from libs.common.settings import Settings, settings_from_config
+from libs.common.settings import Settings
 from services.notifications import app, delivery, digests, schemas
 from services.notifications.metrics import (
     ALERT_TRANSITIONS,
@@ -52,7 +52,8 @@ class NotificationsService(HealthMixin, PlanMixin):
 
     @property
     def settings(self) -> Settings:
-        return settings_from_config(self.config)
+        """Parsed once per container (by the worker's setup), not on every tick and batch."""
+        return self.worker.settings
 
     def _office(self) -> str | None:
         return next((o.code for o in self.plan.plan.organisations if o.kind == "office"), None)
