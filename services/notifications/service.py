@@ -7,7 +7,6 @@ import logging
 import time
 from collections import Counter
 
-from nameko.dependency_providers import Config
 from nameko.exceptions import BadRequest
 from nameko.timer import timer
 from sqlalchemy import select
@@ -48,7 +47,6 @@ class NotificationsService(HealthMixin, PlanMixin):
     db: Session = Database(Base, "notifications")
     metrics = MetricsEndpoint("notifications")
     worker: DeliveryWorker = DeliveryWorker()
-    config = Config()
 
     @property
     def settings(self) -> Settings:
