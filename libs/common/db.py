@@ -11,11 +11,11 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import DateTime, Engine, Integer, MetaData, String, TypeDecorator, create_engine, event, make_url, text
+from sqlalchemy import DateTime, Engine, Integer, String, TypeDecorator, create_engine, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.settings import settings_from_config
 
@@ -116,22 +116,14 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
-def open_database(url: str, metadata: MetaData) -> tuple[Engine, sessionmaker[Session]]:
-    """Engine plus session factory, with the database and the service's tables created if missing."""
+def open_database(url: str, service: str) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine plus session factory, with the database created if missing and its schema brought
+    to the service's newest migration (``libs.common.migrations``)."""
+    from libs.common.migrations import migrate  # alembic is imported only by processes that open a database
+
     ensure_database(url)
     engine = make_engine(url)
-    for attempt in range(5):
-        try:
-            metadata.create_all(engine)
-            for table in metadata.sorted_tables:  # indexes added to a table that already existed
-                for index in table.indexes:
-                    index.create(engine, checkfirst=True)
-            break
-        except DBAPIError as exc:
-            # replicas of a service start together: another one created the same table a moment ago
-            if attempt == 4 or not any(w in str(exc) for w in ("already exists", "duplicate key")):
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    migrate(engine, service)
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 
@@ -143,16 +135,16 @@ class Database(DependencyProvider):
     worker must not do network I/O (which yields) while it holds a transaction open.
     """
 
-    def __init__(self, base: type[DeclarativeBase], service: str, on_open=None):
-        """``on_open(session, settings)`` runs once at start-up, e.g. to seed reference data."""
-        self.base = base
+    def __init__(self, service: str, on_open=None):
+        """The database of ``service`` (its models and migrations live in ``services/<service>``);
+        ``on_open(session, settings)`` runs once at start-up, e.g. to seed reference data."""
         self.service = service
         self.on_open = on_open
         self.sessions: WeakKeyDictionary = WeakKeyDictionary()
 
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
-        self.engine, self.session_factory = open_database(settings.database_url(self.service), self.base.metadata)
+        self.engine, self.session_factory = open_database(settings.database_url(self.service), self.service)
         if self.on_open is None:
             return
         for attempt in range(3):

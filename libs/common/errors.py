@@ -11,18 +11,36 @@ from __future__ import annotations
 from nameko.exceptions import BadRequest
 from pydantic import ValidationError
 
+# An error answers the client, so it is bounded whatever the input: a request with a thousand
+# unknown keys gets the first MAX_VIOLATIONS problems and a count, never a message larger than
+# a default gRPC client accepts. Field names come from the schema; a part taken from the input
+# (a dict key) is cut and made printable.
+MAX_VIOLATIONS = 20
+FIELD_PART_MAX = 64
+MESSAGE_MAX = 300
+
+
+def clip(value: object, limit: int = 60) -> str:
+    """``value`` printable and at most ``limit`` characters, for echoing input in an error."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
 
 def describe(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     out = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "<request>"
-        out.append((prefix + field, err["msg"].removeprefix("Value error, ")))
+    for err in exc.errors(include_input=False, include_url=False):
+        field = ".".join(clip(p, FIELD_PART_MAX) for p in err["loc"]) or "<request>"
+        out.append((prefix + field.replace(" ", "_"), err["msg"].removeprefix("Value error, ")))
     return out
 
 
 def bad_request(problems: list[tuple[str, str]]) -> BadRequest:
-    """(field, what is wrong) pairs as one BadRequest, in the format ``field_violations`` reads."""
-    return BadRequest("\n".join(f"{field}: {msg}" for field, msg in problems))
+    """(field, what is wrong) pairs as one BadRequest, in the format ``field_violations`` reads;
+    at most MAX_VIOLATIONS of them, each line bounded."""
+    lines = [f"{field}: {clip(msg, MESSAGE_MAX)}" for field, msg in problems[:MAX_VIOLATIONS]]
+    if len(problems) > MAX_VIOLATIONS:
+        lines.append(f"<request>: and {len(problems) - MAX_VIOLATIONS} more problems; fix these first")
+    return BadRequest("\n".join(lines))
 
 
 def invalid(exc: ValidationError) -> BadRequest:
@@ -56,3 +74,8 @@ class StaleRevision(Exception):
 
 class RequestExpired(Exception):
     """A request that arrived after its caller's deadline (it is not acted on)."""
+
+
+# what a caller did wrong, not the system: logged in one line at INFO, never with a traceback
+CLIENT_ERRORS: tuple[type[Exception], ...] = (BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision,
+                                              RequestExpired)

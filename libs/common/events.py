@@ -12,6 +12,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.bounds import Amount, Code, Day
+
 
 class Envelope(BaseModel):
     """What travels on the bus: identity for idempotency, type for routing, payload."""
@@ -35,16 +37,16 @@ class ActivityRecorded(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    activity_id: str
-    revision: int = 1
+    activity_id: str = Field(min_length=1, max_length=32)
+    revision: int = Field(1, ge=1)
     retracted: bool = False
-    org: str
-    activity_type: str
-    town: str | None = None
-    target_group: str | None = None
-    start_date: dt.date
-    end_date: dt.date
-    quantities: dict[str, float]
+    org: Code
+    activity_type: Code
+    town: Code | None = None
+    target_group: str | None = Field(None, max_length=32)
+    start_date: Day
+    end_date: Day
+    quantities: dict[Code, Amount]
 
 
 class ActivitiesRecorded(BaseModel):
@@ -83,7 +85,7 @@ class IndicatorStatusChanged(BaseModel):
     expected: float
     target: float
     unit: str
-    as_of: dt.date
+    as_of: Day
     responsible: list[str]
     # counts the changes sent for this window: a consumer skips one older than what it has seen
     # (replicas may deliver them out of order); 0 from senders that did not count

@@ -3,6 +3,25 @@ from __future__ import annotations
 
 import logging
 
+from libs.common.errors import clip
+
+
+class ClientErrorLine(logging.Filter):
+    """nameko logs an RPC's expected exception (a refused request: the client's error, see
+    ``libs.common.rpc``) as a WARNING with a traceback; a burst of bad requests then floods the
+    log. This turns each into one INFO line naming the method and the first problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (isinstance(record.msg, str) and record.msg.startswith("(expected) error handling worker")):
+            return True
+        worker_ctx, exc = record.args
+        entrypoint = getattr(worker_ctx, "entrypoint", None)
+        method = f"{worker_ctx.service_name}.{entrypoint.method_name}" if entrypoint else str(worker_ctx)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        record.msg, record.args = "%s refused a request (%s): %s", (method, type(exc).__name__, clip(first, 300))
+        record.levelno, record.levelname, record.exc_info, record.exc_text = logging.INFO, "INFO", None, None
+        return True
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     logging.basicConfig(
@@ -11,5 +30,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         datefmt="%Y-%m-%dT%H:%M:%S",
         force=True,
     )
-    for noisy in ("kombu", "amqp", "nameko", "urllib3"):
+    for noisy in ("kombu", "amqp", "nameko", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("nameko.containers").addFilter(ClientErrorLine())

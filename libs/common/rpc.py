@@ -18,6 +18,8 @@ from nameko.constants import (
 )
 from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
+from libs.common.errors import CLIENT_ERRORS
+
 
 class _ReplyPublisher(Publisher):
     use_confirms = False
@@ -41,7 +43,13 @@ class _RpcConsumer(RpcConsumer):
 
 
 class UnconfirmedReplyRpc(Rpc):
+    """Also: the client errors (``libs.common.errors.CLIENT_ERRORS``) are expected, so nameko
+    does not log them as failures (``libs.common.logs`` makes them one INFO line)."""
+
     rpc_consumer = _RpcConsumer()
+
+    def __init__(self, expected_exceptions=CLIENT_ERRORS, **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
 
 rpc = UnconfirmedReplyRpc.decorator

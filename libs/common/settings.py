@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     grpc_max_message_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request or response.")
     grpc_keepalive_seconds: int = Field(60, ge=10, description="Server keepalive ping interval.")
     grpc_max_connection_idle_seconds: int = Field(600, ge=10, description="An idle connection is closed after.")
+    grpc_request_wait: float = Field(10.0, gt=0, description="Seconds a call's request message may take to "
+                                     "arrive; then the call is cancelled (idle streams hold no worker).")
+    grpc_streams_per_connection: int = Field(16, ge=1, description="Calls open at once on one connection.")
+    grpc_failed_sign_ins: int = Field(30, ge=1, description="Unknown tokens looked up per client address and "
+                                      "minute; more get RESOURCE_EXHAUSTED.")
     grpc_reflection: bool = Field(True, description="Serve gRPC server reflection (grpcurl, Postman).")
     grpc_tls_cert_file: Path | None = Field(None, description="PEM certificate: the gateway serves TLS.")
     grpc_tls_key_file: Path | None = Field(None, description="PEM private key of that certificate.")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from libs.common import access
 from libs.common.access import Caller
+from libs.common.bounds import parse_day
 from libs.common.errors import BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
 from libs.common.events import Envelope, RebuildReplayed, make_envelope, replay_event_id
 from libs.common.plan.schema import Plan
@@ -259,6 +260,8 @@ def _reason(reason: str, required: bool) -> str | None:
     reason = (reason or "").strip()
     if len(reason) > domain.REASON_MAX:
         raise bad_request([("reason", f"at most {domain.REASON_MAX} characters, not {len(reason)}")])
+    if not reason.isprintable():
+        raise bad_request([("reason", "contains a control character; send printable text on one line")])
     if required and not reason:
         raise bad_request([("reason", "say why the activity is retracted (it goes into the audit trail)")])
     return reason or None
@@ -351,9 +354,9 @@ def _date(filters: dict, name: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise bad_request([(name, f"{value!r} is not a date (YYYY-MM-DD)")]) from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise bad_request([(name, str(exc))]) from None
 
 
 

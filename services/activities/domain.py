@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from libs.common.bounds import Code, CodeList, Day, Quantities, text
 from libs.common.plan.schema import Plan
 from libs.common.target_groups import TargetGroup
 
@@ -18,15 +19,15 @@ class ActivityReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    activity_type: str = Field(min_length=1)
-    title: str = Field("", max_length=300)
-    external_id: str | None = Field(None, max_length=128, description="The sender's id, for safe retries.")
-    town: str | None = None
+    activity_type: Code
+    title: text(300) = ""
+    external_id: text(128, min_length=1) | None = Field(None, description="The sender's id, for safe retries.")
+    town: Code | None = None
     target_group: TargetGroup | None = None
-    co_organisers: list[str] = []
-    start_date: dt.date
-    end_date: dt.date | None = None
-    quantities: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
+    co_organisers: CodeList = []
+    start_date: Day
+    end_date: Day | None = None
+    quantities: Quantities
 
     @field_validator("end_date")
     @classmethod

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, extract, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
+from libs.common.bounds import parse_day
 from libs.common.db import chunks
 from libs.common.events import ActivitiesRecorded, ActivityRecorded, make_envelope
 from libs.common.outbox import add_to_outbox
@@ -113,7 +114,7 @@ def after_cursor(query: Select, token: str) -> Select:
     the token is not one of ours."""
     try:
         day, activity_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        day = dt.date.fromisoformat(day)
+        day = parse_day(day)
     except (ValueError, TypeError) as exc:
         raise ValueError("not a page token from ListActivities; start again without one") from exc
     return query.where(or_(Activity.start_date < day, and_(Activity.start_date == day, Activity.id < activity_id)))

@@ -25,7 +25,7 @@ from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from services.activities import app, repository
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_town_totals
-from services.activities.models import Base, OutboxEvent
+from services.activities.models import OutboxEvent
 from services.activities.orgs import OrgKinds, OrgKindsCache
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _check_deadline(deadline: float | None, caller: Caller) -> None:
 class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     name = "activities"
 
-    db: Session = Database(Base, "activities")
+    db: Session = Database("activities")
     outbox = OutboxRelay(OutboxEvent, "activities")
     metrics = MetricsEndpoint("activities")
     organisations = RpcProxy("organisations")

@@ -17,6 +17,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from libs.common.access import Caller, token_hash
 from libs.common.settings import Settings
 from services.gateway.grouping import ReportGroups
+from services.gateway.limits import FailedSignIns
 
 TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this time
 REFUSAL_CACHE_SECONDS = 30.0  # an unknown token stays unknown: a new token is a new random string
@@ -26,6 +27,10 @@ PLAN_CACHE_SECONDS = 30.0
 
 class Refused(Exception):
     """The token is unknown, revoked or expired; the message says which and what to do."""
+
+
+class TooManyFailures(Exception):
+    """This address sent too many unknown tokens lately; the message says how long to wait."""
 
 
 class Backend:
@@ -38,6 +43,7 @@ class Backend:
         self._tokens: OrderedDict[str, tuple[float, Caller | str]] = OrderedDict()
         self._plan: tuple[float, dict] | None = None
         self._reports = ReportGroups(self._send_reports)
+        self._sign_ins = FailedSignIns(settings.grpc_failed_sign_ins)
 
     def rpc(self):
         """This thread's cluster proxy (started on first use)."""
@@ -50,8 +56,9 @@ class Backend:
                 self._proxies.append(holder)
         return proxy
 
-    def authenticate(self, token: str) -> Caller:
-        """The caller a bearer token stands for; ``Refused`` with the reason otherwise."""
+    def authenticate(self, token: str, peer: str) -> Caller:
+        """The caller a bearer token stands for; ``Refused`` with the reason otherwise, or
+        ``TooManyFailures`` when ``peer`` (the client's address) has sent too many unknown ones."""
         digest, now = token_hash(token), time.monotonic()
         with self._lock:
             cached = self._tokens.get(digest)
@@ -59,8 +66,16 @@ class Backend:
             ttl = TOKEN_CACHE_SECONDS if isinstance(cached[1], Caller) else REFUSAL_CACHE_SECONDS
             if now - cached[0] < ttl:
                 return _caller_or_raise(cached[1])
+        # a token seen before is looked up again whatever the address did (a revocation must
+        # show); only never-seen tokens, what a flood of guesses sends, are held back
+        wait = self._sign_ins.blocked_for(peer) if cached is None else 0.0
+        if wait > 0:
+            raise TooManyFailures(f"too many unknown tokens from your address; try again in {wait:.0f}s "
+                                  "with a token from `kepu org token ORG`")
         answer = self.rpc().organisations.authenticate(digest)
         outcome: Caller | str = answer["refused"] if "refused" in answer else Caller.model_validate(answer)
+        if not isinstance(outcome, Caller):
+            self._sign_ins.failed(peer)
         with self._lock:
             self._tokens[digest] = (now, outcome)
             self._tokens.move_to_end(digest)

@@ -15,8 +15,10 @@ from kombu.exceptions import KombuError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.standalone.rpc import RpcTimeout
 
-from services.gateway.backend import Refused
+from libs.common.access import Caller
+from services.gateway.backend import Refused, TooManyFailures
 from services.gateway.errors import RESEND_ADVICE, abort_with_fields, status_for
+from services.gateway.limits import CALLER_ATTRIBUTE, MISSING_TOKEN
 from services.gateway.metrics import GRPC_LATENCY, GRPC_REQUESTS
 from services.gateway.paging import BadPageToken
 
@@ -26,6 +28,46 @@ log = logging.getLogger(__name__)
 def bearer_token(context: grpc.ServicerContext) -> str | None:
     scheme, _, token = dict(context.invocation_metadata()).get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class SignInRefused(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def sign_in(backend, context: grpc.ServicerContext) -> Caller:
+    """The caller behind the call's bearer token, from its headers alone (so the request guard
+    can refuse a stranger before reading the body); ``SignInRefused`` with the status otherwise."""
+    cached = getattr(context, CALLER_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    token = bearer_token(context)
+    if token is None:
+        raise SignInRefused(grpc.StatusCode.UNAUTHENTICATED, MISSING_TOKEN)
+    try:
+        caller = backend.authenticate(token, context.peer())
+    except Refused as why:
+        raise SignInRefused(grpc.StatusCode.UNAUTHENTICATED, str(why)) from None
+    except TooManyFailures as why:
+        raise SignInRefused(grpc.StatusCode.RESOURCE_EXHAUSTED, str(why)) from None
+    setattr(context, CALLER_ATTRIBUTE, caller)
+    return caller
+
+
+def guard_sign_in(backend):
+    """``sign_in`` as the request guard calls it: a refusal ends the call, counted."""
+
+    def guard(context: grpc.ServicerContext, method: str) -> None:
+        try:
+            sign_in(backend, context)
+        except SignInRefused as refused:
+            GRPC_REQUESTS.labels(method, refused.code.name).inc()
+            context.abort(refused.code, str(refused))
+        except (KombuError, OSError, RpcTimeout, UnknownService):
+            pass  # the method's own sign-in reports the services unreachable, with the usual advice
+
+    return guard
 
 
 def grpc_endpoint(write: bool = False):
@@ -39,16 +81,11 @@ def grpc_endpoint(write: bool = False):
         def wrapper(self, request, context):
             start, code = time.perf_counter(), grpc.StatusCode.OK
             try:
-                token = bearer_token(context)
-                if token is None:
-                    code = grpc.StatusCode.UNAUTHENTICATED
-                    context.abort(code, "missing bearer token: send `authorization: Bearer <token>`; "
-                                        "ask the 科协 operator for one (kepu org token ORG)")
                 try:
-                    caller = self.backend.authenticate(token)
-                except Refused as why:
-                    code = grpc.StatusCode.UNAUTHENTICATED
-                    context.abort(code, str(why))
+                    caller = sign_in(self.backend, context)
+                except SignInRefused as refused:
+                    code = refused.code
+                    context.abort(code, str(refused))
                 if write and not caller.may_write:
                     code = grpc.StatusCode.PERMISSION_DENIED
                     context.abort(code, f"a {caller.role} token reads only; writing needs a reporter token")

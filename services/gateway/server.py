@@ -30,6 +30,8 @@ from libs.common.logs import configure_logging
 from libs.common.metrics import serve_metrics
 from libs.common.settings import Settings, get_settings
 from services.gateway.backend import Backend
+from services.gateway.endpoint import guard_sign_in
+from services.gateway.limits import RequestGuard
 from services.gateway.servicers import (
     ActivityServicer,
     AlertServicer,
@@ -59,13 +61,15 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
         ("grpc.max_connection_idle_ms", settings.grpc_max_connection_idle_seconds * 1000),
+        ("grpc.max_concurrent_streams", settings.grpc_streams_per_connection),
     ]
 
 
 def build_server(settings: Settings, backend: Backend,
                  hub: StatusChangeHub) -> tuple[grpc.Server, health.HealthServicer]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="grpc"),
-                         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs, options=server_options(settings))
+                         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs, options=server_options(settings),
+                         interceptors=[RequestGuard(settings.grpc_request_wait, guard_sign_in(backend))])
     act_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(backend), server)
     ind_grpc.add_IndicatorServiceServicer_to_server(IndicatorServicer(backend, hub), server)
     org_grpc.add_OrganisationServiceServicer_to_server(OrganisationServicer(backend), server)

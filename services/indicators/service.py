@@ -19,7 +19,7 @@ from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
 from services.indicators import ledger, rebuild, views
 from services.indicators.metrics import publish_plan, publish_state
-from services.indicators.models import Base, OutboxEvent, SerialLock
+from services.indicators.models import OutboxEvent, SerialLock
 from services.indicators.windows import window_index
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class ReplicaGaugeTimer(Timer):
 class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     name = "indicators"
 
-    db: Session = Database(Base, "indicators")
+    db: Session = Database("indicators")
     outbox = OutboxRelay(OutboxEvent, "indicators")
     metrics = MetricsEndpoint("indicators")
 

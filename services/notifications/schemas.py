@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from libs.common.bounds import text
 from libs.common.db import iso
 from services.notifications.models import Alert, Silence
 
@@ -31,8 +32,8 @@ class SilenceRequest(BaseModel):
     indicator: str | None = Field(None, min_length=1, max_length=128)
     org: str | None = Field(None, min_length=1, max_length=64)
     hours: float = Field(gt=0, le=MAX_SILENCE.total_seconds() / 3600)
-    reason: str = Field(min_length=2, max_length=500)
-    created_by: str = Field(min_length=1, max_length=100)
+    reason: text(500, min_length=2)
+    created_by: text(100, min_length=1)
 
     @model_validator(mode="after")
     def _matches_something(self) -> "SilenceRequest":

@@ -28,7 +28,7 @@ from services.notifications.metrics import (
     DELIVERIES_PARKED,
     DIGESTS,
 )
-from services.notifications.models import Alert, Base, SerialLock
+from services.notifications.models import Alert, SerialLock
 from services.notifications.worker import DeliveryWorker
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _now() -> dt.datetime:
 class NotificationsService(HealthMixin, PlanMixin):
     name = "notifications"
 
-    db: Session = Database(Base, "notifications")
+    db: Session = Database("notifications")
     metrics = MetricsEndpoint("notifications")
     worker: DeliveryWorker = DeliveryWorker()
 

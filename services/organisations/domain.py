@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.access import token_hash
-from libs.common.plan.schema import CODE_PATTERN, Plan
+from libs.common.bounds import CODE_PATTERN, Code, text
+from libs.common.plan.schema import Plan
 
 RegistrableKind = Literal["town", "village", "department", "body"]
 
@@ -21,9 +22,9 @@ class OrgRegistration(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=CODE_PATTERN, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    name: text(200, min_length=1)
     kind: RegistrableKind
-    parent: str | None = None
+    parent: Code | None = None
     is_example: bool = False
 
 

@@ -17,7 +17,7 @@ from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from services.organisations import app
 from services.organisations.metrics import publish_orgs
-from services.organisations.models import Base, OutboxEvent
+from services.organisations.models import OutboxEvent
 
 
 def _now() -> dt.datetime:
@@ -27,7 +27,7 @@ def _now() -> dt.datetime:
 class OrganisationsService(HealthMixin, PlanMixin):
     name = "organisations"
 
-    db: Session = Database(Base, "organisations",
+    db: Session = Database("organisations",
                            on_open=lambda session, settings: app.seed_orgs(session, load_plan(settings.plan_file)))
     metrics = MetricsEndpoint("organisations")
     outbox = OutboxRelay(OutboxEvent, "organisations")

@@ -2,9 +2,11 @@
 token, the count shows on /metrics and the alert in the notifications service."""
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -103,6 +105,28 @@ def test_a_second_run_keeps_what_was_counted(system_env):
         assert "already recorded" in kepu(system_env, *report).stdout
         time.sleep(0.5)
         assert metric(system_env, "indicators", CARAVAN_2024) == 4.0
+    finally:
+        stop_system(proc)
+
+
+def test_make_run_upgrades_a_release_13_data_folder_in_place(system_env, tmp_path):
+    """The SQLite databases a release-13 `make run` left (tests/fixtures/release-13: a year of
+    `kepu demo`), started by this release: migrated, every count kept, new reports on top."""
+    fixtures = REPO_ROOT / "tests" / "fixtures" / "release-13" / "sqlite"
+    (tmp_path / "db").mkdir()
+    for dump in fixtures.glob("*.sql.gz"):
+        with sqlite3.connect(tmp_path / "db" / dump.name.replace(".sql.gz", ".sqlite3")) as conn:
+            conn.executescript(gzip.decompress(dump.read_bytes()).decode())
+    env = {**system_env, "KEPU_AS_OF": "2024-10-15"}
+    assert "empty or from release 13" in kepu(env, "db", "status").stdout
+    proc, _ = start_system(env)
+    try:
+        assert wait_for_metric(env, "indicators", CARAVAN_2024, 2.0) == 2.0  # the demo's two caravan tours
+        token = kepu(env, "org", "token", "cast").stdout.strip()
+        kepu(env, "activity", "report", "caravan_tour", "--date", "2024-09-01", "-q", "sessions=3",
+             "--external-id", "after-upgrade", "--token", token)
+        assert wait_for_metric(env, "indicators", CARAVAN_2024, 5.0) == 5.0
+        assert kepu(env, "db", "status").stdout.count("up to date") == 4
     finally:
         stop_system(proc)
 

@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
 
-Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.'
-CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+from libs.common.bounds import CODE_PATTERN
+
+Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.' (CODE_PATTERN)
 EVENTS = "events"  # the implicit quantity: 1 per activity
 EVENTS_UNIT = "次"
 EVENTS_NAME = "活动数"
