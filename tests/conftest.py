@@ -12,11 +12,17 @@ import eventlet
 eventlet.monkey_patch()
 
 import os  # noqa: E402
+import random  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
 from libs.common.settings import Settings  # noqa: E402
+
+# hypothesis seeds the global `random` while a property test runs, and nameko's vhost pipeline
+# names the vhosts it prepares in the background with `random.choice`: the same names again,
+# created once and deleted twice. Names from the OS's randomness cannot repeat so.
+random.choice = random.SystemRandom().choice
 
 # systems the tests start with `kepu run` scrape nothing unless a test asks (tests/e2e/test_dashboards.py):
 # a Prometheus per system would fight over one port

@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 
 from libs.common.settings import get_settings
-from libs.localenv.rabbitmq import RabbitNode
+from libs.localenv.rabbitmq import ADMIN, RabbitNode
 
 app = typer.Typer(help="Start, stop and inspect the project-local RabbitMQ node.", no_args_is_help=True)
 
@@ -13,7 +13,8 @@ def start() -> None:
     """Start the node (no-op if it runs)."""
     node = RabbitNode.from_settings(get_settings())
     node.start()
-    typer.echo(f"RabbitMQ {node.node} up: {node.amqp_uri}  management http://127.0.0.1:{node.mgmt_port}/")
+    typer.echo(f"RabbitMQ {node.node} up: {node.address}  management http://127.0.0.1:{node.mgmt_port}/ "
+               f"(administrator {ADMIN}, password in {node.base / 'admin.json'})")
 
 
 @app.command()
@@ -28,5 +29,5 @@ def status() -> None:
     """Say whether the node runs."""
     node = RabbitNode.from_settings(get_settings())
     running = node.is_running()
-    typer.echo(f"{node.node}: {'running' if running else 'stopped'} ({node.amqp_uri})")
+    typer.echo(f"{node.node}: {'running' if running else 'stopped'} ({node.address})")
     raise typer.Exit(0 if running else 1)

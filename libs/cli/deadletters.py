@@ -23,8 +23,13 @@ def list_(limit: int = typer.Option(100), as_json: bool = typer.Option(False, "-
     table = Table("event", "type", "failed in", "error", "replays")
     for r in rows:
         body = r["body"] if isinstance(r["body"], dict) else {}
-        table.add_row(str(body.get("event_id", "?")), str(body.get("type", "?")), str(r["queue"]), str(r["error"]),
-                      str(r["replays"]))
+        if "hex" in body or "text" in body:  # not an envelope: show what it is
+            what = f"binary, {body['size']} bytes: {body['hex'][:47]}" if "hex" in body else \
+                f"text, {body['size']} bytes: {body['text'][:40]!r}"
+            event, kind = "-", what
+        else:
+            event, kind = str(body.get("event_id", "?")), str(body.get("type", "?"))
+        table.add_row(event, kind, str(r["queue"]), str(r["error"]), str(r["replays"]))
     console.print(table)
     console.print(f"{len(rows)} parked message(s)")
 

@@ -12,8 +12,9 @@ What each service may do:
 - publish events to its own exchange only (``activities.events`` is the activities service's:
   nobody else can forge an ``activity_recorded``);
 - consume only its own subscriber queues;
-- consumers park failing messages (``kepu.dead-letters``) and activities replays for a rebuild
-  through the default exchange.
+- park failing messages (the ``kepu.dead-letters`` exchange), retry a message only into its own
+  queues (``kepu.retry.<service>``); only activities replays for a rebuild (``kepu.rebuild``).
+  Nobody but the operator writes to the default exchange, which reaches every queue by name.
 The gateway only calls RPC and watches status changes; ``kepu`` commands and ``kepu run`` act as
 the operator (the broker's administrator user).
 """
@@ -22,14 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from libs.common.bus import REBUILD_QUEUE, SUBSCRIPTIONS, TOPOLOGY
+from libs.common.bus import DEAD_LETTERS, REBUILD, REBUILD_QUEUE, SUBSCRIPTIONS, TOPOLOGY, retry_exchange
 from libs.common.settings import SERVICES
 
 RPC_EXCHANGE = "nameko-rpc"
 SOURCES = sorted({sub.source for sub in SUBSCRIPTIONS})
 USERS = (*SERVICES, "gateway", "operator")  # operator: `kepu` commands (tokens, rebuilds, dead letters)
-# who sends straight to a queue through the default exchange
-DEFAULT_EXCHANGE_WRITERS = {"indicators", "notifications", "activities"}
 
 
 def _any(*patterns: str) -> str:
@@ -59,15 +58,16 @@ def grant(user: str) -> Grant:
                      write=_any(replies, watch, *_names(RPC_EXCHANGE)),
                      read=_any(replies, watch, *_names(RPC_EXCHANGE, "indicators.events")))
     queues = _names(*(q.name for q in TOPOLOGY))  # declared (and bound) by every relay and consumer
-    exchanges = _names(*(f"{s}.events" for s in SOURCES), RPC_EXCHANGE)
+    exchanges = _names(*(f"{s}.events" for s in SOURCES), RPC_EXCHANGE, DEAD_LETTERS.name, REBUILD.name,
+                       *(retry_exchange(s).name for s in SERVICES))
     own = [f"rpc-{re.escape(user)}", rf"rpc\.reply-{re.escape(user)}-.+"]
     consumed = _names(*(sub.queue_name for sub in SUBSCRIPTIONS if sub.service == user))
     if user == "indicators":
         consumed += _names(REBUILD_QUEUE)
     # publish: RPC, and events to its own exchange only; bind: the queues it declares
-    write = [*own, *queues, *_names(RPC_EXCHANGE, f"{user}.events")]
-    if user in DEFAULT_EXCHANGE_WRITERS:
-        write += _names("amq.default")
+    write = [*own, *queues, *_names(RPC_EXCHANGE, f"{user}.events", DEAD_LETTERS.name, retry_exchange(user).name)]
+    if user == "activities":
+        write += _names(REBUILD.name)
     return Grant(user, configure=_any(*own, *queues, *exchanges), write=_any(*write),
                  read=_any(*own, *consumed, *exchanges))
 

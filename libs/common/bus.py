@@ -32,6 +32,18 @@ DEAD_LETTER_QUEUE = "kepu.dead-letters"
 # `kepu indicators rebuild`: activities replays every activity here, indicators builds a new store
 REBUILD_QUEUE = "kepu.indicators.rebuild"
 
+# Messages sent to one queue go through an exchange made for that purpose, never the default
+# exchange (which reaches every queue by name): each user may write only to its own, so a
+# service can park a message or retry its own, but cannot put one into another's queue.
+DEAD_LETTERS = Exchange("kepu.dead-letters", type="fanout", durable=True)  # any consumer parks here
+REBUILD = Exchange("kepu.rebuild", type="fanout", durable=True)  # activities only
+
+
+def retry_exchange(service: str) -> Exchange:
+    """Where ``service``'s consumers put a failed message back into their own queue (routing key:
+    the queue's name)."""
+    return Exchange(f"kepu.retry.{service}", type="direct", durable=True)
+
 # message headers: the event id (for logs), and what retries, parking and replays record
 EVENT_ID_HEADER = "kepu.event_id"
 ATTEMPTS_HEADER = "x-kepu-attempts"
@@ -59,6 +71,7 @@ class Subscription:
     def queue(self) -> Queue:
         exchange = event_exchange(self.source)
         bindings = [binding(exchange, routing_key=t) for t in (self.event_type, *self.also)]
+        bindings.append(binding(retry_exchange(self.service), routing_key=self.queue_name))
         return Queue(self.queue_name, bindings=bindings, durable=True, auto_delete=False, exclusive=False)
 
 
@@ -74,12 +87,13 @@ def event_exchange(source: str) -> Exchange:
     return get_event_exchange(source, {})
 
 
-# every subscriber queue bound to its event exchange (declaring one declares both), and the
-# dead-letter queue
+# every subscriber queue bound to its event exchange and its service's retry exchange
+# (declaring a queue declares its exchanges), the dead-letter queue and the rebuild queue
 TOPOLOGY: tuple[Queue, ...] = (
     *(sub.queue for sub in SUBSCRIPTIONS),
-    Queue(DEAD_LETTER_QUEUE, durable=True),
-    Queue(REBUILD_QUEUE, durable=True),
+    Queue(DEAD_LETTER_QUEUE, bindings=[binding(DEAD_LETTERS)], durable=True),
+    Queue(REBUILD_QUEUE, bindings=[binding(REBUILD), binding(retry_exchange("indicators"), routing_key=REBUILD_QUEUE)],
+          durable=True),
 )
 
 
@@ -153,29 +167,30 @@ class EnvelopePublisher:
         self._nacked.append(delivery_tag)
         self._on_ack(delivery_tag, multiple)
 
-    def publish(self, envelopes: list[Envelope], queue: str | None = None) -> None:
-        """To each envelope's event exchange, or straight to ``queue`` (one consumer's)."""
-        self.publish_stored([StoredEvent(e.source, e.type, e.event_id, e.model_dump_json()) for e in envelopes], queue)
+    def publish(self, envelopes: list[Envelope], exchange: Exchange | None = None) -> None:
+        """To each envelope's event exchange, or to ``exchange`` (e.g. ``REBUILD``)."""
+        self.publish_stored([StoredEvent(e.source, e.type, e.event_id, e.model_dump_json()) for e in envelopes],
+                            exchange)
 
-    def publish_stored(self, events: list[StoredEvent], queue: str | None = None) -> None:
+    def publish_stored(self, events: list[StoredEvent], exchange: Exchange | None = None) -> None:
         """Envelopes already serialised (an outbox keeps them so): sent as they are, not parsed again."""
         if not events:
             return
         try:
-            self._publish(events, queue)
+            self._publish(events, exchange)
         except Exception:
             self._channel = None  # start clean: a new channel, topology declared again
             self.connection.close()
             raise
 
-    def _publish(self, events: list[StoredEvent], queue: str | None) -> None:
+    def _publish(self, events: list[StoredEvent], exchange: Exchange | None) -> None:
         channel = self._confirming_channel()
         producer = Producer(channel)
         first = self._published + 1
         for event in events:
             producer.publish(
-                event.body, exchange="" if queue else event_exchange(event.source),
-                routing_key=queue or event.event_type, content_type="application/json", content_encoding="utf-8",
+                event.body, exchange=exchange or event_exchange(event.source),
+                routing_key=event.event_type, content_type="application/json", content_encoding="utf-8",
                 delivery_mode=2, headers={EVENT_ID_HEADER: event.event_id},
             )
         self._published += len(events)
@@ -196,20 +211,20 @@ class EnvelopePublisher:
         self.connection.release()
 
 
-def send_to_queue(amqp_uri: str, queue: str, message, headers: dict) -> None:
-    """Publish a copy of a received message (same body) straight to a queue, confirmed."""
+def send_copy(amqp_uri: str, exchange: Exchange, routing_key: str, message, headers: dict) -> None:
+    """Publish a copy of a received message (same body, whatever it holds) through ``exchange``,
+    confirmed by the broker; ``mandatory``: a copy no queue takes is an error, not lost."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        Queue(queue, durable=True)(conn.default_channel).declare()
         Producer(conn.default_channel).publish(
-            message.body, routing_key=queue, content_type=message.content_type,
-            content_encoding=message.content_encoding, delivery_mode=2, headers=headers,
+            message.body, exchange=exchange, routing_key=routing_key, content_type=message.content_type,
+            content_encoding=message.content_encoding, delivery_mode=2, headers=headers, mandatory=True,
         )
 
 
 def park_message(amqp_uri: str, message, reason: str, queue: str) -> None:
     """Put a message that kept failing on the dead-letter queue, with why and where from."""
     headers = {**(message.headers or {}), ERROR_HEADER: reason[:2000], ORIGIN_HEADER: queue}
-    send_to_queue(amqp_uri, DEAD_LETTER_QUEUE, message, headers)
+    send_copy(amqp_uri, DEAD_LETTERS, DEAD_LETTER_QUEUE, message, headers)
 
 
 def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
@@ -224,10 +239,24 @@ def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
             if msg is None:
                 break
             headers = msg.headers or {}
-            out.append({"body": json.loads(msg.body), "error": headers.get(ERROR_HEADER),
+            out.append({"body": readable_body(msg.body), "error": headers.get(ERROR_HEADER),
                         "queue": headers.get(ORIGIN_HEADER), "replays": headers.get(REPLAYS_HEADER, 0)})
         channel.close()  # unacked: all of them go back to the queue
     return out
+
+
+def readable_body(raw: bytes | str) -> object:
+    """A parked body as an operator can read it, whatever it holds: the JSON it is, else its text
+    (cut), else its first bytes in hex, with its size."""
+    data = raw.encode() if isinstance(raw, str) else bytes(raw)
+    try:
+        return json.loads(data)
+    except ValueError:
+        pass
+    try:
+        return {"text": data.decode("utf-8")[:500], "size": len(data)}
+    except UnicodeDecodeError:
+        return {"hex": data[:64].hex(" "), "size": len(data)}
 
 
 def replay_dead_letters(amqp_uri: str, limit: int = 1000) -> int:

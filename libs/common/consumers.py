@@ -10,7 +10,9 @@ redelivers the batch, which the handler's processed-event marks absorb.
 When a batch fails, its messages are handled one by one, so one bad event cannot hold back the
 others: a failing one is retried after a short pause (attempts counted in a header; the
 broker's ``redelivered`` flag cannot tell a crash from a failure) and after the last attempt is
-parked on ``kepu.dead-letters`` with the error. A message that is not JSON is parked at once.
+parked on ``kepu.dead-letters`` with the error. A message no retry can help is parked at once:
+one that is not a JSON object, or that the handler refuses as invalid (a ``ValueError``, which
+pydantic's ``ValidationError`` is).
 Each copy is confirmed by the broker before the original is acked.
 """
 from __future__ import annotations
@@ -26,12 +28,13 @@ from eventlet.event import Event
 from kombu import Connection, Consumer, Queue
 from nameko.extensions import Entrypoint
 
-from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, Subscription, park_message, send_to_queue
+from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, Subscription, park_message, retry_exchange, send_copy
 from libs.common.metrics import EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
 
+INVALID = "invalid: "  # marks an error no retry can help
 RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt; then the message is parked
 RECONNECT_PAUSES = (0.5, 1.0, 2.0, 5.0)  # after losing the broker; the last one repeats
 
@@ -168,6 +171,8 @@ class BatchEventHandler(Entrypoint):
             error = self._run([body]) if len(decoded) > 1 else error
             if error is None:
                 self._ack([message])
+            elif error.startswith(INVALID):
+                self._park(message, error.removeprefix(INVALID), attempt=1)
             else:
                 self._retry_or_park(message, error)
 
@@ -183,7 +188,8 @@ class BatchEventHandler(Entrypoint):
         exc_info = outcome.wait()
         if exc_info is None:
             return None
-        return "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        text = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        return INVALID + text if issubclass(exc_info[0], ValueError) else text
 
     def _ack(self, messages: list) -> None:
         """Ack after the commit. Deliveries come in order on one channel and each batch is a prefix
@@ -204,7 +210,8 @@ class BatchEventHandler(Entrypoint):
             log.warning("%s failed on %s event %s (attempt %d), retrying: %s",
                         service, self.event_type, event_id, attempt, reason)
             eventlet.sleep(RETRY_PAUSES[attempt - 1])
-            send_to_queue(self.amqp_uri, self.queue_name, message, {**headers, ATTEMPTS_HEADER: attempt + 1})
+            send_copy(self.amqp_uri, retry_exchange(service), self.queue_name, message,
+                      {**headers, ATTEMPTS_HEADER: attempt + 1})
         except Exception:  # the copy could not be made: let the broker keep the original
             self._leave_with_broker(message, event_id)
             return

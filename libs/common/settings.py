@@ -127,9 +127,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_amqp_uri(self) -> "Settings":
-        """Without KEPU_AMQP_URI the services use the node `kepu run` starts, wherever its port is."""
+        """Without KEPU_AMQP_URI: the node `kepu run` starts, as the operator user it granted
+        (``kepu`` commands), else as the node's administrator (before the first grant)."""
         if not self.amqp_uri:
-            self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.broker_port}/"
+            user, password = local_broker_login(self.var_dir)
+            self.amqp_uri = f"amqp://{user}:{password}@127.0.0.1:{self.broker_port}/"
         return self
 
     @property
@@ -157,6 +159,23 @@ class Settings(BaseSettings):
             # SecretStr dumps as stars in JSON mode: the container needs the password itself
             "KEPU": self.model_dump(mode="json") | {"smtp_password": self.smtp_password.get_secret_value()},
         }
+
+
+def local_broker_login(var_dir: Path) -> tuple[str, str]:
+    """The project-local node's operator (``users.json``) or administrator (``admin.json``), as
+    `kepu run` keeps them under ``var/run/rabbitmq``; ('', '') before the node was ever made."""
+    import json
+
+    base = var_dir / "run" / "rabbitmq"
+    try:
+        return "operator", json.loads((base / "users.json").read_text())["operator"]
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        admin = json.loads((base / "admin.json").read_text())
+        return admin["user"], admin["password"]
+    except (OSError, ValueError, KeyError):
+        return "", ""
 
 
 @lru_cache

@@ -2,10 +2,17 @@
 
 No system service and no Docker: Debian's unwrapped ``rabbitmq-server`` started detached
 with RABBITMQ_* variables pointing into the project, management and Prometheus plugins on.
+
+Closed to strangers: AMQP, management, metrics, Erlang distribution and epmd listen on the
+loopback interface only, and there is no ``guest``: the administrator is ``kepu-admin`` with a
+random password kept in ``admin.json`` beside the node's data (readable by its owner only). A
+node made by an older release, which still has ``guest``, loses it at its next start.
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -16,6 +23,7 @@ from libs.common.settings import Settings
 from libs.localenv.ports import check_free, port_in_use, wait_for_port
 
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
+ADMIN = "kepu-admin"
 
 
 @dataclass
@@ -35,11 +43,33 @@ class RabbitNode:
 
     @property
     def amqp_uri(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        """The administrator's URI (tests, and `kepu run` before it grants the service users)."""
+        return f"amqp://{ADMIN}:{self.admin_password}@127.0.0.1:{self.port}/"
 
     @property
     def api_uri(self) -> str:
-        return f"http://guest:guest@127.0.0.1:{self.mgmt_port}"
+        return f"http://{ADMIN}:{self.admin_password}@127.0.0.1:{self.mgmt_port}"
+
+    @property
+    def address(self) -> str:
+        """Where the node listens, without credentials (for messages)."""
+        return f"amqp://127.0.0.1:{self.port}/"
+
+    @property
+    def admin_password(self) -> str:
+        """Made once per node, kept in ``admin.json`` (mode 0600)."""
+        path = self.base / "admin.json"
+        try:
+            return json.loads(path.read_text())["password"]
+        except (OSError, ValueError, KeyError):
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(18)
+        fresh = path.with_suffix(".tmp")
+        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(json.dumps({"user": ADMIN, "password": password}))
+        os.replace(fresh, path)
+        return password
 
     @property
     def pid_file(self) -> Path:
@@ -58,6 +88,9 @@ class RabbitNode:
             "RABBITMQ_DIST_PORT": str(self.dist_port),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
             "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
+            # Erlang distribution (the CLI tools' way in) and epmd on loopback too
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
         }
 
     def ctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -72,7 +105,12 @@ class RabbitNode:
             (self.base / sub).mkdir(parents=True, exist_ok=True)
         (self.base / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_prometheus].\n")
         (self.base / "rabbitmq.conf").write_text(
-            f"listeners.tcp.default = {self.port}\n"
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"
+            # a fresh node is made with this administrator and no guest
+            f"default_user = {ADMIN}\n"
+            f"default_pass = {self.admin_password}\n"
+            "default_user_tags.administrator = true\n"
+            f"loopback_users.{ADMIN} = true\n"
             f"management.tcp.port = {self.mgmt_port}\n"
             f"management.tcp.ip = 127.0.0.1\n"
             f"prometheus.tcp.port = {self.metrics_port}\n"
@@ -107,7 +145,26 @@ class RabbitNode:
             raise SystemExit(f"RabbitMQ did not come up: {waited.stderr.strip()}; see {self.base / 'log'}")
         if not wait_for_port(self.mgmt_port, 30):
             raise SystemExit(f"RabbitMQ management did not open port {self.mgmt_port}; see {self.base / 'log'}")
+        self._retire_guest()
         return True
+
+    def _retire_guest(self) -> None:
+        """A node made by an older release still has guest (an administrator): make ours, drop it."""
+        import requests
+
+        base = f"http://127.0.0.1:{self.mgmt_port}/api"
+        if requests.get(f"{base}/whoami", auth=(ADMIN, self.admin_password), timeout=10).status_code == 200:
+            return
+        guest = requests.Session()
+        guest.auth = ("guest", "guest")
+        steps = (("PUT", f"users/{ADMIN}", {"password": self.admin_password, "tags": "administrator"}),
+                 ("PUT", f"permissions/%2F/{ADMIN}", {"configure": ".*", "write": ".*", "read": ".*"}),
+                 ("DELETE", "users/guest", None))
+        for method, path, body in steps:
+            answer = guest.request(method, f"{base}/{path}", json=body, timeout=10)
+            if answer.status_code not in (200, 201, 204):
+                raise SystemExit(f"cannot set up the broker's administrator ({method} {path}: {answer.status_code}); "
+                                 f"move {self.base} aside to start a fresh node")
 
     def stop(self) -> None:
         """Stop the node (and wait for it to exit)."""

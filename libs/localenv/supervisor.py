@@ -57,7 +57,7 @@ class Supervisor:
             self.started_broker = self.node.start()
             if not self.started_broker:
                 self.say("RabbitMQ was already running; it will be left running")
-        with Connection(s.amqp_uri, connect_timeout=10) as conn:
+        with Connection(self.node.amqp_uri if self.node else s.amqp_uri, connect_timeout=10) as conn:
             conn.ensure_connection(max_retries=5)
             declare_topology(conn)  # before any input is accepted: no event can be dropped
         if self.node is not None:  # our node: each service connects as its own user, as in production
@@ -194,7 +194,7 @@ class Supervisor:
         if self.runs_prometheus:
             rows.append(("Prometheus", f"{prometheus.url(s)}/  (rules: /alerts, config {prometheus.config_path(s)})"))
         if self.node:
-            rows += [("RabbitMQ AMQP", self.node.amqp_uri.replace("guest:guest@", "")),
+            rows += [("RabbitMQ AMQP", self.node.address),
                      ("RabbitMQ management", f"http://127.0.0.1:{self.node.mgmt_port}/"),
                      ("RabbitMQ metrics", f"http://127.0.0.1:{self.node.metrics_port}/metrics")]
         return rows

@@ -14,7 +14,7 @@ from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.bus import REBUILD_QUEUE, EnvelopePublisher
+from libs.common.bus import REBUILD, EnvelopePublisher
 from libs.common.clock import ClockMixin
 from libs.common.db import Database
 from libs.common.errors import RequestExpired
@@ -71,7 +71,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         """For `kepu indicators rebuild`: every activity's current revision onto the rebuild queue."""
         publisher = EnvelopePublisher(self.config["AMQP_URI"])
         try:
-            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, queue=REBUILD_QUEUE))
+            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, exchange=REBUILD))
         finally:
             publisher.close()
         log.info("replayed %d activities for rebuild %s", count, run)

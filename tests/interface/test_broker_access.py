@@ -47,7 +47,7 @@ def test_the_pipeline_runs_with_each_service_as_its_own_user(container_factory, 
         wait_until(lambda: value(rpc.indicators) == 3, timeout=20)  # activities → indicators, own users
         wait_until(lambda: rpc.notifications.list_alerts("firing"), timeout=20)  # indicators → notifications
         publish(settings.amqp_uri, caravan(1).model_copy(update={"payload": {"activity_id": "x"}}))
-        assert dead_letters(settings.amqp_uri, timeout=30)  # indicators parks through the default exchange
+        assert dead_letters(settings.amqp_uri, timeout=30)  # indicators parks through kepu.dead-letters
 
 
 @pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
@@ -110,3 +110,73 @@ def test_the_gateway_watches_status_changes_as_its_own_user(settings, as_user):
             publish(as_user("indicators"), change)
             conn.drain_events(timeout=10)
     assert got and got[0]["event_id"] == change.event_id
+
+
+def listening_on(port: int) -> set[str]:
+    """The addresses the kernel has a listening TCP socket on for ``port`` (/proc/net/tcp*)."""
+    import ipaddress
+
+    found = set()
+    for table, size in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, port_hex = local.partition(":")
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))  # kernel words are little-endian
+                found.add(str(ipaddress.ip_address(raw)))
+    return found
+
+
+def test_the_project_node_listens_on_loopback_only_and_has_no_guest(broker_uris):
+    """The node `make run` and `make test` start: AMQP, management, metrics, Erlang distribution
+    and epmd bound to loopback (as the kernel sees them); guest, an administrator on a stock
+    node, does not exist."""
+    from urllib.parse import urlsplit
+
+    import requests
+    from kombu import Connection
+
+    from libs.localenv.testenv import test_broker
+
+    node = test_broker()
+    for port in (node.port, node.mgmt_port, node.metrics_port, node.dist_port, 4369):
+        assert listening_on(port), f"nothing listens on {port}"
+        assert listening_on(port) <= {"127.0.0.1", "::1"}, (port, listening_on(port))
+    api = urlsplit(broker_uris[1])
+    users = requests.get(f"http://{api.hostname}:{api.port}/api/users", auth=(api.username, api.password),
+                         timeout=10).json()
+    assert "guest" not in {u["name"] for u in users}
+    amqp = urlsplit(broker_uris[0])
+    with pytest.raises(Exception, match="ACCESS_REFUSED|Login was refused|403"):
+        with Connection(f"amqp://guest:guest@127.0.0.1:{amqp.port}/", connect_timeout=5) as conn:
+            conn.connect()
+
+
+@pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
+def test_a_service_writes_to_no_queue_but_its_own_retries_and_the_dead_letters(settings, as_user):
+    """The default exchange reaches every queue by name: only the operator may write to it.
+    A service retries into its own queues only, and parks."""
+    from kombu import Connection, Exchange, Producer
+
+    from libs.common.bus import DEAD_LETTERS, REBUILD, retry_exchange
+
+    declare(settings.amqp_uri)
+
+    def send(user: str, exchange: Exchange | str, key: str) -> bool:
+        with Connection(as_user(user), transport_options={"confirm_publish": True}) as conn:
+            try:
+                Producer(conn.default_channel).publish(b"{}", exchange=exchange, routing_key=key)
+                return True
+            except Exception as exc:  # noqa: BLE001 - the refusal closes the channel
+                assert "ACCESS_REFUSED" in str(exc) or "access" in str(exc).lower(), exc
+                return False
+
+    indicators_queue = "evt-activities-activity_recorded--indicators.handle_activity_recorded"
+    assert not send("notifications", "", indicators_queue)  # the default exchange
+    assert not send("notifications", retry_exchange("indicators"), indicators_queue)  # another's retries
+    assert not send("indicators", REBUILD, "x")  # only activities replays for a rebuild
+    assert send("indicators", retry_exchange("indicators"), indicators_queue)
+    assert send("notifications", DEAD_LETTERS, "x")
+    assert send("activities", REBUILD, "x")
+    assert send("operator", "", indicators_queue)

@@ -165,7 +165,7 @@ def test_lag_grows_with_the_clock_alone(indicators, settings):
         ("2024", "missed"), ("2025", "at_risk")]
 
 
-def test_poison_event_is_tried_three_times_then_parked(indicators, settings):
+def test_an_invalid_event_is_parked_at_once_no_retry_can_help_it(indicators, settings):
     container, rpc = indicators
     bad = caravan(3).model_copy(update={"payload": {"activity_id": "x"}})  # payload misses fields
     publish(settings.amqp_uri, bad)
@@ -175,7 +175,19 @@ def test_poison_event_is_tried_three_times_then_parked(indicators, settings):
     assert body["event_id"] == bad.event_id
     assert "validation error" in headers["x-kepu-error"]
     assert headers["x-kepu-original-queue"] == SUBSCRIPTIONS[0].queue_name
-    assert headers["x-kepu-attempts"] == 3
+    assert "x-kepu-attempts" not in headers  # the first attempt: not retried
+
+
+def test_a_failing_event_is_tried_three_times_then_parked(indicators, settings, monkeypatch):
+    from services.indicators import ledger
+
+    def database_down(*args, **kwargs):
+        raise RuntimeError("database unavailable (simulated)")
+
+    monkeypatch.setattr(ledger, "apply_batch", database_down)
+    publish(settings.amqp_uri, caravan(3))
+    (parked,) = dead_letters(settings.amqp_uri)
+    assert parked[1]["x-kepu-attempts"] == 3 and "database unavailable" in parked[1]["x-kepu-error"]
 
 
 def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, monkeypatch):
@@ -216,7 +228,7 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
         raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
 
     monkeypatch.setattr(ledger, "apply_batch", fails_once)
-    monkeypatch.setattr(consumers, "send_to_queue", cannot_send)
+    monkeypatch.setattr(consumers, "send_copy", cannot_send)
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: value(rpc) == 3)
     assert len(applied) == 2 and len(sends) == 1
@@ -295,3 +307,33 @@ def test_a_forged_event_with_an_absurd_amount_is_parked_with_the_reason_never_co
         body, headers = parked
         assert body["event_id"] == forged.event_id and "quantities.sessions" in headers["x-kepu-error"]
         assert value(proxy.indicators) == 2
+
+
+def test_anything_undecodable_or_invalid_is_parked_with_the_reason_and_listed_readably(container_factory, settings):
+    """Invalid JSON, bytes that are not UTF-8, text/plain, a date with a time: none is acked and
+    lost; each is parked saying why, `kepu dead-letters list` shows any body, the flow goes on."""
+    from kombu import Connection, Producer
+
+    from libs.common.bus import event_exchange, peek_dead_letters
+
+    config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
+    declare(settings.amqp_uri)
+    bad_day = caravan(1, activity_id="bad-day")
+    bad_day.payload["start_date"] = "2024-05-01T00:00:00"
+    with Connection(settings.amqp_uri) as conn:
+        producer = Producer(conn.default_channel, exchange=event_exchange("activities"))
+        for body, content_type in ((b"{not json", "application/json"), (b"\xff\xfe\x00\x01binary", "application/octet-stream"),
+                                   (b"hello", "text/plain"), (bad_day.model_dump_json().encode(), "application/json")):
+            producer.publish(body, routing_key="activity_recorded", content_type=content_type, delivery_mode=2)
+    publish(settings.amqp_uri, caravan(2, activity_id="good"))
+    container_factory(IndicatorsService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        wait_until(lambda: value(proxy.indicators) == 2, timeout=30)
+        wait_until(lambda: len(peek_dead_letters(settings.amqp_uri)) == 4, timeout=30)
+        parked = peek_dead_letters(settings.amqp_uri)
+    errors = " | ".join(p["error"] for p in parked)
+    assert "body is not JSON" in errors and "application/octet-stream" in errors and "text/plain" in errors
+    assert "start_date" in errors and "is not a day; send YYYY-MM-DD" in errors
+    binary = next(p["body"] for p in parked if isinstance(p["body"], dict) and "hex" in p["body"])
+    assert binary == {"hex": "ff fe 00 01 62 69 6e 61 72 79", "size": 10}
+    assert {"text": "{not json", "size": 9} in [p["body"] for p in parked]

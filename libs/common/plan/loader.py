@@ -3,6 +3,12 @@
 Schema errors come from pydantic; cross-references (an indicator naming an undeclared
 activity type, a unit that does not match its quantity, a window outside the period) are
 checked here, because they span several parts of the file.
+
+A plan file is input too, and a hostile or broken one must not take the machine down: it is
+read only up to ``MAX_BYTES``, must be UTF-8, and its YAML events are scanned before anything
+is built from them: nesting deeper than ``MAX_DEPTH``, an alias used inside its own anchor, or
+aliases expanding the document beyond ``MAX_VALUES`` values (a "billion laughs" bomb) are
+refused with their line, as every other problem is.
 """
 from __future__ import annotations
 
@@ -25,6 +31,10 @@ from libs.common.plan.schema import (
     Quantity,
     Section,
 )
+
+MAX_BYTES = 2 * 1024 * 1024  # the 2021-2025 plan of a county is ~50 KB
+MAX_DEPTH = 32
+MAX_VALUES = 200_000
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,13 @@ def _line_index(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
     index: dict[tuple, int] = {}
     duplicates: list[tuple[tuple, int]] = []
 
+    walked: set[int] = set()
+
     def walk(node: yaml.Node, path: tuple) -> None:
         index[path] = node.start_mark.line + 1
+        if id(node) in walked:  # a node an alias shares is walked once (lines of its first place)
+            return
+        walked.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: set = set()
             for key, value in node.value:
@@ -250,9 +265,43 @@ def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
     return errors
 
 
+def _shape_problems(text: str) -> list[Problem]:
+    """Size, nesting and alias expansion, from the YAML events alone (nothing is built)."""
+    if len(text) > MAX_BYTES:
+        return [Problem("", f"the file is larger than {MAX_BYTES // 1024} KB; a plan is far smaller")]
+    sizes: dict[str, int] = {}  # anchor -> values it stands for, once its node has ended
+    open_anchors: list[str | None] = []
+    counts: list[int] = [0]  # values inside each open collection, the document at the bottom
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in open_anchors:
+                return [Problem("", f"alias *{event.anchor} is used inside its own anchor (a loop)", line)]
+            counts[-1] += sizes.get(event.anchor, 1)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(counts) > MAX_DEPTH:
+                return [Problem("", f"nested deeper than {MAX_DEPTH} levels; a plan needs a few", line)]
+            open_anchors.append(event.anchor)
+            counts.append(1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, size = open_anchors.pop(), counts.pop()
+            if anchor:
+                sizes[anchor] = size
+            counts[-1] += size
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor:
+                sizes[event.anchor] = 1
+            counts[-1] += 1
+        if counts[-1] > MAX_VALUES or sum(counts) > MAX_VALUES:
+            return [Problem("", f"aliases expand the file beyond {MAX_VALUES} values; write the values out", line)]
+    return []
+
+
 def parse_plan(text: str, file: str = "<plan>") -> Plan:
     """Validate plan text; raise :class:`PlanError` listing every problem found."""
     try:
+        if shape := _shape_problems(text):
+            raise PlanError(file, shape)
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -280,7 +329,14 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
 def load_plan(path: str | Path) -> Plan:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise PlanError(str(path), [Problem("", f"cannot read the plan file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise PlanError(str(path), [Problem("", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as "
+                                            "UTF-8", line)]) from None
     return parse_plan(text, str(path))

@@ -269,3 +269,39 @@ def test_an_item_that_fails_the_schema_is_not_also_reported_as_undeclared():
 
     problems, _ = problems_of(mutated(edit))
     assert [p.path for p in problems] == ["activity_types[0].category"]
+
+
+BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("text,says,line", [
+    ("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + BOMB, "aliases expand the file beyond", 6),
+    ("plan: &p\n  loop: [*p]\n", "alias *p is used inside its own anchor", 2),
+    ("x: " + "[" * 200 + "]" * 200 + "\n", "nested deeper than 32 levels", 1),
+])
+def test_a_hostile_file_is_refused_at_once_with_its_line(text, says, line):
+    """A 300-byte alias bomb once took 20 s and 2 GB; recursion and deep nesting ended in tracebacks."""
+    with pytest.raises(PlanError) as info:
+        parse_plan(text, "hostile.yaml")
+    (p,) = info.value.problems
+    assert says in p.message and p.line == line, str(info.value)
+
+
+def test_the_seed_plan_may_still_share_a_list_through_an_alias():
+    plan = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")
+    assert len({tuple(i.responsible) for i in plan.indicators}) > 1
+
+
+def test_a_file_that_is_not_utf8_names_the_line_of_the_first_bad_byte(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("plan:\n  name: test\n".encode() + "  title: 砀山县\n".encode("gb18030"))
+    with pytest.raises(PlanError) as info:
+        load_plan(path)
+    assert str(info.value).startswith(f"{path}:3: <root>: not UTF-8 text (byte 0xed)")
+
+
+def test_a_file_larger_than_any_plan_is_not_read_whole(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("# " + "x" * (3 * 1024 * 1024) + "\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="larger than 2048 KB"):
+        load_plan(path)

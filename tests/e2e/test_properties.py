@@ -1,0 +1,50 @@
+"""Property tests of the gRPC report and batch calls on a real gateway with the real services
+(tests/property/grpc_fuzz.py drives hypothesis in a child process): never INTERNAL or UNKNOWN,
+never a partial batch, and the indicator equals exactly the sum of what was accepted."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from libs.common.settings import REPO_ROOT
+from libs.localenv.ports import free_port, free_range
+from tests.e2e.system import start_system, stop_system
+from tests.interface.helpers import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def test_any_report_or_batch_is_answered_cleanly_and_counted_exactly(vhost_pipeline, broker_uris, tmp_path):
+    with vhost_pipeline.get() as vhost:
+        parts = urlsplit(broker_uris[0])
+        amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
+        env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(tmp_path),
+               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
+               "KEPU_AS_OF": "2024-06-30", "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1"}
+        proc, _ = start_system(env)
+        try:
+            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
+                rpc.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town"})
+                token = rpc.organisations.issue_token("cast", "fuzz")["token"]
+                fuzz = subprocess.run([sys.executable, "-m", "tests.property.grpc_fuzz",
+                                       f"127.0.0.1:{env['KEPU_GRPC_PORT']}", token, "120"],
+                                      cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+                assert fuzz.returncode == 0, fuzz.stdout[-3000:] + fuzz.stderr[-6000:]
+                accepted = json.loads(fuzz.stdout.strip().splitlines()[-1])
+                assert accepted["ok"] and accepted["invalid"], accepted  # both sides were exercised
+
+                def counted() -> float:
+                    rows = rpc.indicators.get_progress("caravan-tours", "dangshan")
+                    return next((r["actual"] for r in rows if r["window"] == "2024"), 0.0)
+
+                wait_until(lambda: counted() == accepted["sessions_2024"], timeout=60)
+                assert math.isfinite(counted()) and counted() == accepted["sessions_2024"]
+        finally:
+            stop_system(proc)
