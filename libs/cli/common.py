@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from libs.common.channels import masked
 from libs.common.settings import get_settings
 
 console = Console()
@@ -92,6 +93,7 @@ def services(timeout: float = 30):
         errors.print(f"error: {exc.value}", markup=False)
         raise typer.Exit(2) from None
     except (RpcTimeout, UnknownService, KombuError, OSError, TimeoutError) as exc:
-        errors.print(f"cannot reach the services ({type(exc).__name__}: {exc}) at {settings.amqp_uri}; "
+        where = masked("webhook", settings.amqp_uri)  # the password hidden
+        errors.print(f"cannot reach the services ({type(exc).__name__}: {exc}) at {where}; "
                      "is `make run` going? (set KEPU_AMQP_URI for another broker)", markup=False)
         raise typer.Exit(3) from None

@@ -12,7 +12,9 @@ others: a failing one is retried after a short pause (attempts counted in a head
 broker's ``redelivered`` flag cannot tell a crash from a failure) and after the last attempt is
 parked on ``kepu.dead-letters`` with the error. A message no retry can help is parked at once:
 one that is not a JSON object, or that the handler refuses as invalid (a ``ValueError``, which
-pydantic's ``ValidationError`` is).
+pydantic's ``ValidationError`` is). While the database cannot be reached, no event is at fault:
+the batch is held (unacked) and tried again with growing pauses until the database answers,
+spending none of its attempts, so an outage parks nothing.
 Each copy is confirmed by the broker before the original is acked.
 """
 from __future__ import annotations
@@ -35,6 +37,8 @@ from libs.common.settings import settings_from_config
 log = logging.getLogger(__name__)
 
 INVALID = "invalid: "  # marks an error no retry can help
+UNREACHABLE = "unreachable: "  # marks an error of the database's reachability, not the event's
+HOLD_PAUSES = (1.0, 2.0, 5.0, 10.0)  # between tries of a batch held while the database is away
 RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt; then the message is parked
 RECONNECT_PAUSES = (0.5, 1.0, 2.0, 5.0)  # after losing the broker; the last one repeats
 
@@ -159,7 +163,7 @@ class BatchEventHandler(Entrypoint):
             return
         EVENT_BATCH_SIZE.labels(self.container.service_name, self.event_type).observe(len(decoded))
         started = time.monotonic()
-        error = self._run([body for _, body in decoded])
+        error = self._run_while_reachable([body for _, body in decoded])
         EVENT_BATCH_SECONDS.labels(self.container.service_name, self.event_type).observe(time.monotonic() - started)
         if error is None:
             self._ack([m for m, _ in decoded])
@@ -168,7 +172,7 @@ class BatchEventHandler(Entrypoint):
             log.warning("%s could not apply a batch of %d %s events (%s); applying them one by one",
                         self.container.service_name, len(decoded), self.event_type, error)
         for message, body in decoded:
-            error = self._run([body]) if len(decoded) > 1 else error
+            error = self._run_while_reachable([body]) if len(decoded) > 1 else error
             if error is None:
                 self._ack([message])
             elif error.startswith(INVALID):
@@ -189,7 +193,19 @@ class BatchEventHandler(Entrypoint):
         if exc_info is None:
             return None
         text = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-        return INVALID + text if issubclass(exc_info[0], ValueError) else text
+        return _kind(exc_info[0]) + text
+
+    def _run_while_reachable(self, bodies: list[dict]) -> str | None:
+        """``_run``, tried again and again while the database cannot be reached."""
+        error, held = self._run(bodies), 0
+        while error is not None and error.startswith(UNREACHABLE) and self._running:
+            pause = HOLD_PAUSES[min(held, len(HOLD_PAUSES) - 1)]
+            log.warning("%s cannot reach its database (%s); holding %d %s events and trying again in %.0fs. "
+                        "Check the database at KEPU_DATABASE_URL_TEMPLATE.", self.container.service_name,
+                        error.removeprefix(UNREACHABLE).splitlines()[0][:200], len(bodies), self.event_type, pause)
+            eventlet.sleep(pause)
+            error, held = self._run(bodies), held + 1
+        return error
 
     def _ack(self, messages: list) -> None:
         """Ack after the commit. Deliveries come in order on one channel and each batch is a prefix
@@ -241,6 +257,15 @@ def _is_connection_error(exc: Exception) -> bool:
     from kombu.exceptions import OperationalError
 
     return isinstance(exc, (OSError, AmqpConnectionError, OperationalError, ConnectionError))
+
+
+def _kind(exc_type: type) -> str:
+    """INVALID, UNREACHABLE or "" (another failure: retried, then parked)."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    if issubclass(exc_type, (OperationalError, InterfaceError, DisconnectionError)):
+        return UNREACHABLE
+    return INVALID if issubclass(exc_type, ValueError) else ""
 
 
 on_events = BatchEventHandler.decorator

@@ -55,7 +55,6 @@ class Settings(BaseSettings):
     grpc_max_connection_idle_seconds: int = Field(600, ge=10, description="An idle connection is closed after.")
     grpc_request_wait: float = Field(10.0, gt=0, description="Seconds a call's request message may take to "
                                      "arrive; then the call is cancelled (idle streams hold no worker).")
-    grpc_streams_per_connection: int = Field(16, ge=1, description="Calls open at once on one connection.")
     grpc_failed_sign_ins: int = Field(30, ge=1, description="Unknown tokens looked up per client address and "
                                       "minute; more get RESOURCE_EXHAUSTED.")
     grpc_reflection: bool = Field(True, description="Serve gRPC server reflection (grpcurl, Postman).")

@@ -51,12 +51,20 @@ class PostgresNode:
                          "--encoding=UTF8", "--no-sync")
         if init.returncode != 0:
             raise SystemExit(f"initdb failed: {init.stderr.strip()}")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on the data it has (after ``halt``)."""
         opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        started = self._run(str(bin_dir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l",
+        started = self._run(str(_bin_dir() / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l",
                             str(self.base / "server.log"), "-w", "-t", "60", "start")
         if started.returncode != 0:
             raise SystemExit(f"PostgreSQL did not start: {started.stderr.strip()}; see {self.base / 'server.log'}")
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (an outage, for the chaos tests)."""
+        self._run(str(_bin_dir() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

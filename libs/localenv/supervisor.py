@@ -62,6 +62,8 @@ class Supervisor:
             declare_topology(conn)  # before any input is accepted: no event can be dropped
         if self.node is not None:  # our node: each service connects as its own user, as in production
             self.service_uris = broker_users(self.node, s)
+            # and we, like `kepu` commands, as the operator (the settings were read before the node had users)
+            self.settings = s = s.model_copy(update={"amqp_uri": self.service_uris["operator"]})
         (s.var_dir / "db").mkdir(parents=True, exist_ok=True)
         # the first replica of each service creates its tables and seeds them; then the others join
         for replicas in (range(1), range(1, self.settings.replicas)):

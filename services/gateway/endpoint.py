@@ -17,7 +17,7 @@ from nameko.standalone.rpc import RpcTimeout
 
 from libs.common.access import Caller
 from services.gateway.backend import Refused, TooManyFailures
-from services.gateway.errors import RESEND_ADVICE, abort_with_fields, status_for
+from services.gateway.errors import DATABASE_AWAY, RESEND_ADVICE, abort_with_fields, status_for
 from services.gateway.limits import CALLER_ATTRIBUTE, MISSING_TOKEN
 from services.gateway.metrics import GRPC_LATENCY, GRPC_REQUESTS
 from services.gateway.paging import BadPageToken
@@ -64,8 +64,8 @@ def guard_sign_in(backend):
         except SignInRefused as refused:
             GRPC_REQUESTS.labels(method, refused.code.name).inc()
             context.abort(refused.code, str(refused))
-        except (KombuError, OSError, RpcTimeout, UnknownService):
-            pass  # the method's own sign-in reports the services unreachable, with the usual advice
+        except Exception:  # noqa: BLE001 - services unreachable, a database away: the method's own
+            pass  # sign-in meets it again and answers it with the usual status and advice
 
     return guard
 
@@ -95,6 +95,10 @@ def grpc_endpoint(write: bool = False):
                 if code == grpc.StatusCode.INTERNAL:
                     log.error("%s failed in a backend service: %s: %s", name, exc.exc_type, exc.value)
                     context.abort(code, f"the service failed ({exc.exc_type}); operators see the logs")
+                if code == grpc.StatusCode.UNAVAILABLE:
+                    log.warning("%s: a service's database is not answering (%s); check the database",
+                                name, exc.value.splitlines()[0][:200])
+                    context.abort(code, DATABASE_AWAY)
                 log.info("%s refused (%s): %s", name, code.name, exc.value.splitlines()[0][:300])
                 if with_fields:
                     abort_with_fields(context, code, exc.value)

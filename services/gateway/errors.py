@@ -21,7 +21,11 @@ REMOTE_ERRORS: dict[str, tuple[grpc.StatusCode, bool]] = {
     "PermissionDenied": (grpc.StatusCode.PERMISSION_DENIED, False),
     "StaleRevision": (grpc.StatusCode.ABORTED, False),
     "RequestExpired": (grpc.StatusCode.DEADLINE_EXCEEDED, False),
+    # the service's database did not answer (stopped, restarting, locked): nothing was stored
+    "OperationalError": (grpc.StatusCode.UNAVAILABLE, False),
 }
+DATABASE_AWAY = ("the service's database is not answering, so nothing was stored; resend in a moment (a report "
+                 "with the same external_id, which applies it once)")
 RESEND_ADVICE = ("no answer in time: the change may or may not be stored; resend it with the same external_id "
                  "(a correction: the same content), which applies it once")
 

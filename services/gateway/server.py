@@ -61,7 +61,6 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
         ("grpc.max_connection_idle_ms", settings.grpc_max_connection_idle_seconds * 1000),
-        ("grpc.max_concurrent_streams", settings.grpc_streams_per_connection),
     ]
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -17,29 +18,36 @@ KEPU = [sys.executable, "-m", "libs.cli.main"]
 
 
 def start_system(env: dict) -> tuple[subprocess.Popen, str]:
-    """`kepu run` as a user starts it; returns once it printed `ready.`."""
-    proc = subprocess.Popen([*KEPU, "run"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
+    """`kepu run` as a user starts it; returns once it printed `ready.`, with what it printed.
+
+    Its output goes to ``kepu-run.log`` in its data folder, not a pipe: the services log to the
+    same stdout, and a pipe nobody reads once it filled would stop them all (a chaos test logs
+    a lot)."""
+    log_path = Path(env["KEPU_VAR_DIR"]) / "kepu-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([*KEPU, "run"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log_path
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
+        text = log_path.read_text(errors="replace")
+        if re.search(r"^ready\.", text, re.MULTILINE) or proc.poll() is not None:
             break
-        lines.append(line)
-        if line.startswith("ready."):
-            break
+        time.sleep(0.1)
     else:
         proc.kill()
-    assert any(ln.startswith("ready.") for ln in lines), "".join(lines)
-    return proc, "".join(lines)
+    banner = log_path.read_text(errors="replace")
+    assert re.search(r"^ready\.", banner, re.MULTILINE), banner
+    proc.ready_at = len(banner)
+    return proc, banner
 
 
 def stop_system(proc: subprocess.Popen) -> str:
     """Ctrl-C, then what the system printed after `ready.`."""
     proc.send_signal(signal.SIGINT)  # what Ctrl-C does
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out
+    proc.wait(timeout=60)
+    out = proc.log_path.read_text(errors="replace")[proc.ready_at:]
+    assert proc.returncode == 0, out[-5000:]
     assert "stopped." in out
     return out
 

@@ -10,12 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
+from tests.chaos.harness import pids_of
 from tests.e2e.system import (
     CARAVAN_2024,
     KEPU,
@@ -152,21 +152,11 @@ def test_gateway_without_services_answers_unavailable_not_a_crash(system_env):
         assert gateway.wait(timeout=30) == 0
 
 
-def _is_indicators_of(proc_dir: Path, env: dict) -> bool:
-    try:
-        cmdline = (proc_dir / "cmdline").read_bytes().split(b"\0")
-        return cmdline[-2:] == [b"indicators", b""] and b"libs.common.service_runner" in cmdline \
-            and env["KEPU_VAR_DIR"].encode() in (proc_dir / "environ").read_bytes()
-    except OSError:  # gone meanwhile
-        return False
-
-
 def test_indicators_killed_mid_stream_counts_every_report_exactly_once(system):
     """kill -9 of the indicators service while reports flow: restarted, nothing lost or doubled."""
     env, _ = system
     token = kepu(env, "org", "token", "cast").stdout.strip()
-    # this test's indicators process (by /proc, so no procps is needed on the machine)
-    mine = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _is_indicators_of(p, env)]
+    mine = pids_of(env, "indicators")  # this test's indicators process
     assert len(mine) == 1
     reports = [subprocess.Popen([*KEPU, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
                                  "--external-id", f"kill-{i}", "--token", token], cwd=REPO_ROOT, env=env,

@@ -1,0 +1,70 @@
+"""Faults survived, on PostgreSQL as in production: while a department system streams a few
+thousand reports, `kill -9` hits each service and the gateway in turn, then the database stops
+for ten seconds. Requests fail clearly (a code that says resend) or wait; resent with the same
+external_id, every report is accepted, the indicator equals exactly the sum of what was
+accepted, nothing is parked and no alert is doubled. (`make soak` runs the same for an hour.)"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections import Counter
+from urllib.parse import urlsplit
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from libs.common.bus import peek_dead_letters
+from libs.localenv.ports import free_port, free_range
+from libs.localenv.testenv import test_postgres
+from tests.chaos.harness import TARGETS, kill_9, start_stream, stream_result, wait_restarted
+from tests.e2e.system import start_system, stop_system
+from tests.interface.helpers import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+
+def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_double_nothing(
+        vhost_pipeline, broker_uris, postgres_url, tmp_path):
+    if not os.environ.get("KEPU_TEST_ENV"):
+        pytest.skip("stops the test PostgreSQL: run under `make test` (kepu test-env)")
+    with vhost_pipeline.get() as vhost:
+        parts = urlsplit(broker_uris[0])
+        amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
+        env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(tmp_path),
+               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
+               "KEPU_AS_OF": "2024-06-30", "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1",
+               "KEPU_DATABASE_URL_TEMPLATE": postgres_url + f"c{uuid.uuid4().hex[:8]}_{{service}}"}
+        proc, _ = start_system(env)
+        try:
+            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
+                token = rpc.organisations.issue_token("cast", "chaos")["token"]
+            stream = start_stream(env, token, rate=60, count=2400, prefix="chaos")
+            time.sleep(3)
+            for name in TARGETS:  # each process of the system in turn, a few seconds apart
+                wait_restarted(env, name, kill_9(env, name))
+                time.sleep(3)
+            database = test_postgres()
+            database.halt()
+            time.sleep(10)
+            database.resume()
+            result = stream_result(stream, timeout=300)
+
+            assert result["given_up"] == 0 and result["refused"] == 0, result
+            resent = Counter({k: v for k, v in result["codes"].items() if "resent" in k})
+            assert resent, result  # the faults were felt, and cured by resending
+            assert not {k.split()[0] for k in resent} - {"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"}, result
+            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
+                def counted() -> float:
+                    rows = rpc.indicators.get_progress("caravan-tours", "dangshan")
+                    return next((r["actual"] for r in rows if r["window"] == "2024"), 0.0)
+
+                wait_until(lambda: counted() == result["sessions"], timeout=120)
+                time.sleep(2)
+                assert counted() == result["sessions"]
+                alerts = rpc.notifications.list_alerts()
+            keys = Counter((a["indicator"], a["window"], a["scope"]) for a in alerts)
+            assert alerts and max(keys.values()) == 1, keys.most_common(3)
+            assert peek_dead_letters(amqp) == []
+        finally:
+            stop_system(proc)
