@@ -103,7 +103,7 @@ def main() -> int:
     try:
         vhost.delete_stale()
         vhost.create()
-        env = system_env(var_dir, vhost.amqp_uri, template, "2024-06-30", None)
+        env = {**system_env(var_dir, vhost.amqp_uri, template, "2024-06-30", None), "KEPU_PROMETHEUS": "false"}
         system = start_system(env)
         token = reporter_token(system)
         count = int(args.rate * args.minutes * 60)
