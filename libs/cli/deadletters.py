@@ -22,13 +22,16 @@ def list_(limit: int = typer.Option(100), as_json: bool = typer.Option(False, "-
         return
     table = Table("event", "type", "failed in", "error", "replays")
     for r in rows:
-        body = r["body"] if isinstance(r["body"], dict) else {}
-        if "hex" in body or "text" in body:  # not an envelope: show what it is
-            what = f"binary, {body['size']} bytes: {body['hex'][:47]}" if "hex" in body else \
-                f"text, {body['size']} bytes: {body['text'][:40]!r}"
-            event, kind = "-", what
+        body = r["body"]
+        envelope = body.get("json")
+        if isinstance(envelope, dict):
+            event, kind = str(envelope.get("event_id", "?")), str(envelope.get("type", "?"))
+        elif "hex" in body:  # not an envelope: show what it is
+            event, kind = "-", f"binary, {body['size']} bytes: {body['hex'][:47]}"
+        elif "text" in body:
+            event, kind = "-", f"text, {body['size']} bytes: {body['text'][:40]!r}"
         else:
-            event, kind = str(body.get("event_id", "?")), str(body.get("type", "?"))
+            event, kind = "-", f"JSON {type(envelope).__name__}: {str(envelope)[:40]}"
         table.add_row(event, kind, str(r["queue"]), str(r["error"]), str(r["replays"]))
     console.print(table)
     console.print(f"{len(rows)} parked message(s)")

@@ -224,6 +224,8 @@ def send_copy(amqp_uri: str, exchange: Exchange, routing_key: str, message, head
 def park_message(amqp_uri: str, message, reason: str, queue: str) -> None:
     """Put a message that kept failing on the dead-letter queue, with why and where from."""
     headers = {**(message.headers or {}), ERROR_HEADER: reason[:2000], ORIGIN_HEADER: queue}
+    with Connection(amqp_uri) as conn:  # a consumer may park before anyone declared the topology
+        Queue(DEAD_LETTER_QUEUE, bindings=[binding(DEAD_LETTERS)], durable=True)(conn.default_channel).declare()
     send_copy(amqp_uri, DEAD_LETTERS, DEAD_LETTER_QUEUE, message, headers)
 
 
@@ -245,12 +247,12 @@ def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
     return out
 
 
-def readable_body(raw: bytes | str) -> object:
-    """A parked body as an operator can read it, whatever it holds: the JSON it is, else its text
-    (cut), else its first bytes in hex, with its size."""
+def readable_body(raw: bytes | str) -> dict:
+    """A parked body as an operator can read it, whatever it holds: ``{"json": ...}``, else
+    ``{"text": ..., "size": n}`` (cut), else ``{"hex": first bytes, "size": n}``."""
     data = raw.encode() if isinstance(raw, str) else bytes(raw)
     try:
-        return json.loads(data)
+        return {"json": json.loads(data)}
     except ValueError:
         pass
     try:

@@ -11,8 +11,8 @@ When a batch fails, its messages are handled one by one, so one bad event cannot
 others: a failing one is retried after a short pause (attempts counted in a header; the
 broker's ``redelivered`` flag cannot tell a crash from a failure) and after the last attempt is
 parked on ``kepu.dead-letters`` with the error. A message no retry can help is parked at once:
-one that is not a JSON object, or that the handler refuses as invalid (a ``ValueError``, which
-pydantic's ``ValidationError`` is). While the database cannot be reached, no event is at fault:
+one that is not a JSON object, or whose payload fails its schema (pydantic's ``ValidationError``).
+While the database cannot be reached, no event is at fault:
 the batch is held (unacked) and tried again with growing pauses until the database answers,
 spending none of its attempts, so an outage parks nothing.
 Each copy is confirmed by the broker before the original is acked.
@@ -164,6 +164,9 @@ class BatchEventHandler(Entrypoint):
         EVENT_BATCH_SIZE.labels(self.container.service_name, self.event_type).observe(len(decoded))
         started = time.monotonic()
         error = self._run_while_reachable([body for _, body in decoded])
+        if error is not None and error.startswith(UNREACHABLE):  # stopping while the database is away
+            self._leave_all_with_broker([m for m, _ in decoded])
+            return
         EVENT_BATCH_SECONDS.labels(self.container.service_name, self.event_type).observe(time.monotonic() - started)
         if error is None:
             self._ack([m for m, _ in decoded])
@@ -171,8 +174,11 @@ class BatchEventHandler(Entrypoint):
         if len(decoded) > 1:
             log.warning("%s could not apply a batch of %d %s events (%s); applying them one by one",
                         self.container.service_name, len(decoded), self.event_type, error)
-        for message, body in decoded:
+        for i, (message, body) in enumerate(decoded):
             error = self._run_while_reachable([body]) if len(decoded) > 1 else error
+            if error is not None and error.startswith(UNREACHABLE):
+                self._leave_all_with_broker([m for m, _ in decoded[i:]])
+                return
             if error is None:
                 self._ack([message])
             elif error.startswith(INVALID):
@@ -193,7 +199,7 @@ class BatchEventHandler(Entrypoint):
         if exc_info is None:
             return None
         text = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-        return _kind(exc_info[0]) + text
+        return _kind(exc_info[1]) + text
 
     def _run_while_reachable(self, bodies: list[dict]) -> str | None:
         """``_run``, tried again and again while the database cannot be reached."""
@@ -246,6 +252,14 @@ class BatchEventHandler(Entrypoint):
             return
         message.ack()
 
+    def _leave_all_with_broker(self, messages: list) -> None:
+        """Unacked, back to the queue as they are (no attempt spent): the service is stopping
+        while its database is away."""
+        for message in messages:
+            message.requeue()
+        log.warning("%s stopped while its database was away; %d %s events stay on the queue",
+                    self.container.service_name, len(messages), self.event_type)
+
     def _leave_with_broker(self, message, event_id) -> None:
         log.exception("%s could not retry or park %s event %s; leaving it on the queue",
                       self.container.service_name, self.event_type, event_id)
@@ -259,13 +273,17 @@ def _is_connection_error(exc: Exception) -> bool:
     return isinstance(exc, (OSError, AmqpConnectionError, OperationalError, ConnectionError))
 
 
-def _kind(exc_type: type) -> str:
-    """INVALID, UNREACHABLE or "" (another failure: retried, then parked)."""
-    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+def _kind(exc: BaseException) -> str:
+    """INVALID (the event breaks its schema: no retry can help), UNREACHABLE (the database did not
+    answer) or "" (another failure, e.g. the plan refusing an amount during a reload: retried,
+    then parked)."""
+    from pydantic import ValidationError
 
-    if issubclass(exc_type, (OperationalError, InterfaceError, DisconnectionError)):
+    from libs.common.db import database_unreachable
+
+    if database_unreachable(exc):
         return UNREACHABLE
-    return INVALID if issubclass(exc_type, ValueError) else ""
+    return INVALID if isinstance(exc, ValidationError) else ""
 
 
 on_events = BatchEventHandler.decorator

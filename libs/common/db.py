@@ -72,6 +72,20 @@ def serialise(session: Session, model: type, name: str) -> None:
     session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"taken": model.taken + 1}))
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached (down, restarting, the connection
+    lost, SQLite locked), not that a statement was wrong: worth waiting for, not the data's fault."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    if isinstance(exc, (DisconnectionError, InterfaceError)) or getattr(exc, "connection_invalidated", False):
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        return any(w in text for w in ("connection", "server closed", "shutting down", "database is locked",
+                                       "starting up", "terminating"))
+    return False
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite, create the folder and use WAL with a busy timeout."""
     parsed = make_url(url)

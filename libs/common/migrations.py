@@ -71,7 +71,14 @@ def migrate(engine: Engine, service: str) -> str | None:
     with _migration_lock(engine, service):
         found = before = current(engine)
         config = alembic_config(service, engine)
-        if before is None and _has_tables(engine, service):
+        existing = set(inspect(engine).get_table_names()) & set(metadata_of(service).tables)
+        if before is None and existing and existing != set(metadata_of(service).tables):
+            missing = ", ".join(sorted(set(metadata_of(service).tables) - existing))
+            raise SchemaMismatch(
+                f"the {service} database at {engine.url.render_as_string(hide_password=True)} has some of its "
+                f"tables but no schema version (lacking {missing}): a first start was interrupted, or it was "
+                "made by hand. If it holds nothing yet, delete it and start again; else restore it from a backup.")
+        if before is None and existing:
             log.info("%s: database made before schema migrations; recording it as revision %s (release 13)",
                      service, BASELINE)
             command.stamp(config, BASELINE)
@@ -106,11 +113,6 @@ def write_revision(service: str, message: str) -> str:
         script = command.revision(config, message=message, autogenerate=True)
         engine.dispose()
     return script.path if script is not None else ""
-
-
-def _has_tables(engine: Engine, service: str) -> bool:
-    existing = set(inspect(engine).get_table_names())
-    return bool(existing & set(metadata_of(service).tables))
 
 
 @contextlib.contextmanager

@@ -103,6 +103,7 @@ class RabbitNode:
     def _write_config(self) -> None:
         for sub in ("home", "mnesia", "log"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
+        self.base.chmod(0o700)  # rabbitmq.conf and admin.json hold the administrator's password
         (self.base / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_prometheus].\n")
         (self.base / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"

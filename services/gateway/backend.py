@@ -66,9 +66,10 @@ class Backend:
             ttl = TOKEN_CACHE_SECONDS if isinstance(cached[1], Caller) else REFUSAL_CACHE_SECONDS
             if now - cached[0] < ttl:
                 return _caller_or_raise(cached[1])
-        # a token seen before is looked up again whatever the address did (a revocation must
-        # show); only never-seen tokens, what a flood of guesses sends, are held back
-        wait = self._sign_ins.blocked_for(peer) if cached is None else 0.0
+        # a token that was valid is looked up again whatever the address did (a revocation must
+        # show); unknown ones, what a flood of guesses sends, are held back
+        known = cached is not None and isinstance(cached[1], Caller)
+        wait = 0.0 if known else self._sign_ins.blocked_for(peer)
         if wait > 0:
             raise TooManyFailures(f"too many unknown tokens from your address; try again in {wait:.0f}s "
                                   "with a token from `kepu org token ORG`")

@@ -23,9 +23,10 @@ REMOTE_ERRORS: dict[str, tuple[grpc.StatusCode, bool]] = {
     "RequestExpired": (grpc.StatusCode.DEADLINE_EXCEEDED, False),
     # the service's database did not answer (stopped, restarting, locked): nothing was stored
     "OperationalError": (grpc.StatusCode.UNAVAILABLE, False),
+    "InterfaceError": (grpc.StatusCode.UNAVAILABLE, False),
 }
-DATABASE_AWAY = ("the service's database is not answering, so nothing was stored; resend in a moment (a report "
-                 "with the same external_id, which applies it once)")
+DATABASE_AWAY = ("the service's database is not answering; resend in a moment with the same external_id, which "
+                 "applies a report once (if the answer was lost at the commit, it may have been stored already)")
 RESEND_ADVICE = ("no answer in time: the change may or may not be stored; resend it with the same external_id "
                  "(a correction: the same content), which applies it once")
 

@@ -88,9 +88,11 @@ class RequestGuard(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        if handler is None or handler.request_streaming or not handler_call_details.method.startswith(KEPU_METHODS):
+        if handler is None:
             return handler
-        read = self._reader(handler_call_details.method)
+        if handler.request_streaming:  # reflection: each message of its stream under the watchdog
+            return self._watched_stream(handler)
+        read = self._reader(handler_call_details.method, handler_call_details.method.startswith(KEPU_METHODS))
         if handler.response_streaming:
             def stream(request_iterator, context):
                 yield from handler.unary_stream(read(request_iterator, context), context)
@@ -104,9 +106,33 @@ class RequestGuard(grpc.ServerInterceptor):
         return grpc.stream_unary_rpc_method_handler(unary, _tolerant(handler.request_deserializer),
                                                     handler.response_serializer)
 
-    def _reader(self, method: str):
+    def _watched_stream(self, handler):
+        def messages(request_iterator, context):
+            while True:
+                ticket = self.watchdog.watch(context)
+                try:
+                    request = next(request_iterator, None)
+                except grpc.RpcError:
+                    return
+                finally:
+                    self.watchdog.done(ticket)
+                if request is None:
+                    return
+                yield request
+
+        if handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(
+                lambda it, context: handler.stream_stream(messages(it, context), context),
+                handler.request_deserializer, handler.response_serializer)
+        return grpc.stream_unary_rpc_method_handler(
+            lambda it, context: handler.stream_unary(messages(it, context), context),
+            handler.request_deserializer, handler.response_serializer)
+
+    def _reader(self, method: str, signs_in: bool):
+        """Health checks and reflection need no token; the API's methods do."""
         def read(request_iterator, context: grpc.ServicerContext):
-            self.sign_in(context, method.rsplit("/", 1)[-1])
+            if signs_in:
+                self.sign_in(context, method.rsplit("/", 1)[-1])
             ticket = self.watchdog.watch(context)
             try:
                 request = next(request_iterator, None)
@@ -127,7 +153,10 @@ class RequestGuard(grpc.ServerInterceptor):
 
 
 class FailedSignIns:
-    """Unknown tokens looked up per client address: at most ``limit`` a minute."""
+    """Unknown tokens looked up per client address: at most ``limit`` a minute. An IPv6 client is
+    counted by its /64 (one host usually holds a whole /64); at most ``MAX_ADDRESSES`` are kept."""
+
+    MAX_ADDRESSES = 10_000
 
     def __init__(self, limit: int, window: float = 60.0):
         self.limit, self.window = limit, window
@@ -149,10 +178,23 @@ class FailedSignIns:
             return failures[0] + self.window - now if len(failures) >= self.limit else 0.0
 
     def failed(self, peer: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._failures[_host(peer)].append(time.monotonic())
+            if len(self._failures) >= self.MAX_ADDRESSES:  # forget the addresses quiet for a window
+                for host in [h for h, f in self._failures.items() if not f or f[-1] <= now - self.window]:
+                    del self._failures[host]
+            self._failures[_host(peer)].append(now)
 
 
 def _host(peer: str) -> str:
-    """``ipv4:10.0.0.5:53122`` -> ``ipv4:10.0.0.5`` (each connection has its own port)."""
-    return peer.rsplit(":", 1)[0] if peer.count(":") >= 2 else peer
+    """``ipv4:10.0.0.5:53122`` -> ``ipv4:10.0.0.5`` (each connection has its own port);
+    ``ipv6:[2001:db8:1:2::7]:53122`` -> its /64."""
+    import ipaddress
+
+    address = peer.rsplit(":", 1)[0] if peer.count(":") >= 2 else peer
+    if address.startswith("ipv6:["):
+        try:
+            return "ipv6:" + str(ipaddress.ip_network(address[6:].rstrip("]") + "/64", strict=False))
+        except ValueError:
+            return address
+    return address

@@ -3,9 +3,10 @@ TARGET TOKEN CASE``, prints one JSON object. A child process, since grpcio canno
 eventlet-patched test process.
 
 Cases:
-- ``idle``: 24 calls across 4 connections from a stranger (a made-up token) and 4 from a
-  department's broken client (a real token) that send headers and then nothing, then a real
-  report: its code and seconds, and how each kind of idle call ended.
+- ``idle``: 24 calls across 4 connections from a stranger (a made-up token), 4 from a
+  department's broken client (a real token) and 4 to the health service (no token needed) that
+  send headers and then nothing, then a real report: its code and seconds, and how each kind of
+  idle call ended.
 - ``malformed``: bytes that are not a protobuf message, and a truncated one: their codes.
 - ``flood``: a real call, 200 random tokens, then the real token again and a never-seen real
   token (the same address): codes and seconds.
@@ -56,11 +57,15 @@ def idle(target: str, token: str) -> dict:
         yield b""
 
     channels = [grpc.insecure_channel(target) for _ in range(4)]
-    calls: dict[str, list] = {"stranger": [], "department": []}
+    calls: dict[str, list] = {"stranger": [], "department": [], "health": []}
     for i in range(28):
         who, bearer = ("stranger", "idle-stranger") if i < 24 else ("department", token)
         send = channels[i % 4].stream_unary(REPORT, request_serializer=None, response_deserializer=None)
         calls[who].append(send.future(never(), metadata=[("authorization", f"Bearer {bearer}")]))
+    for i in range(4):  # the health service needs no token: its idle calls must end too
+        send = channels[i].stream_unary("/grpc.health.v1.Health/Check", request_serializer=None,
+                                        response_deserializer=None)
+        calls["health"].append(send.future(never()))
     time.sleep(1.0)  # they are open and waiting
     code, seconds, _ = _report(target, token, f"idle-{secrets.token_hex(4)}")
     ended = {who: sorted({_code(c) for c in some}) for who, some in calls.items()}

@@ -15,8 +15,8 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.bus import peek_dead_letters
+from libs.localenv import testenv
 from libs.localenv.ports import free_port, free_range
-from libs.localenv.testenv import test_postgres
 from tests.chaos.harness import TARGETS, kill_9, start_stream, stream_result, wait_restarted
 from tests.e2e.system import start_system, stop_system
 from tests.interface.helpers import wait_until
@@ -44,8 +44,9 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
             for name in TARGETS:  # each process of the system in turn, a few seconds apart
                 wait_restarted(env, name, kill_9(env, name))
                 time.sleep(3)
-            database = test_postgres()
+            database = testenv.test_postgres()
             database.halt()
+            assert not (database.data / "postmaster.pid").exists(), "PostgreSQL did not stop"
             time.sleep(10)
             database.resume()
             result = stream_result(stream, timeout=300)
@@ -66,5 +67,7 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
             keys = Counter((a["indicator"], a["window"], a["scope"]) for a in alerts)
             assert alerts and max(keys.values()) == 1, keys.most_common(3)
             assert peek_dead_letters(amqp) == []
+            log = proc.log_path.read_text(errors="replace")
+            assert "database is not answering" in log and "cannot reach its database" in log  # the outage was felt
         finally:
             stop_system(proc)

@@ -51,7 +51,8 @@ def test_idle_streams_hold_no_worker_and_are_cancelled(gateway):
     result = attack(target, token, "idle")
     assert result["report"] == "OK" and result["seconds"] < 5, result
     # a stranger is refused from the headers alone; a department's call is cancelled after 3 s
-    assert result["idle_calls_ended"] == {"stranger": ["UNAUTHENTICATED"], "department": ["CANCELLED"]}, result
+    assert result["idle_calls_ended"] == {"stranger": ["UNAUTHENTICATED"], "department": ["CANCELLED"],
+                                          "health": ["CANCELLED"]}, result
 
 
 def test_bytes_that_are_not_the_message_are_invalid_argument_not_internal(gateway):

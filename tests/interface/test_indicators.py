@@ -250,7 +250,7 @@ def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, setti
     publish(settings.amqp_uri, env)
     wait_until(lambda: peek_dead_letters(settings.amqp_uri))
     (parked,) = peek_dead_letters(settings.amqp_uri)  # listing leaves it parked
-    assert parked["body"]["event_id"] == env.event_id and "database unavailable" in parked["error"]
+    assert parked["body"]["json"]["event_id"] == env.event_id and "database unavailable" in parked["error"]
     assert parked["queue"] == SUBSCRIPTIONS[0].queue_name and value(rpc) == 0
 
     monkeypatch.setattr(ledger, "apply_batch", real_apply)  # the cause is fixed

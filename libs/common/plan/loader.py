@@ -333,6 +333,9 @@ def load_plan(path: str | Path) -> Plan:
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise PlanError(str(path), [Problem("", f"cannot read the plan file: {exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise PlanError(str(path), [Problem("", f"the file is larger than {MAX_BYTES // 1024} KB; a plan is far "
+                                            "smaller")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -300,8 +300,9 @@ def test_a_file_that_is_not_utf8_names_the_line_of_the_first_bad_byte(tmp_path):
     assert str(info.value).startswith(f"{path}:3: <root>: not UTF-8 text (byte 0xed)")
 
 
-def test_a_file_larger_than_any_plan_is_not_read_whole(tmp_path):
+@pytest.mark.parametrize("filler", ["x", "砀"])  # the limit is in bytes, whatever the characters
+def test_a_file_larger_than_any_plan_is_not_read_whole(tmp_path, filler):
     path = tmp_path / "huge.yaml"
-    path.write_text("# " + "x" * (3 * 1024 * 1024) + "\n", encoding="utf-8")
+    path.write_text("# " + filler * (1024 * 1024) + "\n" + "# " + filler * (1024 * 1024) + "\n", encoding="utf-8")
     with pytest.raises(PlanError, match="larger than 2048 KB"):
         load_plan(path)
