@@ -14,6 +14,8 @@ class ClientErrorLine(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not (isinstance(record.msg, str) and record.msg.startswith("(expected) error handling worker")):
             return True
+        if not logging.getLogger().isEnabledFor(logging.INFO):  # KEPU_LOG_LEVEL=WARNING: not shown at all
+            return False
         worker_ctx, exc = record.args
         entrypoint = getattr(worker_ctx, "entrypoint", None)
         method = f"{worker_ctx.service_name}.{entrypoint.method_name}" if entrypoint else str(worker_ctx)

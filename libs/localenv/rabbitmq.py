@@ -26,6 +26,15 @@ RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 ADMIN = "kepu-admin"
 
 
+def write_private_json(path: Path, data: dict) -> None:
+    """``data`` as JSON at ``path``, readable by its owner only, whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_suffix(".tmp")
+    with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(json.dumps(data))
+    os.replace(fresh, path)
+
+
 @dataclass
 class RabbitNode:
     base: Path
@@ -63,12 +72,8 @@ class RabbitNode:
             return json.loads(path.read_text())["password"]
         except (OSError, ValueError, KeyError):
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
         password = secrets.token_urlsafe(18)
-        fresh = path.with_suffix(".tmp")
-        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-            out.write(json.dumps({"user": ADMIN, "password": password}))
-        os.replace(fresh, path)
+        write_private_json(path, {"user": ADMIN, "password": password})
         return password
 
     @property

@@ -23,7 +23,7 @@ from libs.common.bus import declare_topology
 from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
 from libs.localenv import prometheus
 from libs.localenv.ports import check_free
-from libs.localenv.rabbitmq import RabbitNode
+from libs.localenv.rabbitmq import RabbitNode, write_private_json
 
 MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
@@ -248,11 +248,7 @@ def broker_users(node: RabbitNode, settings: Settings) -> dict[str, str]:
         passwords = {}
     if set(passwords) != set(broker_access.USERS):
         passwords = {user: secrets.token_urlsafe(18) for user in broker_access.USERS}
-        fresh = path.with_suffix(".tmp")
-        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
-        with os.fdopen(fd, "w") as out:
-            out.write(json.dumps(passwords))
-        os.replace(fresh, path)
+        write_private_json(path, passwords)
     vhost = urllib.parse.unquote(urllib.parse.urlsplit(settings.amqp_uri).path.lstrip("/")) or "/"
     broker_access.apply(node.api_uri, vhost, passwords)
     return {user: broker_access.service_uri(settings.amqp_uri, user, pw) for user, pw in passwords.items()}
