@@ -9,9 +9,12 @@ from libs.common.errors import clip
 class ClientErrorLine(logging.Filter):
     """nameko logs an RPC's expected exception (a refused request: the client's error, see
     ``libs.common.rpc``) as a WARNING with a traceback; a burst of bad requests then floods the
-    log. This turns each into one INFO line naming the method and the first problem."""
+    log. This turns each into one INFO line naming the method and the first problem, and a call
+    that failed because the database is away into one WARNING line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("error handling worker") and record.exc_info:
+            return self._database_away(record)
         if not (isinstance(record.msg, str) and record.msg.startswith("(expected) error handling worker")):
             return True
         if not logging.getLogger().isEnabledFor(logging.INFO):  # KEPU_LOG_LEVEL=WARNING: not shown at all
@@ -22,6 +25,23 @@ class ClientErrorLine(logging.Filter):
         first = str(exc).splitlines()[0] if str(exc) else ""
         record.msg, record.args = "%s refused a request (%s): %s", (method, type(exc).__name__, clip(first, 300))
         record.levelno, record.levelname, record.exc_info, record.exc_text = logging.INFO, "INFO", None, None
+        return True
+
+
+    @staticmethod
+    def _database_away(record: logging.LogRecord) -> bool:
+        """While the database is away every call fails alike: one WARNING line each, no traceback."""
+        from libs.common.db import database_unreachable
+
+        exc = record.exc_info[1]
+        if database_unreachable(exc):
+            worker_ctx = record.args[0]
+            entrypoint = getattr(worker_ctx, "entrypoint", None)
+            method = f"{worker_ctx.service_name}.{entrypoint.method_name}" if entrypoint else str(worker_ctx)
+            first = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else ""
+            record.msg, record.args = "%s could not reach its database (%s); check the database", (method,
+                                                                                                    clip(first, 200))
+            record.levelno, record.levelname, record.exc_info, record.exc_text = logging.WARNING, "WARNING", None, None
         return True
 
 

@@ -36,3 +36,17 @@ def test_other_records_pass_untouched():
     record = logging.LogRecord("nameko.containers", logging.ERROR, __file__, 1, "error handling worker %s", ("w",),
                                None)
     assert ClientErrorLine().filter(record) and record.levelno == logging.ERROR
+
+
+def test_a_call_failing_while_the_database_is_away_is_one_warning_line():
+    from sqlalchemy.exc import OperationalError
+
+    exc = OperationalError("SELECT 1", {}, Exception('connection failed: connection to server at "127.0.0.1", '
+                                                     "port 5793 failed: Connection refused"))
+    record = expected_error_record(exc)
+    record.msg = "error handling worker %s: %s"
+    record.levelno = logging.ERROR
+    assert ClientErrorLine().filter(record)
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert record.getMessage().startswith("activities.record_activity could not reach its database (connection "
+                                          "failed")
