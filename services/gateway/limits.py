@@ -2,13 +2,14 @@
 
 grpcio's threaded server gives each call a worker thread *before* its request message has
 arrived, and waits for that message without a time limit: a few streams opened and left idle
-hold every worker, and the gateway stops answering. So each kepu.v1 method is served here as
-a request-streaming method, which runs at once and can:
+hold every worker, and the gateway stops answering. So each method (the API's, the health
+service's and reflection's) is served here as a request-streaming one, which runs at once and
+can:
 
-- sign the caller in from the call's headers before reading anything, so a stranger (no
-  token, an unknown one) is refused at once and only a department can hold a worker;
+- sign the caller of a kepu.v1 method in from the call's headers before reading anything, so a
+  stranger (no token, an unknown one) is refused at once;
 - read the one request message under a watchdog that cancels the call when it is not complete
-  within ``KEPU_GRPC_REQUEST_WAIT`` seconds;
+  within ``KEPU_GRPC_REQUEST_WAIT`` seconds (for reflection's stream: each message);
 - answer bytes that are not the method's protobuf message with ``INVALID_ARGUMENT`` (grpcio
   itself answers ``INTERNAL``, which blames the server).
 
@@ -79,7 +80,7 @@ class Watchdog:
 
 
 class RequestGuard(grpc.ServerInterceptor):
-    """Serves every kepu.v1 method as described in the module docstring."""
+    """Serves every method as described in the module docstring."""
 
     def __init__(self, request_wait: float, sign_in):
         """``sign_in(context)`` finds the caller or raises ``SignInRefused`` (``endpoint``)."""
