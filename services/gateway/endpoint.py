@@ -40,6 +40,8 @@ def sign_in(backend, context: grpc.ServicerContext) -> Caller:
     """The caller behind the call's bearer token, from its headers alone (so the request guard
     can refuse a stranger before reading the body); ``SignInRefused`` with the status otherwise."""
     cached = getattr(context, CALLER_ATTRIBUTE, None)
+    if isinstance(cached, Exception):  # the guard's sign-in failed already: answer that, do not wait twice
+        raise cached
     if cached is not None:
         return cached
     token = bearer_token(context)
@@ -64,8 +66,8 @@ def guard_sign_in(backend):
         except SignInRefused as refused:
             GRPC_REQUESTS.labels(method, refused.code.name).inc()
             context.abort(refused.code, str(refused))
-        except Exception:  # noqa: BLE001 - services unreachable, a database away: the method's own
-            pass  # sign-in meets it again and answers it with the usual status and advice
+        except Exception as exc:  # noqa: BLE001 - services unreachable, a database away: kept for the
+            setattr(context, CALLER_ATTRIBUTE, exc)  # method's own sign-in, which answers it as usual
 
     return guard
 
