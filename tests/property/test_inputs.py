@@ -76,6 +76,8 @@ def test_a_mutated_plan_loads_or_lists_its_problems_with_lines(text):
         parse_plan(text, "mutated.yaml")
     except PlanError as exc:
         assert exc.problems and all(p.message for p in exc.problems)
+        assert all(p.line for p in exc.problems if p.path), str(exc)  # a problem in the plan names its line
+        assert all(line.startswith("mutated.yaml") for line in str(exc).splitlines())
 
 
 SPEC = SheetSpec(

@@ -305,8 +305,10 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise PlanError(file, [Problem("", f"malformed YAML: {getattr(exc, 'problem', exc)}", line)]) from None
+        position = getattr(exc, "position", None)  # a character YAML does not allow (ReaderError)
+        line = mark.line + 1 if mark else (text[:position].count("\n") + 1 if position is not None else None)
+        why = str(getattr(exc, "problem", None) or exc).splitlines()[0]  # one line: file:line: message
+        raise PlanError(file, [Problem("", f"malformed YAML: {why}", line)]) from None
     if not isinstance(data, dict):
         raise PlanError(file, [Problem("", "a plan file must be a mapping at the top level", 1)])
     index, duplicates = _line_index(text)
