@@ -24,6 +24,7 @@ import logging
 import socket
 import time
 import traceback
+from typing import NamedTuple
 
 import eventlet
 from eventlet.event import Event
@@ -36,8 +37,14 @@ from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
 
-INVALID = "invalid: "  # marks an error no retry can help
-UNREACHABLE = "unreachable: "  # marks an error of the database's reachability, not the event's
+INVALID, UNREACHABLE, FAILED = "invalid", "unreachable", "failed"  # kinds of Failure
+
+
+class Failure(NamedTuple):
+    """Why a worker failed: ``kind`` says what to do (``_kind``), ``text`` what to tell."""
+
+    kind: str
+    text: str
 HOLD_PAUSES = (1.0, 2.0, 5.0, 10.0)  # between tries of a batch held while the database is away
 RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt; then the message is parked
 RECONNECT_PAUSES = (0.5, 1.0, 2.0, 5.0)  # after losing the broker; the last one repeats
@@ -164,7 +171,7 @@ class BatchEventHandler(Entrypoint):
         EVENT_BATCH_SIZE.labels(self.container.service_name, self.event_type).observe(len(decoded))
         started = time.monotonic()
         error = self._run_while_reachable([body for _, body in decoded])
-        if error is not None and error.startswith(UNREACHABLE):  # stopping while the database is away
+        if error is not None and error.kind == UNREACHABLE:  # stopping while the database is away
             self._leave_all_with_broker([m for m, _ in decoded])
             return
         EVENT_BATCH_SECONDS.labels(self.container.service_name, self.event_type).observe(time.monotonic() - started)
@@ -173,21 +180,21 @@ class BatchEventHandler(Entrypoint):
             return
         if len(decoded) > 1:
             log.warning("%s could not apply a batch of %d %s events (%s); applying them one by one",
-                        self.container.service_name, len(decoded), self.event_type, error)
+                        self.container.service_name, len(decoded), self.event_type, error.text)
         for i, (message, body) in enumerate(decoded):
             error = self._run_while_reachable([body]) if len(decoded) > 1 else error
-            if error is not None and error.startswith(UNREACHABLE):
+            if error is not None and error.kind == UNREACHABLE:
                 self._leave_all_with_broker([m for m, _ in decoded[i:]])
                 return
             if error is None:
                 self._ack([message])
-            elif error.startswith(INVALID):
-                self._park(message, error.removeprefix(INVALID), attempt=1)
+            elif error.kind == INVALID:
+                self._park(message, error.text, attempt=1)
             else:
-                self._retry_or_park(message, error)
+                self._retry_or_park(message, error.text)
 
-    def _run(self, bodies: list[dict]) -> str | None:
-        """Run one worker on these bodies and wait for it; the error text, or None on success."""
+    def _run(self, bodies: list[dict]) -> Failure | None:
+        """Run one worker on these bodies and wait for it; why it failed, or None on success."""
         outcome = Event()
 
         def handle_result(worker_ctx, result, exc_info):
@@ -198,17 +205,16 @@ class BatchEventHandler(Entrypoint):
         exc_info = outcome.wait()
         if exc_info is None:
             return None
-        text = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-        return _kind(exc_info[1]) + text
+        return Failure(_kind(exc_info[1]), "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip())
 
-    def _run_while_reachable(self, bodies: list[dict]) -> str | None:
+    def _run_while_reachable(self, bodies: list[dict]) -> Failure | None:
         """``_run``, tried again and again while the database cannot be reached."""
         error, held = self._run(bodies), 0
-        while error is not None and error.startswith(UNREACHABLE) and self._running:
+        while error is not None and error.kind == UNREACHABLE and self._running:
             pause = HOLD_PAUSES[min(held, len(HOLD_PAUSES) - 1)]
             log.warning("%s cannot reach its database (%s); holding %d %s events and trying again in %.0fs. "
                         "Check the database at KEPU_DATABASE_URL_TEMPLATE.", self.container.service_name,
-                        error.removeprefix(UNREACHABLE).splitlines()[0][:200], len(bodies), self.event_type, pause)
+                        error.text.splitlines()[0][:200], len(bodies), self.event_type, pause)
             eventlet.sleep(pause)
             error, held = self._run(bodies), held + 1
         return error
@@ -275,7 +281,7 @@ def _is_connection_error(exc: Exception) -> bool:
 
 def _kind(exc: BaseException) -> str:
     """INVALID (the event breaks its schema: no retry can help), UNREACHABLE (the database did not
-    answer) or "" (another failure, e.g. the plan refusing an amount during a reload: retried,
+    answer) or FAILED (another failure, e.g. the plan refusing an amount during a reload: retried,
     then parked)."""
     from pydantic import ValidationError
 
@@ -283,7 +289,7 @@ def _kind(exc: BaseException) -> str:
 
     if database_unreachable(exc):
         return UNREACHABLE
-    return INVALID if isinstance(exc, ValidationError) else ""
+    return INVALID if isinstance(exc, ValidationError) else FAILED
 
 
 on_events = BatchEventHandler.decorator

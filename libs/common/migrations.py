@@ -69,25 +69,33 @@ def migrate(engine: Engine, service: str) -> str | None:
     """Bring the service's database to the newest revision; the revision it had before (None:
     empty, or made before migrations)."""
     with _migration_lock(engine, service):
-        found = before = current(engine)
+        found, newest = current(engine), head(service)
         config = alembic_config(service, engine)
-        existing = set(inspect(engine).get_table_names()) & set(metadata_of(service).tables)
-        if before is None and existing and existing != set(metadata_of(service).tables):
-            missing = ", ".join(sorted(set(metadata_of(service).tables) - existing))
-            raise SchemaMismatch(
-                f"the {service} database at {engine.url.render_as_string(hide_password=True)} has some of its "
-                f"tables but no schema version (lacking {missing}): a first start was interrupted, or it was "
-                "made by hand. If it holds nothing yet, delete it and start again; else restore it from a backup.")
-        if before is None and existing:
-            log.info("%s: database made before schema migrations; recording it as revision %s (release 13)",
-                     service, BASELINE)
-            command.stamp(config, BASELINE)
-            before = BASELINE
-        if before != head(service):
+        start = found or _adopt_release_13(engine, service, config)
+        if start != newest:
             command.upgrade(config, "head")
-            log.info("%s: database schema upgraded from %s to %s", service, before or "empty", head(service))
+            log.info("%s: database schema upgraded from %s to %s", service, start or "empty", newest)
     check_schema(engine, service)
     return found
+
+
+def _adopt_release_13(engine: Engine, service: str, config: Config) -> str | None:
+    """A database without a version: empty (None), or release 13's, stamped as the baseline.
+    One with only some of the tables is refused: an interrupted first start, or hand-made."""
+    wanted = set(metadata_of(service).tables)
+    existing = set(inspect(engine).get_table_names()) & wanted
+    if not existing:
+        return None
+    if existing != wanted:
+        raise SchemaMismatch(
+            f"the {service} database at {engine.url.render_as_string(hide_password=True)} has some of its "
+            f"tables but no schema version (lacking {', '.join(sorted(wanted - existing))}): a first start was "
+            "interrupted, or it was made by hand. If it holds nothing yet, delete it and start again; else "
+            "restore it from a backup.")
+    log.info("%s: database made before schema migrations; recording it as revision %s (release 13)",
+             service, BASELINE)
+    command.stamp(config, BASELINE)
+    return BASELINE
 
 
 def check_schema(engine: Engine, service: str) -> None:

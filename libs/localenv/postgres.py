@@ -68,5 +68,5 @@ class PostgresNode:
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self._run(str(_bin_dir() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+            self.halt()
         shutil.rmtree(self.base, ignore_errors=True)

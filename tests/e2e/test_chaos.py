@@ -16,10 +16,11 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.bus import peek_dead_letters
 from libs.localenv import testenv
-from libs.localenv.ports import free_port, free_range
+from tests.bench.harness import system_env
 from tests.chaos.harness import TARGETS, kill_9, start_stream, stream_result, wait_restarted
 from tests.e2e.system import start_system, stop_system
 from tests.interface.helpers import wait_until
+from tests.interface.test_indicators import value
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -31,10 +32,7 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
     with vhost_pipeline.get() as vhost:
         parts = urlsplit(broker_uris[0])
         amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
-        env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(tmp_path),
-               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
-               "KEPU_AS_OF": "2024-06-30", "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1",
-               "KEPU_DATABASE_URL_TEMPLATE": postgres_url + f"c{uuid.uuid4().hex[:8]}_{{service}}"}
+        env = system_env(tmp_path, amqp, postgres_url + f"c{uuid.uuid4().hex[:8]}_{{service}}", "2024-06-30", None)
         proc, _ = start_system(env)
         try:
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
@@ -56,13 +54,9 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
             assert resent, result  # the faults were felt, and cured by resending
             assert not {k.split()[0] for k in resent} - {"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"}, result
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
-                def counted() -> float:
-                    rows = rpc.indicators.get_progress("caravan-tours", "dangshan")
-                    return next((r["actual"] for r in rows if r["window"] == "2024"), 0.0)
-
-                wait_until(lambda: counted() == result["sessions"], timeout=120)
+                wait_until(lambda: value(rpc.indicators) == result["sessions"], timeout=120)
                 time.sleep(2)
-                assert counted() == result["sessions"]
+                assert value(rpc.indicators) == result["sessions"]
                 alerts = rpc.notifications.list_alerts()
             keys = Counter((a["indicator"], a["window"], a["scope"]) for a in alerts)
             assert alerts and max(keys.values()) == 1, keys.most_common(3)

@@ -5,7 +5,6 @@ idle streams would have stopped it before the request guard (services/gateway/li
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -14,8 +13,10 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.settings import REPO_ROOT
-from libs.localenv.ports import free_port, free_range
+from tests.bench.harness import database_template, system_env
 from tests.e2e.system import start_system, stop_system
+
+SQLITE, _ = database_template("sqlite", None)  # the default, as `make run` uses it
 
 pytestmark = pytest.mark.e2e
 
@@ -25,11 +26,8 @@ def gateway(vhost_pipeline, broker_uris, tmp_path_factory):
     with vhost_pipeline.get() as vhost:
         parts = urlsplit(broker_uris[0])
         amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
-        env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false",
-               "KEPU_VAR_DIR": str(tmp_path_factory.mktemp("limits")), "KEPU_GRPC_PORT": str(free_port()),
-               "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-06-30",
-               "KEPU_EVALUATE_INTERVAL": "3600", "KEPU_GRPC_WORKERS": "8", "KEPU_GRPC_REQUEST_WAIT": "3",
-               "KEPU_GRPC_FAILED_SIGN_INS": "20", "PYTHONUNBUFFERED": "1"}
+        env = system_env(tmp_path_factory.mktemp("limits"), amqp, SQLITE, "2024-06-30", None) | {
+            "KEPU_GRPC_WORKERS": "8", "KEPU_GRPC_REQUEST_WAIT": "3", "KEPU_GRPC_FAILED_SIGN_INS": "20"}
         proc, _ = start_system(env)
         try:
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -14,9 +13,12 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.settings import REPO_ROOT
-from libs.localenv.ports import free_port, free_range
+from tests.bench.harness import database_template, system_env
 from tests.e2e.system import start_system, stop_system
 from tests.interface.helpers import wait_until
+from tests.interface.test_indicators import value
+
+SQLITE, _ = database_template("sqlite", None)  # the default, as `make run` uses it
 
 pytestmark = pytest.mark.e2e
 
@@ -25,9 +27,7 @@ def test_any_report_or_batch_is_answered_cleanly_and_counted_exactly(vhost_pipel
     with vhost_pipeline.get() as vhost:
         parts = urlsplit(broker_uris[0])
         amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
-        env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(tmp_path),
-               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
-               "KEPU_AS_OF": "2024-06-30", "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1"}
+        env = system_env(tmp_path, amqp, SQLITE, "2024-06-30", None)
         proc, _ = start_system(env)
         try:
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
@@ -39,12 +39,7 @@ def test_any_report_or_batch_is_answered_cleanly_and_counted_exactly(vhost_pipel
                 assert fuzz.returncode == 0, fuzz.stdout[-3000:] + fuzz.stderr[-6000:]
                 accepted = json.loads(fuzz.stdout.strip().splitlines()[-1])
                 assert accepted["ok"] and accepted["invalid"], accepted  # both sides were exercised
-
-                def counted() -> float:
-                    rows = rpc.indicators.get_progress("caravan-tours", "dangshan")
-                    return next((r["actual"] for r in rows if r["window"] == "2024"), 0.0)
-
-                wait_until(lambda: counted() == accepted["sessions_2024"], timeout=60)
-                assert math.isfinite(counted()) and counted() == accepted["sessions_2024"]
+                wait_until(lambda: value(rpc.indicators) == accepted["sessions_2024"], timeout=60)
+                assert math.isfinite(value(rpc.indicators)) and value(rpc.indicators) == accepted["sessions_2024"]
         finally:
             stop_system(proc)

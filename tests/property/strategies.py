@@ -4,6 +4,8 @@ times, epoch numbers, unknown codes, long lists with duplicates), so that most e
 deep into validation instead of failing at the first field."""
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import strategies as st
 
 ACTIVITY_TYPES = ("caravan_tour", "expert_school_tour", "rural_outreach")
@@ -15,8 +17,8 @@ texts = st.one_of(st.sampled_from(["", "科普大篷车进校园", "Title", " pa
 codes = st.one_of(st.sampled_from(ACTIVITY_TYPES), st.sampled_from(["", "Caravan", "x" * 70, "cast", "town\x00"]),
                   awkward_text)
 days = st.one_of(
-    st.dates(min_value=__import__("datetime").date(2023, 11, 1),
-             max_value=__import__("datetime").date(2024, 8, 31)).map(lambda d: d.isoformat()),
+    st.dates(min_value=dt.date(2023, 11, 1),
+             max_value=dt.date(2024, 8, 31)).map(lambda d: d.isoformat()),
     st.sampled_from(["", "2024-05-01T00:00:00", "20240501", "2024-02-30", "1714521600", "2024-W18-3",
                      "２０２４-05-01", "2024-5-1"]),
     awkward_text,
@@ -31,8 +33,8 @@ co_organisers = st.one_of(st.just([]), st.lists(st.sampled_from(["education", "h
                           st.lists(codes, max_size=30))
 
 
-valid_days = st.dates(min_value=__import__("datetime").date(2024, 1, 1),
-                      max_value=__import__("datetime").date(2024, 6, 30)).map(lambda d: d.isoformat())
+valid_days = st.dates(min_value=dt.date(2024, 1, 1),
+                      max_value=dt.date(2024, 6, 30)).map(lambda d: d.isoformat())
 VALID = {
     "activity_type": st.sampled_from(ACTIVITY_TYPES), "title": st.sampled_from(["", "科普大篷车进校园", "Title"]),
     "external_id": st.just(""), "town": st.sampled_from(["", "demo-town"]),
