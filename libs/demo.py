@@ -80,7 +80,7 @@ def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed
     reports: dict[str, list[dict]] = {}
     if until < start:
         return reports
-    period = (dt.date(plan.plan.period.start, 1, 1), dt.date(plan.plan.period.end, 12, 31))
+    period = (dt.date(plan.meta.period.start, 1, 1), dt.date(plan.meta.period.end, 12, 31))
 
     def add(rng: random.Random, key: str, org: str, type_code: str, day: dt.date, quantities: dict) -> None:
         town = rng.choice(towns).code if towns and rng.random() < 0.7 else ""

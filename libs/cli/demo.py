@@ -29,9 +29,9 @@ def demo(year: int = typer.Option(None, help="The year to fill (default: the sys
     with services() as rpc:
         today = dt.date.fromisoformat(rpc.activities.today())
         year = year or today.year
-        if not plan.plan.period.start <= year <= plan.plan.period.end:
-            errors.print(f"--year: {year} is outside the plan period {plan.plan.period.start}–"
-                         f"{plan.plan.period.end}", markup=False)
+        if not plan.meta.period.start <= year <= plan.meta.period.end:
+            errors.print(f"--year: {year} is outside the plan period {plan.meta.period.start}–"
+                         f"{plan.meta.period.end}", markup=False)
             raise typer.Exit(2)
         example_towns = demo_towns(towns)
         known = {o["code"] for o in rpc.organisations.list_orgs("town")}

@@ -81,7 +81,7 @@ def validate(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
     console = Console(highlight=False)
     kinds = Counter(i.kind for i in plan.indicators)
     tracking = tracking_indicators(plan)
-    meta = plan.plan
+    meta = plan.meta
     console.print(f"[bold green]✓[/] {_resolve(file)} is valid", soft_wrap=True)
     rows = [
         ("plan", f"{meta.code}: {meta.title}" + (f"（{meta.status}）" if meta.status else "")),
@@ -104,7 +104,7 @@ def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
     plan = _load_or_exit(file)
     console = Console(highlight=False)
     names = {o.code: o.name for o in plan.organisations}
-    meta = plan.plan
+    meta = plan.meta
 
     def units(codes: list[str]) -> str:
         return "、".join(names[c] for c in codes) or "—"

@@ -58,7 +58,7 @@ def check_against_plan(report: ActivityReport, plan: Plan, today: dt.date) -> li
                 problems.append((f"quantities.{key}", f"{atype.name} ({atype.code}) does not carry {key!r}; "
                                  f"it carries: {', '.join(atype.quantities)}"))
         problems += plan.quantity_problems({k: v for k, v in report.quantities.items() if k in atype.quantities})
-    period = plan.plan.period
+    period = plan.meta.period
     days = {"start_date": report.start_date, "end_date": report.end_date}
     if report.end_date == report.start_date:
         del days["end_date"]  # one problem, not two, for a one-day activity

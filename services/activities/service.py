@@ -49,7 +49,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     config = Config()
 
     def _ctx(self) -> app.Context:
-        return app.Context(self.db, self.plan.plan, self.clock.today(),
+        return app.Context(self.db, self.plan.current, self.clock.today(),
                            lambda codes: self.org_kinds.kinds(codes, self.organisations.org_kinds))
 
     def _published(self, caller: Caller, activities: list[dict], action: str) -> None:

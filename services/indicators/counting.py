@@ -21,7 +21,7 @@ class Contribution:
 
 
 def scopes(plan: Plan, activity: ActivityRecorded) -> list[str]:
-    out = [plan.plan.region.code, f"org:{activity.org}"]
+    out = [plan.meta.region.code, f"org:{activity.org}"]
     if activity.town:
         out.append(f"town:{activity.town}")
     return out
@@ -37,7 +37,7 @@ def contributions(plan: Plan, activity: ActivityRecorded) -> list[Contribution]:
             1.0 if feed.quantity == EVENTS else activity.quantities.get(feed.quantity, 0.0)
             for feed in indicator.feeds if feed.activity_type == activity.activity_type
         )
-        window = window_for(indicator, plan.plan.period, activity.start_date)
+        window = window_for(indicator, plan.meta.period, activity.start_date)
         if window is None:
             continue
         out += [Contribution(indicator.code, window.key, scope, value) for scope in scopes(plan, activity)]

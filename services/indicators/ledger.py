@@ -198,7 +198,7 @@ def _flow_sums(session: Session, keys: Collection[Key]) -> dict[Key, float]:
 
 
 def _window(plan: Plan, indicator: Indicator, key: str) -> Window | None:
-    return next((w for w in windows(indicator, plan.plan.period) if w.key == key), None)
+    return next((w for w in windows(indicator, plan.meta.period) if w.key == key), None)
 
 
 def current_value(session: Session, indicator: Indicator, window: str, scope: str) -> float | None:
@@ -238,7 +238,7 @@ def _store(plan: Plan, indicator: Indicator, window: Window, state: WindowState,
     lagging or missed window move (so its alert shows current numbers)."""
     scope = state.scope
     previous, previous_actual = state.status, state.actual
-    if scope != plan.plan.region.code:
+    if scope != plan.meta.region.code:
         state.actual = observed or 0.0
         state.status, state.as_of = "tracking", as_of  # breakdowns are counted, not judged
         return None
@@ -266,9 +266,9 @@ def evaluate_all(session: Session, plan: Plan, as_of: dt.date) -> Refreshed:
     Windows that have not started are only touched if they hold a status from a later date
     (a frozen clock moved back), so that it and its alert are reset.
     """
-    region = plan.plan.region.code
+    region = plan.meta.region.code
     started = {(i.code, w.key, region): w.start <= as_of
-               for i in plan.all_indicators() if not i.tracking for w in windows(i, plan.plan.period)}
+               for i in plan.all_indicators() if not i.tracking for w in windows(i, plan.meta.period)}
     stored = _load_states(session, started)
     due = {key for key, has_started in started.items() if has_started or key in stored}
     return refresh_many(session, plan, due, as_of)

@@ -77,7 +77,7 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
 
     def _publish(self, states) -> None:
         """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
-        plan, today = self.plan.plan, self.clock.today()
+        plan, today = self.plan.current, self.clock.today()
         index = window_index(plan)
         for state in states:
             try:
@@ -96,20 +96,20 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         marked processed in one transaction."""
         events = [Envelope.model_validate(body) for body in bodies]
         items = [(e.event_id, recorded_activities(e)) for e in events]
-        if (why := ledger.refusal(self.plan.plan, items)) is not None:
+        if (why := ledger.refusal(self.plan.current, items)) is not None:
             # a forged or old event the plan's bounds refuse: the batch is retried one by one, and
             # this event is parked with the reason, never counted
             raise ValueError(why)
         self._serialise()
         also_into = ledger.REBUILD if rebuild.active(self.db) else None
-        self._commit(*ledger.apply_batch(self.db, self.plan.plan, items, self.clock.today(), also_into))
+        self._commit(*ledger.apply_batch(self.db, self.plan.current, items, self.clock.today(), also_into))
 
     @on_queue(REBUILD_QUEUE)
     def handle_replay(self, bodies: list[dict]) -> None:
         """A rebuild's replayed activities (see ``rebuild``); the last batch switches over."""
         envelopes = [Envelope.model_validate(body) for body in bodies]
         self._serialise()
-        run, changes = rebuild.apply_replay(self.db, self.plan.plan, envelopes, self.clock.today())
+        run, changes = rebuild.apply_replay(self.db, self.plan.current, envelopes, self.clock.today())
         switched = run is not None and run.state == "switched"
         self._commit(changes, ())
         if switched:
@@ -135,14 +135,14 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         """Lag grows with time alone: re-evaluate on the clock, not only on events. Then
         publish every window, breakdowns included, so the gauges are whole after a restart."""
         self._serialise()
-        changes, _ = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
+        changes, _ = ledger.evaluate_all(self.db, self.plan.current, self.clock.today())
         self._commit(changes, ())
         self._publish(ledger.states(self.db))
 
     @timer(interval=60, eager=True)
     def publish_plan_info(self) -> None:
         """Names, kinds, units and responsible units for the dashboards' joins."""
-        publish_plan(self.plan.plan)
+        publish_plan(self.plan.current)
 
     @ReplicaGaugeTimer.decorator
     def refresh_gauges(self) -> None:
@@ -154,14 +154,14 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         if as_of:
             self.set_clock(as_of)
         self._serialise()
-        changes, states = ledger.evaluate_all(self.db, self.plan.plan, self.clock.today())
+        changes, states = ledger.evaluate_all(self.db, self.plan.current, self.clock.today())
         self._commit(changes, states)
         return len(changes)
 
     @rpc
     def get_progress(self, indicator: str | None = None, scope: str | None = None) -> list[dict]:
         """Window states, each with its indicator's name, target, unit and responsible units."""
-        return views.window_rows(self.plan.plan, ledger.states(self.db, indicator, scope))
+        return views.window_rows(self.plan.current, ledger.states(self.db, indicator, scope))
 
     @rpc
     def list_progress(self, year: int | None = None, indicator: str | None = None,
@@ -169,7 +169,7 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         """Every indicator window of ``year`` (default: the clock's), the region's figure beside the
         breakdowns by organisation and town."""
         year = year or self.clock.today().year
-        plan = self.plan.plan
+        plan = self.plan.current
         states = ledger.states(self.db, indicator, window_keys=views.year_window_keys(plan, year))
         return {"year": year, "indicators": views.year_progress(plan, states, year, targets_only)}
 
@@ -178,4 +178,4 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         """Load the plan file again (targets may have changed) and re-evaluate; counts are kept."""
         plan = self.plan.reload()
         changed = self.evaluate()
-        return {"plan": plan.plan.code, "indicators": len(plan.all_indicators()), "status_changes": changed}
+        return {"plan": plan.meta.code, "indicators": len(plan.all_indicators()), "status_changes": changed}

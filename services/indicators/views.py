@@ -32,7 +32,7 @@ def window_rows(plan: Plan, states: list[WindowState]) -> list[dict]:
 def windows_of_year(indicator: Indicator, plan: Plan, year: int) -> list[str]:
     """The indicator's windows that overlap ``year``: the year, its quarters, or the period."""
     first, after = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    return [w.key for w in windows(indicator, plan.plan.period) if w.start < after and w.end > first]
+    return [w.key for w in windows(indicator, plan.meta.period) if w.start < after and w.end > first]
 
 
 def year_window_keys(plan: Plan, year: int) -> set[str]:
@@ -45,7 +45,7 @@ def year_progress(plan: Plan, states: list[WindowState], year: int, targets_only
     by_key: dict[tuple[str, str], list[WindowState]] = {}
     for s in states:
         by_key.setdefault((s.indicator, s.window), []).append(s)
-    region = plan.plan.region.code
+    region = plan.meta.region.code
     out = []
     for indicator in plan.all_indicators():
         if targets_only and indicator.tracking:

@@ -49,7 +49,7 @@ def window_index(plan) -> dict[tuple[str, str], Window]:
     object (the gauges look windows up on every batch)."""
     held = _INDEXES.get(id(plan))
     if held is None or held[0] is not plan:
-        index = {(i.code, w.key): w for i in plan.all_indicators() for w in windows(i, plan.plan.period)}
+        index = {(i.code, w.key): w for i in plan.all_indicators() for w in windows(i, plan.meta.period)}
         _INDEXES.clear()  # one plan at a time per process (a reload replaces it)
         held = _INDEXES[id(plan)] = (plan, index)
     return held[1]

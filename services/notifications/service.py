@@ -54,7 +54,7 @@ class NotificationsService(HealthMixin, PlanMixin):
         return self.worker.settings
 
     def _office(self) -> str | None:
-        return next((o.code for o in self.plan.plan.organisations if o.kind == "office"), None)
+        return next((o.code for o in self.plan.current.organisations if o.kind == "office"), None)
 
     def _policy(self, settings: Settings) -> app.Policy:
         return app.Policy(self._office(), settings.alert_routes, settings.alert_lookback_days)
@@ -103,7 +103,7 @@ class NotificationsService(HealthMixin, PlanMixin):
                                       settings.alert_repeat_interval),
             WorkingHours.from_settings(settings.alert_timezone, settings.alert_working_hours,
                                        settings.alert_working_days),
-            self._office(), {o.code: o.name for o in self.plan.plan.organisations},
+            self._office(), {o.code: o.name for o in self.plan.current.organisations},
             (("log", "log"), *((("alertmanager", "alertmanager"),) if settings.alertmanager_url else ())),
             settings.alert_lookback_days)
         serialise(self.db, SerialLock, "alerts")
@@ -158,7 +158,7 @@ class NotificationsService(HealthMixin, PlanMixin):
 
     def _unknown(self, request: schemas.SilenceRequest) -> str | None:
         """A silence naming what does not exist would silence nothing while seeming to work."""
-        plan = self.plan.plan
+        plan = self.plan.current
         if request.indicator and request.indicator not in {i.code for i in plan.all_indicators()}:
             return f"indicator: the plan has no indicator {request.indicator!r} (see `kepu plan show`)"
         orgs = {o.code for o in plan.organisations} | {org for r in self.settings.alert_routes for org in r.to}

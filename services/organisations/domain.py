@@ -30,7 +30,7 @@ class OrgRegistration(BaseModel):
 
 def orgs_from_plan(plan: Plan) -> list[dict]:
     """The region itself plus every organisation the plan names, as rows to upsert."""
-    region = plan.plan.region
+    region = plan.meta.region
     rows = [{"code": region.code, "name": region.name, "kind": region.level, "parent": None}]
     rows += [
         {"code": o.code, "name": o.name, "kind": o.kind, "parent": o.parent or region.code}

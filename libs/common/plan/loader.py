@@ -112,7 +112,7 @@ class _View:
     plus every code the raw file declares: cross-references are checked even when some items
     fail the schema, without reporting references to those items as undeclared."""
 
-    plan: PlanMeta | None
+    meta: PlanMeta | None
     organisations: list
     quantities: list
     activity_types: list
@@ -132,7 +132,7 @@ def _raw_codes(items: Any) -> set[str]:
 
 def _view(data: dict, plan: Plan | None) -> _View:
     if plan is not None:
-        return _View(plan.plan, plan.organisations, plan.quantities, plan.activity_types, plan.sections,
+        return _View(plan.meta, plan.organisations, plan.quantities, plan.activity_types, plan.sections,
                      plan.indicators, {})
 
     def each(key: str, model: type) -> list:
@@ -212,7 +212,7 @@ def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
                 if code not in orgs:
                     errors.append((("sections", i, "measures", j, "responsible", k),
                                    f"organisation {code!r} is not declared"))
-    period = plan.plan.period if plan.plan is not None else None
+    period = plan.meta.period if plan.meta is not None else None
     for i, ind in _present(plan.indicators):
         at = ("indicators", i)
         if ind.code.startswith(TRACKING_PREFIX):

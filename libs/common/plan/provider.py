@@ -18,12 +18,12 @@ class PlanHolder:
 
     def __init__(self, path):
         self.path = path
-        self.plan: Plan = load_plan(path)
+        self.current: Plan = load_plan(path)
 
     def reload(self) -> Plan:
-        self.plan = load_plan(self.path)
-        log.info("reloaded plan %s from %s", self.plan.plan.code, self.path)
-        return self.plan
+        self.current = load_plan(self.path)
+        log.info("reloaded plan %s from %s", self.current.meta.code, self.path)
+        return self.current
 
 
 class PlanProvider(DependencyProvider):
@@ -43,11 +43,11 @@ class PlanMixin:
     @rpc
     def plan_document(self) -> dict:
         """The plan this service runs, with the derived tracking indicators (the gateway's GetPlan)."""
-        plan = self.plan.plan
+        plan = self.plan.current
         return {**plan.model_dump(mode="json", exclude={"indicators"}),
                 "indicators": [{**i.model_dump(mode="json"), "tracking": i.tracking} for i in plan.all_indicators()]}
 
     @rpc
     def reload_plan(self):
         """Read the plan file again; a file that does not validate leaves the old plan in place."""
-        return self.plan.reload().plan.code
+        return self.plan.reload().meta.code

@@ -201,7 +201,11 @@ class Indicator(Strict):
 
 
 class Plan(Strict):
-    plan: PlanMeta
+    # the file's `plan:` block: what the plan is (code, region, period), beside what it asks
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True,
+                              serialize_by_alias=True)
+
+    meta: PlanMeta = Field(alias="plan")
     organisations: list[Organisation]
     quantities: list[Quantity]
     activity_types: list[ActivityType]

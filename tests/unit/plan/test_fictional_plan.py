@@ -11,7 +11,7 @@ DANGSHAN = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")
 
 
 def test_loads_with_its_own_period_and_region():
-    meta = FICTIONAL.plan
+    meta = FICTIONAL.meta
     assert meta.code == "qinglan-2024-2026"
     assert (meta.region.code, meta.region.level) == ("qinglan", "county")
     assert meta.period.years == [2024, 2025, 2026]

@@ -40,7 +40,7 @@ def test_source_copy_is_the_seed():
 
 
 def test_plan_metadata():
-    meta = PLAN.plan
+    meta = PLAN.meta
     assert meta.code == "dangshan-2021-2025"
     assert meta.title == "砀山县全民科学素质行动规划纲要实施方案（2021-2025年）"
     assert meta.title.replace("实施方案", "\n实施方案", 1) in TEXT
