@@ -115,6 +115,33 @@ class OrgChannelChanged(BaseModel):
     changed_at: dt.datetime
 
 
+class OrganisationChanged(BaseModel):
+    """An organisation was registered or changed (organisations keeps the registry; activities and
+    notifications hold copies fed by this event, so that no report or alert asks it mid-request).
+    Sent for every organisation again when a service asks for a snapshot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    parent: Code | None = None
+    from_plan: bool = False
+    is_example: bool = False
+    changed_at: dt.datetime
+
+
+class ReferenceRequested(BaseModel):
+    """A service whose copy of the reference data (organisations, channels) is empty asks
+    organisations to send all of it again (``organisation_changed`` and ``org_channel_changed`` for
+    every record). Consumers apply those idempotently, so a second snapshot changes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: Code
+    requested_at: dt.datetime
+
+
 class RebuildReplayed(BaseModel):
     """Sent after the last activity of a rebuild's replay: how many there were."""
 
@@ -129,6 +156,8 @@ ACTIVITIES_RECORDED = "activities_recorded"
 INDICATOR_STATUS_CHANGED = "indicator_status_changed"
 REBUILD_REPLAYED = "rebuild_replayed"
 ORG_CHANNEL_CHANGED = "org_channel_changed"
+ORGANISATION_CHANGED = "organisation_changed"
+REFERENCE_REQUESTED = "reference_requested"
 
 PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (ACTIVITY_RECORDED, 1): ActivityRecorded,
@@ -136,6 +165,8 @@ PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (INDICATOR_STATUS_CHANGED, 1): IndicatorStatusChanged,
     (REBUILD_REPLAYED, 1): RebuildReplayed,
     (ORG_CHANNEL_CHANGED, 1): OrgChannelChanged,
+    (ORGANISATION_CHANGED, 1): OrganisationChanged,
+    (REFERENCE_REQUESTED, 1): ReferenceRequested,
 }
 
 
