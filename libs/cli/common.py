@@ -85,10 +85,15 @@ def services(timeout: float = 30):
     from nameko.exceptions import RemoteError, UnknownService
     from nameko.standalone.rpc import ClusterRpcProxy, RpcTimeout
 
+    from libs.common.errors import ClientError
+
     settings = get_settings()
     try:
         with ClusterRpcProxy(settings.nameko_config(), timeout=timeout) as rpc:
             yield rpc
+    except ClientError as exc:  # a refusal: the same exception the service raised, with its data
+        errors.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     except RemoteError as exc:
         errors.print(f"error: {exc.value}", markup=False)
         raise typer.Exit(2) from None

@@ -26,22 +26,24 @@ import openpyxl
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from pydantic import ValidationError
 
+from libs.common.contracts.activity import SHEET_COLUMNS, SHEET_IDENTITY, ActivityReport
+from libs.common.errors import describe
 from libs.common.target_groups import TARGET_GROUP_NAMES
 
 TARGET_GROUPS: tuple[tuple[str, str], ...] = tuple(TARGET_GROUP_NAMES.items())
-FIXED_HEADERS: tuple[tuple[str, str], ...] = (  # (report field, template header), in template order
-    ("external_id", "编号"), ("activity_type", "活动类型"), ("title", "活动名称"), ("start_date", "开始日期"),
-    ("end_date", "结束日期"), ("town", "镇（园区）"), ("target_group", "对象人群"), ("co_organisers", "协办单位"),
-)
-REQUIRED = ("activity_type", "start_date")
-EXTERNAL_ID_MAX = 128
+_FIELDS = ActivityReport.model_fields
+# (report field, template header), in template order: the contract's columns and titles
+FIXED_HEADERS: tuple[tuple[str, str], ...] = tuple((name, _FIELDS[name].title) for name in SHEET_COLUMNS)
+REQUIRED = tuple(name for name in SHEET_COLUMNS if _FIELDS[name].is_required())
 DATE_HINT = "2024-05-01（也可写 2024/5/1、2024.5.1、2024年5月1日，或用 Excel 日期单元格）"
 _TIME = r"(?:(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # CSV exports of date cells may add 0:00
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + "$")
 _THOUSANDS = re.compile(r"^\+?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 _SUFFIX = re.compile(r"\([^()]*\)$")  # a unit after a header, e.g. 场次(场)
 _SEPARATORS = re.compile(r"[,、;\s]+")
+_BREAKS = re.compile(r"\s*[\r\n\t\v\f]+\s*")
 _WIDTHS = {"活动类型": 22, "活动名称": 36, "开始日期": 14, "结束日期": 14, "对象人群": 18, "协办单位": 24}
 Rows = Iterator[tuple[int, Sequence[Any]]]  # (row number as the user sees it, cell values)
 
@@ -108,7 +110,8 @@ def _blank(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """A cell's text on one line: line breaks typed in a cell (Alt+Enter) and tabs become a space."""
+    return "" if value is None else _BREAKS.sub(" ", str(value).strip())
 
 
 def _date(value: Any) -> str:
@@ -210,6 +213,8 @@ class _Reader:
             self.seen[identity] += 1
             report["external_id"] = report["external_id"] or f"sheet-{identity}-{self.seen[identity]}"
         self.quantities(cells, report, problems)
+        if not problems:
+            self.check(report, problems)
         self.sheet.problems.extend(Problem(number, self.sheet.headers.get(f, ""), m) for f, m in problems)
         if not problems:
             self.sheet.rows.append(SheetRow(number, report))
@@ -228,18 +233,26 @@ class _Reader:
                 problems.append((field, str(exc)))
                 return ""
 
-        report = {
-            "activity_type": take("activity_type", self.activity_type, True), "title": take("title", _text),
-            "external_id": take("external_id", _text), "town": take("town", self.town),
-            "target_group": take("target_group", self.target_group), "co_organisers": take("co_organisers", _split),
-            "start_date": take("start_date", _date, True), "end_date": take("end_date", _date), "quantities": {},
-        }
+        report = {name: take(name, self.parser(name), name in REQUIRED) for name in SHEET_COLUMNS}
         report["co_organisers"] = report["co_organisers"] or []
-        if len(report["external_id"]) > EXTERNAL_ID_MAX:
-            problems.append(("external_id", f"{len(report['external_id'])} characters; at most {EXTERNAL_ID_MAX}"))
-        if report["start_date"] and report["end_date"] and report["end_date"] < report["start_date"]:
-            problems.append(("end_date", f"{report['end_date']} is before the start date {report['start_date']}"))
+        report["quantities"] = {}
         return report, problems
+
+    def parser(self, name: str) -> Callable[[Any], Any]:
+        """How a cell becomes a field's value: names looked up as codes, days and lists by type."""
+        lookups = {"activity_type": self.activity_type, "town": self.town, "target_group": self.target_group}
+        annotation = str(_FIELDS[name].annotation)
+        return lookups.get(name) or (_date if "date" in annotation else _split if "list" in annotation else _text)
+
+    def check(self, report: dict, problems: list[tuple[str, str]]) -> None:
+        """The contract's own rules (lengths, codes, end not before start…), as the server applies
+        them, so a sheet's problems are all shown at once with their column."""
+        try:
+            ActivityReport.model_validate({k: v for k, v in report.items() if v not in ("", [], {})})
+        except ValidationError as exc:
+            taken = {f for f, _ in problems}
+            problems.extend((v.field, v.message) for v in describe(exc)
+                            if v.field not in taken and not (v.code == "missing" and v.field == "quantities"))
 
     def quantities(self, cells: dict[str, Any], report: dict, problems: list[tuple[str, str]]) -> None:
         """Fill report["quantities"]; a type carries only its own quantities (a 培训 has 人数, not 场次)."""
@@ -274,7 +287,7 @@ def _resolve(index: dict[str, str], value: Any, what: str, names: list[str]) -> 
 
 def _identity(report: dict) -> str:
     """Hash of what identifies an activity; quantities stay out, so an edited count re-imports as a correction."""
-    parts = [report[k] for k in ("activity_type", "title", "start_date", "end_date", "town", "target_group")]
+    parts = [report[k] for k in SHEET_IDENTITY]
     parts.append(",".join(sorted(report["co_organisers"])))
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 

@@ -23,6 +23,8 @@ from libs.common.events import (
     ACTIVITY_RECORDED,
     INDICATOR_STATUS_CHANGED,
     ORG_CHANNEL_CHANGED,
+    ORGANISATION_CHANGED,
+    REFERENCE_REQUESTED,
     Envelope,
 )
 
@@ -79,6 +81,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("activities", ACTIVITY_RECORDED, "indicators", "handle_activity_recorded", (ACTIVITIES_RECORDED,)),
     Subscription("indicators", INDICATOR_STATUS_CHANGED, "notifications", "handle_status_changed"),
     Subscription("organisations", ORG_CHANNEL_CHANGED, "notifications", "handle_channel_changed"),
+    Subscription("organisations", ORGANISATION_CHANGED, "activities", "handle_organisation_changed"),
+    Subscription("activities", REFERENCE_REQUESTED, "organisations", "handle_reference_requested_by_activities"),
+    Subscription("notifications", REFERENCE_REQUESTED, "organisations", "handle_reference_requested_by_notifications"),
 )
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nameko.exceptions import BadRequest
 from nameko.extensions import DependencyProvider
 
+from libs.common.errors import BadRequest
 from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
 
@@ -59,5 +59,5 @@ class ClockMixin:
         try:
             self.clock.set(dt.date.fromisoformat(as_of))
         except ValueError as exc:
-            raise BadRequest(f"as_of: {exc}") from None
+            raise BadRequest.of("as_of", "invalid", str(exc)) from None
         return as_of

@@ -1,14 +1,19 @@
 """Errors that cross a service boundary, each named for what the caller can do about it.
 
-nameko carries a raised exception to the RPC caller as ``RemoteError`` with ``exc_type`` set to
-the class name; the gateway maps those names to gRPC status codes in one table
-(``services/gateway/errors.py``). Input errors are ``BadRequest`` with one ``field: what is
-wrong`` line per problem, so the gateway can turn them into field violations and the CLI can
-print them as they are.
+A refusal is data, from the rule that found it to the client: a list of :class:`Violation`
+(field path, code, message), carried as the exception's arguments. nameko sends those
+arguments with the error, and the classes here are registered with nameko's
+``deserialize_to_instance``, so an RPC caller (the gateway, ``kepu``) gets the same exception
+back with the same violations: nothing is flattened into text and parsed back. The gateway maps
+each class to a gRPC status in one table (``services/gateway/errors.py``) and sends the
+violations as ``google.rpc.BadRequest`` field violations (``field``, ``reason`` = the code,
+``description`` = the message).
 """
 from __future__ import annotations
 
-from nameko.exceptions import BadRequest
+from typing import NamedTuple
+
+from nameko.exceptions import deserialize_to_instance
 from pydantic import ValidationError
 
 # An error answers the client, so it is bounded whatever the input: a request with a thousand
@@ -18,6 +23,7 @@ from pydantic import ValidationError
 MAX_VIOLATIONS = 20
 FIELD_PART_MAX = 64
 MESSAGE_MAX = 300
+REQUEST = "<request>"  # the field of a problem with the request as a whole
 
 
 def clip(value: object, limit: int = 60) -> str:
@@ -26,56 +32,100 @@ def clip(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def describe(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+class Violation(NamedTuple):
+    """One thing wrong with a request: where (a field path such as ``rows[3].quantities.sessions``),
+    what kind of problem (a stable code for programs, e.g. ``missing``, ``unknown_town``), and
+    what to do (a message for people)."""
+
+    field: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def under(self, prefix: str) -> "Violation":
+        """The same problem, one level down: ``rows[3].`` + field."""
+        return self._replace(field=prefix + self.field)
+
+
+Violations = list[Violation]
+
+
+def describe(exc: ValidationError, prefix: str = "") -> Violations:
+    """A pydantic error as violations: the field path, pydantic's error type as the code."""
     out = []
     for err in exc.errors(include_input=False, include_url=False):
-        field = ".".join(clip(p, FIELD_PART_MAX) for p in err["loc"]) or "<request>"
-        out.append((prefix + field.replace(" ", "_"), err["msg"].removeprefix("Value error, ")))
+        field = ".".join(clip(p, FIELD_PART_MAX) for p in err["loc"]) or REQUEST
+        out.append(Violation(prefix + field.replace(" ", "_"), err["type"], err["msg"].removeprefix("Value error, ")))
     return out
 
 
-def bad_request(problems: list[tuple[str, str]]) -> BadRequest:
-    """(field, what is wrong) pairs as one BadRequest, in the format ``field_violations`` reads;
-    at most MAX_VIOLATIONS of them, each line bounded."""
-    lines = [f"{field}: {clip(msg, MESSAGE_MAX)}" for field, msg in problems[:MAX_VIOLATIONS]]
-    if len(problems) > MAX_VIOLATIONS:
-        lines.append(f"<request>: and {len(problems) - MAX_VIOLATIONS} more problems; fix these first")
-    return BadRequest("\n".join(lines))
+def bounded(violations: Violations) -> Violations:
+    """At most MAX_VIOLATIONS violations (then one saying how many more), each message bounded."""
+    kept = [Violation(clip(v.field, 200), v.code, clip(v.message, MESSAGE_MAX)) for v in violations[:MAX_VIOLATIONS]]
+    if len(violations) > MAX_VIOLATIONS:
+        kept.append(Violation(REQUEST, "too_many_problems",
+                              f"and {len(violations) - MAX_VIOLATIONS} more problems; fix these first"))
+    return kept
 
 
-def invalid(exc: ValidationError) -> BadRequest:
-    return bad_request(describe(exc))
+class ClientError(Exception):
+    """What the caller did wrong, not the system: logged as one INFO line, never with a traceback."""
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else ""
 
 
-def field_violations(message: str) -> list[tuple[str, str]]:
-    """Parse a BadRequest (or Conflict) message back into (field, description) pairs."""
-    pairs = []
-    for line in message.splitlines():
-        field, _, desc = line.partition(": ")
-        pairs.append((field, desc) if desc and " " not in field else ("<request>", line))
-    return pairs
+class Refusal(ClientError):
+    """A request refused field by field. Built from violations (or [field, code, message] lists,
+    as they arrive from another process); ``str()`` is one ``field: message`` line each."""
+
+    def __init__(self, violations: list) -> None:
+        self.violations: Violations = bounded([Violation(*v) for v in violations])
+        super().__init__([list(v) for v in self.violations])
+
+    def __str__(self) -> str:
+        return "\n".join(str(v) for v in self.violations)
+
+    @classmethod
+    def of(cls, field: str, code: str, message: str) -> "Refusal":
+        return cls([Violation(field, code, message)])
 
 
-class Conflict(Exception):
+@deserialize_to_instance
+class BadRequest(Refusal):
+    """The request is malformed or breaks a rule; each violation names the field."""
+
+
+@deserialize_to_instance
+class Conflict(Refusal):
     """The request contradicts what is stored (e.g. an external_id reused for other content)."""
 
 
-class NotFound(Exception):
+@deserialize_to_instance
+class NotFound(ClientError):
     """What the request names does not exist (or is not the caller's to see)."""
 
 
-class PermissionDenied(Exception):
+@deserialize_to_instance
+class PermissionDenied(ClientError):
     """The caller's role or organisation may not do this."""
 
 
-class StaleRevision(Exception):
+@deserialize_to_instance
+class StaleRevision(ClientError):
     """A correction or retraction names a revision that is no longer current: read it again."""
 
 
-class RequestExpired(Exception):
+@deserialize_to_instance
+class RequestExpired(ClientError):
     """A request that arrived after its caller's deadline (it is not acted on)."""
 
 
-# what a caller did wrong, not the system: logged in one line at INFO, never with a traceback
-CLIENT_ERRORS: tuple[type[Exception], ...] = (BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision,
-                                              RequestExpired)
+def invalid(exc: ValidationError, prefix: str = "") -> BadRequest:
+    return BadRequest(describe(exc, prefix))
+
+
+# what a caller did wrong, not the system (``libs.common.rpc`` tells nameko to expect them)
+CLIENT_ERRORS: tuple[type[Exception], ...] = (ClientError,)

@@ -12,7 +12,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.common.bounds import Amount, Code, Day
+from libs.common.bounds import Code, Day
+from libs.common.contracts.activity import ActivityFacts
 
 
 class Envelope(BaseModel):
@@ -32,21 +33,14 @@ class Envelope(BaseModel):
         return model.model_validate(self.payload)
 
 
-class ActivityRecorded(BaseModel):
-    """An activity was accepted, corrected (higher revision) or retracted."""
-
-    model_config = ConfigDict(extra="forbid")
+class ActivityRecorded(ActivityFacts):
+    """An activity was accepted, corrected (higher revision) or retracted: its facts as they
+    stand now (``libs.common.contracts.activity``), which activity, revision and reporter."""
 
     activity_id: str = Field(min_length=1, max_length=32)
     revision: int = Field(1, ge=1)
     retracted: bool = False
     org: Code
-    activity_type: Code
-    town: Code | None = None
-    target_group: str | None = Field(None, max_length=32)
-    start_date: Day
-    end_date: Day
-    quantities: dict[Code, Amount]
 
 
 class ActivitiesRecorded(BaseModel):

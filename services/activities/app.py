@@ -1,8 +1,10 @@
 """Use cases of the activities service: report (one or a batch), correct, retract, read.
 
-Each takes the database session as its unit of work, the caller (from the gateway's token
-check), the plan and today's date, and a ``kinds`` look-up of organisations. Nothing here
-knows nameko; the service wires these to RPC methods.
+Each takes the database session as its unit of work (the use case commits it, nobody else),
+the caller (from the gateway's token check), the plan and today's date. What activities knows of
+organisations is its own copy, fed by organisations' events (``apply_organisation``), so a
+report never waits on another service. Nothing here knows nameko; the service wires these to
+RPC methods and event handlers. Refusals are data: ``Violation`` lists, never text.
 """
 from __future__ import annotations
 
@@ -17,19 +19,35 @@ from sqlalchemy.orm import Session
 from libs.common import access
 from libs.common.access import Caller
 from libs.common.bounds import parse_day
-from libs.common.errors import BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
-from libs.common.events import Envelope, RebuildReplayed, make_envelope, replay_event_id
+from libs.common.contracts.activity import REASON_MAX, ActivityRecord, ActivityReport
+from libs.common.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Refusal,
+    StaleRevision,
+    Violation,
+    Violations,
+    describe,
+)
+from libs.common.events import (
+    Envelope,
+    OrganisationChanged,
+    RebuildReplayed,
+    ReferenceRequested,
+    make_envelope,
+    replay_event_id,
+)
+from libs.common.outbox import add_to_outbox
 from libs.common.plan.schema import Plan
 from services.activities import domain, repository
-from services.activities.models import Activity
-from services.activities.schemas import ActivityPage, ActivityView, AuditEntryView, BatchResult, RowResult
+from services.activities.models import Activity, OutboxEvent
+from services.activities.schemas import ActivityPage, AuditEntryView, BatchResult, GroupAnswer, RowResult
 
 SOURCE = "activities"
 MAX_BATCH = 1000
 MAX_PAGE = 1000
-REFUSALS: dict[str, type[Exception]] = {"BadRequest": BadRequest, "Conflict": Conflict}
-OrgKinds = Callable[[list[str]], dict[str, str]]
-Problems = list[tuple[str, str]]
 
 
 @dataclass
@@ -39,21 +57,20 @@ class Context:
     session: Session
     plan: Plan
     today: dt.date
-    kinds: OrgKinds
 
 
 @dataclass
 class _Row:
     index: int
-    report: domain.ActivityReport | None = None
-    problems: Problems = field(default_factory=list)
+    report: ActivityReport | None = None
+    problems: Violations = field(default_factory=list)
     outcome: domain.Outcome = "invalid"
     stored: Activity | None = None
     twin: "_Row | None" = None  # an earlier row of the batch with the same external_id and content
     clash: bool = False  # an earlier row of the batch has its external_id with other content
 
     @property
-    def refusal(self) -> type[Exception]:
+    def refusal(self) -> type[Refusal]:
         """What refuses this row alone: a reused external_id is a conflict, anything else bad input."""
         return Conflict if self.outcome == "conflict" or self.clash else BadRequest
 
@@ -64,16 +81,16 @@ def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
     for i, item in enumerate(raw):
         row = _Row(i)
         try:
-            row.report = domain.ActivityReport.model_validate(item)
+            row.report = ActivityReport.model_validate(item)
         except ValidationError as exc:
             row.problems = describe(exc)
         else:
             row.problems = domain.check_against_plan(row.report, ctx.plan, ctx.today)
             if why := access.town_problem(caller, row.report.town):
-                row.problems.append(("town", why))
+                row.problems.append(Violation("town", "outside_own_town", why))
         rows.append(row)
     referenced = sorted({c for r in rows if r.report and not r.problems for c in domain.referenced_orgs(r.report)})
-    kinds = ctx.kinds(referenced) if referenced else {}
+    kinds = repository.org_kinds(ctx.session, referenced) if referenced else {}
     for row in rows:
         if row.report and not row.problems:
             row.problems = domain.check_orgs(row.report, kinds)
@@ -91,19 +108,21 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
         ext = row.report.external_id
         if ext and ext in first_of:  # the same id twice in one batch
             earlier = first_of[ext]
-            if earlier.report and domain.same_content(domain.comparable(earlier.report), row.report):
+            if earlier.report and earlier.report.content() == row.report.content():
                 row.outcome, row.twin = "unchanged", earlier
             else:
-                row.problems = [("external_id", f"{ext!r} is also used by row {earlier.index} with other content")]
+                row.problems = [Violation("external_id", "external_id_repeated",
+                                          f"{ext!r} is also used by row {earlier.index} with other content")]
                 row.clash = True
             continue
         if ext:
             first_of[ext] = row
         existing = stored.get(ext) if ext else None
-        view = ActivityView.of(existing).model_dump() if existing else None
-        row.outcome, row.stored = domain.outcome_for(view, row.report, correct_changed), existing
+        record = ActivityRecord.model_validate(existing) if existing else None
+        row.outcome = domain.outcome_for(record, bool(existing and existing.retracted), row.report, correct_changed)
+        row.stored = existing
         if row.outcome == "conflict":
-            row.problems = [("external_id", domain.conflict_message(ext, existing.id, existing.retracted))]
+            row.problems = [domain.conflict(ext, existing.id, existing.retracted)]
     for row in rows:
         if row.problems and row.outcome != "conflict":
             row.outcome = "invalid"
@@ -122,22 +141,15 @@ def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
     repository.stage_changes(ctx.session, SOURCE, changes, caller)
 
 
-def _new_activity(caller: Caller, report: domain.ActivityReport) -> Activity:
+def _new_activity(caller: Caller, report: ActivityReport) -> Activity:
     # created_at set here, not by the database: nothing to read back, so PostgreSQL takes a batch
     # of activities as one pipelined executemany instead of a multi-row INSERT … RETURNING
     return Activity(id=domain.new_activity_id(), org=caller.org, external_id=report.external_id, revision=1,
-                    retracted=False, created_at=dt.datetime.now(dt.timezone.utc), **_content(report))
+                    retracted=False, created_at=dt.datetime.now(dt.timezone.utc), **report.content().model_dump())
 
 
-def _content(report: domain.ActivityReport) -> dict:
-    return {"activity_type": report.activity_type, "title": report.title, "town": report.town,
-            "target_group": report.target_group, "co_organisers": list(report.co_organisers),
-            "start_date": report.start_date, "end_date": report.end_date,
-            "quantities": {k: float(v) for k, v in report.quantities.items()}}
-
-
-def _apply_content(activity: Activity, report: domain.ActivityReport) -> None:
-    for name, value in _content(report).items():
+def _apply_content(activity: Activity, report: ActivityReport) -> None:
+    for name, value in report.content().model_dump().items():
         setattr(activity, name, value)
     _next_revision(activity)
 
@@ -147,10 +159,10 @@ def _refuse(rows: list[_Row], prefix) -> None:
     failed = [r for r in rows if r.problems]
     if not failed:
         return
-    problems = [(prefix(r) + f, m) for r in failed for f, m in r.problems]
+    problems = [v.under(prefix(r)) for r in failed for v in r.problems]
     if all(r.outcome == "conflict" for r in failed):
-        raise Conflict("\n".join(f"{f}: {m}" for f, m in problems))
-    raise bad_request(problems)
+        raise Conflict(problems)
+    raise BadRequest(problems)
 
 
 def _decided(ctx: Context, caller: Caller, raw: list[dict], correct_changed: bool) -> list[_Row]:
@@ -186,7 +198,7 @@ def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bo
     """
     require_writer(caller)
     if not raw or len(raw) > MAX_BATCH:
-        raise bad_request([("rows", f"a batch holds 1 to {MAX_BATCH} rows, not {len(raw)}")])
+        raise BadRequest.of("rows", "batch_size", f"a batch holds 1 to {MAX_BATCH} rows, not {len(raw)}")
     if validate_only:
         rows = _decided(ctx, caller, raw, correct_changed)
         return BatchResult.of([_result(r, show_new=False) for r in rows], dry_run=True)
@@ -198,7 +210,7 @@ def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bo
 def _result(row: _Row, show_new: bool = True) -> RowResult:
     activity, stored = None, row.twin.stored if row.twin else row.stored
     if stored is not None and (show_new or row.outcome != "created"):
-        activity = ActivityView.of(stored).model_dump()
+        activity = ActivityRecord.model_validate(stored).rpc()
     return RowResult(index=row.index, outcome=row.outcome, activity=activity, violations=row.problems)
 
 
@@ -210,27 +222,25 @@ def require_writer(caller: Caller) -> None:
 def report_one(ctx: Context, caller: Caller, raw: dict) -> dict:
     """One report: the stored activity and whether it was created (a resend returns it unchanged)."""
     (answer,) = report_group(ctx, caller, [raw])
-    if "error" in answer:
-        kind, message = answer["error"]
-        raise REFUSALS[kind](message)
-    return answer
+    return answer.result()
 
 
-def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[dict]:
+def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[GroupAnswer]:
     """Single reports of one caller that arrived together (the gateway groups concurrent calls),
     stored in one transaction with one event. Each gets what ``report_one`` would answer: the
-    stored activity and whether it was created, or ``{"error": [kind, message]}`` with the
-    exception ``report_one`` would raise (``BadRequest`` or ``Conflict``)."""
+    stored activity and whether it was created, or the refusal (``BadRequest`` or ``Conflict``)
+    with its violations."""
     require_writer(caller)
     if not raw or len(raw) > MAX_BATCH:
-        raise bad_request([("reports", f"a group holds 1 to {MAX_BATCH} reports, not {len(raw)}")])
+        raise BadRequest.of("reports", "batch_size", f"a group holds 1 to {MAX_BATCH} reports, not {len(raw)}")
     answers = []
     for row in _store(ctx, caller, raw, False, lambda rows: None):
         if row.problems:
-            answers.append({"error": [row.refusal.__name__, "\n".join(f"{f}: {m}" for f, m in row.problems)]})
+            answers.append(GroupAnswer(refusal=row.refusal.__name__, violations=row.problems))
         else:
             stored = row.twin.stored if row.twin else row.stored
-            answers.append({**ActivityView.of(stored).model_dump(), "created": row.outcome == "created"})
+            answers.append(GroupAnswer(activity=ActivityRecord.model_validate(stored).rpc(),
+                                       created=row.outcome == "created"))
     return answers
 
 
@@ -258,12 +268,12 @@ def _next_revision(activity: Activity) -> None:
 
 def _reason(reason: str, required: bool) -> str | None:
     reason = (reason or "").strip()
-    if len(reason) > domain.REASON_MAX:
-        raise bad_request([("reason", f"at most {domain.REASON_MAX} characters, not {len(reason)}")])
+    if len(reason) > REASON_MAX:
+        raise BadRequest.of("reason", "string_too_long", f"at most {REASON_MAX} characters, not {len(reason)}")
     if not reason.isprintable():
-        raise bad_request([("reason", "contains a control character; send printable text on one line")])
+        raise BadRequest.of("reason", "not_printable", "contains a control character; send printable text on one line")
     if required and not reason:
-        raise bad_request([("reason", "say why the activity is retracted (it goes into the audit trail)")])
+        raise BadRequest.of("reason", "missing", "say why the activity is retracted (it goes into the audit trail)")
     return reason or None
 
 
@@ -275,21 +285,22 @@ def correct(ctx: Context, caller: Caller, activity_id: str, revision: int, conte
     activity = _changeable(ctx, caller, activity_id)
     (row,) = validate(ctx, caller, [{**content, "external_id": content.get("external_id") or activity.external_id}])
     if row.problems:
-        raise bad_request([(f"content.{f}", m) for f, m in row.problems])
+        raise BadRequest([v.under("content.") for v in row.problems])
     if activity.retracted:
-        raise bad_request([("activity_id", f"activity {activity_id} was retracted; report it anew instead")])
-    current = ActivityView.of(activity).model_dump()
-    if domain.same_content(current, row.report):
-        return current, False  # a retried correction: already applied
+        raise BadRequest.of("activity_id", "retracted", f"activity {activity_id} was retracted; report it anew instead")
+    current = ActivityRecord.model_validate(activity)
+    if current.content() == row.report.content():
+        return current.rpc(), False  # a retried correction: already applied
     if not revision:
-        raise bad_request([("revision", "give the revision being corrected (GetActivity shows it)")])
+        raise BadRequest.of("revision", "missing", "give the revision being corrected (GetActivity shows it)")
     _require_revision(activity, revision)
     if row.report.external_id != activity.external_id:
-        raise bad_request([("content.external_id", f"stays {activity.external_id!r}; an activity keeps its id")])
+        raise BadRequest.of("content.external_id", "immutable",
+                            f"stays {activity.external_id!r}; an activity keeps its id")
     _apply_content(activity, row.report)
     repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, why)
     ctx.session.commit()
-    return ActivityView.of(activity).model_dump(), True
+    return ActivityRecord.model_validate(activity).rpc(), True
 
 
 def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reason: str) -> tuple[dict, bool]:
@@ -298,13 +309,13 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
     why = _reason(reason, required=True)
     activity = _changeable(ctx, caller, activity_id)
     if activity.retracted:
-        return ActivityView.of(activity).model_dump(), False
+        return ActivityRecord.model_validate(activity).rpc(), False
     _require_revision(activity, revision)
     activity.retracted, activity.retract_reason = True, why
     _next_revision(activity)
     repository.stage_change(ctx.session, SOURCE, activity, "retracted", caller, why)
     ctx.session.commit()
-    return ActivityView.of(activity).model_dump(), True
+    return ActivityRecord.model_validate(activity).rpc(), True
 
 
 def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
@@ -318,7 +329,7 @@ def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
 
 
 def get(ctx: Context, caller: Caller, activity_id: str) -> dict:
-    return ActivityView.of(_readable(ctx, caller, activity_id)).model_dump()
+    return ActivityRecord.model_validate(_readable(ctx, caller, activity_id)).rpc()
 
 
 def history(ctx: Context, caller: Caller, activity_id: str) -> list[dict]:
@@ -330,7 +341,7 @@ def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, p
     """One page of the activities the caller may read (an admin: anyone's), newest first."""
     size = page_size or 100
     if not 1 <= size <= MAX_PAGE:
-        raise bad_request([("page_size", f"1 to {MAX_PAGE}, or 0 for 100")])
+        raise BadRequest.of("page_size", "out_of_range", f"1 to {MAX_PAGE}, or 0 for 100")
     f = repository.ListFilter(
         activity_type=filters.get("activity_type") or None, town=filters.get("town") or None,
         org=filters.get("org") or None, include_retracted=bool(filters.get("include_retracted")),
@@ -342,10 +353,10 @@ def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, p
         try:
             query = repository.after_cursor(query, page_token)
         except ValueError as exc:
-            raise bad_request([("page_token", str(exc))]) from None
+            raise BadRequest.of("page_token", "invalid", str(exc)) from None
     found = list(ctx.session.scalars(query.limit(size + 1)))
     page, more = found[:size], len(found) > size
-    return ActivityPage(activities=[ActivityView.of(a).model_dump() for a in page],
+    return ActivityPage(activities=[ActivityRecord.model_validate(a).rpc() for a in page],
                         next_page_token=repository.encode_cursor(page[-1]) if more else "").model_dump()
 
 
@@ -356,9 +367,27 @@ def _date(filters: dict, name: str) -> dt.date | None:
     try:
         return parse_day(value)
     except ValueError as exc:
-        raise bad_request([(name, str(exc))]) from None
+        raise BadRequest.of(name, "invalid", str(exc)) from None
 
 
+
+
+def apply_organisations(session: Session, changes: list[OrganisationChanged]) -> int:
+    """Keep activities' copy of the organisations: each event upserts one, newest wins, a
+    redelivered or older one changes nothing. Returns how many changed."""
+    changed = sum(repository.upsert_organisation(session, c) for c in changes)
+    session.commit()
+    return changed
+
+
+def ask_for_reference(session: Session, now: dt.datetime) -> bool:
+    """On a database that knows no organisation yet (a first start, a restore): ask organisations,
+    once, to send all of them (``reference_requested``). Returns whether it asked."""
+    if repository.knows_organisations(session):
+        return False
+    add_to_outbox(session, OutboxEvent, make_envelope(SOURCE, ReferenceRequested(service=SOURCE, requested_at=now)))
+    session.commit()
+    return True
 
 
 def replay(session: Session, run: str, publish: Callable[[list[Envelope]], None]) -> int:

@@ -1,4 +1,5 @@
-"""Tables of the activities service: activities, their audit trail, and the outbox."""
+"""Tables of the activities service: activities, their audit trail, its copy of the
+organisations (fed by organisations' events), and the outbox."""
 from __future__ import annotations
 
 import datetime as dt
@@ -53,6 +54,18 @@ class ActivityAudit(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
     snapshot: Mapped[dict] = mapped_column(JSON)
+
+
+class KnownOrganisation(Base):
+    """Activities' own copy of an organisation (``organisation_changed`` events): what a report's
+    town and co-organisers are checked against, without asking organisations mid-request."""
+
+    __tablename__ = "known_organisations"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxEvent(OutboxMixin, Base):

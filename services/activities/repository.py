@@ -1,5 +1,6 @@
-"""Rows of the activities service: look-ups, the listing order, and staging a change with its
-audit entry and its outbox event (committed together by the caller's unit of work)."""
+"""Rows of the activities service: look-ups, the listing order, the copy of the organisations,
+and staging a change with its audit entry and its outbox event (committed together by the
+caller's unit of work)."""
 from __future__ import annotations
 
 import base64
@@ -13,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
 from libs.common.bounds import parse_day
+from libs.common.contracts.activity import ActivityFacts, ActivityRecord
 from libs.common.db import chunks
-from libs.common.events import ActivitiesRecorded, ActivityRecorded, make_envelope
+from libs.common.events import ActivitiesRecorded, ActivityRecorded, OrganisationChanged, make_envelope
 from libs.common.outbox import add_to_outbox
-from services.activities.models import Activity, ActivityAudit, OutboxEvent
-from services.activities.schemas import ActivityView
+from services.activities.models import Activity, ActivityAudit, KnownOrganisation, OutboxEvent
 
 
 def by_external_ids(session: Session, org: str, external_ids: list[str]) -> dict[str, Activity]:
@@ -29,13 +30,37 @@ def by_external_ids(session: Session, org: str, external_ids: list[str]) -> dict
     return found
 
 
+def org_kinds(session: Session, codes: list[str]) -> dict[str, str]:
+    """The kind of each named organisation in activities' copy (unknown ones are left out)."""
+    return dict(session.execute(select(KnownOrganisation.code, KnownOrganisation.kind)
+                                .where(KnownOrganisation.code.in_(codes))).all())
+
+
+def knows_organisations(session: Session) -> bool:
+    return session.scalar(select(KnownOrganisation.code).limit(1)) is not None
+
+
+def upsert_organisation(session: Session, changed: OrganisationChanged) -> bool:
+    """Store an organisation's latest state; an older or repeated event changes nothing.
+    Returns whether it changed the copy."""
+    row = session.get(KnownOrganisation, changed.code)
+    if row is not None and row.changed_at >= changed.changed_at:
+        return False
+    fields = {"name": changed.name, "kind": changed.kind, "parent": changed.parent, "changed_at": changed.changed_at}
+    if row is None:
+        session.add(KnownOrganisation(code=changed.code, **fields))
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    return True
+
+
 def event_of(activity: Activity) -> ActivityRecorded:
-    """The event every revision publishes: the full current content, or the retraction."""
-    return ActivityRecorded(
-        activity_id=activity.id, revision=activity.revision, retracted=activity.retracted, org=activity.org,
-        activity_type=activity.activity_type, town=activity.town, target_group=activity.target_group,
-        start_date=activity.start_date, end_date=activity.end_date, quantities=activity.quantities,
-    )
+    """The event every revision publishes: the facts as they stand now, or the retraction."""
+    return ActivityRecorded.model_validate(
+        {name: getattr(activity, name) for name in ActivityFacts.model_fields}
+        | {"activity_id": activity.id, "revision": activity.revision, "retracted": activity.retracted,
+           "org": activity.org})
 
 
 def stage_changes(session: Session, source: str, changes: list[tuple[Activity, str, str | None]],
@@ -49,7 +74,7 @@ def stage_changes(session: Session, source: str, changes: list[tuple[Activity, s
     # the session flushes first
     session.execute(insert(ActivityAudit), [
         {"activity_id": activity.id, "revision": activity.revision, "action": action, "reason": reason, "at": at,
-         "snapshot": ActivityView.of(activity).model_dump(mode="json"), **who}
+         "snapshot": ActivityRecord.model_validate(activity).rpc(), **who}
         for activity, action, reason in changes])
     events = [event_of(activity) for activity, _, _ in changes]
     payload = events[0] if len(events) == 1 else ActivitiesRecorded(activities=events)

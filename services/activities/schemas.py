@@ -1,45 +1,15 @@
 """Typed results of the activities service's RPC methods, one definition each.
 
-The gateway turns them into proto messages field by field (``services/gateway/mapping.py``).
+An activity itself is ``libs.common.contracts.activity.ActivityRecord``; the gateway turns these
+into proto messages (``services/gateway/mapping.py``).
 """
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from libs.common.db import iso
-from services.activities.models import Activity, ActivityAudit
-
-
-class ActivityView(BaseModel):
-    """A stored activity at its current revision."""
-
-    activity_id: str
-    org: str
-    external_id: str | None
-    revision: int
-    retracted: bool
-    retract_reason: str | None
-    activity_type: str
-    title: str
-    town: str | None
-    target_group: str | None
-    co_organisers: list[str]
-    start_date: str
-    end_date: str
-    quantities: dict[str, float]
-    created_at: str | None
-    updated_at: str | None
-
-    @classmethod
-    def of(cls, a: Activity) -> "ActivityView":
-        return cls(
-            activity_id=a.id, org=a.org, external_id=a.external_id, revision=a.revision, retracted=a.retracted,
-            retract_reason=a.retract_reason, activity_type=a.activity_type, title=a.title, town=a.town,
-            target_group=a.target_group, co_organisers=list(a.co_organisers or []),
-            start_date=a.start_date.isoformat(), end_date=a.end_date.isoformat(),
-            quantities={k: float(v) for k, v in a.quantities.items()},
-            created_at=iso(a.created_at), updated_at=iso(a.updated_at),
-        )
+from libs.common.errors import BadRequest, Conflict, Refusal, Violation
+from services.activities.models import ActivityAudit
 
 
 class AuditEntryView(BaseModel):
@@ -62,7 +32,7 @@ class RowResult(BaseModel):
     index: int
     outcome: str
     activity: dict | None = None
-    violations: list[tuple[str, str]] = []
+    violations: list[Violation] = []
 
 
 class BatchResult(BaseModel):
@@ -86,3 +56,22 @@ class BatchResult(BaseModel):
 class ActivityPage(BaseModel):
     activities: list[dict]
     next_page_token: str = ""
+
+
+class GroupAnswer(BaseModel):
+    """The answer to one report of a group (``app.report_group``): the stored activity and whether
+    it was created, or the refusal's class name and violations."""
+
+    activity: dict | None = None
+    created: bool = False
+    refusal: str | None = None
+    violations: list[Violation] = []
+
+    def result(self) -> dict:
+        """What a single report answers: the activity with ``created``; raises the refusal."""
+        if self.refusal is not None:
+            raise REFUSALS[self.refusal](self.violations)
+        return {**self.activity, "created": self.created}
+
+
+REFUSALS: dict[str, type[Refusal]] = {"BadRequest": BadRequest, "Conflict": Conflict}

@@ -2,22 +2,25 @@
 
 Thin wiring over ``app`` (the use cases): the caller comes from the gateway's token check, so
 a department writes only its own data; the transactional outbox publishes what ``app`` staged.
+What it knows of organisations comes from their events, never from a call mid-report.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
 from libs.common.bus import REBUILD, EnvelopePublisher
 from libs.common.clock import ClockMixin
+from libs.common.consumers import on_events
 from libs.common.db import Database
 from libs.common.errors import RequestExpired
+from libs.common.events import ORGANISATION_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
@@ -26,7 +29,6 @@ from libs.common.rpc import rpc
 from services.activities import app, repository
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_town_totals
 from services.activities.models import OutboxEvent
-from services.activities.orgs import OrgKinds, OrgKindsCache
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +43,17 @@ def _check_deadline(deadline: float | None, caller: Caller) -> None:
 class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     name = "activities"
 
-    db: Session = Database("activities")
+    db: Session = Database("activities", on_open=lambda session, settings: app.ask_for_reference(
+        session, dt.datetime.now(dt.timezone.utc)))
     outbox = OutboxRelay(OutboxEvent, "activities")
     metrics = MetricsEndpoint("activities")
-    organisations = RpcProxy("organisations")
-    org_kinds: OrgKindsCache = OrgKinds()
     config = Config()
 
     def _ctx(self) -> app.Context:
-        return app.Context(self.db, self.plan.current, self.clock.today(),
-                           lambda codes: self.org_kinds.kinds(codes, self.organisations.org_kinds))
+        return app.Context(self.db, self.plan.current, self.clock.today())
 
-    def _published(self, caller: Caller, activities: list[dict], action: str) -> None:
+    def _stored(self, caller: Caller, activities: list[dict], action: str) -> None:
+        """After a commit: wake the outbox relay (the events are staged) and count the changes."""
         self.outbox.wake()
         for a in activities:
             if action == "recorded":
@@ -65,6 +66,11 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         """The Towns dashboard's figures, from what is stored (one GROUP BY every 15 seconds)."""
         publish_town_totals(repository.town_totals(self.db))
         self.db.rollback()
+
+    @on_events("organisations", ORGANISATION_CHANGED)
+    def handle_organisation_changed(self, bodies: list[dict]) -> None:
+        """Keep the copy of the organisations that reports are checked against."""
+        app.apply_organisations(self.db, [Envelope.model_validate(b).typed_payload() for b in bodies])
 
     @rpc
     def replay_activities(self, run: str) -> int:
@@ -84,7 +90,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result = app.report_one(self._ctx(), who, report)
         if result["created"]:
-            self._published(who, [result], "recorded")
+            self._stored(who, [result], "recorded")
         return result
 
     @rpc
@@ -94,8 +100,8 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         who = Caller.model_validate(caller)
         _check_deadline(deadline, who)
         answers = app.report_group(self._ctx(), who, reports)
-        self._published(who, [a for a in answers if a.get("created")], "recorded")
-        return answers
+        self._stored(who, [a.activity for a in answers if a.created], "recorded")
+        return [a.model_dump(mode="json") for a in answers]
 
     @rpc
     def record_activities(self, caller: dict, rows: list[dict], skip_invalid: bool = False,
@@ -106,8 +112,8 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result = app.report_batch(self._ctx(), who, rows, skip_invalid, validate_only, correct_changed)
         if result.stored:
-            self._published(who, [r.activity for r in result.results if r.outcome == "created"], "recorded")
-            self._published(who, [r.activity for r in result.results if r.outcome == "corrected"], "corrected")
+            self._stored(who, [r.activity for r in result.results if r.outcome == "created"], "recorded")
+            self._stored(who, [r.activity for r in result.results if r.outcome == "corrected"], "corrected")
         return result.model_dump()
 
     @rpc
@@ -117,7 +123,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result, changed = app.correct(self._ctx(), who, activity_id, revision, content, reason)
         if changed:
-            self._published(who, [result], "corrected")
+            self._stored(who, [result], "corrected")
         return result
 
     @rpc
@@ -127,7 +133,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result, changed = app.retract(self._ctx(), who, activity_id, revision, reason)
         if changed:
-            self._published(who, [result], "retracted")
+            self._stored(who, [result], "retracted")
         return result
 
     @rpc

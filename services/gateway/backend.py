@@ -11,11 +11,11 @@ import threading
 import time
 from collections import OrderedDict
 
-from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.access import Caller, token_hash
 from libs.common.settings import Settings
+from services.activities.schemas import GroupAnswer
 from services.gateway.grouping import ReportGroups
 from services.gateway.limits import FailedSignIns
 
@@ -87,10 +87,7 @@ class Backend:
     def report_activity(self, caller: Caller, report: dict, deadline: float) -> dict:
         """One report, sent together with the same caller's concurrent ones (``grouping``). Its
         own refusal is raised as the service would have raised it alone."""
-        answer = self._reports.report(caller, report, deadline)
-        if "error" in answer:
-            raise RemoteError(*answer["error"])
-        return answer
+        return GroupAnswer.model_validate(self._reports.report(caller, report, deadline)).result()
 
     def _send_reports(self, caller: Caller, reports: list[dict], deadline: float) -> list[dict]:
         return self.rpc().activities.record_activity_group(caller.model_dump(), reports, deadline=deadline)

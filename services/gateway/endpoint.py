@@ -16,11 +16,11 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.standalone.rpc import RpcTimeout
 
 from libs.common.access import Caller
+from libs.common.errors import ClientError
 from services.gateway.backend import Refused, TooManyFailures
-from services.gateway.errors import DATABASE_AWAY, RESEND_ADVICE, abort_with_fields, status_for
+from services.gateway.errors import DATABASE_AWAY, DATABASE_ERRORS, RESEND_ADVICE, abort_refused, status_for
 from services.gateway.limits import CALLER_ATTRIBUTE, MISSING_TOKEN
 from services.gateway.metrics import GRPC_LATENCY, GRPC_REQUESTS
-from services.gateway.paging import BadPageToken
 
 log = logging.getLogger(__name__)
 
@@ -92,22 +92,19 @@ def grpc_endpoint(write: bool = False):
                     code = grpc.StatusCode.PERMISSION_DENIED
                     context.abort(code, f"a {caller.role} token reads only; writing needs a reporter token")
                 return method(self, request, context, caller)
+            except ClientError as exc:
+                code = status_for(exc)
+                log.info("%s refused (%s): %s", name, code.name, str(exc).splitlines()[0][:300] if str(exc) else "")
+                abort_refused(context, exc)
             except RemoteError as exc:
-                code, with_fields = status_for(exc.exc_type)
-                if code == grpc.StatusCode.INTERNAL:
-                    log.error("%s failed in a backend service: %s: %s", name, exc.exc_type, exc.value)
-                    context.abort(code, f"the service failed ({exc.exc_type}); operators see the logs")
-                if code == grpc.StatusCode.UNAVAILABLE:
+                if exc.exc_type in DATABASE_ERRORS:
+                    code = grpc.StatusCode.UNAVAILABLE
                     log.warning("%s: a service's database is not answering (%s); check the database",
                                 name, exc.value.splitlines()[0][:200])
                     context.abort(code, DATABASE_AWAY)
-                log.info("%s refused (%s): %s", name, code.name, exc.value.splitlines()[0][:300])
-                if with_fields:
-                    abort_with_fields(context, code, exc.value)
-                context.abort(code, RESEND_ADVICE if code == grpc.StatusCode.DEADLINE_EXCEEDED else exc.value)
-            except BadPageToken as exc:
-                code = grpc.StatusCode.INVALID_ARGUMENT
-                abort_with_fields(context, code, str(exc))
+                code = grpc.StatusCode.INTERNAL
+                log.error("%s failed in a backend service: %s: %s", name, exc.exc_type, exc.value)
+                context.abort(code, f"the service failed ({exc.exc_type}); operators see the logs")
             except RpcTimeout:
                 code = grpc.StatusCode.DEADLINE_EXCEEDED
                 log.error("%s got no answer within %.0fs; the services may be overloaded or stopping",

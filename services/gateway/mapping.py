@@ -1,85 +1,68 @@
-"""Proto messages <-> the services' dicts: one function per shape and direction."""
+"""Proto messages <-> the services' dicts: fields by name (the contract's for a report, the proto
+message's for an answer), so no field list is written here."""
 from __future__ import annotations
 
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan_pb
 from libs.common.api.kepu.v1 import resources_pb2 as res
+from libs.common.contracts.activity import REPORT_FIELDS
+from libs.common.errors import Violation
 from libs.common.plan.schema import Quantity
-
-REPORT_FIELDS = ("activity_type", "title", "external_id", "town", "target_group", "co_organisers", "start_date",
-                 "end_date", "quantities")
-OPTIONAL = frozenset({"external_id", "town", "target_group", "start_date", "end_date"})  # "" means not given
 
 
 def report_of(msg) -> dict:
-    """An ActivityReport or ReportActivityRequest (the same fields) as the activities service reads it."""
+    """An ActivityReport or ReportActivityRequest (the same fields) as the activities service reads
+    it: the contract's fields by name, an empty value left out (proto3 cannot tell "" from unset,
+    so the contract's default applies, or "missing" where the field is required)."""
     out = {}
     for name in REPORT_FIELDS:
         value = getattr(msg, name)
-        if name == "co_organisers":
-            value = list(value)
-        elif name == "quantities":
-            value = dict(value)
-        elif name in OPTIONAL:
-            value = value or None
-        out[name] = value
+        if isinstance(value, str):
+            if value:
+                out[name] = value
+        elif hasattr(value, "items"):
+            out[name] = dict(value)
+        else:
+            out[name] = list(value)
     return out
+
+
+def _message(cls, data: dict, **nested):
+    """A proto message from a service's dict by field name: None (not set) stays the proto default."""
+    fields = {f.name: data.get(f.name) for f in cls.DESCRIPTOR.fields if f.name not in nested}
+    return cls(**{k: v for k, v in fields.items() if v is not None}, **nested)
+
+
+def activity_pb(a: dict) -> res.Activity:
+    return _message(res.Activity, a)
+
+
+def violations_pb(violations) -> list[res.FieldViolation]:
+    return [res.FieldViolation(field=v.field, reason=v.code, description=v.message)
+            for v in map(lambda v: Violation(*v), violations)]
+
+
+def audit_pb(e: dict) -> res.AuditEntry:
+    return _message(res.AuditEntry, e, activity=activity_pb(e["activity"]))
+
+
+def window_pb(r: dict) -> res.WindowProgress:
+    return _message(res.WindowProgress, r)
+
+
+def status_change_pb(c: dict) -> res.StatusChange:
+    return _message(res.StatusChange, c)
+
+
+def org_pb(o: dict) -> res.Organisation:
+    return _message(res.Organisation, o)
+
+
+def alert_pb(a: dict) -> res.Alert:
+    return _message(res.Alert, a)
 
 
 def _text(value) -> str:
     return "" if value is None else str(value)
-
-
-def activity_pb(a: dict) -> res.Activity:
-    return res.Activity(
-        activity_id=a["activity_id"], org=a["org"], revision=a["revision"], activity_type=a["activity_type"],
-        title=a["title"], external_id=_text(a["external_id"]), town=_text(a["town"]),
-        target_group=_text(a["target_group"]), start_date=a["start_date"], end_date=a["end_date"],
-        quantities=a["quantities"], co_organisers=a.get("co_organisers") or [], retracted=a.get("retracted", False),
-        retract_reason=_text(a.get("retract_reason")), created_at=_text(a.get("created_at")),
-        updated_at=_text(a.get("updated_at")),
-    )
-
-
-def violations_pb(pairs) -> list[res.FieldViolation]:
-    return [res.FieldViolation(field=f, description=d) for f, d in pairs]
-
-
-def audit_pb(e: dict) -> res.AuditEntry:
-    return res.AuditEntry(revision=e["revision"], action=e["action"], at=_text(e["at"]), by_org=e["by_org"],
-                          by_role=_text(e["by_role"]), by_token_id=e["by_token_id"] or 0, reason=_text(e["reason"]),
-                          activity=activity_pb(e["activity"]))
-
-
-def window_pb(r: dict) -> res.WindowProgress:
-    return res.WindowProgress(
-        indicator=r["indicator"], name=r["name"], kind=r["kind"], window=r["window"], scope=r["scope"],
-        actual=r["actual"], expected=r["expected"] or 0.0, target=r["target"] or 0.0, unit=r["unit"],
-        status=_text(r["status"]), as_of=_text(r["as_of"]),
-    )
-
-
-def status_change_pb(c: dict) -> res.StatusChange:
-    return res.StatusChange(
-        indicator=c["indicator"], indicator_name=c["indicator_name"], window=c["window"], scope=c["scope"],
-        previous=_text(c["previous"]), status=c["status"], actual=c["actual"], expected=c["expected"],
-        target=c["target"], unit=c["unit"], as_of=_text(c["as_of"]), responsible=c["responsible"],
-    )
-
-
-def org_pb(o: dict) -> res.Organisation:
-    return res.Organisation(code=o["code"], name=o["name"], kind=o["kind"], parent=_text(o.get("parent")),
-                            from_plan=bool(o.get("from_plan")), is_example=bool(o.get("is_example")))
-
-
-def alert_pb(a: dict) -> res.Alert:
-    return res.Alert(
-        id=a["id"], indicator=a["indicator"], indicator_name=a["indicator_name"], window=a["window"],
-        scope=a["scope"], state=a["state"], status=a["status"], actual=a["actual"], expected=a["expected"],
-        target=a["target"], unit=a["unit"], as_of=_text(a["as_of"]), recipients=a["recipients"],
-        opened_at=_text(a["opened_at"]), resolved_at=_text(a["resolved_at"]), times_opened=a["times_opened"],
-        severity=a.get("severity", ""), historical=bool(a.get("historical")),
-        silenced_until=_text(a.get("silenced_until")),
-    )
 
 
 def quantity_pb(q: dict) -> plan_pb.Quantity:

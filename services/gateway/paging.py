@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import base64
 
-
-class BadPageToken(ValueError):
-    pass
+from libs.common.errors import BadRequest
 
 
 def page(items: list, page_size: int, page_token: str, default: int = 100, maximum: int = 1000) -> tuple[list, str]:
     """One page of ``items`` and the token of the next (empty on the last page)."""
     size = page_size or default
     if not 1 <= size <= maximum:
-        raise BadPageToken(f"page_size: 1 to {maximum}, or 0 for {default}")
+        raise BadRequest.of("page_size", "out_of_range", f"1 to {maximum}, or 0 for {default}")
     start = 0
     if page_token:
         try:
             start = int(base64.urlsafe_b64decode(page_token.encode()).decode().removeprefix("o:"))
         except ValueError:
-            raise BadPageToken("page_token: not a token from this list; start again without one") from None
+            raise BadRequest.of("page_token", "invalid",
+                                "not a token from this list; start again without one") from None
     end = start + size
     more = end < len(items)
     return items[start:end], base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if more else ""

@@ -101,7 +101,8 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
     @grpc_endpoint()
     def ListProgress(self, request, context, caller):  # noqa: N802
         if request.year and not 1900 <= request.year <= 2200:
-            abort_invalid(context, "year", f"{request.year} is not a calendar year (or 0 for the current one)")
+            abort_invalid(context, "year", "out_of_range",
+                          f"{request.year} is not a calendar year (or 0 for the current one)")
         answer = self.backend.rpc().indicators.list_progress(request.year or None, request.indicator or None,
                                                              request.targets_only)
         visible = [p for p in (_visible_progress(caller, item) for item in answer["indicators"]) if p is not None]
@@ -173,7 +174,7 @@ class AlertServicer(alr_grpc.AlertServiceServicer):
     @grpc_endpoint()
     def ListAlerts(self, request, context, caller):  # noqa: N802
         if request.state not in ("", "firing", "resolved"):
-            abort_invalid(context, "state", f"{request.state!r}: firing, resolved, or empty for both")
+            abort_invalid(context, "state", "unknown_state", f"{request.state!r}: firing, resolved, or empty for both")
         alerts = self.backend.rpc().notifications.list_alerts(request.state or None, request.indicator or None)
         mine = [a for a in alerts if access.may_read_alert(caller, a["recipients"])]
         items, next_token = page(mine, request.page_size, request.page_token)

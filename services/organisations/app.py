@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nameko.exceptions import BadRequest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import ROLES
 from libs.common.channels import ChannelSpec
-from libs.common.errors import NotFound, invalid
-from libs.common.events import OrgChannelChanged, make_envelope
+from libs.common.errors import BadRequest, NotFound, invalid
+from libs.common.events import OrganisationChanged, OrgChannelChanged, ReferenceRequested, make_envelope
 from libs.common.outbox import add_to_outbox
 from libs.common.plan import Plan
 from services.organisations import domain
@@ -22,20 +21,25 @@ from services.organisations.models import ApiToken, Channel, Org, OutboxEvent
 from services.organisations.schemas import ChannelView, OrgView, TokenView
 
 
-def seed_orgs(session: Session, plan: Plan) -> None:
-    """Upsert the region and every organisation the plan names (names may be corrected)."""
+def seed_orgs(session: Session, plan: Plan, now: dt.datetime) -> None:
+    """Upsert the region and every organisation the plan names (names may be corrected); those
+    new or changed are published (``organisation_changed``)."""
     for row in domain.orgs_from_plan(plan):
         org = session.get(Org, row["code"])
         if org is None:
-            session.add(Org(**row, from_plan=True))
+            org = Org(**row, from_plan=True)
+            session.add(org)
             session.flush()
-        else:
+        elif (org.name, org.kind, org.from_plan) != (row["name"], row["kind"], True):
             org.name, org.kind, org.from_plan = row["name"], row["kind"], True
+        else:
+            continue
+        _publish_org(session, org, now)
 
 
-def reseed(session: Session, plan: Plan) -> int:
+def reseed(session: Session, plan: Plan, now: dt.datetime) -> int:
     """Upsert the organisations of a (changed) plan; returns how many it names."""
-    seed_orgs(session, plan)
+    seed_orgs(session, plan, now)
     session.commit()
     return session.scalar(select(func.count()).select_from(Org).where(Org.from_plan.is_(True)))
 
@@ -62,27 +66,24 @@ def get_org(session: Session, code: str) -> dict | None:
     return OrgView.of(org).model_dump() if org else None
 
 
-def org_kinds(session: Session, codes: list[str]) -> dict[str, str]:
-    """The kind of each named organisation that exists (others are left out)."""
-    return dict(session.execute(select(Org.code, Org.kind).where(Org.code.in_(codes))).all())
-
-
-def register_org(session: Session, registration: dict) -> dict:
+def register_org(session: Session, registration: dict, now: dt.datetime) -> dict:
     """Register a town, village or extra body; the parent must exist and be of the right kind."""
     try:
         reg = domain.OrgRegistration.model_validate(registration)
     except ValidationError as exc:
         raise invalid(exc) from None
     if session.get(Org, reg.code) is not None:
-        raise BadRequest(f"code: organisation {reg.code!r} already exists; choose another code")
+        raise BadRequest.of("code", "exists", f"organisation {reg.code!r} already exists; choose another code")
     kinds = domain.expected_parent_kinds(reg.kind)
     parent_code = reg.parent or session.scalar(select(Org.code).where(Org.kind.in_(kinds)).order_by(Org.code).limit(1))
     parent = session.get(Org, parent_code) if parent_code else None
     if parent is None or parent.kind not in kinds:
-        raise BadRequest(f"parent: {parent_code!r} is not a valid parent for a {reg.kind} "
-                         f"(expected one of kinds {sorted(kinds)})")
+        raise BadRequest.of("parent", "invalid_parent", f"{parent_code!r} is not a valid parent for a {reg.kind} "
+                            f"(expected one of kinds {sorted(kinds)})")
     org = Org(code=reg.code, name=reg.name, kind=reg.kind, parent=parent.code, is_example=reg.is_example)
     session.add(org)
+    session.flush()
+    _publish_org(session, org, now)
     session.commit()
     return OrgView.of(org).model_dump()
 
@@ -95,14 +96,13 @@ def issue_token(session: Session, org_code: str, label: str, role: str, expires:
     operators: reads everything, corrects or retracts any activity). ``expires``: 90d, 12h, 2w
     or a date; none means until revoked.
     """
-    if session.get(Org, org_code) is None:
-        raise BadRequest(f"org: no organisation {org_code!r}; list them with `kepu org list`")
+    _require_org(session, org_code)
     if role not in ROLES:
-        raise BadRequest(f"role: {role!r} is not a role; choose one of {', '.join(ROLES)}")
+        raise BadRequest.of("role", "unknown_role", f"{role!r} is not a role; choose one of {', '.join(ROLES)}")
     try:
         expires_at = domain.parse_expiry(expires, now)
     except ValueError as exc:
-        raise BadRequest(f"expires: {exc}") from None
+        raise BadRequest.of("expires", "invalid", str(exc)) from None
     token, token_hash = domain.new_token()
     record = ApiToken(token_hash=token_hash, org=org_code, label=label, role=role, expires_at=expires_at)
     session.add(record)
@@ -140,8 +140,7 @@ def authenticate(session: Session, token_hash: str, now: dt.datetime) -> dict:
 
 def add_channel(session: Session, org_code: str, spec: dict, now: dt.datetime) -> dict:
     """Add a channel for ORG's alert digests; notifications learns of it by event."""
-    if session.get(Org, org_code) is None:
-        raise BadRequest(f"org: no organisation {org_code!r}; list them with `kepu org list`")
+    _require_org(session, org_code)
     try:
         channel = ChannelSpec.model_validate(spec)
     except ValidationError as exc:
@@ -175,11 +174,44 @@ def remove_channel(session: Session, channel_id: int, now: dt.datetime) -> bool:
 
 def republish_channels(session: Session, now: dt.datetime) -> int:
     """Send every channel again (a notifications database made afresh learns them all)."""
+    count = _republish_channels(session, now)
+    session.commit()
+    return count
+
+
+def _republish_channels(session: Session, now: dt.datetime) -> int:
     records = list(session.scalars(select(Channel).order_by(Channel.id)))
     for record in records:
         _publish_channel(session, record, now)
-    session.commit()
     return len(records)
+
+
+def answer_reference_requests(session: Session, requests: list[ReferenceRequested], now: dt.datetime) -> int:
+    """A service with an empty copy asked for the reference data: send every organisation and
+    every channel once, however many asked in this batch (the copies apply them idempotently).
+    Returns how many records were sent."""
+    if not requests:
+        return 0
+    orgs = list(session.scalars(select(Org).order_by(Org.code)))
+    for org in orgs:
+        _publish_org(session, org, now)
+    count = len(orgs) + _republish_channels(session, now)
+    session.commit()
+    return count
+
+
+def _require_org(session: Session, org_code: str) -> Org:
+    org = session.get(Org, org_code)
+    if org is None:
+        raise BadRequest.of("org", "unknown_organisation",
+                            f"no organisation {org_code!r}; list them with `kepu org list`")
+    return org
+
+
+def _publish_org(session: Session, org: Org, now: dt.datetime) -> None:
+    change = OrganisationChanged(code=org.code, name=org.name, kind=org.kind, parent=org.parent,
+                                 from_plan=bool(org.from_plan), is_example=bool(org.is_example), changed_at=now)
+    add_to_outbox(session, OutboxEvent, make_envelope("organisations", change))
 
 
 def _publish_channel(session: Session, record: Channel, now: dt.datetime) -> None:

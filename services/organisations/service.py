@@ -8,7 +8,9 @@ import datetime as dt
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
+from libs.common.consumers import on_events
 from libs.common.db import Database
+from libs.common.events import REFERENCE_REQUESTED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
@@ -27,8 +29,8 @@ def _now() -> dt.datetime:
 class OrganisationsService(HealthMixin, PlanMixin):
     name = "organisations"
 
-    db: Session = Database("organisations",
-                           on_open=lambda session, settings: app.seed_orgs(session, load_plan(settings.plan_file)))
+    db: Session = Database("organisations", on_open=lambda session, settings: app.seed_orgs(
+        session, load_plan(settings.plan_file), _now()))
     metrics = MetricsEndpoint("organisations")
     outbox = OutboxRelay(OutboxEvent, "organisations")
 
@@ -41,7 +43,9 @@ class OrganisationsService(HealthMixin, PlanMixin):
     @rpc
     def reload_plan(self) -> int:
         """Upsert the organisations of the (changed) plan file; returns how many it names."""
-        return app.reseed(self.db, self.plan.reload())
+        count = app.reseed(self.db, self.plan.reload(), _now())
+        self.outbox.wake()
+        return count
 
     @rpc
     def list_orgs(self, kind: str | None = None) -> list[dict]:
@@ -56,12 +60,9 @@ class OrganisationsService(HealthMixin, PlanMixin):
         return app.get_org(self.db, code)
 
     @rpc
-    def org_kinds(self, codes: list[str]) -> dict[str, str]:
-        return app.org_kinds(self.db, codes)
-
-    @rpc
     def register_org(self, registration: dict) -> dict:
-        registered = app.register_org(self.db, registration)
+        registered = app.register_org(self.db, registration, _now())
+        self.outbox.wake()
         self.count_orgs()  # on /metrics at once, not at the next round
         return registered
 
@@ -99,6 +100,20 @@ class OrganisationsService(HealthMixin, PlanMixin):
         removed = app.remove_channel(self.db, channel_id, _now())
         self.outbox.wake()
         return removed
+
+    @on_events("activities", REFERENCE_REQUESTED)
+    def handle_reference_requested_by_activities(self, bodies: list[dict]) -> None:
+        """activities started with no copy of the organisations: send it everything."""
+        self._answer(bodies)
+
+    @on_events("notifications", REFERENCE_REQUESTED)
+    def handle_reference_requested_by_notifications(self, bodies: list[dict]) -> None:
+        """notifications started with no copy of the channels: send it everything."""
+        self._answer(bodies)
+
+    def _answer(self, bodies: list[dict]) -> None:
+        app.answer_reference_requests(self.db, [Envelope.model_validate(b).typed_payload() for b in bodies], _now())
+        self.outbox.wake()
 
     @rpc
     def republish_channels(self) -> int:

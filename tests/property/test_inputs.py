@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from libs.client.sheets import TARGET_GROUPS, QuantitySpec, SheetSpec, TypeSpec, read_sheet
-from libs.common.errors import MAX_VIOLATIONS, bad_request, describe, field_violations
+from libs.common.contracts.activity import ActivityReport
+from libs.common.errors import MAX_VIOLATIONS, BadRequest, describe
 from libs.common.plan import PlanError
 from libs.common.plan.loader import parse_plan
 from libs.common.settings import REPO_ROOT
-from services.activities.domain import ActivityReport, check_against_plan
+from services.activities.domain import check_against_plan
 from tests.property.strategies import awkward_text, reports
 
 PLAN_TEXT = (REPO_ROOT / "plans" / "dangshan-2021-2025.yaml").read_text(encoding="utf-8")
@@ -41,13 +42,12 @@ def test_a_report_is_accepted_within_bounds_or_refused_naming_small_fields(repor
     try:
         parsed = ActivityReport.model_validate(_clean(report))
     except ValidationError as exc:
-        message = bad_request(describe(exc)).args[0]
-        pairs = field_violations(message)
-        assert 1 <= len(pairs) <= MAX_VIOLATIONS + 1 and len(message) < 8000
-        assert all(field and len(field) < 300 and field.isprintable() for field, _ in pairs)
+        refusal = BadRequest(describe(exc))
+        assert 1 <= len(refusal.violations) <= MAX_VIOLATIONS + 1 and len(str(refusal)) < 8000
+        assert all(v.field and len(v.field) < 300 and v.field.isprintable() and v.code for v in refusal.violations)
         return
     problems = check_against_plan(parsed, PLAN, AS_OF)
-    assert all(field for field, _ in problems)
+    assert all(v.field and v.code for v in problems)
     if not problems:  # accepted: every figure it brings is finite, whole where counted, within the max
         for name, amount in parsed.quantities.items():
             assert math.isfinite(amount) and 0 <= amount <= 1_000_000, (name, amount)

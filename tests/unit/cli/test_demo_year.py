@@ -48,7 +48,8 @@ def test_a_cumulative_target_gets_only_this_years_part():
 
 
 def test_every_demo_row_passes_the_plans_checks():
-    from services.activities.domain import ActivityReport, check_against_plan
+    from libs.common.contracts.activity import ActivityReport
+    from services.activities.domain import check_against_plan
 
     for row in rows(demo_year(PLAN, 2024, AS_OF, TOWNS)):
         report = ActivityReport.model_validate({k: v for k, v in row.items() if k != "town" or v})

@@ -237,7 +237,15 @@ def test_csv_record_spanning_lines_keeps_its_first_line(tmp_path):
     rows = [SHORT, ["科普大篷车巡展", "two\nlines", "2024-05-01", "1", "", ""], ["科普大篷车巡展", "x", "2024-05-01", "-1"]]
     parsed = read_sheet(csv_file(tmp_path, rows, "utf-8"), SPEC)
     assert [r.row for r in parsed.rows] == [2] and where(parsed) == [(4, "场次")]
-    assert parsed.rows[0].report["title"] == "two\nlines"
+    assert parsed.rows[0].report["title"] == "two lines"  # a line break typed in a cell: the title is one line
+
+
+def test_the_contract_s_rules_are_applied_with_their_column(tmp_path):
+    """The sheet checks a row with the same rules as the server (libs.common.contracts.activity)."""
+    rows = [SHORT, ["科普大篷车巡展", "x" * 301, "2024-05-01", "1", "", ""],
+            ["科普大篷车巡展", "ok", "2024-05-01", "1", "", ""]]
+    parsed = read_sheet(csv_file(tmp_path, rows, "utf-8"), SPEC)
+    assert [r.row for r in parsed.rows] == [3] and where(parsed) == [(2, "活动名称")]
 
 
 def test_missing_required_columns(tmp_path):

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from libs.common.errors import MAX_VIOLATIONS, bad_request, describe, field_violations
+from libs.common.contracts.activity import ActivityReport
+from libs.common.errors import MAX_VIOLATIONS, BadRequest, describe
 from libs.common.events import ActivityRecorded
-from services.activities.domain import ActivityReport
 
 GOOD = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantities": {"sessions": 2}}
 
@@ -17,7 +17,7 @@ GOOD = {"activity_type": "caravan_tour", "start_date": "2024-05-01", "quantities
 def problems(**changes) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         ActivityReport.model_validate({**GOOD, **changes})
-    return dict(describe(caught.value))
+    return {v.field: v.message for v in describe(caught.value)}
 
 
 def test_a_good_report_passes():
@@ -73,7 +73,7 @@ def test_an_event_carries_the_same_bounds_as_a_request():
     with pytest.raises(ValidationError) as caught:
         ActivityRecorded(activity_id="a1", org="cast", activity_type="caravan_tour", start_date="2024-05-01",
                          end_date=1714521600, quantities={"sessions": float("inf"), "Bad Key": 1})
-    fields = {f for f, _ in describe(caught.value)}
+    fields = {v.field for v in describe(caught.value)}
     assert {"end_date", "quantities.sessions", "quantities.Bad_Key.[key]"} <= fields
 
 
@@ -82,8 +82,8 @@ def test_errors_are_bounded_whatever_the_input():
     junk = {f"{'k' * 500}{i}\x1b[31m": i for i in range(1000)}
     with pytest.raises(ValidationError) as caught:
         ActivityReport.model_validate({**GOOD, **junk})
-    message = bad_request(describe(caught.value)).args[0]
-    pairs = field_violations(message)
-    assert len(pairs) == MAX_VIOLATIONS + 1 and "980 more problems" in pairs[-1][1]
-    assert len(message) < 4000
-    assert all(len(field) <= 64 and field.isprintable() for field, _ in pairs)
+    refusal = BadRequest(describe(caught.value))
+    violations = refusal.violations
+    assert len(violations) == MAX_VIOLATIONS + 1 and "980 more problems" in violations[-1].message
+    assert len(str(refusal)) < 4000
+    assert all(len(v.field) <= 64 and v.field.isprintable() for v in violations)

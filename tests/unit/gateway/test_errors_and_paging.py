@@ -3,19 +3,36 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from nameko.exceptions import deserialize, serialize
 
+from libs.common.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RequestExpired,
+    StaleRevision,
+    Violation,
+)
 from services.gateway.errors import status_for
-from services.gateway.paging import BadPageToken, page
+from services.gateway.paging import page
+
+VIOLATIONS = [Violation("rows[3].quantities.booths", "quantity_out_of_bounds", "2.5 is not a whole number of 个")]
 
 
-@pytest.mark.parametrize(("exc_type", "code", "fields"), [
-    ("BadRequest", grpc.StatusCode.INVALID_ARGUMENT, True), ("Conflict", grpc.StatusCode.ALREADY_EXISTS, True),
-    ("NotFound", grpc.StatusCode.NOT_FOUND, False), ("PermissionDenied", grpc.StatusCode.PERMISSION_DENIED, False),
-    ("StaleRevision", grpc.StatusCode.ABORTED, False), ("RequestExpired", grpc.StatusCode.DEADLINE_EXCEEDED, False),
-    ("KeyError", grpc.StatusCode.INTERNAL, False),
+@pytest.mark.parametrize(("error", "code"), [
+    (BadRequest(VIOLATIONS), grpc.StatusCode.INVALID_ARGUMENT), (Conflict(VIOLATIONS), grpc.StatusCode.ALREADY_EXISTS),
+    (NotFound("no activity 'x'"), grpc.StatusCode.NOT_FOUND),
+    (PermissionDenied("not yours"), grpc.StatusCode.PERMISSION_DENIED),
+    (StaleRevision("read it again"), grpc.StatusCode.ABORTED),
+    (RequestExpired("too late"), grpc.StatusCode.DEADLINE_EXCEEDED),
 ])
-def test_each_remote_error_has_the_status_a_client_can_act_on(exc_type, code, fields):
-    assert status_for(exc_type) == (code, fields)
+def test_each_refusal_crosses_the_bus_whole_and_has_the_status_a_client_can_act_on(error, code):
+    """What nameko sends back for a raised refusal becomes the same exception, with its data."""
+    back = deserialize(serialize(error))
+    assert type(back) is type(error) and str(back) == str(error)
+    assert getattr(back, "violations", None) == getattr(error, "violations", None)
+    assert status_for(back) == code
 
 
 def test_pages_walk_the_whole_list_once():
@@ -30,5 +47,5 @@ def test_pages_walk_the_whole_list_once():
 
 @pytest.mark.parametrize(("size", "token"), [(0, "not-base64!"), (5000, ""), (-1, "")])
 def test_bad_page_sizes_and_tokens_name_the_field(size, token):
-    with pytest.raises(BadPageToken, match="^page_(size|token):"):
+    with pytest.raises(BadRequest, match="^page_(size|token):"):
         page([1, 2], size, token)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from nameko.exceptions import BadRequest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from libs.common.access import token_hash
+from libs.common.errors import BadRequest
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
 from services.organisations import app
@@ -22,7 +22,7 @@ def session():
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as s:
-        app.seed_orgs(s, load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"))
+        app.seed_orgs(s, load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"), NOW)
         s.commit()
         yield s
 
@@ -48,9 +48,9 @@ def test_tokens_are_listed_without_their_secret(session):
 
 
 def test_towns_and_villages_form_the_subtree_a_town_token_covers(session):
-    app.register_org(session, {"code": "town-a", "name": "甲镇", "kind": "town"})
-    app.register_org(session, {"code": "village-a", "name": "甲村", "kind": "village", "parent": "town-a"})
+    app.register_org(session, {"code": "town-a", "name": "甲镇", "kind": "town"}, NOW)
+    app.register_org(session, {"code": "village-a", "name": "甲村", "kind": "village", "parent": "town-a"}, NOW)
     assert [o["code"] for o in app.list_orgs_under(session, "town-a")] == ["town-a", "village-a"]
     assert [o["code"] for o in app.list_orgs_under(session, "towns", "village")] == ["village-a"]
     with pytest.raises(BadRequest, match="^parent:"):
-        app.register_org(session, {"code": "village-b", "name": "乙村", "kind": "village", "parent": "edu"})
+        app.register_org(session, {"code": "village-b", "name": "乙村", "kind": "village", "parent": "edu"}, NOW)

@@ -79,12 +79,14 @@ class Activity(_message.Message):
     def __init__(self, activity_id: _Optional[str] = ..., org: _Optional[str] = ..., revision: _Optional[int] = ..., activity_type: _Optional[str] = ..., title: _Optional[str] = ..., external_id: _Optional[str] = ..., town: _Optional[str] = ..., target_group: _Optional[str] = ..., start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., quantities: _Optional[_Mapping[str, float]] = ..., co_organisers: _Optional[_Iterable[str]] = ..., retracted: _Optional[bool] = ..., retract_reason: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
-    __slots__ = ("field", "description")
+    __slots__ = ("field", "description", "reason")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     field: str
     description: str
-    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class AuditEntry(_message.Message):
     __slots__ = ("revision", "action", "at", "by_org", "by_role", "by_token_id", "reason", "activity")
