@@ -1,18 +1,27 @@
 """organisations service on the real broker: plan seeding, towns, tokens."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from libs.common.access import token_hash as hash_token
+from libs.common.bus import SUBSCRIPTIONS
+from libs.common.errors import BadRequest
+from libs.common.events import ORG_CHANNEL_CHANGED, ORGANISATION_CHANGED, ReferenceRequested, make_envelope
 from services.organisations.service import OrganisationsService
+from tests.interface.helpers import declare, drain, drain_until, publish
+
+TO_ACTIVITIES = next(s for s in SUBSCRIPTIONS if s.event_type == ORGANISATION_CHANGED)
+TO_NOTIFICATIONS = next(s for s in SUBSCRIPTIONS if s.event_type == ORG_CHANNEL_CHANGED)
 
 
 @pytest.fixture
 def rpc(container_factory, settings):
     config = settings.nameko_config()
+    declare(settings.amqp_uri)
     container_factory(OrganisationsService, config).start()
     with ClusterRpcProxy(config, timeout=10) as proxy:
         yield proxy.organisations
@@ -43,9 +52,9 @@ def test_register_town_under_the_town_category_and_mark_examples(rpc):
     ],
 )
 def test_bad_registrations_name_the_field(rpc, registration, field):
-    with pytest.raises(RemoteError) as info:
+    with pytest.raises(BadRequest) as info:
         rpc.register_org(registration)
-    assert info.value.exc_type == "BadRequest" and info.value.value.startswith(f"{field}:"), info.value.value
+    assert [v.field for v in info.value.violations] == [field], info.value.violations
 
 
 def test_tokens_authenticate_their_org_until_revoked(rpc, settings):
@@ -60,7 +69,7 @@ def test_tokens_authenticate_their_org_until_revoked(rpc, settings):
     assert "unknown" in rpc.authenticate(hash_token(issued["token"] + "x"))["refused"]
     assert rpc.revoke_token(issued["token_id"]) is True
     assert "revoked" in rpc.authenticate(hash_token(issued["token"]))["refused"]
-    with pytest.raises(RemoteError, match="no organisation"):
+    with pytest.raises(BadRequest, match="no organisation"):
         rpc.issue_token("nobody")
 
 
@@ -71,9 +80,9 @@ def test_tokens_carry_a_role_and_an_expiry_and_are_listed_without_their_secret(r
     assert listed[viewer["token_id"]]["role"] == "viewer" and listed[viewer["token_id"]]["expires_at"]
     assert not any(viewer["token"] in str(value) for t in listed.values() for value in t.values())
     for args, field in ((("edu", "", "owner"), "role"), (("edu", "", "viewer", "soon"), "expires")):
-        with pytest.raises(RemoteError) as info:
+        with pytest.raises(BadRequest) as info:
             rpc.issue_token(*args)
-        assert info.value.value.startswith(f"{field}:")
+        assert [v.field for v in info.value.violations] == [field]
 
 
 def test_a_token_covers_its_organisation_and_what_lies_below(rpc):
@@ -81,3 +90,29 @@ def test_a_token_covers_its_organisation_and_what_lies_below(rpc):
     rpc.register_org({"code": "village-x", "name": "X村", "kind": "village", "parent": "town-x"})
     assert [o["code"] for o in rpc.list_orgs_under("town-x")] == ["town-x", "village-x"]
     assert [o["code"] for o in rpc.list_orgs_under("edu")] == ["edu"]
+
+
+def codes_sent(messages: list) -> list[str]:
+    return [body["payload"]["code"] for body, _ in messages]
+
+
+def test_the_registry_walks_forward_as_events_and_a_snapshot_is_sent_when_asked(rpc, settings):
+    """Every organisation seeded from the plan, and every one registered, is published for the
+    services that keep copies; a service with an empty copy asks once and gets everything."""
+    seeded = len(rpc.list_orgs())
+    first = drain(settings.amqp_uri, TO_ACTIVITIES, expect=seeded, timeout=15)
+    assert sorted(codes_sent(first)) == sorted(o["code"] for o in rpc.list_orgs())
+    rpc.register_org({"code": "town-y", "name": "Y镇", "kind": "town"})
+    (registered,) = drain(settings.amqp_uri, TO_ACTIVITIES, expect=1, timeout=15)
+    assert registered[0]["payload"] | {"changed_at": None} == {
+        "code": "town-y", "name": "Y镇", "kind": "town", "parent": "towns", "from_plan": False, "is_example": False,
+        "changed_at": None}
+    rpc.add_channel("edu", {"kind": "webhook", "target": "http://127.0.0.1:9/hook"})
+    drain(settings.amqp_uri, TO_NOTIFICATIONS, expect=1, timeout=15)
+
+    asked = ReferenceRequested(service="activities", requested_at=dt.datetime.now(dt.timezone.utc))
+    publish(settings.amqp_uri, make_envelope("activities", asked))
+    snapshot = drain_until(settings.amqp_uri, TO_ACTIVITIES, lambda got: len(got) >= seeded + 1, timeout=15)
+    assert sorted(codes_sent(snapshot)) == sorted(o["code"] for o in rpc.list_orgs())
+    (channel,) = drain(settings.amqp_uri, TO_NOTIFICATIONS, expect=1, timeout=15)
+    assert channel[0]["payload"]["org"] == "edu"
