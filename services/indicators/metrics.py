@@ -11,14 +11,15 @@ plan and the registry, never by activities).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from prometheus_client import Gauge
 
 from libs.common.events import INDICATOR_STATUSES
-from libs.common.plan.schema import Indicator
+from libs.common.plan.schema import Indicator, Plan
+from services.indicators.domain.progress import elapsed_share
+from services.indicators.domain.windows import Window, window_index
 from services.indicators.models import WindowState
-from services.indicators.progress import elapsed_share
-from services.indicators.windows import Window
 
 WINDOW_SCOPE = ["indicator", "window", "scope"]
 ACTUAL = Gauge("kepu_indicator_actual", "Counted value of an indicator window (latest observation for stock).",
@@ -66,6 +67,17 @@ def publish_state(state: WindowState, indicator: Indicator, window: Window | Non
         DAYS_LEFT.labels(state.indicator, state.window).set(max((window.end - as_of).days - 1, 0))
 
 
+def publish_states(plan: Plan, states: Iterable[WindowState], as_of: dt.date) -> None:
+    """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
+    index = window_index(plan)
+    for state in states:
+        try:
+            indicator = plan.indicator(state.indicator)
+        except KeyError:
+            continue
+        publish_state(state, indicator, index.get((state.indicator, state.window)), as_of)
+
+
 # reference data for joins in dashboards (bounded by the plan): names, kinds, units, who answers
 INFO = Gauge("kepu_indicator_info", "1 per indicator of the plan, with its name, kind and unit as labels.",
              ["indicator", "name", "kind", "unit", "tracking"])
@@ -73,7 +85,7 @@ RESPONSIBLE = Gauge("kepu_indicator_responsible", "1 per indicator and organisat
                     ["indicator", "org"])
 
 
-def publish_plan(plan) -> None:
+def publish_plan(plan: Plan) -> None:
     """The plan's indicators as info series (the whole set: a reloaded plan replaces it)."""
     INFO.clear()
     RESPONSIBLE.clear()

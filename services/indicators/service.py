@@ -1,7 +1,11 @@
-"""nameko service ``indicators``: counts activities into indicator windows, judges pace."""
+"""nameko service ``indicators``: counts activities into indicator windows, judges pace.
+
+Thin wiring over ``app`` (the use cases): each entry point hands its unit of work, the plan and
+the clock's date to one use case; the transactional outbox publishes the status changes it staged.
+"""
 from __future__ import annotations
 
-import logging
+import datetime as dt
 
 from nameko.timer import Timer, timer
 from sqlalchemy.orm import Session
@@ -9,20 +13,18 @@ from sqlalchemy.orm import Session
 from libs.common.bus import REBUILD_QUEUE
 from libs.common.clock import ClockMixin
 from libs.common.consumers import on_events, on_queue
-from libs.common.db import Database, serialise
-from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED, Envelope, make_envelope, recorded_activities
+from libs.common.db import Database
+from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
-from libs.common.outbox import OutboxRelay, add_to_outbox
+from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
-from services.indicators import ledger, rebuild, views
-from services.indicators.metrics import publish_plan, publish_state
-from services.indicators.models import OutboxEvent, SerialLock
-from services.indicators.windows import window_index
-
-log = logging.getLogger(__name__)
+from services.indicators import app
+from services.indicators.metrics import publish_plan
+from services.indicators.models import OutboxEvent
+from services.indicators.repository import UnitOfWork
 
 
 class ClockTimer(Timer):
@@ -67,77 +69,35 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     outbox = OutboxRelay(OutboxEvent, "indicators")
     metrics = MetricsEndpoint("indicators")
 
-    def _commit(self, changes, states) -> None:
-        for change in changes:
-            add_to_outbox(self.db, OutboxEvent, make_envelope(self.name, change))
-        self.db.commit()
-        if changes:
-            self.outbox.wake()
-        self._publish(states)  # sessions do not expire objects on commit: no query
-
-    def _publish(self, states) -> None:
-        """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
-        plan, today = self.plan.current, self.clock.today()
-        index = window_index(plan)
-        for state in states:
-            try:
-                indicator = plan.indicator(state.indicator)
-            except KeyError:
-                continue
-            publish_state(state, indicator, index.get((state.indicator, state.window)), today)
-
-    def _serialise(self) -> None:
-        """First statement of every writing transaction: replicas take turns (see ``serialise``)."""
-        serialise(self.db, SerialLock, "windows")
+    def _work(self) -> UnitOfWork:
+        """This worker's unit of work: its session; a commit with status changes wakes the relay."""
+        return UnitOfWork(self.db, self.outbox.wake)
 
     @on_events("activities", ACTIVITY_RECORDED, ACTIVITIES_RECORDED)
     def handle_activity_recorded(self, bodies: list[dict]) -> None:
-        """A batch of activity events (each of one activity or of a batch report), applied and
-        marked processed in one transaction."""
-        events = [Envelope.model_validate(body) for body in bodies]
-        items = [(e.event_id, recorded_activities(e)) for e in events]
-        if (why := ledger.refusal(self.plan.current, items)) is not None:
-            # a forged or old event the plan's bounds refuse: the batch is retried one by one, and
-            # this event is parked with the reason, never counted
-            raise ValueError(why)
-        self._serialise()
-        also_into = ledger.REBUILD if rebuild.active(self.db) else None
-        self._commit(*ledger.apply_batch(self.db, self.plan.current, items, self.clock.today(), also_into))
+        """A batch of activity events, counted and marked processed in one transaction."""
+        app.count_activities(self._work(), self.plan.current, bodies, self.clock.today())
 
     @on_queue(REBUILD_QUEUE)
     def handle_replay(self, bodies: list[dict]) -> None:
-        """A rebuild's replayed activities (see ``rebuild``); the last batch switches over."""
-        envelopes = [Envelope.model_validate(body) for body in bodies]
-        self._serialise()
-        run, changes = rebuild.apply_replay(self.db, self.plan.current, envelopes, self.clock.today())
-        switched = run is not None and run.state == "switched"
-        self._commit(changes, ())
-        if switched:
-            log.info("rebuild %s switched over: %d activities, %d status changes", run.id, run.expected, len(changes))
-            self._publish(ledger.states(self.db))
+        """A rebuild's replayed activities (see ``app.take_replay``); the last batch switches over."""
+        app.take_replay(self._work(), self.plan.current, bodies, self.clock.today(), dt.datetime.now(dt.timezone.utc))
 
     @rpc
     def rebuild_begin(self) -> str:
-        """Start a rebuild: an empty second store that live events fill too from now on. Then the
-        activities service replays onto the rebuild queue (``kepu indicators rebuild`` does both)."""
-        self._serialise()
-        run = rebuild.begin(self.db)
-        self.db.commit()
-        log.info("rebuild %s started: waiting for the activities' replay", run.id)
-        return run.id
+        """Start a rebuild; then the activities service replays onto the rebuild queue (``kepu
+        indicators rebuild`` does both)."""
+        return app.begin_rebuild(self._work(), dt.datetime.now(dt.timezone.utc))
 
     @rpc
     def rebuild_status(self, run: str) -> dict | None:
-        return rebuild.status(self.db, run)
+        status = app.rebuild_status(self._work(), run)
+        return status.model_dump() if status else None
 
     @ClockTimer.decorator
     def tick(self) -> None:
-        """Lag grows with time alone: re-evaluate on the clock, not only on events. Then
-        publish every window, breakdowns included, so the gauges are whole after a restart."""
-        self._serialise()
-        changes, _ = ledger.evaluate_all(self.db, self.plan.current, self.clock.today())
-        self._commit(changes, ())
-        self._publish(ledger.states(self.db))
+        """Lag grows with time alone: judge on the clock, not only on events; every gauge after."""
+        app.judge_on_the_clock(self._work(), self.plan.current, self.clock.today(), every_gauge=True)
 
     @timer(interval=60, eager=True)
     def publish_plan_info(self) -> None:
@@ -146,36 +106,26 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
 
     @ReplicaGaugeTimer.decorator
     def refresh_gauges(self) -> None:
-        self._publish(ledger.states(self.db))
+        app.show_every_window(self._work(), self.plan.current, self.clock.today())
 
     @rpc
     def evaluate(self, as_of: str | None = None) -> int:
-        """Re-evaluate every window now; ``as_of`` first moves a frozen clock. Returns status changes."""
+        """Judge every window now; ``as_of`` first moves a frozen clock. Returns status changes."""
         if as_of:
             self.set_clock(as_of)
-        self._serialise()
-        changes, states = ledger.evaluate_all(self.db, self.plan.current, self.clock.today())
-        self._commit(changes, states)
-        return len(changes)
+        return app.judge_on_the_clock(self._work(), self.plan.current, self.clock.today())
 
     @rpc
     def get_progress(self, indicator: str | None = None, scope: str | None = None) -> list[dict]:
-        """Window states, each with its indicator's name, target, unit and responsible units."""
-        return views.window_rows(self.plan.current, ledger.states(self.db, indicator, scope))
+        return [row.model_dump() for row in app.progress(self._work(), self.plan.current, indicator, scope)]
 
     @rpc
     def list_progress(self, year: int | None = None, indicator: str | None = None,
                       targets_only: bool = False) -> dict:
-        """Every indicator window of ``year`` (default: the clock's), the region's figure beside the
-        breakdowns by organisation and town."""
-        year = year or self.clock.today().year
-        plan = self.plan.current
-        states = ledger.states(self.db, indicator, window_keys=views.year_window_keys(plan, year))
-        return {"year": year, "indicators": views.year_progress(plan, states, year, targets_only)}
+        return app.year_progress(self._work(), self.plan.current, self.clock.today(), year, indicator,
+                                 targets_only).model_dump()
 
     @rpc
     def reload_plan(self) -> dict:
-        """Load the plan file again (targets may have changed) and re-evaluate; counts are kept."""
-        plan = self.plan.reload()
-        changed = self.evaluate()
-        return {"plan": plan.meta.code, "indicators": len(plan.all_indicators()), "status_changes": changed}
+        """Load the plan file again (targets may have changed) and judge again; counts are kept."""
+        return app.reload_plan(self._work(), self.plan.reload, self.clock.today()).model_dump()

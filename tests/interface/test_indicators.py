@@ -179,22 +179,22 @@ def test_an_invalid_event_is_parked_at_once_no_retry_can_help_it(indicators, set
 
 
 def test_a_failing_event_is_tried_three_times_then_parked(indicators, settings, monkeypatch):
-    from services.indicators import ledger
+    from services.indicators import app
 
     def database_down(*args, **kwargs):
         raise RuntimeError("database unavailable (simulated)")
 
-    monkeypatch.setattr(ledger, "apply_batch", database_down)
+    monkeypatch.setattr(app, "count_activities", database_down)
     publish(settings.amqp_uri, caravan(3))
     (parked,) = dead_letters(settings.amqp_uri)
     assert parked[1]["x-kepu-attempts"] == 3 and "database unavailable" in parked[1]["x-kepu-error"]
 
 
 def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, monkeypatch):
-    from services.indicators import ledger
+    from services.indicators import app
 
     container, rpc = indicators
-    real_apply, calls = ledger.apply_batch, []
+    real_apply, calls = app.count_activities, []
 
     def fails_once(*args, **kwargs):
         calls.append(1)
@@ -202,7 +202,7 @@ def test_a_passing_failure_is_retried_and_counted_once(indicators, settings, mon
             raise RuntimeError("database is locked (simulated)")
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(ledger, "apply_batch", fails_once)
+    monkeypatch.setattr(app, "count_activities", fails_once)
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: value(rpc) == 3)
     assert len(calls) == 2 and dead_letters(settings.amqp_uri, expect=1, timeout=0.5) == []
@@ -212,10 +212,10 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
     """The handler fails, and so does sending its retry copy (broker trouble): the original is
     requeued, not acked, so the broker delivers it again and it is counted once."""
     from libs.common import consumers
-    from services.indicators import ledger
+    from services.indicators import app
 
     container, rpc = indicators
-    real_apply, applied, sends = ledger.apply_batch, [], []
+    real_apply, applied, sends = app.count_activities, [], []
 
     def fails_once(*args, **kwargs):
         applied.append(1)
@@ -227,7 +227,7 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
         sends.append(1)
         raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
 
-    monkeypatch.setattr(ledger, "apply_batch", fails_once)
+    monkeypatch.setattr(app, "count_activities", fails_once)
     monkeypatch.setattr(consumers, "send_copy", cannot_send)
     publish(settings.amqp_uri, caravan(3))
     wait_until(lambda: value(rpc) == 3)
@@ -237,15 +237,15 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
 def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, settings, monkeypatch):
     """A cause that fails twice parks the event; once fixed, the operator replays it."""
     from libs.common.bus import peek_dead_letters, replay_dead_letters
-    from services.indicators import ledger
+    from services.indicators import app
 
     container, rpc = indicators
-    real_apply = ledger.apply_batch
+    real_apply = app.count_activities
 
     def database_down(*args, **kwargs):
         raise RuntimeError("database unavailable (simulated)")
 
-    monkeypatch.setattr(ledger, "apply_batch", database_down)
+    monkeypatch.setattr(app, "count_activities", database_down)
     env = caravan(3)
     publish(settings.amqp_uri, env)
     wait_until(lambda: peek_dead_letters(settings.amqp_uri))
@@ -253,7 +253,7 @@ def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, setti
     assert parked["body"]["json"]["event_id"] == env.event_id and "database unavailable" in parked["error"]
     assert parked["queue"] == SUBSCRIPTIONS[0].queue_name and value(rpc) == 0
 
-    monkeypatch.setattr(ledger, "apply_batch", real_apply)  # the cause is fixed
+    monkeypatch.setattr(app, "count_activities", real_apply)  # the cause is fixed
     with entrypoint_waiter(container, "handle_activity_recorded", timeout=10):
         assert replay_dead_letters(settings.amqp_uri) == 1
     assert value(rpc) == 3 and peek_dead_letters(settings.amqp_uri) == []

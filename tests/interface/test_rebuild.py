@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from libs.common.plan.loader import load_plan
 from services.activities.models import Activity
 from services.activities.repository import event_of
-from services.indicators import counting
+from services.indicators.domain import counting
 from services.indicators.models import ContributionRow, WindowState
 from services.indicators.service import IndicatorsService
 from tests.interface.helpers import wait_until

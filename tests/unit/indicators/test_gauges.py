@@ -5,9 +5,9 @@ import datetime as dt
 
 from prometheus_client import REGISTRY
 
+from services.indicators.domain.windows import Window
 from services.indicators.metrics import projected, publish_state
 from services.indicators.models import WindowState
-from services.indicators.windows import Window
 from tests.unit.indicators.test_progress import ind
 
 YEAR_2024 = Window("2024", dt.date(2024, 1, 1), dt.date(2025, 1, 1))
@@ -26,16 +26,16 @@ def test_a_sum_is_projected_at_its_rate_so_far_and_a_stock_stays_at_its_level():
 
 def test_a_region_window_exports_figures_colour_and_time_left():
     indicator = ind("yearly").model_copy(update={"code": "gauge-test"})
-    state = WindowState(indicator="gauge-test", window="2024", scope="dangshan", actual=3, expected=5,
+    state = WindowState(indicator="gauge-test", window="2024", scope="qinglan", actual=3, expected=5,
                         status="lagging", as_of=dt.date(2024, 6, 30))
     publish_state(state, indicator, YEAR_2024, dt.date(2024, 6, 30))
     labels = {"indicator": "gauge-test", "window": "2024"}
-    assert sample("kepu_indicator_status_code", **labels, scope="dangshan") == 4
-    assert sample("kepu_indicator_status", **labels, scope="dangshan", status="lagging") == 1
+    assert sample("kepu_indicator_status_code", **labels, scope="qinglan") == 4
+    assert sample("kepu_indicator_status", **labels, scope="qinglan", status="lagging") == 1
     assert sample("kepu_indicator_target", **labels) == 10
     assert 0.49 < sample("kepu_indicator_elapsed_ratio", **labels) < 0.51
     assert sample("kepu_indicator_days_left", **labels) == 184  # July 1 to December 31
-    assert 5.9 < sample("kepu_indicator_projected", **labels, scope="dangshan") < 6.1
+    assert 5.9 < sample("kepu_indicator_projected", **labels, scope="qinglan") < 6.1
 
 
 def test_a_breakdown_is_counted_not_judged():

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from libs.common.plan.schema import Feed, Indicator, Pace, Period
-from services.indicators.progress import elapsed_share, evaluate
-from services.indicators.windows import window_for, windows
+from services.indicators.domain.progress import elapsed_share, evaluate
+from services.indicators.domain.windows import window_for, windows
 
 D = dt.date
 PERIOD = Period(start=2021, end=2025)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from libs.common.plan.schema import Indicator
-from services.indicators.windows import Window
+from services.indicators.domain.windows import Window
 
 
 @dataclass(frozen=True)

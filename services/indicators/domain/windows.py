@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from libs.common.plan.schema import Indicator, Period
+from libs.common.plan.schema import Indicator, Period, Plan
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,26 @@ def window_for(indicator: Indicator, period: Period, day: dt.date) -> Window | N
     return next((w for w in windows(indicator, period) if w.contains(day)), None)
 
 
+def window_by_key(indicator: Indicator, period: Period, key: str) -> Window | None:
+    """The window with this key, or None (a stored window the plan no longer has)."""
+    return next((w for w in windows(indicator, period) if w.key == key), None)
+
+
+def windows_of_year(indicator: Indicator, period: Period, year: int) -> list[str]:
+    """The indicator's windows that overlap ``year``: the year, its quarters, or the period."""
+    first, after = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    return [w.key for w in windows(indicator, period) if w.start < after and w.end > first]
+
+
+def year_window_keys(plan: Plan, year: int) -> set[str]:
+    """Every window key of any indicator that overlaps ``year`` (to read only those states)."""
+    return {key for indicator in plan.all_indicators() for key in windows_of_year(indicator, plan.meta.period, year)}
+
+
 _INDEXES: dict[int, tuple[object, dict]] = {}
 
 
-def window_index(plan) -> dict[tuple[str, str], Window]:
+def window_index(plan: Plan) -> dict[tuple[str, str], Window]:
     """Every window of every indicator of a loaded plan by (indicator, key), built once per plan
     object (the gauges look windows up on every batch)."""
     held = _INDEXES.get(id(plan))
