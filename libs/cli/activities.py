@@ -1,6 +1,9 @@
 """``kepu activity …``: what a department does through the gateway with its token."""
 from __future__ import annotations
 
+import functools
+import inspect
+
 import typer
 from rich.table import Table
 
@@ -15,6 +18,7 @@ from libs.cli.common import (
     num,
     print_json,
 )
+from libs.common.contracts.activity import ActivityReport
 
 app = typer.Typer(help="Report, correct, retract and read activities through the gRPC gateway.",
                   no_args_is_help=True)
@@ -31,12 +35,42 @@ def _quantities(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _content(activity_type, start_date, end_date, quantity, title, town, external_id, target_group,
-             co_organiser) -> dict:
-    return {"activity_type": activity_type, "title": title, "external_id": external_id, "town": town,
-            "target_group": target_group, "co_organisers": co_organiser or [],
-            "start_date": iso_date(start_date, "--date"), "end_date": iso_date(end_date, "--end-date") or "",
-            "quantities": _quantities(quantity)}
+def content_options(*leave_out: str):
+    """Give a command an option for each optional field of the activity contract (``--title``,
+    ``--town``, a repeatable ``--co-organiser`` …, help from the field's description), handed to it
+    together as ``content``: a field added to the contract is an option at once."""
+    fields = {name: f for name, f in ActivityReport.model_fields.items()
+              if not f.is_required() and name not in leave_out}
+
+    def option(name: str, field) -> inspect.Parameter:
+        many = "list" in str(field.annotation)
+        flag = "--" + name.replace("_", "-").removesuffix("s" if many else "")
+        default = typer.Option(None if many else "", flag, help=field.description or field.title)
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                 annotation=list[str] if many else str)
+
+    def decorate(command):
+        own = inspect.signature(command, eval_str=True)
+
+        @functools.wraps(command)
+        def with_content(**kwargs):
+            content = {name: kwargs.pop(name) for name in fields}
+            for name in content:
+                if "date" in str(fields[name].annotation):
+                    content[name] = iso_date(content[name], "--" + name.replace("_", "-")) or ""
+            return command(content=content, **kwargs)
+
+        kept = [p for p in own.parameters.values() if p.name != "content"]
+        with_content.__signature__ = own.replace(parameters=kept + [option(n, f) for n, f in fields.items()])
+        return with_content
+
+    return decorate
+
+
+def _content(activity_type: str, start_date: str, quantity: list[str], content: dict) -> dict:
+    """A report from the command's arguments and its contract options."""
+    return {"activity_type": activity_type, "start_date": iso_date(start_date, "--date"),
+            "quantities": _quantities(quantity), **content, "co_organisers": content.get("co_organisers") or []}
 
 
 def _brief(a) -> str:
@@ -49,37 +83,31 @@ def _amounts(a) -> str:
 
 
 @app.command("report")
+@content_options()
 def report(
     activity_type: str = typer.Argument(..., help="Activity type code from the plan, e.g. caravan_tour."),
     start_date: str = typer.Option(..., "--date", help="YYYY-MM-DD"),
     quantity: list[str] = typer.Option(..., "--quantity", "-q", help="code=value, e.g. -q sessions=3"),
-    token: Token = ..., title: str = typer.Option(""), town: str = typer.Option(""),
-    external_id: str = typer.Option("", help="Your own id: resending it is safe."),
-    target_group: str = typer.Option(""), end_date: str = typer.Option(""),
-    co_organiser: list[str] = typer.Option(None, help="Code of a co-organiser (repeatable)."),
-    gateway_: Gateway = None, ca_file: CaFile = None,
+    token: Token = ..., gateway_: Gateway = None, ca_file: CaFile = None, content: dict | None = None,
 ) -> None:
     """Report one activity, as a department system would."""
-    content = _content(activity_type, start_date, end_date, quantity, title, town, external_id, target_group,
-                       co_organiser)
     with gateway(token, gateway_, ca_file) as client:
-        resp = client.report(content)
+        resp = client.report(_content(activity_type, start_date, quantity, content))
     console.print(f"{'recorded' if resp.created else 'already recorded'} {_brief(resp.activity)}")
 
 
 @app.command("correct")
+@content_options("external_id")
 def correct(
     activity_id: str, revision: int = typer.Option(..., help="The revision you are correcting (see `get`)."),
     activity_type: str = typer.Option(..., "--type"), start_date: str = typer.Option(..., "--date"),
     quantity: list[str] = typer.Option(..., "--quantity", "-q"), reason: str = typer.Option(""),
-    title: str = typer.Option(""), town: str = typer.Option(""), target_group: str = typer.Option(""),
-    end_date: str = typer.Option(""), co_organiser: list[str] = typer.Option(None),
-    token: Token = ..., gateway_: Gateway = None, ca_file: CaFile = None,
+    token: Token = ..., gateway_: Gateway = None, ca_file: CaFile = None, content: dict | None = None,
 ) -> None:
     """Replace an activity's content (all of it) by a new revision."""
-    content = _content(activity_type, start_date, end_date, quantity, title, town, "", target_group, co_organiser)
     with gateway(token, gateway_, ca_file) as client:
-        activity = client.correct(activity_id, revision, content, reason)
+        activity = client.correct(activity_id, revision, _content(activity_type, start_date, quantity, content),
+                                  reason)
     console.print(f"corrected {_brief(activity)}")
 
 
