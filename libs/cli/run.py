@@ -30,6 +30,7 @@ def run(
     if replicas:
         env["KEPU_REPLICAS"] = str(replicas)
     settings = Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan, "replicas": replicas}.items() if v})
+    digest_hours = alert_hours()  # a typo in the working hours stops here, before anything starts
     sup = Supervisor(settings, env=env, say=lambda m: console.print(f"[dim]{m}[/]"))
     try:
         sup.start()
@@ -38,7 +39,7 @@ def run(
             table.add_row(what, where)
         console.print(table)
         console.print(f"plan: {settings.plan_file}   clock: {settings.as_of or 'today'}   data: {settings.var_dir}")
-        console.print(alert_hours(settings), highlight=False)
+        console.print(digest_hours, highlight=False)
         console.print("next, in another terminal: `kepu demo` (a year of example data), `kepu org token ORG` (a "
                       "department's token), `kepu alert list`; README \"A first session\"", highlight=False)
         console.print("ready. Press Ctrl-C to stop everything.", highlight=False)
@@ -49,14 +50,15 @@ def run(
     console.print("stopped.")
 
 
-def alert_hours(settings) -> str:
-    """When alert digests go out, so that a quiet first start on a Sunday is not a mystery."""
+def alert_hours() -> str:
+    """When alert digests go out, so that a quiet first start on a Sunday is not a mystery (the
+    notifications service's working hours, read without its other settings and secrets)."""
     import datetime as dt
 
-    from libs.common.schedule import WorkingHours
+    from services.notifications.settings import WorkingHoursSettings
 
-    hours = WorkingHours.from_settings(settings.alert_timezone, settings.alert_working_hours,
-                                       settings.alert_working_days)
+    settings = WorkingHoursSettings()
+    hours = settings.working_hours()
     now = dt.datetime.now(dt.timezone.utc)
     when = "now" if hours.is_open(now) else hours.next_open(now).astimezone(hours.tz).strftime("%a %Y-%m-%d %H:%M")
     return (f"alert digests: {settings.alert_working_hours} {settings.alert_timezone}, weekdays "

@@ -82,7 +82,7 @@ def migrate(engine: Engine, service: str) -> str | None:
 def _adopt_release_13(engine: Engine, service: str, config: Config) -> str | None:
     """A database without a version: empty (None), or release 13's, stamped as the baseline.
     One with only some of the tables is refused: an interrupted first start, or hand-made."""
-    wanted = set(metadata_of(service).tables)
+    wanted = _baseline_tables(service)
     existing = set(inspect(engine).get_table_names()) & wanted
     if not existing:
         return None
@@ -96,6 +96,16 @@ def _adopt_release_13(engine: Engine, service: str, config: Config) -> str | Non
              service, BASELINE)
     command.stamp(config, BASELINE)
     return BASELINE
+
+
+def _baseline_tables(service: str) -> set[str]:
+    """The tables release 13 had: what the baseline revision creates (later revisions add more)."""
+    scratch = create_engine("sqlite://")
+    try:
+        command.upgrade(alembic_config(service, scratch), BASELINE)
+        return set(inspect(scratch).get_table_names()) - {"alembic_version"}
+    finally:
+        scratch.dispose()
 
 
 def check_schema(engine: Engine, service: str) -> None:

@@ -9,22 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("organisations", "activities", "indicators", "notifications")
 METRICS_OFFSETS = {name: i for i, name in enumerate((*SERVICES, "gateway"))}
-
-
-class AlertRoute(BaseModel):
-    """Extra recipients of alerts: of one indicator, of one severity, or both (KEPU_ALERT_ROUTES)."""
-
-    indicator: str | None = None
-    severity: Literal["warning", "critical"] | None = None
-    to: list[str] = Field(min_length=1)
 
 
 class Settings(BaseSettings):
@@ -77,47 +68,6 @@ class Settings(BaseSettings):
     prometheus: bool = Field(True, description="`kepu run` also starts a project-local Prometheus (loopback).")
     prometheus_port: int = Field(9390, description="Port of that Prometheus.")
 
-    # alerts: digests per recipient organisation, modelled on Prometheus Alertmanager's grouping
-    alert_group_wait: float = Field(60.0, ge=0, description="Seconds a department's first new alert waits for "
-                                    "others before its digest goes out.")
-    alert_group_interval: float = Field(600.0, ge=0, description="Seconds between two digests of news to one "
-                                        "department.")
-    alert_repeat_interval: float = Field(7 * 86400.0, gt=0, description="Seconds after which alerts still "
-                                         "firing are sent again as a reminder.")
-    alert_round_interval: float = Field(5.0, gt=0, description="Seconds between digest rounds.")
-    alert_timezone: str = Field("Asia/Shanghai", description="The county's time zone, for working hours.")
-    alert_working_hours: str = Field("09:00-18:00", description="When digests go out (HH:MM-HH:MM, county time); "
-                                     "'always' for any time.")
-    alert_working_days: str = Field("1-5", description="ISO weekdays digests go out on (1-5 = Monday to Friday).")
-    alert_lookback_days: int = Field(90, ge=0, description="A window that closed longer ago than this, or before "
-                                     "monitoring began, is history: summarised once to the office, not sent.")
-    alert_routes: list[AlertRoute] = Field(default_factory=list, description="JSON list of {indicator, severity, "
-                                           "to}: further recipients.")
-    alert_external_url: str = Field("", description="Link put in webhook payloads (e.g. the Grafana URL).")
-    alertmanager_url: str = Field("", description="Also push every alert to this Prometheus Alertmanager.")
-    delivery_retry_base: float = Field(30.0, gt=0, description="Seconds before the first retry of a delivery; "
-                                       "doubled each time, with jitter.")
-    delivery_retry_cap: float = Field(3600.0, gt=0, description="Longest pause between two attempts.")
-    delivery_attempts: int = Field(8, ge=1, description="Attempts before a delivery is parked.")
-    delivery_timeout: float = Field(15.0, gt=0, description="Seconds one attempt may take.")
-    delivery_concurrency: int = Field(16, ge=1, description="Deliveries sent at the same time, at most.")
-    smtp_host: str = Field("", description="Mail server for email channels ('' = email channels fail).")
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_user: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    smtp_from: str = "kepu-monitor@localhost"
-    smtp_ca_file: Path | None = Field(None, description="PEM CA to trust for STARTTLS (default: the system's).")
-
-    @field_validator("alert_working_hours", "alert_working_days", "alert_timezone")
-    @classmethod
-    def _schedule(cls, value: str, info) -> str:
-        from libs.common.schedule import parse_days, parse_hours, zone  # one parser for check and use
-
-        {"alert_working_hours": parse_hours, "alert_working_days": parse_days, "alert_timezone": zone}[
-            info.field_name](value)
-        return value
-
     @model_validator(mode="after")
     def _tls_pair(self) -> "Settings":
         if (self.grpc_tls_cert_file is None) != (self.grpc_tls_key_file is None):
@@ -155,8 +105,7 @@ class Settings(BaseSettings):
             "AMQP_URI": self.amqp_uri,
             "max_workers": self.max_workers,
             "serializer": "json",
-            # SecretStr dumps as stars in JSON mode: the container needs the password itself
-            "KEPU": self.model_dump(mode="json") | {"smtp_password": self.smtp_password.get_secret_value()},
+            "KEPU": self.model_dump(mode="json"),
         }
 
 

@@ -1,304 +1,393 @@
 """Use cases of the notifications service: status changes become alerts, alerts become digests
-for their recipients, digests become deliveries (one per channel).
+for their recipients, digests become deliveries (one per channel) that a worker sends, and a
+database made afresh asks organisations for its channels.
 
-Plain functions over a SQLAlchemy session and an injected ``now``; the service commits.
-Replicas consume status changes side by side, so changes of one window may arrive out of
-order: each carries the window's ``sequence``, and one older than what was seen is skipped.
+Each use case takes the session as its unit of work and ends it: this module is the one place
+that commits. The clock (``now``) and the ``Rules`` (from the plan and the settings) are
+arguments, so tests run every use case in milliseconds on SQLite in memory. Replicas consume
+status changes side by side, so changes of one window may arrive out of order: each carries the
+window's ``sequence``, and one older than what was seen is skipped.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import random
 import uuid
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from nameko.exceptions import BadRequest
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from libs.common.events import Envelope, IndicatorStatusChanged, OrgChannelChanged
-from libs.common.processed import mark_new
-from libs.common.schedule import WorkingHours
-from libs.common.settings import AlertRoute
-from services.notifications import digests, domain, messages
-from services.notifications.models import (
-    Alert,
-    Channel,
-    Delivery,
-    Digest,
-    DigestGroup,
-    Monitoring,
-    ProcessedEvent,
-    Receipt,
-    Silence,
-    WindowSeen,
+from libs.common.events import Envelope, IndicatorStatusChanged, OrgChannelChanged, ReferenceRequested, make_envelope
+from libs.common.plan import Plan
+from services.notifications import repository
+from services.notifications.domain import alerts as rules_of_alerts
+from services.notifications.domain import digests, messages
+from services.notifications.domain.deliveries import (
+    ERROR_CHARS,
+    ChannelGone,
+    Job,
+    Outcome,
+    RetryPolicy,
+    Target,
+    delivery_key,
 )
+from services.notifications.domain.schedule import WorkingHours
+from services.notifications.models import Alert, Channel, DeliveryAttempt, Digest, DigestGroup, Silence
+from services.notifications.schemas import AlertView, DeliveryView, SilenceRequest, SilenceView, matcher
+from services.notifications.settings import AlertRoute, NotificationSettings
+
+log = logging.getLogger(__name__)
+SOURCE = "notifications"
 
 
 @dataclass(frozen=True)
-class Policy:
-    """Who hears of an alert and which windows are history (from the plan and settings)."""
+class Rules:
+    """What the use cases need besides the database: from the plan, the office that oversees it,
+    its organisations' names and its indicators; from the settings, routes, timing, working
+    hours and the channels every digest also goes to (the log; a site-wide Alertmanager)."""
 
     office: str | None
-    routes: list[AlertRoute] = field(default_factory=list)
-    lookback_days: int = 90
+    names: dict[str, str]
+    indicators: frozenset[str]
+    routes: tuple[AlertRoute, ...]
+    lookback_days: int
+    timing: digests.Timing
+    hours: WorkingHours
+    site_channels: tuple[tuple[str, str], ...]  # (channel_key, kind)
 
+    @classmethod
+    def of(cls, plan: Plan, settings: NotificationSettings) -> "Rules":
+        return cls(office=next((o.code for o in plan.organisations if o.kind == "office"), None),
+                   names={o.code: o.name for o in plan.organisations},
+                   indicators=frozenset(i.code for i in plan.all_indicators()), routes=tuple(settings.alert_routes),
+                   lookback_days=settings.alert_lookback_days, timing=settings.timing(),
+                   hours=settings.working_hours(), site_channels=settings.site_channels())
+
+
+# --- status changes and reference data ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class Transition:
-    action: domain.Action
+    action: rules_of_alerts.Action
     change: IndicatorStatusChanged
     recipients: list[str]
     historical: bool
 
 
-def apply_changes(session: Session, envelopes: list[Envelope], policy: Policy, now: dt.datetime) -> list[Transition]:
-    """Apply status-change events in order; events seen before or older than the window's last are
-    skipped. Returns what happened to alerts (opened, updated, resolved)."""
-    new = mark_new(session, ProcessedEvent, [e.event_id for e in envelopes])
+def apply_status_changes(session: Session, envelopes: list[Envelope], rules: Rules,
+                         now: dt.datetime) -> list[Transition]:
+    """Apply status-change events in order, replicas taking turns; events seen before or older
+    than the window's last are skipped. Returns what happened to alerts (opened, updated, resolved)."""
+    repository.take_turn(session, "alerts")
+    new = repository.mark_new_events(session, [e.event_id for e in envelopes])
     out = []
     for envelope in envelopes:
         if envelope.event_id not in new:
             continue
         new.discard(envelope.event_id)  # the same event twice in one batch counts once
         change = envelope.typed_payload()
-        if not _newest(session, change):
+        key = (change.indicator, change.window, change.scope)
+        # without a sequence (an indicators service before sequences): order of arrival
+        if change.sequence and not repository.record_sequence(session, key, change.sequence):
             continue
-        if (transition := _apply(session, change, policy, now)) is not None:
+        if (transition := _apply(session, change, rules, now)) is not None:
             out.append(transition)
+    session.commit()
     return out
 
 
-def monitoring_since(session: Session, first_as_of: dt.date) -> dt.date:
-    """The date monitoring began: the first status change's, recorded once."""
-    mark = session.get(Monitoring, 1)
-    if mark is None:
-        mark = Monitoring(id=1, since=first_as_of)
-        session.add(mark)
-        session.flush()
-    return mark.since
-
-
-def _newest(session: Session, change: IndicatorStatusChanged) -> bool:
-    """Record the window's sequence; False if a later change of this window was applied already."""
-    if not change.sequence:  # from an indicators service before sequences: order of arrival
-        return True
-    key = (change.indicator, change.window, change.scope)
-    mark = session.get(WindowSeen, key)
-    if mark is None:
-        session.add(WindowSeen(indicator=key[0], window=key[1], scope=key[2], sequence=change.sequence))
-        return True
-    if mark.sequence >= change.sequence:
-        return False
-    mark.sequence = change.sequence
-    return True
-
-
-def _apply(session: Session, change: IndicatorStatusChanged, policy: Policy, now: dt.datetime) -> Transition | None:
-    alert = session.scalar(select(Alert).where(
-        Alert.indicator == change.indicator, Alert.window == change.window, Alert.scope == change.scope))
-    action = domain.decide(alert.state if alert else None, change)
+def _apply(session: Session, change: IndicatorStatusChanged, rules: Rules, now: dt.datetime) -> Transition | None:
+    alert = repository.alert(session, (change.indicator, change.window, change.scope))
+    action = rules_of_alerts.decide(alert.state if alert else None, change)
     if action == "ignore":
         return None
     if action == "open" and alert is None:
-        since = monitoring_since(session, change.as_of)
+        since = repository.monitoring_since(session, change.as_of)
         alert = Alert(indicator=change.indicator, window=change.window, scope=change.scope, times_opened=1,
-                      opened_at=now, historical=domain.is_history(change.window, change.as_of, since,
-                                                                   policy.lookback_days))
+                      opened_at=now, historical=rules_of_alerts.is_history(change.window, change.as_of, since,
+                                                                           rules.lookback_days))
         session.add(alert)
     elif action == "open":
         alert.times_opened += 1
         alert.resolved_at = None
     if alert.status != change.status or action != "update":
         alert.changed_at = now
-    alert.severity = domain.severity(change.status, alert.status)
+    alert.severity = rules_of_alerts.severity(change.status, alert.status)
     alert.indicator_name, alert.status = change.indicator_name, change.status
     alert.actual, alert.expected, alert.target = change.actual, change.expected, change.target
     alert.unit, alert.as_of, alert.kind = change.unit, change.as_of, change.kind
-    alert.recipients = domain.recipients(change, policy.office, policy.routes, alert.severity)
+    alert.recipients = rules_of_alerts.recipients(change, rules.office, list(rules.routes), alert.severity)
     alert.state = "resolved" if action == "resolve" else "firing"
     if action == "resolve":
         alert.resolved_at = now
     return Transition(action, change, alert.recipients, bool(alert.historical))
 
 
-def apply_channel(session: Session, change: OrgChannelChanged) -> None:
-    """Keep the copy of an organisation's channel; an older change arriving late is ignored."""
-    row = session.get(Channel, change.channel_id)
-    if row is not None and row.changed_at > change.changed_at:
-        return
-    if row is None:
-        row = Channel(id=change.channel_id)
-        session.add(row)
-    row.org, row.kind, row.target, row.secret, row.label = (change.org, change.kind, change.target, change.secret,
-                                                            change.label)
-    row.removed, row.changed_at = change.removed, change.changed_at
+def apply_channel_changes(session: Session, changes: Iterable[OrgChannelChanged]) -> None:
+    """Keep the copy of organisations' channels; an older change arriving late is ignored, so a
+    snapshot sent again (or twice) changes nothing."""
+    for change in changes:
+        row = repository.channel(session, change.channel_id)
+        if row is not None and row.changed_at > change.changed_at:
+            continue
+        if row is None:
+            row = Channel(id=change.channel_id)
+            session.add(row)
+        row.org, row.kind, row.target, row.secret, row.label = (change.org, change.kind, change.target,
+                                                                change.secret, change.label)
+        row.removed, row.changed_at = change.removed, change.changed_at
+    session.commit()
 
 
-# --- digest rounds --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Round:
-    """What a digest round needs besides the database: timing, working hours, the office, names,
-    and the channels every digest also goes to (the log; a site-wide Alertmanager)."""
-
-    timing: digests.Timing
-    hours: WorkingHours
-    office: str | None
-    names: dict[str, str]
-    site_channels: tuple[tuple[str, str], ...] = (("log", "log"),)  # (channel_key, kind)
-    lookback_days: int = 90
+def ask_for_reference(session: Session, now: dt.datetime) -> bool:
+    """On a database with no channel copy that never asked: stage one ``reference_requested``, which
+    organisations answers by sending every channel again. Replicas starting together take turns,
+    so one of them asks. Returns whether this call asked."""
+    repository.take_turn(session, "reference")
+    ask = not repository.has_channels(session) and not repository.reference_requested(session)
+    if ask:
+        repository.stage_event(session, make_envelope(SOURCE, ReferenceRequested(service=SOURCE, requested_at=now)))
+    session.commit()
+    return ask
 
 
-def run_round(session: Session, now: dt.datetime, ctx: Round) -> list[Digest]:
-    """Compose every digest due now, with its deliveries and the recipients' receipts, in the
-    caller's transaction (hold ``serialise(…, "alerts")`` so replicas take turns)."""
-    alerts = list(session.scalars(select(Alert).order_by(Alert.id)))
-    rules = [digests.SilenceRule(s.id, s.alert_id, s.indicator, s.org, s.starts_at, s.ends_at)
-             for s in session.scalars(select(Silence).where(Silence.ends_at > now))]
-    told = {(r.alert_id, r.org): r for r in session.scalars(select(Receipt))}
-    groups = {(g.org, g.kind): g for g in session.scalars(select(DigestGroup))}
-    _age_out(alerts, now, ctx.lookback_days)
+# --- digest rounds --------------------------------------------------------------------------------
+
+def run_round(session: Session, rules: Rules, now: dt.datetime) -> list[Digest]:
+    """Compose every digest due now, with its deliveries and the recipients' receipts, replicas
+    taking turns."""
+    repository.take_turn(session, "alerts")
+    session.expire_all()  # another replica may have moved alerts since this session last read them
+    made = _compose(session, rules, now)
+    session.commit()
+    return made
+
+
+def _compose(session: Session, rules: Rules, now: dt.datetime) -> list[Digest]:
+    alerts = repository.all_alerts(session)
+    silences = [digests.SilenceRule(s.id, s.alert_id, s.indicator, s.org, s.starts_at, s.ends_at)
+                for s in repository.silences_in_force(session, now)]
+    told = repository.receipts(session)
+    groups = repository.digest_groups(session)
+    for alert in rules_of_alerts.past_look_back(alerts, rules.lookback_days):
+        alert.historical, alert.summarised_at = True, now  # history, already told: no more reminders
     made = []
     orgs = sorted({org for a in alerts if not a.historical for org in a.recipients}
                   | {org for org, kind in groups if kind == "alerts"})
     for org in orgs:
-        group = groups.get((org, "alerts")) or _new_group(session, groups, org, "alerts")
-        entries = []
-        for alert in alerts:
-            if alert.historical or digests.silenced(rules, alert.id, alert.indicator, org, now):
-                continue
-            receipt = told.get((alert.id, org))
-            news = digests.is_news(alert.state, alert.status, (receipt.state, receipt.status) if receipt else None)
-            if org not in alert.recipients and not (news and alert.state == "resolved"):
-                continue  # no longer addressed to org (plan or routes changed): only its recovery, once
-            if alert.state == "firing" or news:
-                entries.append((alert, news))
+        group = groups.get((org, "alerts")) or repository.add_group(session, groups, org, "alerts")
+        entries = digests.entries(org, alerts, told, silences, now)
         has_news = any(news for _, news in entries)
         has_firing = any(a.state == "firing" for a, _ in entries)
         if has_news and group.pending_since is None:  # the group wait runs from the first news
             group.pending_since = min((a.changed_at or now for a, news in entries if news), default=now)
         elif not has_news:
             group.pending_since = None
-        kind = digests.due(group.pending_since, group.last_sent_at, has_news, has_firing, now, ctx.timing)
-        if kind is None or not ctx.hours.is_open(now):
+        kind = digests.due(group.pending_since, group.last_sent_at, has_news, has_firing, now, rules.timing)
+        if kind is None or not rules.hours.is_open(now):
             continue
-        digest = _compose(session, group, kind, entries, now, ctx)
+        digest = _news_digest(session, group, kind, entries, rules, now)
         for alert, _ in entries:
-            receipt = told.get((alert.id, org))
-            if receipt is None:
-                receipt = told[(alert.id, org)] = Receipt(alert_id=alert.id, org=org)
-                session.add(receipt)
+            receipt = told.get((alert.id, org)) or repository.add_receipt(session, told, alert.id, org)
             receipt.state, receipt.status, receipt.digest_id = alert.state, alert.status, digest.id
         made.append(digest)
-    if (history := _history_digest(session, alerts, groups, now, ctx)) is not None:
+    if (history := _history_digest(session, alerts, groups, rules, now)) is not None:
         made.append(history)
     return made
 
 
-def _age_out(alerts: list[Alert], now: dt.datetime, lookback_days: int) -> None:
-    """A firing window that closed longer than the look-back ago (a ``missed`` one never
-    recovers) stops being reminded: it turns history, already told. "Today" is the latest date
-    the indicators judged by (a frozen clock in demos), not the wall clock."""
-    today = max((a.as_of for a in alerts if a.as_of), default=None)
-    if today is None:
-        return
-    for alert in alerts:
-        if alert.state == "firing" and not alert.historical and domain.is_history(
-                alert.window, today, dt.date.min, lookback_days):
-            alert.historical, alert.summarised_at = True, now
-
-
-def _new_group(session: Session, groups: dict, org: str, kind: str) -> DigestGroup:
-    group = groups[(org, kind)] = DigestGroup(org=org, kind=kind, sent=0)
-    session.add(group)
-    return group
-
-
-def _item(alert: Alert, section: str) -> dict:
-    return {
-        "alert_id": alert.id, "indicator": alert.indicator, "indicator_name": alert.indicator_name,
-        "window": alert.window, "scope": alert.scope, "state": alert.state, "status": alert.status,
-        "severity": alert.severity, "actual": alert.actual, "expected": alert.expected, "target": alert.target,
-        "unit": alert.unit, "as_of": alert.as_of.isoformat() if alert.as_of else None,
-        "opened_at": alert.opened_at.isoformat() if alert.opened_at else None,
-        "changed_at": alert.changed_at.isoformat() if alert.changed_at else None,
-        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
-        "responsible": list(alert.recipients), "section": section,
-        "text": messages.alert_text(alert, recovered=alert.state == "resolved"),
-    }
-
-
-def _compose(session: Session, group: DigestGroup, kind: str, entries: list[tuple[Alert, bool]], now: dt.datetime,
-             ctx: Round) -> Digest:
-    items = digests.ordered([_item(a, "resolved" if a.state == "resolved" else "new" if news else "firing")
-                             for a, news in entries])
+def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[tuple[Alert, bool]], rules: Rules,
+                 now: dt.datetime) -> Digest:
+    items = digests.news_items(entries)
     firing = sum(1 for i in items if i["state"] == "firing")
-    title = messages.digest_title(kind, ctx.names.get(group.org, group.org), firing, len(items) - firing)
+    title = messages.digest_title(kind, rules.names.get(group.org, group.org), firing, len(items) - firing)
     as_of = max((a.as_of for a, _ in entries if a.as_of), default=None)
-    return _store_digest(session, group, kind, title, messages.digest_text(title, as_of, items), items, now, ctx)
+    return _store_digest(session, group, kind, title, messages.digest_text(title, as_of, items), items, rules, now)
 
 
 def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, text: str, items: list[dict],
-                  now: dt.datetime, ctx: Round) -> Digest:
+                  rules: Rules, now: dt.datetime) -> Digest:
     group.sent += 1
     group.last_sent_at, group.pending_since = now, None
+    # a history summary is for people: pushed to no site-wide Alertmanager as dozens of alerts
+    channels = [(key, kind_) for key, kind_ in rules.site_channels if kind != "history" or kind_ == "log"]
+    channels += [(f"channel-{c.id}", c.kind) for c in repository.org_channels(session, group.org)]
     digest = Digest(org=group.org, kind=kind, number=group.sent, uid=uuid.uuid4().hex[:8], title=title, text=text,
                     items=items, created_at=now)
-    session.add(digest)
-    session.flush()
-    # a history summary is for people: pushed to no site-wide Alertmanager as dozens of alerts
-    channels = [(key, kind_) for key, kind_ in ctx.site_channels if kind != "history" or kind_ == "log"]
-    channels += [(f"channel-{c.id}", c.kind) for c in session.scalars(
-        select(Channel).where(Channel.org == group.org, Channel.removed.is_(False)).order_by(Channel.id))]
-    session.add_all(Delivery(digest_id=digest.id, org=group.org, channel_key=key, channel_kind=kind_, status="pending",
-                             attempts=0, next_attempt_at=now, created_at=now) for key, kind_ in channels)
-    return digest
+    return repository.add_digest(session, digest, channels, now)
 
 
-HISTORY_QUIET = dt.timedelta(seconds=15)
-
-
-def _history_digest(session: Session, alerts: list[Alert], groups: dict, now: dt.datetime, ctx: Round) -> Digest | None:
+def _history_digest(session: Session, alerts: list[Alert], groups: dict[tuple[str, str], DigestGroup], rules: Rules,
+                    now: dt.datetime) -> Digest | None:
     """Windows that closed before monitoring began: one summary to the office, each window once."""
     pending = [a for a in alerts if a.historical and a.summarised_at is None and a.state == "firing"]
     if not pending:
-        if (group := groups.get((ctx.office, "history"))) is not None:
+        if (group := groups.get((rules.office, "history"))) is not None:
             group.pending_since = None
         return None
-    if ctx.office is None:  # a plan without an office: recorded and listed, nobody to summarise to
+    if rules.office is None:  # a plan without an office: recorded and listed, nobody to summarise to
         for alert in pending:
             alert.summarised_at = now
         return None
-    group = groups.get((ctx.office, "history")) or _new_group(session, groups, ctx.office, "history")
+    group = groups.get((rules.office, "history")) or repository.add_group(session, groups, rules.office, "history")
     if group.pending_since is None:
         group.pending_since = min((a.changed_at or now for a in pending), default=now)
-    # a flood comes in several batches: wait until it has been quiet a while, so it is one summary
     latest = max((a.changed_at or now for a in pending), default=now)
-    if now < latest + max(ctx.timing.group_wait, HISTORY_QUIET) or not ctx.hours.is_open(now):
+    if not digests.history_settled(latest, now, rules.timing) or not rules.hours.is_open(now):
         return None
-    items = [_item(a, "firing") for a in sorted(pending, key=lambda a: (a.window, a.indicator, a.scope))]
-    since = session.get(Monitoring, 1).since
-    title = messages.history_title(len(items), since)
+    items = [digests.item(a, "firing") for a in sorted(pending, key=lambda a: (a.window, a.indicator, a.scope))]
+    title = messages.history_title(len(items), repository.monitoring_since(session, pending[0].as_of))
     for alert in pending:
         alert.summarised_at = now
-    return _store_digest(session, group, "history", title, messages.history_text(title, items, ctx.names), items,
-                         now, ctx)
+    return _store_digest(session, group, "history", title, messages.history_text(title, items, rules.names), items,
+                         rules, now)
 
 
-# --- silences --------------------------------------------------------------------------------
+# --- alerts and silences ------------------------------------------------------------------------
 
-def add_silence(session: Session, spec: dict, now: dt.datetime) -> Silence:
-    """Silence an alert, an indicator's alerts or an organisation's digests until ``ends_at``."""
-    silence = Silence(alert_id=spec.get("alert_id"), indicator=spec.get("indicator"), org=spec.get("org"),
-                      reason=spec["reason"], created_by=spec["created_by"], starts_at=now,
-                      ends_at=spec["ends_at"])
-    session.add(silence)
-    session.flush()
-    return silence
+def list_alerts(session: Session, now: dt.datetime, state: str | None = None,
+                indicator: str | None = None) -> list[AlertView]:
+    """Alerts with who they go to, whether they are history, and the silences muting them."""
+    silences = repository.active_silences(session, now)
+    # silenced: no recipient hears of it (a silence of one organisation leaves the others told)
+    return [AlertView.of(a, [s for s in silences if s.alert_id in (None, a.id) and s.indicator in (None, a.indicator)
+                             and s.org is None])
+            for a in repository.alerts(session, state, indicator)]
+
+
+def first_error(exc: Exception) -> str:
+    """``field: message`` of a validation error, for BadRequest."""
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "silence"
+        return f"{where}: {err['msg'].removeprefix('Value error, ')}"
+    return str(exc)
+
+
+def silence(session: Session, spec: dict, rules: Rules, now: dt.datetime) -> SilenceView:
+    """Silence alerts (by id, indicator and/or recipient org) for a while, with a reason."""
+    try:
+        request = SilenceRequest.model_validate(spec)
+    except ValueError as exc:
+        raise BadRequest(first_error(exc)) from None
+    if problem := _unknown(session, request, rules):
+        raise BadRequest(problem)
+    record = repository.add_silence(session, Silence(**request.stored(now), starts_at=now))
+    session.commit()
+    log.info("silence %d by %s until %s: %s (%s)", record.id, record.created_by, record.ends_at.isoformat(),
+             matcher(record), record.reason)
+    return SilenceView.of(record, now)
+
+
+def _unknown(session: Session, request: SilenceRequest, rules: Rules) -> str | None:
+    """A silence naming what does not exist would silence nothing while seeming to work."""
+    if request.indicator and request.indicator not in rules.indicators:
+        return f"indicator: the plan has no indicator {request.indicator!r} (see `kepu plan show`)"
+    if request.org and request.org not in set(rules.names) | {org for r in rules.routes for org in r.to}:
+        return f"org: no alert goes to {request.org!r} (the plan's organisations and KEPU_ALERT_ROUTES)"
+    if request.alert_id and repository.alert_by_id(session, request.alert_id) is None:
+        return f"alert_id: no alert {request.alert_id} (see `kepu alert list --json`)"
+    return None
+
+
+def list_silences(session: Session, now: dt.datetime, expired: bool = False) -> list[SilenceView]:
+    return [SilenceView.of(s, now) for s in repository.silences(session, now, expired)]
 
 
 def expire_silence(session: Session, silence_id: int, now: dt.datetime) -> bool:
-    silence = session.get(Silence, silence_id)
-    if silence is None or silence.ends_at <= now:
+    """End a silence now; False if there is none in force by that id."""
+    record = repository.silence(session, silence_id)
+    if record is None or record.ends_at <= now:
         return False
-    silence.ends_at = now
+    record.ends_at = now
+    session.commit()
     return True
+
+
+@dataclass(frozen=True)
+class Gauges:
+    firing: Counter[tuple[str, str]]  # (severity, recipient org): alerts firing
+    parked: dict[str, int]  # channel kind: deliveries parked
+
+
+def read_gauges(session: Session) -> Gauges:
+    """What /metrics shows of the alerts and deliveries as they stand."""
+    gauges = Gauges(repository.firing_by_recipient(session), repository.parked_by_channel(session))
+    session.rollback()
+    return gauges
+
+
+# --- deliveries (the worker's use cases, and the operator's) -------------------------------------
+
+def list_deliveries(session: Session, failed_only: bool = False, limit: int = 200) -> list[DeliveryView]:
+    return [DeliveryView.of(d, g) for d, g in repository.deliveries(session, failed_only, limit)]
+
+
+def retry_deliveries(session: Session, now: dt.datetime, delivery_ids: list[int] | None = None) -> int:
+    """Parked deliveries (all, or these) get a fresh set of attempts, due now."""
+    count = repository.retry_parked(session, now, delivery_ids)
+    session.commit()
+    return count
+
+
+def claim_deliveries(session: Session, now: dt.datetime, claimant: str, limit: int) -> list[int]:
+    """Claim up to ``limit`` due deliveries for ``claimant``: a short write, committed before any
+    sending, so replicas share the work without sending one twice."""
+    ids = repository.claim_due(session, now, claimant, limit)
+    session.commit()
+    return ids
+
+
+def load_job(session: Session, delivery_id: int) -> Job:
+    """What the sender needs of a claimed delivery, read before any network I/O."""
+    row = repository.delivery(session, delivery_id)
+    digest = repository.digest(session, row.digest_id)
+    return Job(row.id, delivery_key(digest.org, digest.kind, digest.number, digest.uid, row.channel_key), row.org,
+               row.channel_key, row.channel_kind, row.attempts + 1,
+               {"id": digest.id, "org": digest.org, "kind": digest.kind, "number": digest.number,
+                "title": digest.title, "text": digest.text, "items": digest.items,
+                "created_at": digest.created_at.isoformat()}, digest.created_at)
+
+
+def target_of(session: Session, job: Job, alertmanager_url: str) -> Target:
+    """Where ``job`` goes; ``ChannelGone`` if its channel was removed since the digest was made."""
+    if job.channel_key == "log":
+        return Target("log")
+    if job.channel_key == "alertmanager":
+        return Target("alertmanager", alertmanager_url)
+    channel = repository.channel(session, int(job.channel_key.removeprefix("channel-")))
+    if channel is None or channel.removed or channel.org != job.org:
+        raise ChannelGone(f"{job.channel_key} of {job.org} was removed before this digest went out; "
+                          f"its other channels and the log have it")
+    return Target(channel.kind, channel.target, channel.secret)
+
+
+def record_attempt(session: Session, delivery_id: int, started: dt.datetime, seconds: float, error: str | None,
+                   now: dt.datetime, policy: RetryPolicy, rand: Callable[[], float] = random.random,
+                   final: bool = False) -> Outcome:
+    """Record one attempt and move the delivery on: sent, due again later, or parked (after the
+    last attempt, or at once when ``final``: no retry can succeed)."""
+    row = repository.delivery(session, delivery_id)
+    if row is None:
+        raise LookupError(f"delivery {delivery_id} is no longer in the database")
+    row.attempts += 1
+    repository.add_attempt(session, DeliveryAttempt(delivery_id=delivery_id, number=row.attempts, started_at=started,
+                                                    seconds=seconds, ok=error is None,
+                                                    error=(error or "")[:ERROR_CHARS]))
+    row.claimed_by = row.claimed_at = None
+    outcome = policy.outcome(row.attempts, error, final)
+    if outcome == "sent":
+        row.status, row.sent_at, row.last_error = "sent", now, ""
+    else:
+        row.last_error = error[:ERROR_CHARS]
+        if outcome == "parked":
+            row.status = "parked"
+        else:
+            row.next_attempt_at = now + dt.timedelta(seconds=policy.pause(row.attempts, rand))
+    session.commit()
+    return outcome

@@ -21,16 +21,17 @@ import logging
 import smtplib
 import ssl
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate
+from pathlib import Path
 from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import requests
 
 from libs.common.channels import email_addresses, mask_secret
-from libs.common.settings import Settings
-from services.notifications.delivery import Job
+from services.notifications.domain.deliveries import ChannelFailed, Job, Target
+from services.notifications.settings import NotificationSettings
 
 log = logging.getLogger("kepu.alerts")
 TEXT_LOG = logging.getLogger("kepu.alerts.text")  # the digests' whole text, to var/log/alert-digests.log
@@ -41,21 +42,6 @@ ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's "not ended" in webhook payl
 WECOM_MAX_BYTES = 4096  # the robot refuses longer markdown content
 DINGTALK_MAX_BYTES = 18000
 CUT = "\n……（内容过长已截断，完整内容见 `kepu alert list`）"
-
-
-class ChannelFailed(Exception):
-    """One attempt failed; the message is safe to log and store (secrets scrubbed)."""
-
-
-class ChannelGone(ChannelFailed):
-    """The channel was removed: no attempt can succeed, so the delivery is parked at once."""
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str
-    target: str = ""
-    secret: str = ""
 
 
 def labels(item: dict, org: str) -> dict[str, str]:
@@ -182,11 +168,13 @@ def scrub(text: str, target: Target) -> str:
 class Sender:
     """Sends one delivery; raises ``ChannelFailed`` with a scrubbed reason."""
 
-    def __init__(self, settings: Settings, names: dict[str, str]):
+    def __init__(self, settings: NotificationSettings, org_name: Callable[[str], str], digest_file: Path):
+        """``org_name``: an organisation's name in the plan the service holds now (or its code);
+        ``digest_file``: where the digests' whole text goes."""
         self.settings = settings
-        self.names = names
+        self.org_name = org_name
         self.http = requests.Session()
-        self.digest_file = settings.var_dir / "log" / "alert-digests.log"
+        self.digest_file = digest_file
         if not TEXT_LOG.handlers:
             self.digest_file.parent.mkdir(parents=True, exist_ok=True)
             handler = logging.FileHandler(self.digest_file, encoding="utf-8")
@@ -205,9 +193,9 @@ class Sender:
     def _log(self, job: Job, target: Target, now: dt.datetime) -> None:
         """The title in the service log; the whole text in the digests file (a first start would
         otherwise fill the screen with every department's list)."""
-        log.debug("digest %s to %s (%s): %s; the text is in %s", job.key, self.names.get(job.org, job.org), job.org,
+        log.debug("digest %s to %s (%s): %s; the text is in %s", job.key, self.org_name(job.org), job.org,
                  job.digest["title"], self.digest_file)
-        TEXT_LOG.info("%s  %s (%s)\n%s\n", job.key, self.names.get(job.org, job.org), job.org, job.digest["text"])
+        TEXT_LOG.info("%s  %s (%s)\n%s\n", job.key, self.org_name(job.org), job.org, job.digest["text"])
 
     def _post(self, url: str, body, job: Job) -> requests.Response:
         """POST JSON; the delivery's key goes along, so a receiver may drop a resend."""

@@ -2,7 +2,8 @@
 
 Alerts (one per indicator, window and scope) become digests (one message per recipient
 organisation and round), and each digest becomes deliveries (one per channel), sent by a
-worker from this table: an outbox, committed with the round that made the digest.
+worker from this table: an outbox, committed with the round that made the digest. Events the
+service publishes (a request for reference data) wait in ``outbox`` for the relay.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import SerialLockMixin, UtcDateTime
+from libs.common.outbox import OutboxMixin
 from libs.common.processed import ProcessedEventMixin
 
 
@@ -178,3 +180,7 @@ class WindowSeen(Base):
 class SerialLock(SerialLockMixin, Base):
     """Replicas apply status changes and compose digests one transaction at a time
     (``libs.common.db.serialise``)."""
+
+
+class OutboxEvent(OutboxMixin, Base):
+    """Events notifications publishes (``reference_requested``), sent by the relay after commit."""

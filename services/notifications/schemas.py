@@ -3,24 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.bounds import text
 from libs.common.db import iso
-from services.notifications.models import Alert, Silence
+from services.notifications.models import Alert, Delivery, Digest, Silence
 
 MAX_SILENCE = dt.timedelta(days=366)
-
-
-def first_error(exc: Exception) -> str:
-    """``field: message`` of a validation error, for BadRequest."""
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "silence"
-        return f"{where}: {err['msg'].removeprefix('Value error, ')}"
-    return str(exc)
 
 
 class SilenceRequest(BaseModel):
@@ -72,34 +61,60 @@ class SilenceView(BaseModel):
                    active=s.starts_at <= now < s.ends_at)
 
 
-def list_silences(session: Session, now: dt.datetime, expired: bool = False) -> list[dict]:
-    query = select(Silence).order_by(Silence.ends_at.desc())
-    if not expired:
-        query = query.where(Silence.ends_at > now)
-    return [SilenceView.of(s, now).model_dump() for s in session.scalars(query)]
+class AlertView(BaseModel):
+    """An alert with who it goes to, whether it is history, and the silences muting it."""
+
+    id: int
+    indicator: str
+    indicator_name: str
+    window: str
+    scope: str
+    state: str
+    status: str
+    severity: str
+    actual: float
+    expected: float
+    target: float
+    unit: str
+    as_of: str | None
+    recipients: list[str]
+    times_opened: int
+    historical: bool
+    opened_at: str | None
+    resolved_at: str | None
+    silenced_by: list[int]
+    silenced_until: str | None
+
+    @classmethod
+    def of(cls, a: Alert, muting: list[Silence]) -> "AlertView":
+        return cls(id=a.id, indicator=a.indicator, indicator_name=a.indicator_name, window=a.window, scope=a.scope,
+                   state=a.state, status=a.status, severity=a.severity, actual=a.actual, expected=a.expected,
+                   target=a.target, unit=a.unit, as_of=a.as_of.isoformat() if a.as_of else None,
+                   recipients=a.recipients, times_opened=a.times_opened, historical=bool(a.historical),
+                   opened_at=iso(a.opened_at), resolved_at=iso(a.resolved_at), silenced_by=[s.id for s in muting],
+                   silenced_until=max((iso(s.ends_at) for s in muting), default=None))
 
 
-def list_alerts(session: Session, now: dt.datetime, state: str | None = None,
-                indicator: str | None = None) -> list[dict]:
-    """Alerts with who they go to, whether they are history, and the silences muting them."""
-    query = select(Alert).order_by(Alert.indicator, Alert.window, Alert.scope)
-    if state:
-        query = query.where(Alert.state == state)
-    if indicator:
-        query = query.where(Alert.indicator == indicator)
-    silences = list(session.scalars(select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)))
-    out = []
-    for a in session.scalars(query):
-        # silenced: no recipient hears of it (a silence of one organisation leaves the others told)
-        muting = [s for s in silences if s.alert_id in (None, a.id) and s.indicator in (None, a.indicator)
-                  and s.org is None]
-        out.append({
-            "id": a.id, "indicator": a.indicator, "indicator_name": a.indicator_name, "window": a.window,
-            "scope": a.scope, "state": a.state, "status": a.status, "severity": a.severity, "actual": a.actual,
-            "expected": a.expected, "target": a.target, "unit": a.unit,
-            "as_of": a.as_of.isoformat() if a.as_of else None, "recipients": a.recipients,
-            "times_opened": a.times_opened, "historical": bool(a.historical), "opened_at": iso(a.opened_at),
-            "resolved_at": iso(a.resolved_at), "silenced_by": [s.id for s in muting],
-            "silenced_until": max((iso(s.ends_at) for s in muting), default=None),
-        })
-    return out
+class DeliveryView(BaseModel):
+    """One digest to one channel, as `kepu alert deliveries` lists it."""
+
+    delivery_id: int
+    digest_id: int
+    org: str
+    digest: str
+    title: str
+    channel: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str
+    created_at: str
+    sent_at: str | None
+
+    @classmethod
+    def of(cls, d: Delivery, g: Digest) -> "DeliveryView":
+        return cls(delivery_id=d.id, digest_id=g.id, org=d.org, digest=f"{g.kind} #{g.number}", title=g.title,
+                   channel=d.channel_key, kind=d.channel_kind, status=d.status, attempts=d.attempts,
+                   next_attempt_at=d.next_attempt_at.isoformat() if d.status == "pending" else None,
+                   last_error=d.last_error, created_at=d.created_at.isoformat(), sent_at=iso(d.sent_at))

@@ -2,7 +2,9 @@
 
 Each delivery is sent in its own green thread from a bounded pool, so a slow or dead receiver
 holds one slot, never the other channels or organisations. Rows are claimed first (see
-``delivery.claim_due``), so replicas share the work without sending one twice.
+``app.claim_deliveries``), so replicas share the work without sending one twice. The worker
+parses the notifications settings once for its container (the service reads them here too) and
+names organisations from the plan the service holds, not from a copy of its own.
 """
 from __future__ import annotations
 
@@ -20,12 +22,13 @@ from sqlalchemy.orm import sessionmaker
 from libs.common.channels import masked
 from libs.common.db import make_engine
 from libs.common.loops import BackgroundLoop
-from libs.common.plan import load_plan
+from libs.common.plan.provider import PlanHolder, PlanProvider
 from libs.common.settings import settings_from_config
-from services.notifications import delivery
-from services.notifications.channels import ChannelFailed, ChannelGone, Sender, Target
+from services.notifications import app
+from services.notifications.channels import Sender
+from services.notifications.domain.deliveries import CLAIM_SECONDS, ChannelFailed, ChannelGone, Target
 from services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY
-from services.notifications.models import Channel
+from services.notifications.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0
@@ -44,16 +47,23 @@ class DeliveryWorker(BackgroundLoop):
         self.last_round = 0.0  # monotonic time of this container's last digest round
 
     def setup(self) -> None:
-        self.settings = settings = settings_from_config(self.container.config)
-        self.engine = make_engine(settings.database_url("notifications"))
+        shared = settings_from_config(self.container.config)
+        self.settings = settings = NotificationSettings.from_config(self.container.config)
+        self.engine = make_engine(shared.database_url("notifications"))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.policy = delivery.RetryPolicy(settings.delivery_retry_base, settings.delivery_retry_cap,
-                                           settings.delivery_attempts)
+        self.policy = settings.retry_policy()
         self.pool = GreenPool(settings.delivery_concurrency)
-        names = {o.code: o.name for o in load_plan(settings.plan_file).organisations}
-        self.sender = Sender(settings, names)
+        self.sender = Sender(settings, self._org_name, shared.var_dir / "log" / "alert-digests.log")
         self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
         self.rounds = itertools.count()
+
+    def _plan(self) -> PlanHolder:
+        """The plan the service holds (its provider's, reloaded with it), looked up when first used:
+        nameko sets the providers up in no particular order."""
+        return next(d for d in self.container.dependencies if isinstance(d, PlanProvider)).holder
+
+    def _org_name(self, org: str) -> str:
+        return next((o.name for o in self._plan().current.organisations if o.code == org), org)
 
     def close(self) -> None:
         self.pool.waitall()  # let attempts under way finish and record themselves
@@ -74,7 +84,7 @@ class DeliveryWorker(BackgroundLoop):
         if not free:
             return 0
         with self.sessions() as session:
-            ids = delivery.claim_due(session, _now(), f"{self.claimant}/{next(self.rounds)}", free)
+            ids = app.claim_deliveries(session, _now(), f"{self.claimant}/{next(self.rounds)}", free)
         for delivery_id in ids:
             self.pool.spawn_n(self._deliver, delivery_id)
         return len(ids)
@@ -86,10 +96,8 @@ class DeliveryWorker(BackgroundLoop):
         for pause in (*RECORD_PAUSES, None):
             try:
                 with self.sessions() as session:
-                    outcome = delivery.record_attempt(session, delivery_id, started, seconds, error, now,
-                                                      self.policy, final=final)
-                    session.commit()
-                return outcome
+                    return app.record_attempt(session, delivery_id, started, seconds, error, now, self.policy,
+                                              final=final)
             except LookupError as exc:
                 log.error("could not record attempt: %s", exc)
                 return None
@@ -97,29 +105,18 @@ class DeliveryWorker(BackgroundLoop):
                 if pause is None:
                     log.error("could not record attempt on delivery %d (%s): it will be tried again after its "
                               "claim ages out (%.0fs); check the notifications database", delivery_id, exc,
-                              delivery.CLAIM_SECONDS)
+                              CLAIM_SECONDS)
                     return None
                 eventlet.sleep(pause)
         raise AssertionError("unreachable: the last pause is None")
-
-    def _target(self, session, job: delivery.Job) -> Target:
-        if job.channel_key == "log":
-            return Target("log")
-        if job.channel_key == "alertmanager":
-            return Target("alertmanager", self.settings.alertmanager_url)
-        channel = session.get(Channel, int(job.channel_key.removeprefix("channel-")))
-        if channel is None or channel.removed or channel.org != job.org:
-            raise ChannelGone(f"{job.channel_key} of {job.org} was removed before this digest went out; "
-                              f"its other channels and the log have it")
-        return Target(channel.kind, channel.target, channel.secret)
 
     def _deliver(self, delivery_id: int) -> None:
         started, t0 = _now(), time.monotonic()
         error, job, target, final = None, None, None, False
         try:
             with self.sessions() as session:
-                job = delivery.load_job(session, delivery_id)
-                target = self._target(session, job)
+                job = app.load_job(session, delivery_id)
+                target = app.target_of(session, job, self.settings.alertmanager_url)
             self.sender.send(job, target, started)
         except ChannelFailed as exc:
             error, final = str(exc), isinstance(exc, ChannelGone)

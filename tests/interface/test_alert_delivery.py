@@ -18,6 +18,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.events import IndicatorStatusChanged, OrgChannelChanged, make_envelope
 from services.notifications.service import NotificationsService
+from services.notifications.settings import NotificationSettings
 from tests.eventually import eventually
 from tests.interface.helpers import declare, publish
 from tests.receivers.http import DINGTALK_SECRET
@@ -40,30 +41,32 @@ def channel(org: str, kind: str, target: str, secret: str = "", removed: bool = 
 
 
 @pytest.fixture
-def fast_settings(settings, smtp_server, alertmanager):
-    return settings.model_copy(update={
-        "alert_group_wait": 0.0, "alert_group_interval": 0.0, "alert_round_interval": 0.2,
-        "alert_working_hours": "always", "alert_working_days": "1-7",
-        "delivery_retry_base": 0.2, "delivery_retry_cap": 0.5, "delivery_attempts": 3, "delivery_timeout": 3.0,
-        "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port, "smtp_starttls": True,
-        "smtp_ca_file": smtp_server.cert, "alertmanager_url": alertmanager.url,
-    })
+def config(settings, smtp_server, alertmanager) -> dict:
+    """The container's config: the shared settings, and the notifications settings shortened."""
+    alerts = NotificationSettings(
+        alert_group_wait=0.0, alert_group_interval=0.0, alert_round_interval=0.2,
+        alert_working_hours="always", alert_working_days="1-7",
+        delivery_retry_base=0.2, delivery_retry_cap=0.5, delivery_attempts=3, delivery_timeout=3.0,
+        smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=True,
+        smtp_ca_file=smtp_server.cert, alertmanager_url=alertmanager.url,
+    )
+    return settings.nameko_config() | alerts.nameko_config()
 
 
 @pytest.fixture
-def start_notifications(container_factory, fast_settings):
-    declare(fast_settings.amqp_uri)
+def start_notifications(container_factory, settings, config):
+    declare(settings.amqp_uri)
 
     def start():
-        container = container_factory(NotificationsService, fast_settings.nameko_config())
+        container = container_factory(NotificationsService, config)
         container.start()
         return container
     return start
 
 
 @pytest.fixture
-def rpc(fast_settings):
-    with ClusterRpcProxy(fast_settings.nameko_config(), timeout=10) as proxy:
+def rpc(config):
+    with ClusterRpcProxy(config, timeout=10) as proxy:
         yield proxy.notifications
 
 
@@ -87,17 +90,17 @@ def deliveries_of(rpc, org: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
-def test_a_digest_reaches_every_channel_in_its_documented_format(start_notifications, rpc, fast_settings,
+def test_a_digest_reaches_every_channel_in_its_documented_format(start_notifications, rpc, settings,
                                                                   http_receiver, smtp_server, alertmanager):
     start_notifications()
     org = "cast-formats"
-    publish(fast_settings.amqp_uri,
+    publish(settings.amqp_uri,
             channel(org, "webhook", http_receiver.url("webhook")),
             channel(org, "wecom", http_receiver.url("wecom")),
             channel(org, "dingtalk", http_receiver.url("dingtalk"), secret=DINGTALK_SECRET),
             channel(org, "email", "kexie@example.cn, duty@example.cn"))
     time.sleep(0.5)  # channels first, as an operator adds them before alerts fire
-    publish(fast_settings.amqp_uri, status("lagging", responsible=(org,)))
+    publish(settings.amqp_uri, status("lagging", responsible=(org,)))
     eventually(lambda: len(http_receiver.received) == 3, what="webhook, WeCom and DingTalk deliveries")
     assert http_receiver.problems == []
     (hook,) = http_receiver.of("webhook")
@@ -122,7 +125,7 @@ def test_a_digest_reaches_every_channel_in_its_documented_format(start_notificat
                       what="six deliveries marked sent (log, Alertmanager and four channels)")
     assert {d["kind"] for d in sent} == {"log", "alertmanager", "webhook", "wecom", "dingtalk", "email"}
 
-    publish(fast_settings.amqp_uri, status("on_track", responsible=(org,), actual=9))
+    publish(settings.amqp_uri, status("on_track", responsible=(org,), actual=9))
     resolved = eventually(lambda: [r for r in http_receiver.of("webhook") if r.body["status"] == "resolved"],
                           what="the resolved notice")
     assert resolved[0].body["alerts"][0]["status"] == "resolved"
@@ -131,13 +134,13 @@ def test_a_digest_reaches_every_channel_in_its_documented_format(start_notificat
 
 
 @pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
-def test_a_receiver_down_for_a_while_gets_the_digest_once(start_notifications, rpc, fast_settings, http_receiver):
+def test_a_receiver_down_for_a_while_gets_the_digest_once(start_notifications, rpc, settings, http_receiver):
     start_notifications()
     org = "cast-flaky"
     http_receiver.fail_next = 2
-    publish(fast_settings.amqp_uri, channel(org, "webhook", http_receiver.url("webhook")))
+    publish(settings.amqp_uri, channel(org, "webhook", http_receiver.url("webhook")))
     time.sleep(0.3)
-    publish(fast_settings.amqp_uri, status("lagging", responsible=(org,)))
+    publish(settings.amqp_uri, status("lagging", responsible=(org,)))
     eventually(lambda: http_receiver.of("webhook"), what="the webhook delivery")
     time.sleep(1.0)  # any stray resend would arrive by now
     assert len(http_receiver.of("webhook")) == 1 and http_receiver.refused == 2
@@ -147,14 +150,14 @@ def test_a_receiver_down_for_a_while_gets_the_digest_once(start_notifications, r
 
 @pytest.mark.parametrize("database_url_template", ["sqlite", "postgresql"], indirect=True)
 def test_a_receiver_down_for_good_is_parked_and_the_other_channels_are_unaffected(
-        start_notifications, rpc, fast_settings, http_receiver):
+        start_notifications, rpc, settings, http_receiver):
     start_notifications()
     org = "cast-dead"
     from libs.localenv.ports import free_port
     dead = f"http://127.0.0.1:{free_port()}/hooks/gone?token=very-secret-token"
-    publish(fast_settings.amqp_uri, channel(org, "webhook", dead), channel(org, "wecom", http_receiver.url("wecom")))
+    publish(settings.amqp_uri, channel(org, "webhook", dead), channel(org, "wecom", http_receiver.url("wecom")))
     time.sleep(0.3)
-    publish(fast_settings.amqp_uri, status("lagging", responsible=(org,)))
+    publish(settings.amqp_uri, status("lagging", responsible=(org,)))
     eventually(lambda: http_receiver.of("wecom"), what="the WeCom delivery")
     parked = eventually(lambda: [d for d in rpc.list_deliveries(failed=True) if d["org"] == org
                                  and d["status"] == "parked"], what="the dead channel's delivery parked")
@@ -167,14 +170,14 @@ def test_a_receiver_down_for_good_is_parked_and_the_other_channels_are_unaffecte
 
 
 @pytest.mark.parametrize("database_url_template", ["sqlite", "postgresql"], indirect=True)
-def test_two_notifications_services_send_each_digest_once(start_notifications, rpc, fast_settings, http_receiver):
+def test_two_notifications_services_send_each_digest_once(start_notifications, rpc, settings, http_receiver):
     start_notifications()
     start_notifications()
-    publish(fast_settings.amqp_uri, *(channel(org, "webhook", http_receiver.url("webhook"))
+    publish(settings.amqp_uri, *(channel(org, "webhook", http_receiver.url("webhook"))
                                       for org in ("twin-a", "twin-b")))
     time.sleep(0.5)
     changes = [status("lagging", indicator=f"ind-{i}", responsible=("twin-a", "twin-b")) for i in range(10)]
-    publish(fast_settings.amqp_uri, *changes, changes[0], changes[3])  # and two redelivered
+    publish(settings.amqp_uri, *changes, changes[0], changes[3])  # and two redelivered
     eventually(lambda: {r.body["receiver"] for r in http_receiver.of("webhook")} == {"kepu-twin-a", "kepu-twin-b"},
                what="both digests")
     time.sleep(1.5)  # rounds of both services have run many times

@@ -1,15 +1,18 @@
-"""notifications service on the real broker: one alert per window, opened, kept, resolved."""
+"""notifications service on the real broker: one alert per window, opened, kept, resolved; a database
+made afresh asks organisations for the channels."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
-from libs.common.events import Envelope, IndicatorStatusChanged, make_envelope
+from libs.common.bus import SUBSCRIPTIONS
+from libs.common.events import REFERENCE_REQUESTED, Envelope, IndicatorStatusChanged, make_envelope
 from services.notifications.service import NotificationsService
-from tests.interface.helpers import declare, publish
+from tests.interface.helpers import declare, drain, publish
 
 
 def status(new: str, previous: str | None, actual: float = 1.0, window: str = "2024") -> Envelope:
@@ -61,3 +64,22 @@ def test_statuses_that_never_fired_raise_nothing(notifications, settings):
     container, rpc = notifications
     deliver(container, settings.amqp_uri, status("at_risk", "on_track"), status("achieved", "at_risk"))
     assert rpc.list_alerts() == []
+
+
+# organisations' subscription to the request (its line in ``libs.common.bus.SUBSCRIPTIONS``, added on
+# the organisations side); declared here so that the request has a queue to reach
+TO_ORGANISATIONS = next(s for s in SUBSCRIPTIONS if s.source == "notifications" and s.event_type == REFERENCE_REQUESTED)
+
+
+def test_a_fresh_database_asks_organisations_for_the_channels_once(container_factory, settings):
+    with Connection(settings.amqp_uri) as conn:
+        queue = TO_ORGANISATIONS.queue(conn.default_channel)
+        queue.declare()
+        queue.purge()
+    container = container_factory(NotificationsService, settings.nameko_config())
+    container.start()
+    ((body, headers),) = drain(settings.amqp_uri, TO_ORGANISATIONS, expect=1)
+    request = Envelope.model_validate(body)
+    assert (request.type, request.source, request.typed_payload().service) == (
+        REFERENCE_REQUESTED, "notifications", "notifications")
+    assert headers["kepu.event_id"] == request.event_id

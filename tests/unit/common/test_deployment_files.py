@@ -10,6 +10,7 @@ import yaml
 
 from libs.common.broker_access import USERS
 from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, Settings
+from services.notifications.settings import NotificationSettings
 
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(TEXT)
@@ -57,7 +58,7 @@ def test_build_contexts_and_mounted_files_exist():
 
 
 def test_compose_environment_names_only_real_settings():
-    fields = {f"KEPU_{name.upper()}" for name in Settings.model_fields}
+    fields = {f"KEPU_{name.upper()}" for name in (*Settings.model_fields, *NotificationSettings.model_fields)}
     fields |= {"KEPU_BROKER_ADMIN_API", *(f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS)}  # broker_access
     for name, svc in SERVICES_.items():
         for var in (svc.get("environment") or {}):
@@ -122,3 +123,11 @@ def test_each_service_connects_to_the_broker_as_its_own_user():
         uri = SERVICES_[user]["environment"]["KEPU_AMQP_URI"]
         assert uri.startswith(f"amqp://{user}:${{KEPU_BROKER_PASSWORD_{user.upper()}:?"), uri
         assert SERVICES_[user]["depends_on"]["broker-setup"] == {"condition": "service_completed_successfully"}
+
+
+def test_only_the_notifications_container_is_given_the_alert_settings_and_smtp_password():
+    alerts = {f"KEPU_{name.upper()}" for name in NotificationSettings.model_fields}
+    for name, svc in [("x-kepu", COMPOSE["x-kepu"]), *SERVICES_.items()]:
+        assert not alerts & set(svc.get("environment") or {}), f"{name} is given notifications' settings"
+    assert [svc for svc in SERVICES_.values() if svc.get("env_file")] == [SERVICES_["notifications"]]
+    assert "smtp_password" not in Settings().nameko_config()["KEPU"]

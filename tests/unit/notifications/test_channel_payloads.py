@@ -11,7 +11,7 @@ from services.notifications.channels import (
     truncated,
     wecom_payload,
 )
-from services.notifications.delivery import Job
+from services.notifications.domain.deliveries import Job
 
 NOW = dt.datetime(2025, 10, 13, 2, tzinfo=dt.timezone.utc)
 

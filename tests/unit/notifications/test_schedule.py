@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from libs.common.schedule import WorkingHours, parse_days, parse_hours
-from libs.common.settings import Settings
+from services.notifications.domain.schedule import WorkingHours, parse_days, parse_hours
+from services.notifications.settings import NotificationSettings, WorkingHoursSettings
 
 UTC = dt.timezone.utc
 HOURS = WorkingHours.from_settings("Asia/Shanghai", "09:00-18:00", "1-5")
@@ -34,8 +34,9 @@ def test_always_and_every_day():
     ("alert_working_hours", "9-18", "HH:MM-HH:MM"), ("alert_working_hours", "18:00-09:00", "before the end"),
     ("alert_working_days", "0-4", "ISO weekdays"), ("alert_timezone", "Beijing", "unknown time zone"),
 ])
-def test_a_typo_in_the_schedule_stops_the_settings_with_its_name(field, value, says):
+@pytest.mark.parametrize("settings", [WorkingHoursSettings, NotificationSettings])
+def test_a_typo_in_the_schedule_stops_the_settings_with_its_name(field, value, says, settings):
     with pytest.raises(ValueError) as caught:
-        Settings(**{field: value})
+        settings(**{field: value})
     assert field in str(caught.value) and says in str(caught.value)
     assert parse_hours("always") is None

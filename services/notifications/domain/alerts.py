@@ -3,11 +3,12 @@ who hears of it, how loud, and which windows are history."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, Protocol
 
 from libs.common.events import FIRING_STATUSES, IndicatorStatusChanged
-from libs.common.settings import AlertRoute
-from services.notifications.messages import window_end
+from services.notifications.domain.messages import window_end
+from services.notifications.settings import AlertRoute
 
 # An alert resolves only when the window is back on pace: at_risk (behind, within the slack)
 # keeps it firing, or an alert would flap as the lag crosses the slack day by day.
@@ -52,3 +53,21 @@ def is_history(window: str, as_of: dt.date, monitoring_since: dt.date, lookback_
     if end is None:
         return False
     return end < monitoring_since or end < as_of - dt.timedelta(days=lookback_days)
+
+
+class Window(Protocol):
+    window: str
+    state: str
+    historical: bool
+    as_of: dt.date | None
+
+
+def past_look_back(alerts: Sequence[Window], lookback_days: int) -> list[Window]:
+    """Firing windows that closed longer than the look-back ago (a ``missed`` one never recovers):
+    they stop being reminded. "Today" is the latest date the indicators judged by (a frozen clock
+    in demos), not the wall clock."""
+    today = max((a.as_of for a in alerts if a.as_of), default=None)
+    if today is None:
+        return []
+    return [a for a in alerts if a.state == "firing" and not a.historical
+            and is_history(a.window, today, dt.date.min, lookback_days)]

@@ -8,11 +8,11 @@ are sent again after ``repeat_interval`` as a reminder. Digests go out in workin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
-from services.notifications import messages
+from services.notifications.domain import messages
 
 DigestKind = Literal["news", "reminder"]
 SECTION_ORDER = {name: i for i, (name, _) in enumerate(messages.SECTIONS)}
@@ -81,3 +81,73 @@ def ordered(items: Sequence[dict]) -> list[dict]:
     """Sections in order (new, still firing, recovered), each newest change first."""
     by_time = sorted(items, key=lambda item: item["changed_at"] or "", reverse=True)
     return sorted(by_time, key=lambda item: SECTION_ORDER[item["section"]])
+
+
+class StoredAlert(messages.Figures, Protocol):
+    """What the digest rules read of an alert as stored."""
+
+    id: int
+    indicator: str
+    scope: str
+    state: str
+    severity: str
+    recipients: list[str]
+    historical: bool
+    opened_at: dt.datetime | None
+    changed_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+
+
+class Told(Protocol):
+    """What a recipient was last told of an alert (its receipt)."""
+
+    state: str
+    status: str
+
+
+def entries(org: str, alerts: Iterable[StoredAlert], told: Mapping[tuple[int, str], Told],
+            rules: Iterable[SilenceRule], now: dt.datetime) -> list[tuple[StoredAlert, bool]]:
+    """The alerts ``org``'s digest lists now, each with whether it is news to ``org``: those
+    firing, and those that recovered since ``org`` was told; none silenced, none history."""
+    out = []
+    for alert in alerts:
+        if alert.historical or silenced(rules, alert.id, alert.indicator, org, now):
+            continue
+        receipt = told.get((alert.id, org))
+        news = is_news(alert.state, alert.status, (receipt.state, receipt.status) if receipt else None)
+        if org not in alert.recipients and not (news and alert.state == "resolved"):
+            continue  # no longer addressed to org (plan or routes changed): only its recovery, once
+        if alert.state == "firing" or news:
+            out.append((alert, news))
+    return out
+
+
+def item(alert: StoredAlert, section: str) -> dict:
+    """One alert in a digest as it stood, with its line of text (stored with the digest, so every
+    channel and every retry sends the same words)."""
+    return {
+        "alert_id": alert.id, "indicator": alert.indicator, "indicator_name": alert.indicator_name,
+        "window": alert.window, "scope": alert.scope, "state": alert.state, "status": alert.status,
+        "severity": alert.severity, "actual": alert.actual, "expected": alert.expected, "target": alert.target,
+        "unit": alert.unit, "as_of": alert.as_of.isoformat() if alert.as_of else None,
+        "opened_at": alert.opened_at.isoformat() if alert.opened_at else None,
+        "changed_at": alert.changed_at.isoformat() if alert.changed_at else None,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "responsible": list(alert.recipients), "section": section,
+        "text": messages.alert_text(alert, recovered=alert.state == "resolved"),
+    }
+
+
+def news_items(entries_: Iterable[tuple[StoredAlert, bool]]) -> list[dict]:
+    """A news or reminder digest's items: recovered, new or still firing, in section order."""
+    return ordered([item(a, "resolved" if a.state == "resolved" else "new" if news else "firing")
+                    for a, news in entries_])
+
+
+# a history flood comes in several batches: summarised once it has been quiet this long, so it is one summary
+HISTORY_QUIET = dt.timedelta(seconds=15)
+
+
+def history_settled(latest_change: dt.datetime, now: dt.datetime, timing: Timing) -> bool:
+    """Whether windows turned history have stopped arriving for long enough to summarise them."""
+    return now >= latest_change + max(timing.group_wait, HISTORY_QUIET)
