@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from libs.common.db import ensure_database, make_engine
-from libs.common.migrations import BASELINE, SchemaMismatch, current, head, metadata_of, migrate
+from libs.common.migrations import SchemaMismatch, current, head, metadata_of, migrate
 from libs.common.settings import REPO_ROOT, SERVICES
 
 RELEASE_13 = Path(__file__).parents[1] / "fixtures" / "release-13"
