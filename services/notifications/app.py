@@ -18,10 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from nameko.exceptions import BadRequest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from libs.common.errors import BadRequest, Violation, invalid
 from libs.common.events import Envelope, IndicatorStatusChanged, OrgChannelChanged, ReferenceRequested, make_envelope
 from libs.common.plan import Plan
 from services.notifications import repository
@@ -260,23 +260,14 @@ def list_alerts(session: Session, now: dt.datetime, state: str | None = None,
             for a in repository.alerts(session, state, indicator)]
 
 
-def first_error(exc: Exception) -> str:
-    """``field: message`` of a validation error, for BadRequest."""
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "silence"
-        return f"{where}: {err['msg'].removeprefix('Value error, ')}"
-    return str(exc)
-
-
 def silence(session: Session, spec: dict, rules: Rules, now: dt.datetime) -> SilenceView:
     """Silence alerts (by id, indicator and/or recipient org) for a while, with a reason."""
     try:
         request = SilenceRequest.model_validate(spec)
-    except ValueError as exc:
-        raise BadRequest(first_error(exc)) from None
+    except ValidationError as exc:
+        raise invalid(exc) from None
     if problem := _unknown(session, request, rules):
-        raise BadRequest(problem)
+        raise BadRequest([problem])
     record = repository.add_silence(session, Silence(**request.stored(now), starts_at=now))
     session.commit()
     log.info("silence %d by %s until %s: %s (%s)", record.id, record.created_by, record.ends_at.isoformat(),
@@ -284,14 +275,16 @@ def silence(session: Session, spec: dict, rules: Rules, now: dt.datetime) -> Sil
     return SilenceView.of(record, now)
 
 
-def _unknown(session: Session, request: SilenceRequest, rules: Rules) -> str | None:
+def _unknown(session: Session, request: SilenceRequest, rules: Rules) -> Violation | None:
     """A silence naming what does not exist would silence nothing while seeming to work."""
     if request.indicator and request.indicator not in rules.indicators:
-        return f"indicator: the plan has no indicator {request.indicator!r} (see `kepu plan show`)"
+        return Violation("indicator", "unknown_indicator",
+                         f"the plan has no indicator {request.indicator!r} (see `kepu plan show`)")
     if request.org and request.org not in set(rules.names) | {org for r in rules.routes for org in r.to}:
-        return f"org: no alert goes to {request.org!r} (the plan's organisations and KEPU_ALERT_ROUTES)"
+        return Violation("org", "unknown_recipient",
+                         f"no alert goes to {request.org!r} (the plan's organisations and KEPU_ALERT_ROUTES)")
     if request.alert_id and repository.alert_by_id(session, request.alert_id) is None:
-        return f"alert_id: no alert {request.alert_id} (see `kepu alert list --json`)"
+        return Violation("alert_id", "unknown_alert", f"no alert {request.alert_id} (see `kepu alert list --json`)")
     return None
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from nameko.exceptions import BadRequest
 from sqlalchemy import select
 
+from libs.common.errors import BadRequest
 from libs.common.events import REFERENCE_REQUESTED, Envelope, OrgChannelChanged
 from services.notifications import app
 from services.notifications.domain.deliveries import ChannelGone, RetryPolicy, Target
