@@ -19,7 +19,7 @@ def run(
 ) -> None:
     """Start RabbitMQ, the four services and the gRPC gateway; print where they listen."""
     from libs.cli.common import iso_date
-    from libs.common.settings import Settings
+    from libs.common.settings import Settings, with_local_broker
     from libs.localenv.supervisor import Supervisor
 
     env = dict(os.environ)
@@ -29,7 +29,8 @@ def run(
         env["KEPU_PLAN_FILE"] = str(plan.resolve())
     if replicas:
         env["KEPU_REPLICAS"] = str(replicas)
-    settings = Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan, "replicas": replicas}.items() if v})
+    settings = with_local_broker(
+        Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan, "replicas": replicas}.items() if v}))
     digest_hours = alert_hours()  # a typo in the working hours stops here, before anything starts
     sup = Supervisor(settings, env=env, say=lambda m: console.print(f"[dim]{m}[/]"))
     try:

@@ -74,15 +74,6 @@ class Settings(BaseSettings):
             raise ValueError("set both KEPU_GRPC_TLS_CERT_FILE and KEPU_GRPC_TLS_KEY_FILE, or neither")
         return self
 
-    @model_validator(mode="after")
-    def _default_amqp_uri(self) -> "Settings":
-        """Without KEPU_AMQP_URI: the node `kepu run` starts, as the operator user it granted
-        (``kepu`` commands), else as the node's administrator (before the first grant)."""
-        if not self.amqp_uri:
-            user, password = local_broker_login(self.var_dir)
-            self.amqp_uri = f"amqp://{user}:{password}@127.0.0.1:{self.broker_port}/"
-        return self
-
     @property
     def grpc_target(self) -> str:
         """Where clients reach the gateway (host:port)."""
@@ -126,9 +117,20 @@ def local_broker_login(var_dir: Path) -> tuple[str, str]:
         return "", ""
 
 
+def with_local_broker(settings: Settings) -> Settings:
+    """Without KEPU_AMQP_URI: the node `kepu run` starts, as the operator user it granted
+    (``kepu`` commands), else as the node's administrator (before the first grant). Read here, when
+    a command asks, never while settings validate."""
+    if settings.amqp_uri:
+        return settings
+    user, password = local_broker_login(settings.var_dir)
+    return settings.model_copy(update={"amqp_uri": f"amqp://{user}:{password}@127.0.0.1:{settings.broker_port}/"})
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """This process's settings: the environment, and the local broker's login when none is given."""
+    return with_local_broker(Settings())
 
 
 def settings_from_config(config: dict) -> Settings:
