@@ -25,8 +25,9 @@ class OrgKindsCache:
         return {c: self._kinds[c][0] for c in codes if c in self._kinds}
 
 
-class OrgKinds(DependencyProvider):
-    """One cache per service container (not a module global: tests start several containers)."""
+class OrgKindsCacheProvider(DependencyProvider):
+    """Gives each service container its own ``OrgKindsCache`` (not a module global: tests start
+    several containers)."""
 
     def setup(self) -> None:
         self.cache = OrgKindsCache()

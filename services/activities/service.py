@@ -14,7 +14,8 @@ from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.bus import REBUILD, EnvelopePublisher
+from libs.common.bus.publisher import EnvelopePublisher
+from libs.common.bus.topology import REBUILD_EXCHANGE
 from libs.common.clock import ClockMixin
 from libs.common.db import Database
 from libs.common.errors import RequestExpired
@@ -26,7 +27,7 @@ from libs.common.rpc import rpc
 from services.activities import app, repository
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_town_totals
 from services.activities.models import OutboxEvent
-from services.activities.orgs import OrgKinds, OrgKindsCache
+from services.activities.orgs import OrgKindsCache, OrgKindsCacheProvider
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,16 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     outbox = OutboxRelay(OutboxEvent, "activities")
     metrics = MetricsEndpoint("activities")
     organisations = RpcProxy("organisations")
-    org_kinds: OrgKindsCache = OrgKinds()
+    org_kinds: OrgKindsCache = OrgKindsCacheProvider()
     config = Config()
 
     def _ctx(self) -> app.Context:
         return app.Context(self.db, self.plan.current, self.clock.today(),
                            lambda codes: self.org_kinds.kinds(codes, self.organisations.org_kinds))
 
-    def _published(self, caller: Caller, activities: list[dict], action: str) -> None:
+    def _wake_relay_and_count(self, caller: Caller, activities: list[dict], action: str) -> None:
+        """After a commit: the outbox relay publishes the staged events now (not at its next
+        poll), and the activity metrics count what changed."""
         self.outbox.wake()
         for a in activities:
             if action == "recorded":
@@ -71,7 +74,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         """For `kepu indicators rebuild`: every activity's current revision onto the rebuild queue."""
         publisher = EnvelopePublisher(self.config["AMQP_URI"])
         try:
-            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, exchange=REBUILD))
+            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, exchange=REBUILD_EXCHANGE))
         finally:
             publisher.close()
         log.info("replayed %d activities for rebuild %s", count, run)
@@ -84,7 +87,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result = app.report_one(self._ctx(), who, report)
         if result["created"]:
-            self._published(who, [result], "recorded")
+            self._wake_relay_and_count(who, [result], "recorded")
         return result
 
     @rpc
@@ -94,7 +97,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         who = Caller.model_validate(caller)
         _check_deadline(deadline, who)
         answers = app.report_group(self._ctx(), who, reports)
-        self._published(who, [a for a in answers if a.get("created")], "recorded")
+        self._wake_relay_and_count(who, [a for a in answers if a.get("created")], "recorded")
         return answers
 
     @rpc
@@ -106,8 +109,9 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result = app.report_batch(self._ctx(), who, rows, skip_invalid, validate_only, correct_changed)
         if result.stored:
-            self._published(who, [r.activity for r in result.results if r.outcome == "created"], "recorded")
-            self._published(who, [r.activity for r in result.results if r.outcome == "corrected"], "corrected")
+            rows = result.results
+            self._wake_relay_and_count(who, [r.activity for r in rows if r.outcome == "created"], "recorded")
+            self._wake_relay_and_count(who, [r.activity for r in rows if r.outcome == "corrected"], "corrected")
         return result.model_dump()
 
     @rpc
@@ -117,7 +121,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result, changed = app.correct(self._ctx(), who, activity_id, revision, content, reason)
         if changed:
-            self._published(who, [result], "corrected")
+            self._wake_relay_and_count(who, [result], "corrected")
         return result
 
     @rpc
@@ -127,7 +131,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result, changed = app.retract(self._ctx(), who, activity_id, revision, reason)
         if changed:
-            self._published(who, [result], "retracted")
+            self._wake_relay_and_count(who, [result], "retracted")
         return result
 
     @rpc

@@ -10,7 +10,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from services.activities.service import ActivitiesService
 from services.organisations.service import OrganisationsService
 from tests.interface.helpers import declare, drain, wait_until
@@ -130,11 +130,11 @@ def test_a_report_arriving_after_its_deadline_is_not_stored(rpc, settings):
 def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, settings, monkeypatch):
     """A relay that cannot publish keeps the event stored, shows the backlog on its gauge, and
     publishes it later."""
-    from libs.common import bus
+    from libs.common.bus import publisher
 
     calls = {"n": 0}
     backlog_seen = []
-    real_publish = bus.EnvelopePublisher.publish_stored
+    real_publish = publisher.EnvelopePublisher.publish_stored
 
     def flaky(self, envelopes):
         calls["n"] += 1
@@ -143,7 +143,7 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
             raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
         return real_publish(self, envelopes)
 
-    monkeypatch.setattr(bus.EnvelopePublisher, "publish_stored", flaky)
+    monkeypatch.setattr(publisher.EnvelopePublisher, "publish_stored", flaky)
     config = start_services(container_factory, settings)
     with ClusterRpcProxy(config, timeout=10) as proxy:
         proxy.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town"})
