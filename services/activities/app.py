@@ -14,13 +14,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from libs.common import access
 from libs.common.access import Caller
 from libs.common.bounds import parse_day
 from libs.common.errors import BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision, bad_request, describe
 from libs.common.events import Envelope, RebuildReplayed, make_envelope, replay_event_id
 from libs.common.plan.schema import Plan
-from services.activities import domain, repository
+from services.activities import access, domain, repository
 from services.activities.models import Activity
 from services.activities.schemas import ActivityPage, ActivityView, AuditEntryView, BatchResult, RowResult
 
