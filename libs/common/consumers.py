@@ -31,7 +31,9 @@ from eventlet.event import Event
 from kombu import Connection, Consumer, Queue
 from nameko.extensions import Entrypoint
 
-from libs.common.bus import ATTEMPTS_HEADER, EVENT_ID_HEADER, Subscription, park_message, retry_exchange, send_copy
+from libs.common.bus.dead_letters import ATTEMPTS_HEADER, park_message
+from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
+from libs.common.bus.topology import Subscription, retry_exchange
 from libs.common.metrics import EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
@@ -71,7 +73,7 @@ class BatchEventHandler(Entrypoint):
 
     def __init__(self, source_service: str | None = None, *event_types: str, queue: str | None = None, **kwargs):
         """Either the events ``event_types`` of ``source_service`` (on one queue, named after the
-        first, as ``libs.common.bus.SUBSCRIPTIONS`` declares it) or every message of ``queue``."""
+        first, as ``libs.common.bus.topology.SUBSCRIPTIONS`` declares it) or every message of ``queue``."""
         self.source_service = source_service
         self.event_types = event_types
         self.event_type = event_types[0] if event_types else queue
@@ -296,5 +298,5 @@ on_events = BatchEventHandler.decorator
 
 
 def on_queue(queue: str):
-    """Batches of every message on ``queue`` (declared in ``libs.common.bus.TOPOLOGY``)."""
+    """Batches of every message on ``queue`` (declared in ``libs.common.bus.topology.TOPOLOGY``)."""
     return BatchEventHandler.decorator(queue=queue)

@@ -20,7 +20,7 @@ import socket
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from libs.common.bus import EnvelopePublisher, StoredEvent
+from libs.common.bus.publisher import EnvelopePublisher, StoredEvent
 from libs.common.db import UtcDateTime, make_engine
 from libs.common.events import Envelope
 from libs.common.loops import BackgroundLoop

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
                                      "arrive; then the call is cancelled (idle streams hold no worker).")
     grpc_failed_sign_ins: int = Field(30, ge=1, description="Unknown tokens looked up per client address and "
                                       "minute; more get RESOURCE_EXHAUSTED.")
+    grpc_token_cache_seconds: float = Field(5.0, ge=0, description="Seconds the gateway keeps who a token is: a "
+                                            "revoked token stops working within this time.")
+    grpc_refusal_cache_seconds: float = Field(30.0, ge=0, description="Seconds the gateway keeps an unknown "
+                                              "token's refusal (a new token is a new random string).")
+    grpc_plan_cache_seconds: float = Field(30.0, ge=0, description="Seconds the gateway keeps the plan: "
+                                           "`kepu plan reload` shows on GetPlan within this time.")
     grpc_reflection: bool = Field(True, description="Serve gRPC server reflection (grpcurl, Postman).")
     grpc_tls_cert_file: Path | None = Field(None, description="PEM certificate: the gateway serves TLS.")
     grpc_tls_key_file: Path | None = Field(None, description="PEM private key of that certificate.")

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 
 from kombu import Connection
 
-from libs.common import broker_access
-from libs.common.bus import declare_topology
+from libs.common.bus.topology import declare_topology
 from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
-from libs.localenv import prometheus
+from libs.localenv import broker_access, prometheus
 from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode, write_private_json
 
@@ -239,7 +238,7 @@ class Supervisor:
 
 def broker_users(node: RabbitNode, settings: Settings) -> dict[str, str]:
     """Grant each service and the gateway its own user on the project-local node (the permissions
-    of ``libs.common.broker_access``, as in production); passwords are made once and kept in
+    of ``libs.localenv.broker_access``, as in production); passwords are made once and kept in
     ``var/run/rabbitmq/users.json`` (readable by the owner only). Returns each one's AMQP URI."""
     path = node.base / "users.json"
     try:

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from libs.common import access
 from libs.common.access import Caller
 from libs.common.bounds import parse_day
 from libs.common.contracts.activity import REASON_MAX, ActivityRecord, ActivityReport
@@ -41,7 +40,7 @@ from libs.common.events import (
 )
 from libs.common.outbox import add_to_outbox
 from libs.common.plan.schema import Plan
-from services.activities import domain, repository
+from services.activities import access, domain, repository
 from services.activities.models import Activity, OutboxEvent
 from services.activities.schemas import ActivityPage, AuditEntryView, BatchResult, GroupAnswer, RowResult
 

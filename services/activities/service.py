@@ -15,7 +15,8 @@ from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.bus import REBUILD, EnvelopePublisher
+from libs.common.bus.publisher import EnvelopePublisher
+from libs.common.bus.topology import REBUILD_EXCHANGE
 from libs.common.clock import ClockMixin
 from libs.common.consumers import on_events
 from libs.common.db import Database
@@ -52,8 +53,9 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     def _ctx(self) -> app.Context:
         return app.Context(self.db, self.plan.current, self.clock.today())
 
-    def _stored(self, caller: Caller, activities: list[dict], action: str) -> None:
-        """After a commit: wake the outbox relay (the events are staged) and count the changes."""
+    def _wake_relay_and_count(self, caller: Caller, activities: list[dict], action: str) -> None:
+        """After a commit: the outbox relay publishes the staged events now (not at its next
+        poll), and the activity metrics count what changed."""
         self.outbox.wake()
         for a in activities:
             if action == "recorded":
@@ -77,7 +79,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         """For `kepu indicators rebuild`: every activity's current revision onto the rebuild queue."""
         publisher = EnvelopePublisher(self.config["AMQP_URI"])
         try:
-            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, exchange=REBUILD))
+            count = app.replay(self.db, run, lambda envelopes: publisher.publish(envelopes, exchange=REBUILD_EXCHANGE))
         finally:
             publisher.close()
         log.info("replayed %d activities for rebuild %s", count, run)
@@ -90,7 +92,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result = app.report_one(self._ctx(), who, report)
         if result["created"]:
-            self._stored(who, [result], "recorded")
+            self._wake_relay_and_count(who, [result], "recorded")
         return result
 
     @rpc
@@ -100,7 +102,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         who = Caller.model_validate(caller)
         _check_deadline(deadline, who)
         answers = app.report_group(self._ctx(), who, reports)
-        self._stored(who, [a.activity for a in answers if a.created], "recorded")
+        self._wake_relay_and_count(who, [a.activity for a in answers if a.created], "recorded")
         return [a.model_dump(mode="json") for a in answers]
 
     @rpc
@@ -112,9 +114,10 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result = app.report_batch(self._ctx(), who, rows, skip_invalid, validate_only, correct_changed)
         if result.stored:
-            self._stored(who, [r.activity for r in result.results if r.outcome == "created"], "recorded")
-            self._stored(who, [r.activity for r in result.results if r.outcome == "corrected"], "corrected")
-        return result.model_dump()
+            rows = result.results
+            self._wake_relay_and_count(who, [r.activity for r in rows if r.outcome == "created"], "recorded")
+            self._wake_relay_and_count(who, [r.activity for r in rows if r.outcome == "corrected"], "corrected")
+        return result.model_dump(mode="json")
 
     @rpc
     def correct_activity(self, caller: dict, activity_id: str, revision: int, content: dict, reason: str = "",
@@ -123,7 +126,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result, changed = app.correct(self._ctx(), who, activity_id, revision, content, reason)
         if changed:
-            self._stored(who, [result], "corrected")
+            self._wake_relay_and_count(who, [result], "corrected")
         return result
 
     @rpc
@@ -133,7 +136,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         _check_deadline(deadline, who)
         result, changed = app.retract(self._ctx(), who, activity_id, revision, reason)
         if changed:
-            self._stored(who, [result], "retracted")
+            self._wake_relay_and_count(who, [result], "retracted")
         return result
 
     @rpc

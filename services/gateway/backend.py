@@ -3,7 +3,9 @@
 grpcio cannot run in an eventlet-patched process, so the gateway is an ordinary threaded
 process and uses ``nameko.standalone`` proxies, one per gRPC worker thread (they are not
 thread-safe). Tokens are hashed here and only the hash is sent on the bus; answers are cached
-briefly (refusals too, so a flood of bad tokens costs no round trip each).
+briefly (refusals too, so a flood of bad tokens costs no round trip each), for as long as the
+``grpc_*_cache_seconds`` settings say (a revoked token stops working within the token cache's
+lifetime; an unknown token stays unknown, since a new token is a new random string).
 """
 from __future__ import annotations
 
@@ -19,10 +21,7 @@ from services.activities.schemas import GroupAnswer
 from services.gateway.grouping import ReportGroups
 from services.gateway.limits import FailedSignIns
 
-TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this time
-REFUSAL_CACHE_SECONDS = 30.0  # an unknown token stays unknown: a new token is a new random string
 TOKEN_CACHE_SIZE = 10_000
-PLAN_CACHE_SECONDS = 30.0
 
 
 class Refused(Exception):
@@ -37,6 +36,9 @@ class Backend:
     def __init__(self, settings: Settings):
         self.config = settings.nameko_config()
         self.timeout = settings.grpc_call_timeout
+        self.token_ttl = settings.grpc_token_cache_seconds
+        self.refusal_ttl = settings.grpc_refusal_cache_seconds
+        self.plan_ttl = settings.grpc_plan_cache_seconds
         self._local = threading.local()
         self._proxies: list[ClusterRpcProxy] = []
         self._lock = threading.Lock()
@@ -63,7 +65,7 @@ class Backend:
         with self._lock:
             cached = self._tokens.get(digest)
         if cached is not None:
-            ttl = TOKEN_CACHE_SECONDS if isinstance(cached[1], Caller) else REFUSAL_CACHE_SECONDS
+            ttl = self.token_ttl if isinstance(cached[1], Caller) else self.refusal_ttl
             if now - cached[0] < ttl:
                 return _caller_or_raise(cached[1])
         # a token that was valid is looked up again whatever the address did (a revocation must
@@ -93,9 +95,10 @@ class Backend:
         return self.rpc().activities.record_activity_group(caller.model_dump(), reports, deadline=deadline)
 
     def plan(self) -> dict:
-        """The plan the services run (``plan_document``), cached: `kepu plan reload` shows within 30 s."""
+        """The plan the services run (``plan_document``), cached: `kepu plan reload` shows within
+        ``grpc_plan_cache_seconds``."""
         now = time.monotonic()
-        if self._plan is None or now - self._plan[0] > PLAN_CACHE_SECONDS:
+        if self._plan is None or now - self._plan[0] > self.plan_ttl:
             self._plan = (now, self.rpc().activities.plan_document())
         return self._plan[1]
 

@@ -6,7 +6,7 @@ import queue
 
 import grpc
 
-from libs.common import access
+from libs.common.access import Caller
 from libs.common.api.kepu.v1 import activity_service_pb2 as act
 from libs.common.api.kepu.v1 import activity_service_pb2_grpc as act_grpc
 from libs.common.api.kepu.v1 import alert_service_pb2 as alr
@@ -17,7 +17,7 @@ from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
 from libs.common.target_groups import TARGET_GROUP_NAMES
-from services.gateway import mapping
+from services.gateway import access, mapping
 from services.gateway.backend import Backend
 from services.gateway.endpoint import deadline, grpc_endpoint
 from services.gateway.errors import abort_invalid
@@ -132,7 +132,7 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
             self.hub.unsubscribe(stream)
 
 
-def _visible_progress(caller: access.Caller, item: dict) -> ind.IndicatorProgress | None:
+def _visible_progress(caller: Caller, item: dict) -> ind.IndicatorProgress | None:
     """An indicator window with only what the caller may read; None if that is nothing."""
     def readable(rows: list[dict]) -> list:
         return [mapping.window_pb(r) for r in rows if access.may_read_scope(caller, r["scope"], item["responsible"])]

@@ -14,7 +14,7 @@ import uuid
 
 from kombu import Connection, Consumer, Queue
 
-from libs.common.bus import event_exchange
+from libs.common.bus.topology import event_exchange
 from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
 
 log = logging.getLogger(__name__)

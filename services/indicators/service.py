@@ -10,7 +10,7 @@ import datetime as dt
 from nameko.timer import Timer, timer
 from sqlalchemy.orm import Session
 
-from libs.common.bus import REBUILD_QUEUE
+from libs.common.bus.topology import REBUILD_QUEUE
 from libs.common.clock import ClockMixin
 from libs.common.consumers import on_events, on_queue
 from libs.common.db import Database

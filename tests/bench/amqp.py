@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from libs.common.bus import EVENT_ID_HEADER, EnvelopePublisher, StoredEvent
+from libs.common.bus.publisher import EVENT_ID_HEADER, EnvelopePublisher, StoredEvent
 from libs.common.events import ACTIVITY_RECORDED, ActivityRecorded, make_envelope
 
 YEAR_START = dt.date(2024, 1, 1)

@@ -24,7 +24,7 @@ from collections import Counter as Tally
 from collections import defaultdict
 from pathlib import Path
 
-from libs.common.bus import peek_dead_letters
+from libs.common.bus.dead_letters import peek_dead_letters
 from libs.localenv.testenv import test_postgres
 from tests.bench.harness import (
     BENCH_DIR,

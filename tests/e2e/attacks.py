@@ -6,10 +6,13 @@ Cases:
 - ``idle``: 24 calls across 4 connections from a stranger (a made-up token), 4 from a
   department's broken client (a real token) and 4 to the health service (no token needed) that
   send headers and then nothing, then a real report: its code and seconds, and how each kind of
-  idle call ended.
+  idle call ended. The stranger's calls are opened last and refused from their headers: once
+  they are answered, the gateway holds every earlier call of their connections.
 - ``malformed``: bytes that are not a protobuf message, and a truncated one: their codes.
 - ``flood``: a real call, 200 random tokens, then the real token again and a never-seen real
-  token (the same address): codes and seconds.
+  token (the same address): codes and seconds. The gateway runs with
+  ``KEPU_GRPC_TOKEN_CACHE_SECONDS=0``, so the real token is looked up again, not answered from
+  the cache.
 """
 from __future__ import annotations
 
@@ -57,16 +60,19 @@ def idle(target: str, token: str) -> dict:
         yield b""
 
     channels = [grpc.insecure_channel(target) for _ in range(4)]
+    for channel in channels:
+        grpc.channel_ready_future(channel).result(timeout=10)  # connected: calls go out in the order made
     calls: dict[str, list] = {"stranger": [], "department": [], "health": []}
-    for i in range(28):
-        who, bearer = ("stranger", "idle-stranger") if i < 24 else ("department", token)
-        send = channels[i % 4].stream_unary(REPORT, request_serializer=None, response_deserializer=None)
-        calls[who].append(send.future(never(), metadata=[("authorization", f"Bearer {bearer}")]))
     for i in range(4):  # the health service needs no token: its idle calls must end too
         send = channels[i].stream_unary("/grpc.health.v1.Health/Check", request_serializer=None,
                                         response_deserializer=None)
         calls["health"].append(send.future(never()))
-    time.sleep(1.0)  # they are open and waiting
+    for i in range(28):
+        who, bearer = ("department", token) if i < 4 else ("stranger", "idle-stranger")
+        send = channels[i % 4].stream_unary(REPORT, request_serializer=None, response_deserializer=None)
+        calls[who].append(send.future(never(), metadata=[("authorization", f"Bearer {bearer}")]))
+    for call in calls["stranger"]:  # answered: the earlier calls on their connections are open and waiting
+        call.exception(timeout=10)
     code, seconds, _ = _report(target, token, f"idle-{secrets.token_hex(4)}")
     ended = {who: sorted({_code(c) for c in some}) for who, some in calls.items()}
     hold.set()
@@ -105,7 +111,6 @@ def flood(target: str, token: str, fresh: str) -> dict:
                 code = exc.code().name
             codes[code] = codes.get(code, 0) + 1
     flood_seconds = round(time.monotonic() - started, 3)
-    time.sleep(6)  # past the 5 s cache of the real token: it is looked up again
     after = _report(target, token, f"flood-after-{secrets.token_hex(4)}")
     never_seen = _report(target, fresh, f"flood-fresh-{secrets.token_hex(4)}")
     return {"before": before, "flood": codes, "flood_seconds": flood_seconds, "after": after,

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import requests
 
 from libs.common.settings import REPO_ROOT, Settings
+from tests.eventually import eventually
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
 
@@ -67,6 +69,28 @@ def metric(env, service: str, pattern: str, replica: int = 0) -> float | None:
 
 
 CARAVAN_2024 = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
+MARKER_SESSIONS = 50.0  # far above what a test reports, so a duplicate cannot pass for the marker
+
+
+def settled_count(env, token: str, read, counted: float, timeout: float = 60) -> float:
+    """The caravan-tour sessions of 2024 that ``read()`` shows once everything sent so far has been
+    handled, ``counted`` being what the test expects.
+
+    A marker report of ``MARKER_SESSIONS`` goes behind every event still on its way (one queue,
+    first in first out); once ``read()`` shows it, a late duplicate would show too. Returns the
+    count without the marker, so a test asserts exactly what it reported, without waiting a
+    guessed while for what should not come."""
+    kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", f"sessions={MARKER_SESSIONS:g}",
+         "--external-id", f"marker-{uuid.uuid4().hex[:8]}", "--token", token)
+    seen = eventually(lambda: (got := read() or 0.0) >= counted + MARKER_SESSIONS and got, timeout=timeout,
+                      what=f"the marker report counted on top of {counted:g}")
+    return seen - MARKER_SESSIONS
+
+
+def handled(env, service: str, event_type: str) -> float:
+    """Events of ``event_type`` that ``service`` has applied (its /metrics; 0 before the first)."""
+    series = f'kepu_events_handled_total{{event_type="{event_type}",outcome="ok",service="{service}"}}'
+    return metric(env, service, series) or 0.0
 
 
 def wait_for_metric(env, service: str, series: str, want: float, timeout: float = 10,

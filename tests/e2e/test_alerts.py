@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 
 import pytest
 
+from libs.common.events import ORG_CHANNEL_CHANGED
 from libs.localenv.ports import free_port, free_range
-from tests.e2e.system import kepu, metric, start_system, stop_system
+from tests.e2e.system import handled, kepu, metric, start_system, stop_system
 from tests.eventually import eventually
 from tests.receivers.http import WECOM_KEY
 
@@ -31,6 +31,7 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
         assert len(history) == 1 and history[0]["org"] == "leading-group-office" and history[0]["kind"] == "log"
         assert history[0]["title"].startswith("【历史窗口汇总】监测开始（2024年1月10日）前已结束的")
 
+        channels_before = handled(env, "notifications", ORG_CHANNEL_CHANGED)
         kepu(env, "org", "channel", "add", "cast", "webhook", http_receiver.url("webhook"), "--label", "值班系统")
         kepu(env, "org", "channel", "add", "cast", "wecom", http_receiver.url("wecom"))
         listed = kepu(env, "org", "channel", "list", "--org", "cast").stdout
@@ -38,7 +39,8 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
         bad = kepu(env, "org", "channel", "add", "cast", "email", "not-an-address", check=False)
         assert bad.returncode != 0 and "target" in bad.stderr + bad.stdout
 
-        time.sleep(1.0)  # the channel events reach notifications
+        eventually(lambda: handled(env, "notifications", ORG_CHANNEL_CHANGED) >= channels_before + 2,
+                   what="both channels applied by notifications")  # before any alert fires
         kepu(env, "indicators", "evaluate", "--as-of", "2024-06-30")  # half a year on: the year's windows lag
         hooks = eventually(lambda: http_receiver.of("webhook"), what="cast's digest at its webhook")
         assert http_receiver.problems == []

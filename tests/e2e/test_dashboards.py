@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 
 import pytest
 import requests
@@ -53,10 +52,18 @@ def prometheus(vhost_pipeline, broker_uris, tmp_path_factory):
             for series in ("kepu_town_participants", "kepu_organisation_info", 'kepu:indicator_target_share',
                            "kepu_gateway_request_seconds_bucket", "kepu_alert_deliveries_total"):
                 eventually(lambda s=series: query(url, s), timeout=60, what=f"{series} in Prometheus")
-            time.sleep(12)  # two more scrapes: rates over the demo have two points each
+            scraped = scrapes(url)  # two more scrapes of every target: rates over the demo have two points each
+            eventually(lambda: all(scrapes(url).get(target, 0) >= n + 2 for target, n in scraped.items()),
+                       timeout=60, what="two more scrapes of every target")
             yield url
         finally:
             stop_system(proc)
+
+
+def scrapes(url: str) -> dict[tuple[str, str], float]:
+    """How often Prometheus has scraped each of its targets (``up`` has one sample a scrape)."""
+    return {(r["metric"]["job"], r["metric"]["instance"]): float(r["value"][1])
+            for r in query(url, "count_over_time(up[1h])")}
 
 
 def query(url: str, expr: str) -> list:

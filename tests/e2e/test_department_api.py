@@ -25,6 +25,7 @@ from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
 from tests.certificates import self_signed
 from tests.e2e.system import Driver, kepu, metric, start_system, stop_system, wait_for_metric
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2024-06-30"
@@ -59,7 +60,7 @@ def api(vhost_pipeline, broker_uris, tmp_path_factory):
                              {"t": dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), "i": expired["token_id"]})
             engine.dispose()
             tokens |= {"expired": expired["token"], "revoked": revoked["token"]}
-            yield {"env": env, "driver": driver, "tokens": tokens, "var": var}
+            yield {"env": env, "driver": driver, "tokens": tokens, "var": var, "vhost": vhost}
         finally:
             driver.close()
             stop_system(proc)
@@ -223,13 +224,20 @@ def test_corrections_and_retractions_reach_the_indicator_and_metrics(api):
     assert retry["activity"]["revision"] == 2  # the same correction resent: applied once
 
 
-def test_a_department_watches_its_indicator_turn_as_reports_arrive(api):
+def gateway_watch_queues(rabbit_manager, vhost: str) -> list[str]:
+    """The gateway's own queues of status changes (``services/gateway/watch.py``) on the broker."""
+    return [q["name"] for q in rabbit_manager.get_queues(vhost) if q["name"].startswith("gateway-watch-")]
+
+
+def test_a_department_watches_its_indicator_turn_as_reports_arrive(api, rabbit_manager):
     d, t = api["driver"], api["tokens"]
+    # the gateway's first watchers: it binds its queue once the first stream is subscribed
+    assert gateway_watch_queues(rabbit_manager, api["vhost"]) == []
     mine = d.send({"watch": "kepu.v1.IndicatorService/WatchStatusChanges", "token": t["women"],
                    "request": {"indicator": "smart-mother"}, "seconds": 6})
     others = d.send({"watch": "kepu.v1.IndicatorService/WatchStatusChanges", "token": t["edu"],
                      "request": {}, "seconds": 6})
-    time.sleep(1.0)
+    eventually(lambda: gateway_watch_queues(rabbit_manager, api["vhost"]), what="the gateway following status changes")
     d.ok("ReportActivity", t["women"], report("smart_mother", "2024-05-01", "sm-1", sessions=5))
     got = d.send({"collect": mine["stream"]})["messages"]
     assert any(m["indicator"] == "smart-mother" and m["window"] == "2024" and m["status"] == "achieved"

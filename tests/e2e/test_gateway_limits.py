@@ -27,7 +27,8 @@ def gateway(vhost_pipeline, broker_uris, tmp_path_factory):
         parts = urlsplit(broker_uris[0])
         amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
         env = system_env(tmp_path_factory.mktemp("limits"), amqp, SQLITE, "2024-06-30", None) | {
-            "KEPU_GRPC_WORKERS": "8", "KEPU_GRPC_REQUEST_WAIT": "3", "KEPU_GRPC_FAILED_SIGN_INS": "20"}
+            "KEPU_GRPC_WORKERS": "8", "KEPU_GRPC_REQUEST_WAIT": "3", "KEPU_GRPC_FAILED_SIGN_INS": "20",
+            "KEPU_GRPC_TOKEN_CACHE_SECONDS": "0"}  # every call looks its token up: the flood case needs it
         proc, _ = start_system(env)
         try:
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.localenv.ports import free_port, free_range
 from tests.e2e.system import (
     CARAVAN_2024,

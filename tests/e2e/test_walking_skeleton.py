@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -21,11 +20,13 @@ from tests.e2e.system import (
     KEPU,
     kepu,
     metric,
+    settled_count,
     start_system,
     stop_system,
     wait_for_alerts,
     wait_for_metric,
 )
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +39,7 @@ def system_env(rabbit_config, tmp_path) -> dict:
         "KEPU_VAR_DIR": str(tmp_path), "KEPU_GRPC_PORT": str(free_port()),
         "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-06-30",
         "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
+        "KEPU_GRPC_TOKEN_CACHE_SECONDS": "0.5",  # a revocation shows at once, not after the default 5 s
     }
 
 
@@ -82,9 +84,10 @@ def test_gateway_refuses_unknown_tokens_and_bad_fields(system):
     assert "field quantities.people:" in bad_field.stderr  # the field violation travels as a detail
     assert "reloaded dangshan-2021-2025" in kepu(env, "plan", "reload").stdout
     kepu(env, "org", "revoke", token_id)
-    time.sleep(5.5)  # the gateway caches a token for at most 5 s
-    revoked = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
-                   "--token", token, check=False)
+    revoked = eventually(  # once the gateway's cached answer (KEPU_GRPC_TOKEN_CACHE_SECONDS) expired
+        lambda: (done := kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
+                              "--external-id", "after-revoke", "--token", token, check=False)).returncode and done,
+        what="the revoked token refused")
     assert revoked.returncode == 1 and "UNAUTHENTICATED" in revoked.stderr
 
 
@@ -103,8 +106,7 @@ def test_a_second_run_keeps_what_was_counted(system_env):
     try:
         assert wait_for_metric(system_env, "indicators", CARAVAN_2024, 4.0) == 4.0
         assert "already recorded" in kepu(system_env, *report).stdout
-        time.sleep(0.5)
-        assert metric(system_env, "indicators", CARAVAN_2024) == 4.0
+        assert settled_count(system_env, token, lambda: metric(system_env, "indicators", CARAVAN_2024), 4.0) == 4.0
     finally:
         stop_system(proc)
 
@@ -161,14 +163,13 @@ def test_indicators_killed_mid_stream_counts_every_report_exactly_once(system):
     reports = [subprocess.Popen([*KEPU, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "sessions=1",
                                  "--external-id", f"kill-{i}", "--token", token], cwd=REPO_ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(12)]
-    time.sleep(1.0)
-    os.kill(mine[0], signal.SIGKILL)
+    eventually(lambda: (metric(env, "indicators", CARAVAN_2024) or 0) >= 1, what="the first report counted")
+    os.kill(mine[0], signal.SIGKILL)  # while the others are on their way
     for proc in reports:
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out
     assert wait_for_metric(env, "indicators", CARAVAN_2024, 12.0, timeout=60) == 12.0
-    time.sleep(1.0)
-    assert metric(env, "indicators", CARAVAN_2024) == 12.0
+    assert settled_count(env, token, lambda: metric(env, "indicators", CARAVAN_2024), 12.0) == 12.0
 
 
 def test_broker_restart_loses_nothing_and_retries_are_safe(system):
@@ -194,13 +195,10 @@ def test_broker_restart_loses_nothing_and_retries_are_safe(system):
     finally:
         assert broker.ctl("start_app").returncode == 0
     for i in range(3, 6):  # a department system retries until it is accepted
-        deadline = time.monotonic() + 60
-        while report(i).returncode != 0:
-            assert time.monotonic() < deadline, f"report {i} never accepted after the broker came back"
-            time.sleep(1)
+        eventually(lambda i=i: report(i).returncode == 0, timeout=60, every=0.2,
+                   what=f"report {i} accepted after the broker came back")
     assert wait_for_metric(env, "indicators", CARAVAN_2024, 6.0, timeout=60) == 6.0
-    time.sleep(1.0)
-    assert metric(env, "indicators", CARAVAN_2024) == 6.0
+    assert settled_count(env, token, lambda: metric(env, "indicators", CARAVAN_2024), 6.0) == 6.0
 
 
 def test_make_run_starts_its_own_broker_and_ctrl_c_stops_it(tmp_path):

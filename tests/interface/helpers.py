@@ -7,7 +7,8 @@ from typing import Callable
 
 from kombu import Connection, Queue
 
-from libs.common.bus import DEAD_LETTER_QUEUE, EnvelopePublisher, Subscription, declare_topology
+from libs.common.bus.publisher import EnvelopePublisher
+from libs.common.bus.topology import DEAD_LETTER_QUEUE, Subscription, declare_topology
 from libs.common.events import Envelope
 
 

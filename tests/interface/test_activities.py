@@ -10,7 +10,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.errors import BadRequest, Conflict, PermissionDenied, RequestExpired
 from libs.common.events import OrganisationChanged, make_envelope
 from services.activities.service import ActivitiesService
@@ -143,11 +143,11 @@ def test_a_report_arriving_after_its_deadline_is_not_stored(rpc, settings):
 def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, settings, monkeypatch):
     """A relay that cannot publish keeps the event stored, shows the backlog on its gauge, and
     publishes it later."""
-    from libs.common import bus
+    from libs.common.bus import publisher
 
     calls = {"n": 0}
     backlog_seen = []
-    real_publish = bus.EnvelopePublisher.publish_stored
+    real_publish = publisher.EnvelopePublisher.publish_stored
 
     def flaky(self, events, exchange=None):
         if not any(e.event_type.startswith("activit") for e in events):  # the test's own, the start-up request
@@ -158,7 +158,7 @@ def test_events_wait_in_the_outbox_while_the_broker_refuses(container_factory, s
             raise ConnectionError("broker unreachable (simulated in-process: the broker is real)")
         return real_publish(self, events, exchange)
 
-    monkeypatch.setattr(bus.EnvelopePublisher, "publish_stored", flaky)
+    monkeypatch.setattr(publisher.EnvelopePublisher, "publish_stored", flaky)
     config = start_services(container_factory, settings)
     with ClusterRpcProxy(config, timeout=10) as proxy:
         wait_until(lambda: knows_the_organisations(proxy.activities))

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import time
 from email.header import decode_header, make_header
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_waiter
+from prometheus_client import REGISTRY
 
-from libs.common.events import IndicatorStatusChanged, OrgChannelChanged, make_envelope
+from libs.common.events import ORG_CHANNEL_CHANGED, IndicatorStatusChanged, OrgChannelChanged, make_envelope
 from services.notifications.service import NotificationsService
 from services.notifications.settings import NotificationSettings
 from tests.eventually import eventually
@@ -81,6 +82,25 @@ def new_section(text: str) -> list[str]:
     return lines
 
 
+def publish_channels(amqp_uri: str, *changes) -> None:
+    """Publish channel changes and wait until notifications applied them: channels first, as an
+    operator adds them before alerts fire (its handled count, in this process's registry)."""
+    labels = {"service": "notifications", "event_type": ORG_CHANNEL_CHANGED, "outcome": "ok"}
+    applied = lambda: REGISTRY.get_sample_value("kepu_events_handled_total", labels) or 0.0  # noqa: E731
+    before = applied()
+    publish(amqp_uri, *changes)
+    eventually(lambda: applied() >= before + len(changes), what=f"{len(changes)} channel changes applied")
+
+
+def rounds_ran(*containers, rounds: int = 2) -> None:
+    """Wait until each notifications container has finished ``rounds`` more ticks of its clock,
+    so whatever those rounds would send again has been composed."""
+    for container in containers:
+        for _ in range(rounds):
+            with entrypoint_waiter(container, "tick", timeout=10):
+                pass
+
+
 def subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
@@ -94,12 +114,11 @@ def test_a_digest_reaches_every_channel_in_its_documented_format(start_notificat
                                                                   http_receiver, smtp_server, alertmanager):
     start_notifications()
     org = "cast-formats"
-    publish(settings.amqp_uri,
-            channel(org, "webhook", http_receiver.url("webhook")),
-            channel(org, "wecom", http_receiver.url("wecom")),
-            channel(org, "dingtalk", http_receiver.url("dingtalk"), secret=DINGTALK_SECRET),
-            channel(org, "email", "kexie@example.cn, duty@example.cn"))
-    time.sleep(0.5)  # channels first, as an operator adds them before alerts fire
+    publish_channels(settings.amqp_uri,
+                     channel(org, "webhook", http_receiver.url("webhook")),
+                     channel(org, "wecom", http_receiver.url("wecom")),
+                     channel(org, "dingtalk", http_receiver.url("dingtalk"), secret=DINGTALK_SECRET),
+                     channel(org, "email", "kexie@example.cn, duty@example.cn"))
     publish(settings.amqp_uri, status("lagging", responsible=(org,)))
     eventually(lambda: len(http_receiver.received) == 3, what="webhook, WeCom and DingTalk deliveries")
     assert http_receiver.problems == []
@@ -135,17 +154,17 @@ def test_a_digest_reaches_every_channel_in_its_documented_format(start_notificat
 
 @pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
 def test_a_receiver_down_for_a_while_gets_the_digest_once(start_notifications, rpc, settings, http_receiver):
-    start_notifications()
+    container = start_notifications()
     org = "cast-flaky"
     http_receiver.fail_next = 2
-    publish(settings.amqp_uri, channel(org, "webhook", http_receiver.url("webhook")))
-    time.sleep(0.3)
+    publish_channels(settings.amqp_uri, channel(org, "webhook", http_receiver.url("webhook")))
     publish(settings.amqp_uri, status("lagging", responsible=(org,)))
     eventually(lambda: http_receiver.of("webhook"), what="the webhook delivery")
-    time.sleep(1.0)  # any stray resend would arrive by now
+    (hook,) = eventually(lambda: [d for d in deliveries_of(rpc, org) if d["kind"] == "webhook" and d["status"] == "sent"],
+                         what="the webhook delivery marked sent")
+    rounds_ran(container)  # later rounds leave a sent delivery alone
     assert len(http_receiver.of("webhook")) == 1 and http_receiver.refused == 2
-    (hook,) = [d for d in deliveries_of(rpc, org) if d["kind"] == "webhook"]
-    assert hook["status"] == "sent" and hook["attempts"] == 3
+    assert hook["attempts"] == 3
 
 
 @pytest.mark.parametrize("database_url_template", ["sqlite", "postgresql"], indirect=True)
@@ -155,8 +174,8 @@ def test_a_receiver_down_for_good_is_parked_and_the_other_channels_are_unaffecte
     org = "cast-dead"
     from libs.localenv.ports import free_port
     dead = f"http://127.0.0.1:{free_port()}/hooks/gone?token=very-secret-token"
-    publish(settings.amqp_uri, channel(org, "webhook", dead), channel(org, "wecom", http_receiver.url("wecom")))
-    time.sleep(0.3)
+    publish_channels(settings.amqp_uri, channel(org, "webhook", dead),
+                     channel(org, "wecom", http_receiver.url("wecom")))
     publish(settings.amqp_uri, status("lagging", responsible=(org,)))
     eventually(lambda: http_receiver.of("wecom"), what="the WeCom delivery")
     parked = eventually(lambda: [d for d in rpc.list_deliveries(failed=True) if d["org"] == org
@@ -171,20 +190,22 @@ def test_a_receiver_down_for_good_is_parked_and_the_other_channels_are_unaffecte
 
 @pytest.mark.parametrize("database_url_template", ["sqlite", "postgresql"], indirect=True)
 def test_two_notifications_services_send_each_digest_once(start_notifications, rpc, settings, http_receiver):
-    start_notifications()
-    start_notifications()
-    publish(settings.amqp_uri, *(channel(org, "webhook", http_receiver.url("webhook"))
-                                      for org in ("twin-a", "twin-b")))
-    time.sleep(0.5)
+    twins = start_notifications(), start_notifications()
+    publish_channels(settings.amqp_uri, *(channel(org, "webhook", http_receiver.url("webhook"))
+                                               for org in ("twin-a", "twin-b")))
     changes = [status("lagging", indicator=f"ind-{i}", responsible=("twin-a", "twin-b")) for i in range(10)]
     publish(settings.amqp_uri, *changes, changes[0], changes[3])  # and two redelivered
-    eventually(lambda: {r.body["receiver"] for r in http_receiver.of("webhook")} == {"kepu-twin-a", "kepu-twin-b"},
-               what="both digests")
-    time.sleep(1.5)  # rounds of both services have run many times
-    hooks = http_receiver.of("webhook")
-    keys = [h.headers["X-Kepu-Delivery"] for h in hooks]
+    every_news = sorted((f"kepu-{org}", f"ind-{i}") for org in ("twin-a", "twin-b") for i in range(10))
+
+    def told_new() -> list[tuple[str, str]]:
+        return sorted((h.body["receiver"], line.split("（")[0].split(". ", 1)[1]) for h in http_receiver.of("webhook")
+                      for line in new_section(h.body["kepu"]["text"]))
+
+    eventually(lambda: set(told_new()) == set(every_news), what="every alert told to both departments")
+    rounds_ran(*twins)  # rounds of both services have run since: a double would have been composed
+    eventually(lambda: all(d["status"] == "sent" for org in ("twin-a", "twin-b") for d in deliveries_of(rpc, org)),
+               what="every delivery of the twins sent")
+    keys = [h.headers["X-Kepu-Delivery"] for h in http_receiver.of("webhook")]
     assert len(keys) == len(set(keys)), keys
-    told_new = [(h.body["receiver"], line.split("（")[0].split(". ", 1)[1]) for h in hooks
-                for line in new_section(h.body["kepu"]["text"])]
-    assert sorted(told_new) == sorted((f"kepu-{org}", f"ind-{i}") for org in ("twin-a", "twin-b") for i in range(10))
+    assert told_new() == every_news
     assert len([a for a in rpc.list_alerts("firing") if a["indicator"].startswith("ind-")]) == 10

@@ -1,5 +1,5 @@
 """Each service on the real broker as its own user, with the permissions of
-``libs.common.broker_access`` (what `kepu run` and the compose stack grant): the whole pipeline
+``libs.localenv.broker_access`` (what `kepu run` and the compose stack grant): the whole pipeline
 works, a poison event is still parked, and a service cannot publish another's events."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import uuid
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from libs.common.broker_access import USERS, apply, service_uri
-from libs.common.bus import EnvelopePublisher, PublishNotConfirmed
+from libs.common.bus.publisher import EnvelopePublisher, PublishNotConfirmed
+from libs.localenv.broker_access import USERS, apply, service_uri
 from services.activities.service import ActivitiesService
 from services.indicators.service import IndicatorsService
 from services.notifications.service import NotificationsService
@@ -69,7 +69,7 @@ def test_no_one_but_activities_can_publish_activity_events(settings, as_user, us
 
 
 def test_the_compose_broker_setup_grants_from_its_environment(settings, broker_uris):
-    """`python -m libs.common.broker_access` as the compose stack's one-shot runs it."""
+    """`python -m libs.localenv.broker_access` as the compose stack's one-shot runs it."""
     import os
     import subprocess
     import sys
@@ -80,12 +80,12 @@ def test_the_compose_broker_setup_grants_from_its_environment(settings, broker_u
     vhost = urlsplit(settings.amqp_uri).path.lstrip("/")
     env = {**os.environ, "KEPU_BROKER_ADMIN_API": broker_uris[1], "KEPU_BROKER_VHOST": vhost,
            **{f"KEPU_BROKER_PASSWORD_{u.upper()}": f"secret-{u}" for u in USERS}}
-    done = subprocess.run([sys.executable, "-m", "libs.common.broker_access"], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "libs.localenv.broker_access"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     with Connection(service_uri(settings.amqp_uri, "indicators", "secret-indicators")) as conn:
         conn.ensure_connection(max_retries=2)
-    missing = subprocess.run([sys.executable, "-m", "libs.common.broker_access"],
+    missing = subprocess.run([sys.executable, "-m", "libs.localenv.broker_access"],
                              env={k: v for k, v in env.items() if k != "KEPU_BROKER_PASSWORD_GATEWAY"},
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "KEPU_BROKER_PASSWORD_GATEWAY" in missing.stderr
@@ -159,7 +159,7 @@ def test_a_service_writes_to_no_queue_but_its_own_retries_and_the_dead_letters(s
     A service retries into its own queues only, and parks."""
     from kombu import Connection, Exchange, Producer
 
-    from libs.common.bus import DEAD_LETTERS, REBUILD, retry_exchange
+    from libs.common.bus.topology import DEAD_LETTERS, REBUILD_EXCHANGE, retry_exchange
 
     declare(settings.amqp_uri)
 
@@ -175,8 +175,8 @@ def test_a_service_writes_to_no_queue_but_its_own_retries_and_the_dead_letters(s
     indicators_queue = "evt-activities-activity_recorded--indicators.handle_activity_recorded"
     assert not send("notifications", "", indicators_queue)  # the default exchange
     assert not send("notifications", retry_exchange("indicators"), indicators_queue)  # another's retries
-    assert not send("indicators", REBUILD, "x")  # only activities replays for a rebuild
+    assert not send("indicators", REBUILD_EXCHANGE, "x")  # only activities replays for a rebuild
     assert send("indicators", retry_exchange("indicators"), indicators_queue)
     assert send("notifications", DEAD_LETTERS, "x")
-    assert send("activities", REBUILD, "x")
+    assert send("activities", REBUILD_EXCHANGE, "x")
     assert send("operator", "", indicators_queue)

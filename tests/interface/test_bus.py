@@ -5,7 +5,8 @@ import datetime as dt
 
 from kombu import Connection
 
-from libs.common.bus import SUBSCRIPTIONS, TOPOLOGY, EnvelopePublisher
+from libs.common.bus.publisher import EnvelopePublisher
+from libs.common.bus.topology import SUBSCRIPTIONS, TOPOLOGY
 from libs.common.events import ActivityRecorded, make_envelope
 from tests.interface.helpers import drain
 

@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from nameko.standalone.rpc import ClusterRpcProxy
 from pydantic import ValidationError
 
-from libs.common.bus import peek_dead_letters
+from libs.common.bus.dead_letters import peek_dead_letters
 from libs.common.events import ActivityRecorded, Envelope
 from libs.common.plan import load_plan
 from services.indicators.service import IndicatorsService

@@ -7,7 +7,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.consumers import BatchEventHandler
 from libs.common.events import ActivityRecorded, Envelope, make_envelope
 from services.indicators.service import IndicatorsService
@@ -236,7 +236,7 @@ def test_a_retry_copy_that_cannot_be_made_leaves_the_event_with_the_broker(indic
 
 def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, settings, monkeypatch):
     """A cause that fails twice parks the event; once fixed, the operator replays it."""
-    from libs.common.bus import peek_dead_letters, replay_dead_letters
+    from libs.common.bus.dead_letters import peek_dead_letters, replay_dead_letters
     from services.indicators import app
 
     container, rpc = indicators
@@ -314,7 +314,8 @@ def test_anything_undecodable_or_invalid_is_parked_with_the_reason_and_listed_re
     lost; each is parked saying why, `kepu dead-letters list` shows any body, the flow goes on."""
     from kombu import Connection, Producer
 
-    from libs.common.bus import event_exchange, peek_dead_letters
+    from libs.common.bus.dead_letters import peek_dead_letters
+    from libs.common.bus.topology import event_exchange
 
     config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
     declare(settings.amqp_uri)

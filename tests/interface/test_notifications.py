@@ -9,7 +9,7 @@ from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.events import REFERENCE_REQUESTED, Envelope, IndicatorStatusChanged, make_envelope
 from services.notifications.service import NotificationsService
 from tests.interface.helpers import declare, drain, publish
@@ -66,8 +66,7 @@ def test_statuses_that_never_fired_raise_nothing(notifications, settings):
     assert rpc.list_alerts() == []
 
 
-# organisations' subscription to the request (its line in ``libs.common.bus.SUBSCRIPTIONS``, added on
-# the organisations side); declared here so that the request has a queue to reach
+# organisations' subscription to the request, declared here so that the request has a queue to reach
 TO_ORGANISATIONS = next(s for s in SUBSCRIPTIONS if s.source == "notifications" and s.event_type == REFERENCE_REQUESTED)
 
 

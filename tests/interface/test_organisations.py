@@ -8,7 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from libs.common.access import token_hash as hash_token
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.errors import BadRequest
 from libs.common.events import ORG_CHANNEL_CHANGED, ORGANISATION_CHANGED, ReferenceRequested, make_envelope
 from services.organisations.service import OrganisationsService

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from libs.common.api.generate import PACKAGE_DIR, generate, proto_files
-from libs.common.bus import SUBSCRIPTIONS
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.events import ActivityRecorded, Envelope, make_envelope
 from libs.common.settings import REPO_ROOT, Settings
 

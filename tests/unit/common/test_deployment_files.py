@@ -8,8 +8,8 @@ import re
 
 import yaml
 
-from libs.common.broker_access import USERS
 from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, Settings
+from libs.localenv.broker_access import USERS
 from services.notifications.settings import NotificationSettings
 
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
@@ -115,8 +115,8 @@ def test_grafana_is_provisioned_with_the_generated_dashboards():
 
 def test_each_service_connects_to_the_broker_as_its_own_user():
     setup = SERVICES_["broker-setup"]
-    assert setup["command"][-1] == "libs.common.broker_access"
-    importlib.import_module("libs.common.broker_access")
+    assert setup["command"][-1] == "libs.localenv.broker_access"
+    importlib.import_module("libs.localenv.broker_access")
     assert {f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS} <= set(setup["environment"])
     assert SERVICES_["cli"]["environment"]["KEPU_AMQP_URI"].startswith("amqp://operator:${")
     for user in (u for u in USERS if u != "operator"):

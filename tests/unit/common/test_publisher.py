@@ -2,7 +2,7 @@
 to its last one is acked, whether the broker acks them singly, in any order, or many at once."""
 from __future__ import annotations
 
-from libs.common.bus import EnvelopePublisher
+from libs.common.bus.publisher import EnvelopePublisher
 
 
 def publisher() -> EnvelopePublisher:

@@ -2,9 +2,10 @@
 
 RabbitMQ grants per vhost three regular expressions over resource names: *configure* (declare,
 delete), *write* (publish to an exchange; bind a queue) and *read* (consume from a queue; bind
-from an exchange). Derived here from ``libs.common.bus`` (one definition), used by ``kepu run``
-for the project-local node and by the compose stack's ``broker-setup`` (``python -m
-libs.common.broker_access``), so the local node and production grant the same.
+from an exchange). Derived here from ``libs.common.bus.topology`` (one definition), used by
+``kepu run`` for the project-local node and by the compose stack's ``broker-setup`` (``python -m
+libs.localenv.broker_access``), so the local node and production grant the same. No service
+imports it: it is what sets a broker up, not what runs on it.
 
 What each service may do:
 - declare the shared topology (every relay declares it before publishing: no event is dropped);
@@ -23,7 +24,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from libs.common.bus import DEAD_LETTERS, REBUILD, REBUILD_QUEUE, SUBSCRIPTIONS, TOPOLOGY, retry_exchange
+from libs.common.bus.topology import (
+    DEAD_LETTERS,
+    REBUILD_EXCHANGE,
+    REBUILD_QUEUE,
+    SUBSCRIPTIONS,
+    TOPOLOGY,
+    retry_exchange,
+)
 from libs.common.settings import SERVICES
 
 RPC_EXCHANGE = "nameko-rpc"
@@ -58,7 +66,7 @@ def grant(user: str) -> Grant:
                      write=_any(replies, watch, *_names(RPC_EXCHANGE)),
                      read=_any(replies, watch, *_names(RPC_EXCHANGE, "indicators.events")))
     queues = _names(*(q.name for q in TOPOLOGY))  # declared (and bound) by every relay and consumer
-    exchanges = _names(*(f"{s}.events" for s in SOURCES), RPC_EXCHANGE, DEAD_LETTERS.name, REBUILD.name,
+    exchanges = _names(*(f"{s}.events" for s in SOURCES), RPC_EXCHANGE, DEAD_LETTERS.name, REBUILD_EXCHANGE.name,
                        *(retry_exchange(s).name for s in SERVICES))
     own = [f"rpc-{re.escape(user)}", rf"rpc\.reply-{re.escape(user)}-.+"]
     consumed = _names(*(sub.queue_name for sub in SUBSCRIPTIONS if sub.service == user))
@@ -67,7 +75,7 @@ def grant(user: str) -> Grant:
     # publish: RPC, and events to its own exchange only; bind: the queues it declares
     write = [*own, *queues, *_names(RPC_EXCHANGE, f"{user}.events", DEAD_LETTERS.name, retry_exchange(user).name)]
     if user == "activities":
-        write += _names(REBUILD.name)
+        write += _names(REBUILD_EXCHANGE.name)
     return Grant(user, configure=_any(*own, *queues, *exchanges), write=_any(*write),
                  read=_any(*own, *consumed, *exchanges))
 
@@ -109,7 +117,7 @@ def service_uri(amqp_uri: str, user: str, password: str) -> str:
 
 
 def main() -> int:
-    """``python -m libs.common.broker_access``: the compose stack's one-shot ``broker-setup``. The
+    """``python -m libs.localenv.broker_access``: the compose stack's one-shot ``broker-setup``. The
     management API from ``KEPU_BROKER_ADMIN_API`` (http://admin:password@rabbitmq:15672), each
     user's password from ``KEPU_BROKER_PASSWORD_<USER>`` (e.g. ``KEPU_BROKER_PASSWORD_ACTIVITIES``)."""
     import os
