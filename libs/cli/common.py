@@ -102,3 +102,16 @@ def services(timeout: float = 30):
         errors.print(f"cannot reach the services ({type(exc).__name__}: {exc}) at {where}; "
                      "is `make run` going? (set KEPU_AMQP_URI for another broker)", markup=False)
         raise typer.Exit(3) from None
+
+
+def wait_until_activities_know(rpc, codes: list[str], timeout: float = 30.0) -> bool:
+    """After registering organisations: wait until the activities service's copy (fed by
+    organisations' events) has them, so the next report naming them is accepted. False on timeout."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while set(rpc.activities.known_organisations(codes)) != set(codes):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

@@ -7,7 +7,7 @@ import datetime as dt
 import typer
 from rich.table import Table
 
-from libs.cli.common import CaFile, Gateway, console, errors, services
+from libs.cli.common import CaFile, Gateway, console, errors, services, wait_until_activities_know
 
 BATCH = 500
 
@@ -39,6 +39,7 @@ def demo(year: int = typer.Option(None, help="The year to fill (default: the sys
             if town.code not in known:
                 rpc.organisations.register_org({"code": town.code, "name": town.name, "kind": "town",
                                                 "is_example": True})
+        wait_until_activities_know(rpc, [town.code for town in example_towns])
         reports = demo_year(plan, year, today, example_towns, seed)
         tokens = {org: rpc.organisations.issue_token(org, "kepu demo", "reporter", "1d")["token"] for org in reports}
     table = Table("organisation", "sent", "new", "already there", "refused")

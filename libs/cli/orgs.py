@@ -6,7 +6,7 @@ import enum
 import typer
 from rich.table import Table
 
-from libs.cli.common import console, errors, services
+from libs.cli.common import console, errors, services, wait_until_activities_know
 from libs.common.channels import KIND_HELP
 from libs.common.events import CHANNEL_KINDS
 
@@ -32,10 +32,15 @@ def org_list(kind: str = typer.Option(None, help="Only this kind (department, to
 @app.command("register")
 def org_register(code: str, name: str, kind: str = typer.Option("town"), parent: str = typer.Option(None),
                  example: bool = typer.Option(False, "--example", help="Mark as demo data, not a real town.")) -> None:
+    """Register a town, village or extra body; returns once reports may name it."""
     with services() as rpc:
         org = rpc.organisations.register_org(
             {"code": code, "name": name, "kind": kind, "parent": parent, "is_example": example})
-    console.print(f"registered {org['code']} {org['name']} ({org['kind']}) under {org['parent']}")
+        console.print(f"registered {org['code']} {org['name']} ({org['kind']}) under {org['parent']}")
+        if not wait_until_activities_know(rpc, [org["code"]]):
+            errors.print(f"the activities service has not learned of {org['code']} yet: reports naming it are "
+                         "refused until it has (is it running? `kepu run` shows the services)", markup=False)
+            raise typer.Exit(1)
 
 
 @app.command("token")

@@ -379,6 +379,12 @@ def apply_organisations(session: Session, changes: list[OrganisationChanged]) ->
     return changed
 
 
+def known_organisations(session: Session, codes: list[str]) -> dict[str, str]:
+    """Which of ``codes`` the copy knows, with their kinds: what an operator waits on after
+    registering a town, so that the next report naming it is accepted."""
+    return repository.org_kinds(session, codes)
+
+
 def ask_for_reference(session: Session, now: dt.datetime) -> bool:
     """On a database that knows no organisation yet (a first start, a restore): ask organisations,
     once, to send all of them (``reference_requested``). Returns whether it asked."""

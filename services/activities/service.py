@@ -75,6 +75,11 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         app.apply_organisations(self.db, [Envelope.model_validate(b).typed_payload() for b in bodies])
 
     @rpc
+    def known_organisations(self, codes: list[str]) -> dict[str, str]:
+        """Which organisations reports may name yet (the copy is fed by events)."""
+        return app.known_organisations(self.db, codes)
+
+    @rpc
     def replay_activities(self, run: str) -> int:
         """For `kepu indicators rebuild`: every activity's current revision onto the rebuild queue."""
         publisher = EnvelopePublisher(self.config["AMQP_URI"])

@@ -21,6 +21,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
+from libs.cli.common import wait_until_activities_know
 from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
 from tests.certificates import self_signed
@@ -47,6 +48,7 @@ def api(vhost_pipeline, broker_uris, tmp_path_factory):
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
                 for code, name in (("town-a", "示例镇甲"), ("town-b", "示例镇乙")):
                     rpc.organisations.register_org({"code": code, "name": name, "kind": "town", "is_example": True})
+                assert wait_until_activities_know(rpc, ["town-a", "town-b"])
                 issue = lambda org, role="reporter": rpc.organisations.issue_token(org, "test", role)["token"]  # noqa
                 tokens = {"cast": issue("cast"), "edu": issue("edu"), "edu_viewer": issue("edu", "viewer"),
                           "admin": issue("leading-group-office", "admin"), "town_a": issue("town-a"),

@@ -25,22 +25,23 @@ ORGS = {"demo-town": "town", "cast": "body", "edu": "department"}
 ACTIVITY_EVENTS = "outbox where event_type like 'activit%'"  # not the start-up reference_requested
 
 
-def start_services(container_factory, settings):
+def start_services(container_factory, settings, towns: tuple[str, ...] = ()):
     """activities alone (clock frozen at 2024-06-30): what it knows of organisations arrives as
     organisations' events, published here as organisations would."""
     config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
     declare(settings.amqp_uri)
     container_factory(ActivitiesService, config).start()
     now = dt.datetime.now(dt.timezone.utc)
+    known = ORGS | dict.fromkeys(towns, "town")
     publish(settings.amqp_uri, *(make_envelope("organisations", OrganisationChanged(
-        code=code, name=code, kind=kind, changed_at=now)) for code, kind in ORGS.items()))
+        code=code, name=code, kind=kind, changed_at=now)) for code, kind in known.items()))
     return config
 
 
-def knows_the_organisations(activities) -> bool:
-    """Observable: a report naming the town and a co-organiser validates."""
-    probe = {**REPORT, "co_organisers": ["edu"]}
-    return activities.record_activities(caller("cast"), [probe], validate_only=True)["invalid"] == 0
+def knows_the_organisations(activities, towns: tuple[str, ...] = ("demo-town",)) -> bool:
+    """Observable: a report naming each town and a co-organiser validates."""
+    probes = [{**REPORT, "town": town, "co_organisers": ["edu"]} for town in towns]
+    return activities.record_activities(caller("cast"), probes, validate_only=True)["invalid"] == 0
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from services.indicators.service import IndicatorsService
 from services.notifications.service import NotificationsService
 from services.organisations.service import OrganisationsService
 from tests.interface.helpers import dead_letters, declare, publish, wait_until
-from tests.interface.test_activities import REPORT, caller
+from tests.interface.test_activities import REPORT, caller, knows_the_organisations
 from tests.interface.test_indicators import caravan, value
 
 SERVICE_CLASSES = {"organisations": OrganisationsService, "activities": ActivitiesService,
@@ -43,6 +43,7 @@ def test_the_pipeline_runs_with_each_service_as_its_own_user(container_factory, 
     gateway = settings.model_copy(update={"amqp_uri": as_user("gateway")}).nameko_config()
     with ClusterRpcProxy(gateway, timeout=15) as rpc:  # the gateway's standalone proxies
         rpc.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town", "is_example": True})
+        wait_until(lambda: knows_the_organisations(rpc.activities))  # organisations → activities, own users
         rpc.activities.record_activity(caller("cast"), REPORT)
         wait_until(lambda: value(rpc.indicators) == 3, timeout=20)  # activities → indicators, own users
         wait_until(lambda: rpc.notifications.list_alerts("firing"), timeout=20)  # indicators → notifications

@@ -17,7 +17,7 @@ from services.indicators.domain import counting
 from services.indicators.models import ContributionRow, WindowState
 from services.indicators.service import IndicatorsService
 from tests.interface.helpers import wait_until
-from tests.interface.test_activities import caller, start_services
+from tests.interface.test_activities import caller, knows_the_organisations, start_services
 
 TYPES = ("caravan_tour", "science_week", "national_science_day", "rural_outreach")
 ORGS = ("cast", "agriculture", "health")
@@ -65,11 +65,10 @@ def random_report(rng: random.Random, i: int) -> dict:
 
 def test_a_rebuild_equals_the_incremental_count_and_misses_nothing_during_it(container_factory, settings):
     rng = random.Random(7)
-    config = start_services(container_factory, settings)
+    config = start_services(container_factory, settings, towns=("town-a", "town-b"))
     container_factory(IndicatorsService, config).start()
     with ClusterRpcProxy(config, timeout=60) as rpc:
-        for town in ("town-a", "town-b"):
-            rpc.organisations.register_org({"code": town, "name": town, "kind": "town", "is_example": True})
+        wait_until(lambda: knows_the_organisations(rpc.activities, ("town-a", "town-b")))
         stored = []
         for org in ORGS:
             for start in range(0, 1000, 500):
