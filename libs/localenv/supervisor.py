@@ -148,7 +148,9 @@ class Supervisor:
 
         target = self.settings.grpc_target
         deadline = time.monotonic() + timeout
-        if self.settings.grpc_tls_cert_file:
+        from services.gateway.settings import GatewaySettings
+
+        if GatewaySettings().grpc_tls_cert_file:
             # over TLS the certificate names the host, which need not be the address we listen on:
             # the gateway binds its port only once it has read its certificate, so a listening
             # port of a live process is ready

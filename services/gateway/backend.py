@@ -20,6 +20,7 @@ from libs.common.settings import Settings
 from services.activities.schemas import GroupAnswer
 from services.gateway.grouping import ReportGroups
 from services.gateway.limits import FailedSignIns
+from services.gateway.settings import GatewaySettings
 
 TOKEN_CACHE_SIZE = 10_000
 
@@ -33,19 +34,19 @@ class TooManyFailures(Exception):
 
 
 class Backend:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, gateway: GatewaySettings):
         self.config = settings.nameko_config()
-        self.timeout = settings.grpc_call_timeout
-        self.token_ttl = settings.grpc_token_cache_seconds
-        self.refusal_ttl = settings.grpc_refusal_cache_seconds
-        self.plan_ttl = settings.grpc_plan_cache_seconds
+        self.timeout = gateway.grpc_call_timeout
+        self.token_ttl = gateway.grpc_token_cache_seconds
+        self.refusal_ttl = gateway.grpc_refusal_cache_seconds
+        self.plan_ttl = gateway.grpc_plan_cache_seconds
         self._local = threading.local()
         self._proxies: list[ClusterRpcProxy] = []
         self._lock = threading.Lock()
         self._tokens: OrderedDict[str, tuple[float, Caller | str]] = OrderedDict()
         self._plan: tuple[float, dict] | None = None
         self._reports = ReportGroups(self._send_reports)
-        self._sign_ins = FailedSignIns(settings.grpc_failed_sign_ins)
+        self._sign_ins = FailedSignIns(gateway.grpc_failed_sign_ins)
 
     def rpc(self):
         """This thread's cluster proxy (started on first use)."""

@@ -39,6 +39,7 @@ from services.gateway.servicers import (
     OrganisationServicer,
     PlanServicer,
 )
+from services.gateway.settings import GatewaySettings
 from services.gateway.watch import StatusChangeHub
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ SERVICE_NAMES = [
 ]
 
 
-def server_options(settings: Settings) -> list[tuple[str, int]]:
+def server_options(settings: GatewaySettings) -> list[tuple[str, int]]:
     size = settings.grpc_max_message_bytes
     return [
         ("grpc.max_receive_message_length", size),
@@ -64,11 +65,11 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     ]
 
 
-def build_server(settings: Settings, backend: Backend,
+def build_server(settings: Settings, gateway: GatewaySettings, backend: Backend,
                  hub: StatusChangeHub) -> tuple[grpc.Server, health.HealthServicer]:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="grpc"),
-                         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs, options=server_options(settings),
-                         interceptors=[RequestGuard(settings.grpc_request_wait, guard_sign_in(backend))])
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=gateway.grpc_workers, thread_name_prefix="grpc"),
+                         maximum_concurrent_rpcs=gateway.grpc_max_concurrent_rpcs, options=server_options(gateway),
+                         interceptors=[RequestGuard(gateway.grpc_request_wait, guard_sign_in(backend))])
     act_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(backend), server)
     ind_grpc.add_IndicatorServiceServicer_to_server(IndicatorServicer(backend, hub), server)
     org_grpc.add_OrganisationServiceServicer_to_server(OrganisationServicer(backend), server)
@@ -76,13 +77,13 @@ def build_server(settings: Settings, backend: Backend,
     plan_grpc.add_PlanServiceServicer_to_server(PlanServicer(backend), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    if settings.grpc_reflection:
+    if gateway.grpc_reflection:
         reflection.enable_server_reflection([*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     address = settings.grpc_target
     try:
-        if settings.grpc_tls_cert_file:
-            credentials = grpc.ssl_server_credentials([(settings.grpc_tls_key_file.read_bytes(),
-                                                        settings.grpc_tls_cert_file.read_bytes())])
+        if gateway.grpc_tls_cert_file:
+            credentials = grpc.ssl_server_credentials([(gateway.grpc_tls_key_file.read_bytes(),
+                                                        gateway.grpc_tls_cert_file.read_bytes())])
             server.add_secure_port(address, credentials)
         else:
             server.add_insecure_port(address)
@@ -101,14 +102,15 @@ def main() -> None:
     metrics_port = settings.metrics_port("gateway")
     if metrics_port >= 0:
         serve_metrics(settings.metrics_host, metrics_port)
-    backend = Backend(settings)
-    hub = StatusChangeHub(settings.amqp_uri, settings.grpc_max_watchers)
-    server, health_servicer = build_server(settings, backend, hub)
+    gateway = GatewaySettings()
+    backend = Backend(settings, gateway)
+    hub = StatusChangeHub(settings.amqp_uri, gateway.grpc_max_watchers)
+    server, health_servicer = build_server(settings, gateway, backend, hub)
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("gRPC gateway listening on %s:%s (%s)", settings.grpc_host, settings.grpc_port,
-             "TLS" if settings.grpc_tls_cert_file else "plaintext")
+             "TLS" if gateway.grpc_tls_cert_file else "plaintext")
     stopped = threading.Event()
 
     def shutdown(signum, frame):

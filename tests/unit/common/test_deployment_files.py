@@ -10,6 +10,7 @@ import yaml
 
 from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, Settings
 from libs.localenv.broker_access import USERS
+from services.gateway.settings import GatewaySettings
 from services.notifications.settings import NotificationSettings
 
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
@@ -58,7 +59,8 @@ def test_build_contexts_and_mounted_files_exist():
 
 
 def test_compose_environment_names_only_real_settings():
-    fields = {f"KEPU_{name.upper()}" for name in (*Settings.model_fields, *NotificationSettings.model_fields)}
+    fields = {f"KEPU_{name.upper()}" for name in (*Settings.model_fields, *NotificationSettings.model_fields,
+                                                  *GatewaySettings.model_fields)}
     fields |= {"KEPU_BROKER_ADMIN_API", *(f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS)}  # broker_access
     for name, svc in SERVICES_.items():
         for var in (svc.get("environment") or {}):
@@ -131,3 +133,10 @@ def test_only_the_notifications_container_is_given_the_alert_settings_and_smtp_p
         assert not alerts & set(svc.get("environment") or {}), f"{name} is given notifications' settings"
     assert [svc for svc in SERVICES_.values() if svc.get("env_file")] == [SERVICES_["notifications"]]
     assert "smtp_password" not in Settings().nameko_config()["KEPU"]
+
+
+def test_the_gateway_s_server_settings_are_its_own():
+    """Only the gateway reads its limits, caches and certificate; clients share where it listens."""
+    assert {"grpc_workers", "grpc_tls_key_file", "grpc_token_cache_seconds"} <= set(GatewaySettings.model_fields)
+    assert not {"grpc_workers", "grpc_tls_key_file"} & set(Settings.model_fields)
+    assert {"grpc_host", "grpc_port", "grpc_ca_file"} <= set(Settings.model_fields)
