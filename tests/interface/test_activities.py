@@ -40,7 +40,7 @@ def start_services(container_factory, settings, towns: tuple[str, ...] = ()):
 
 def knows_the_organisations(activities, towns: tuple[str, ...] = ("demo-town",)) -> bool:
     """Observable: a report naming each town and a co-organiser validates."""
-    probes = [{**REPORT, "town": town, "co_organisers": ["edu"]} for town in towns]
+    probes = [{**REPORT, "town": town, "co_organisers": ["edu"], "external_id": f"probe-{town}"} for town in towns]
     return activities.record_activities(caller("cast"), probes, validate_only=True)["invalid"] == 0
 
 
