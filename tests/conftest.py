@@ -42,6 +42,11 @@ def broker_uris(request):
         amqp, api = node.amqp_uri, node.api_uri
     request.config.option.RABBIT_AMQP_URI = amqp
     request.config.option.RABBIT_API_URI = api
+    # the test node's administrator runs every test service and `kepu run` of the tests: the
+    # services trust it as the operator (tests of the sender checks connect as each service's user)
+    from libs.common.bus.senders import broker_user
+
+    os.environ["KEPU_BUS_OPERATORS"] = f"operator,{broker_user(amqp)}"
     yield amqp, api
     if node is not None:
         node.stop()

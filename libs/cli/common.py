@@ -83,9 +83,10 @@ def services(timeout: float = 30):
     """RPC to the running services; their errors are printed for people, not as tracebacks."""
     from kombu.exceptions import KombuError
     from nameko.exceptions import RemoteError, UnknownService
-    from nameko.standalone.rpc import ClusterRpcProxy, RpcTimeout
+    from nameko.standalone.rpc import RpcTimeout
 
     from libs.common.errors import ClientError
+    from libs.common.rpc import ClusterRpcProxy
 
     settings = get_settings()
     try:

@@ -40,5 +40,8 @@ def list_(limit: int = typer.Option(100), as_json: bool = typer.Option(False, "-
 @app.command()
 def replay(limit: int = typer.Option(1000)) -> None:
     """Send parked messages back to the queue they failed in; run after fixing the cause."""
-    n = replay_dead_letters(get_settings().amqp_uri, limit)
-    console.print(f"replayed {n} message(s)")
+    settings = get_settings()
+    done = replay_dead_letters(settings.amqp_uri, settings.operator_users, limit)
+    console.print(f"replayed {done.replayed} message(s)")
+    for line in done.refused:
+        console.print(f"left parked: {line}", markup=False)

@@ -33,8 +33,9 @@ from nameko.extensions import Entrypoint
 
 from libs.common.bus.dead_letters import ATTEMPTS_HEADER, park_message
 from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
+from libs.common.bus.senders import SENDER_HEADER, event_refusal, role_of
 from libs.common.bus.topology import Subscription, retry_exchange
-from libs.common.metrics import EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
+from libs.common.metrics import BUS_REFUSED, EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class BatchEventHandler(Entrypoint):
 
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
+        self.operators = settings.operator_users
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
         self.queue = Queue(self.own_queue, durable=True, auto_delete=False) if self.own_queue \
@@ -164,6 +166,10 @@ class BatchEventHandler(Entrypoint):
     def _handle(self, batch: list) -> None:
         decoded = []
         for message in batch:
+            if why := self._sender_refusal(message):
+                BUS_REFUSED.labels(self.container.service_name, "event", message.properties.get("user_id") or "-").inc()
+                self._park(message, f"refused: {why}", attempt=1)
+                continue
             try:
                 decoded.append((message, decode(message)))
             except Undecodable as exc:
@@ -194,6 +200,20 @@ class BatchEventHandler(Entrypoint):
                 self._park(message, error.text, attempt=1)
             else:
                 self._retry_or_park(message, error.text)
+
+    def _sender_refusal(self, message) -> str | None:
+        """Why this message's broker-validated sender may not send into this queue (see
+        ``libs.common.bus.senders``), or None."""
+        return event_refusal(message.properties.get("user_id"), (message.headers or {}).get(SENDER_HEADER),
+                             self.queue_name, self.operators)
+
+    def _original_sender(self, message) -> str | None:
+        """Who sent the message this one is or copies: the broker-validated ``user_id``, or on the
+        service's own copies (retries), the sender it recorded when it first accepted it."""
+        user = message.properties.get("user_id")
+        if role_of(user, self.operators) == self.container.service_name:
+            return (message.headers or {}).get(SENDER_HEADER)
+        return user
 
     def _run(self, bodies: list[dict]) -> Failure | None:
         """Run one worker on these bodies and wait for it; why it failed, or None on success."""
@@ -241,7 +261,7 @@ class BatchEventHandler(Entrypoint):
                         service, self.event_type, event_id, attempt, reason)
             eventlet.sleep(RETRY_PAUSES[attempt - 1])
             send_copy(self.amqp_uri, retry_exchange(service), self.queue_name, message,
-                      {**headers, ATTEMPTS_HEADER: attempt + 1})
+                      {**headers, ATTEMPTS_HEADER: attempt + 1, SENDER_HEADER: self._original_sender(message)})
         except Exception:  # the copy could not be made: let the broker keep the original
             self._leave_with_broker(message, event_id)
             return
@@ -254,7 +274,7 @@ class BatchEventHandler(Entrypoint):
             log.error("%s failed %d times on %s event %s and parked it on the dead-letter queue: %s. "
                       "See it with `kepu dead-letters list`; fix the cause, then `kepu dead-letters replay`.",
                       service, attempt, self.event_type, event_id, reason)
-            park_message(self.amqp_uri, message, reason, self.queue_name)
+            park_message(self.amqp_uri, message, reason, self.queue_name, self._original_sender(message))
         except Exception:
             self._leave_with_broker(message, event_id)
             return

@@ -22,6 +22,10 @@ EVENT_BATCH_SECONDS = Histogram(
     "kepu_event_batch_seconds", "Time a consumer took to apply one batch of events (handler latency).",
     ["service", "event_type"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+BUS_REFUSED = Counter(
+    "kepu_bus_refused_total", "Messages a service refused because their broker-validated sender may not send them "
+    "(kind: rpc, event); any is a forged message or a misconfigured user.", ["service", "kind", "sender"],
+)
 OUTBOX_PENDING = Gauge("kepu_outbox_pending", "Events stored but not yet confirmed by the broker.", ["service"])
 OUTBOX_PUBLISHED = Counter("kepu_outbox_published_total", "Events the outbox relay published.", ["service"])
 

@@ -1,4 +1,9 @@
-"""nameko's ``rpc`` entrypoint, with replies published without publisher confirms.
+"""nameko's RPC, with every caller proven: requests carry the sender's broker user (AMQP
+``user_id``, which RabbitMQ checks), and an entry point answers only callers the table in
+``libs.common.bus.senders`` allows (others get ``PermissionDenied``, counted in
+``kepu_bus_refused_total``). Use this module's ``ClusterRpcProxy`` instead of nameko's.
+
+Replies are published without publisher confirms:
 
 nameko confirms every reply with the broker before it acks the request: a round trip per call
 that buys nothing, since the reply goes to the caller's own non-durable queue. A reply lost
@@ -8,6 +13,8 @@ took ~18 % of the activities service's CPU on the single-report path.
 """
 from __future__ import annotations
 
+import logging
+
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -16,9 +23,15 @@ from nameko.constants import (
     LOGIN_METHOD_CONFIG_KEY,
     SERIALIZER_CONFIG_KEY,
 )
-from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
+from nameko.rpc import Responder, Rpc, RpcConsumer, ServiceProxy, get_rpc_exchange
+from nameko.standalone.rpc import ClusterProxy, StandaloneProxyBase
 
-from libs.common.errors import CLIENT_ERRORS
+from libs.common.bus.senders import broker_user, call_refusal
+from libs.common.errors import CLIENT_ERRORS, PermissionDenied
+from libs.common.metrics import BUS_REFUSED
+from libs.common.settings import settings_from_config
+
+log = logging.getLogger(__name__)
 
 
 class _ReplyPublisher(Publisher):
@@ -51,5 +64,47 @@ class UnconfirmedReplyRpc(Rpc):
     def __init__(self, expected_exceptions=CLIENT_ERRORS, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
+    def setup(self) -> None:
+        super().setup()
+        self.operators = settings_from_config(self.container.config).operator_users
+
+    def handle_message(self, body, message) -> None:
+        """Refuse a caller the sender table does not allow before anything runs."""
+        sender = message.properties.get("user_id")
+        service = self.container.service_name
+        why = call_refusal(sender, service, self.method_name, self.operators)
+        if why is None:
+            super().handle_message(body, message)
+            return
+        BUS_REFUSED.labels(service, "rpc", sender or "-").inc()
+        log.warning("%s refused an RPC: %s; if this is not an attack, check which broker user that process "
+                    "connects as (KEPU_AMQP_URI) and KEPU_BUS_OPERATORS", service, why)
+        refusal = PermissionDenied(why)
+        self.rpc_consumer.handle_result(message, None, (PermissionDenied, refusal, None))
+
 
 rpc = UnconfirmedReplyRpc.decorator
+
+
+class _IdentifiedClusterProxy(ClusterProxy):
+    """nameko's cluster proxy, passing publisher options (the ``user_id``) to every service proxy."""
+
+    def __init__(self, worker_ctx, reply_listener, **options):
+        super().__init__(worker_ctx, reply_listener)
+        self._options = options
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._proxies:
+            self._proxies[name] = ServiceProxy(self._worker_ctx, name, self._reply_listener, **self._options)
+        return self._proxies[name]
+
+
+class ClusterRpcProxy(StandaloneProxyBase):
+    """nameko's ``ClusterRpcProxy`` whose requests carry the broker user they are sent as."""
+
+    def __init__(self, config: dict, *args, **kwargs):
+        super().__init__(config, *args, **kwargs)
+        self._proxy = _IdentifiedClusterProxy(self._worker_ctx, self._reply_listener,
+                                              user_id=broker_user(config["AMQP_URI"]))

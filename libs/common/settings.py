@@ -50,9 +50,15 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, ge=1, le=5000, description="Events a consumer applies in one transaction, at most.")
     batch_wait: float = Field(0.005, ge=0, le=5, description="Seconds a consumer waits to fill a batch after its "
                               "first event (under load batches fill while the last one is applied).")
+    bus_operators: str = Field("operator", description="Broker users trusted as the operator, comma-separated "
+                               "(`kepu` commands and `kepu run`; a test broker adds its administrator).")
     log_level: str = "INFO"
     prometheus: bool = Field(True, description="`kepu run` also starts a project-local Prometheus (loopback).")
     prometheus_port: int = Field(9390, description="Port of that Prometheus.")
+
+    @property
+    def operator_users(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.bus_operators.split(",") if u.strip())
 
     @property
     def grpc_target(self) -> str:

@@ -127,7 +127,7 @@ class Supervisor:
                 raise SystemExit(f"{name} exited with code {proc.returncode} during start-up; see its log above")
 
     def _wait_services_ready(self, timeout: float = 60) -> None:
-        from nameko.standalone.rpc import ClusterRpcProxy
+        from libs.common.rpc import ClusterRpcProxy
 
         deadline = time.monotonic() + timeout
         pending = list(SERVICES)

@@ -13,9 +13,8 @@ import threading
 import time
 from collections import OrderedDict
 
-from nameko.standalone.rpc import ClusterRpcProxy
-
 from libs.common.access import Caller, token_hash
+from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import Settings
 from services.activities.schemas import GroupAnswer
 from services.gateway.grouping import ReportGroups

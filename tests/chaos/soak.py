@@ -120,7 +120,7 @@ def main() -> int:
             t.join()
         counted = wait_for_count(Counter(system), result["sessions"], timeout=300)
         parked = peek_dead_letters(vhost.amqp_uri, 1000)
-        from nameko.standalone.rpc import ClusterRpcProxy
+        from libs.common.rpc import ClusterRpcProxy
 
         with ClusterRpcProxy({"AMQP_URI": vhost.amqp_uri}, timeout=30) as rpc:
             alerts = rpc.notifications.list_alerts()

@@ -12,9 +12,9 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.bus.dead_letters import peek_dead_letters
+from libs.common.rpc import ClusterRpcProxy
 from libs.localenv import testenv
 from tests.bench.harness import system_env
 from tests.chaos.harness import TARGETS, kill_9, start_stream, stream_result, wait_restarted

@@ -18,10 +18,10 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from libs.cli.common import wait_until_activities_know
+from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
 from tests.certificates import self_signed

@@ -10,8 +10,8 @@ import sys
 from urllib.parse import urlsplit
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
+from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import REPO_ROOT
 from tests.bench.harness import database_template, system_env
 from tests.e2e.system import start_system, stop_system

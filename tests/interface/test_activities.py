@@ -6,13 +6,13 @@ import time
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.errors import BadRequest, Conflict, PermissionDenied, RequestExpired
 from libs.common.events import OrganisationChanged, make_envelope
+from libs.common.rpc import ClusterRpcProxy
 from services.activities.service import ActivitiesService
 from tests.interface.helpers import declare, drain, publish, wait_until
 

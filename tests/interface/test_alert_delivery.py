@@ -13,11 +13,11 @@ import re
 from email.header import decode_header, make_header
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from libs.common.events import ORG_CHANNEL_CHANGED, IndicatorStatusChanged, OrgChannelChanged, make_envelope
+from libs.common.rpc import ClusterRpcProxy
 from services.notifications.service import NotificationsService
 from services.notifications.settings import NotificationSettings
 from tests.eventually import eventually

@@ -7,9 +7,9 @@ import datetime as dt
 import uuid
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.common.bus.publisher import EnvelopePublisher, PublishNotConfirmed
+from libs.common.rpc import ClusterRpcProxy
 from libs.localenv.broker_access import USERS, apply, service_uri
 from services.activities.service import ActivitiesService
 from services.indicators.service import IndicatorsService

@@ -12,12 +12,12 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from nameko.standalone.rpc import ClusterRpcProxy
 from pydantic import ValidationError
 
 from libs.common.bus.dead_letters import peek_dead_letters
 from libs.common.events import ActivityRecorded, Envelope
 from libs.common.plan import load_plan
+from libs.common.rpc import ClusterRpcProxy
 from services.indicators.service import IndicatorsService
 from tests.interface.helpers import declare, publish, wait_until
 from tests.interface.test_indicators import value

@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.consumers import BatchEventHandler
 from libs.common.events import ActivityRecorded, Envelope, make_envelope
+from libs.common.rpc import ClusterRpcProxy
 from services.indicators.service import IndicatorsService
 from tests.interface.helpers import dead_letters, declare, drain_until, publish, wait_until
 
@@ -255,9 +255,9 @@ def test_parked_event_is_listed_and_counted_once_when_replayed(indicators, setti
 
     monkeypatch.setattr(app, "count_activities", real_apply)  # the cause is fixed
     with entrypoint_waiter(container, "handle_activity_recorded", timeout=10):
-        assert replay_dead_letters(settings.amqp_uri) == 1
+        assert replay_dead_letters(settings.amqp_uri, settings.operator_users).replayed == 1
     assert value(rpc) == 3 and peek_dead_letters(settings.amqp_uri) == []
-    assert replay_dead_letters(settings.amqp_uri) == 0
+    assert replay_dead_letters(settings.amqp_uri, settings.operator_users).replayed == 0
 
 
 def observe(indicator_type: str, org: str, people: float, day: dt.date, activity_id: str) -> Envelope:

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 from kombu import Connection
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.events import REFERENCE_REQUESTED, Envelope, IndicatorStatusChanged, make_envelope
+from libs.common.rpc import ClusterRpcProxy
 from services.notifications.service import NotificationsService
 from tests.interface.helpers import declare, drain, publish
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from libs.common.access import token_hash as hash_token
 from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.errors import BadRequest
 from libs.common.events import ORG_CHANNEL_CHANGED, ORGANISATION_CHANGED, ReferenceRequested, make_envelope
+from libs.common.rpc import ClusterRpcProxy
 from services.organisations.service import OrganisationsService
 from tests.interface.helpers import declare, drain, drain_until, publish
 

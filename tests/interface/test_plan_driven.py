@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
+from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import REPO_ROOT
 from services.activities.service import ActivitiesService
 from services.indicators.service import IndicatorsService

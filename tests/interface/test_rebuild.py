@@ -6,11 +6,11 @@ import datetime as dt
 import random
 from collections import defaultdict
 
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from libs.common.plan.loader import load_plan
+from libs.common.rpc import ClusterRpcProxy
 from services.activities.models import Activity
 from services.activities.repository import event_of
 from services.indicators.domain import counting

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 
 from kombu import Connection, Producer, Queue
 
-from libs.common.bus.publisher import send_copy
+from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
+from libs.common.bus.senders import SENDER_HEADER, broker_user, event_refusal, replay_refusal
 from libs.common.bus.topology import DEAD_LETTER_QUEUE, DEAD_LETTERS, PARKED
 
 log = logging.getLogger(__name__)
@@ -19,9 +21,11 @@ ORIGIN_HEADER = "x-kepu-original-queue"
 REPLAYS_HEADER = "x-kepu-replays"
 
 
-def park_message(amqp_uri: str, message, reason: str, queue: str) -> None:
-    """Put a message that kept failing on the dead-letter queue, with why and where from."""
-    headers = {**(message.headers or {}), ERROR_HEADER: reason[:2000], ORIGIN_HEADER: queue}
+def park_message(amqp_uri: str, message, reason: str, queue: str, sender: str | None) -> None:
+    """Put a message that kept failing on the dead-letter queue, with why, where from, and who
+    sent it (``sender``: its broker-validated user, which a replay checks)."""
+    headers = {**(message.headers or {}), ERROR_HEADER: reason[:2000], ORIGIN_HEADER: queue,
+               **({SENDER_HEADER: sender} if sender else {})}
     with Connection(amqp_uri) as conn:  # a consumer may park before anyone declared the topology
         PARKED(conn.default_channel).declare()
     send_copy(amqp_uri, DEAD_LETTERS, DEAD_LETTER_QUEUE, message, headers)
@@ -59,12 +63,22 @@ def readable_body(raw: bytes | str) -> dict:
         return {"hex": data[:64].hex(" "), "size": len(data)}
 
 
-def replay_dead_letters(amqp_uri: str, limit: int = 1000) -> int:
-    """Send parked messages back to the queue they failed in (after the cause is fixed)."""
-    replayed = 0
+@dataclass
+class Replay:
+    """What a replay did: how many went back, and the parked messages it left in place and why."""
+
+    replayed: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def replay_dead_letters(amqp_uri: str, operators: frozenset[str], limit: int = 1000) -> Replay:
+    """Send parked messages back to the queue they failed in (after the cause is fixed), as the
+    operator. A message is replayed only if the queue's own consumer parked it (the broker-validated
+    ``user_id`` of the parked copy) and its recorded sender may send into that queue: a forgery
+    parked by another service, or refused for its sender, stays parked."""
+    done = Replay()
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        queue = Queue(DEAD_LETTER_QUEUE, durable=True)(conn.default_channel)
-        queue.declare()
+        queue = Queue(DEAD_LETTER_QUEUE, durable=True, no_declare=True)(conn.default_channel)
         producer = Producer(conn.default_channel)
         for _ in range(limit):
             msg = queue.get(no_ack=False)
@@ -74,13 +88,17 @@ def replay_dead_letters(amqp_uri: str, limit: int = 1000) -> int:
             target = headers.pop(ORIGIN_HEADER, None)
             headers.pop(ERROR_HEADER, None)
             headers.pop(ATTEMPTS_HEADER, None)  # a replay gets its full set of attempts
-            if not target:
-                msg.reject(requeue=True)
-                log.error("dead letter without an original queue left in place: %s", msg.body[:200])
-                break
+            why = "it names no original queue" if not target else (
+                replay_refusal(msg.properties.get("user_id"), target, operators)
+                or event_refusal(headers.get(SENDER_HEADER), None, target, operators))
+            if why:  # left unacked: back on the queue when the channel closes
+                done.refused.append(f"{headers.get(EVENT_ID_HEADER, '?')} for {target}: {why}")
+                log.error("a parked message was not replayed and stays parked: %s", done.refused[-1])
+                continue
             headers[REPLAYS_HEADER] = int(headers.get(REPLAYS_HEADER, 0)) + 1
             producer.publish(msg.body, routing_key=target, content_type=msg.content_type,
-                             content_encoding=msg.content_encoding, delivery_mode=2, headers=headers)
+                             content_encoding=msg.content_encoding, delivery_mode=2, headers=headers,
+                             user_id=broker_user(amqp_uri))
             msg.ack()  # only after the broker confirmed the copy: a crash in between duplicates, never loses
-            replayed += 1
-    return replayed
+            done.replayed += 1
+    return done

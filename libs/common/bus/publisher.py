@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from kombu import Connection, Exchange, Producer
 
+from libs.common.bus.senders import broker_user
 from libs.common.bus.topology import TOPOLOGY, event_exchange
 from libs.common.events import Envelope
 
@@ -39,6 +40,7 @@ class EnvelopePublisher:
 
     def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0):
         self.connection = Connection(amqp_uri)
+        self.user = broker_user(amqp_uri)  # each message says who sent it; the broker checks it is true
         self.confirm_timeout = confirm_timeout
         self._channel = None
         self._transport = None  # the AMQP connection our channel belongs to
@@ -101,7 +103,7 @@ class EnvelopePublisher:
             producer.publish(
                 event.body, exchange=exchange or event_exchange(event.source),
                 routing_key=event.event_type, content_type="application/json", content_encoding="utf-8",
-                delivery_mode=2, headers={EVENT_ID_HEADER: event.event_id},
+                delivery_mode=2, headers={EVENT_ID_HEADER: event.event_id}, user_id=self.user,
             )
         self._published += len(events)
         deadline = time.monotonic() + self.confirm_timeout
@@ -123,9 +125,11 @@ class EnvelopePublisher:
 
 def send_copy(amqp_uri: str, exchange: Exchange, routing_key: str, message, headers: dict) -> None:
     """Publish a copy of a received message (same body, whatever it holds) through ``exchange``,
-    confirmed by the broker; ``mandatory``: a copy no queue takes is an error, not lost."""
+    confirmed by the broker; ``mandatory``: a copy no queue takes is an error, not lost. The copy is
+    sent as the user of ``amqp_uri`` (whoever copies it answers for it)."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         Producer(conn.default_channel).publish(
             message.body, exchange=exchange, routing_key=routing_key, content_type=message.content_type,
             content_encoding=message.content_encoding, delivery_mode=2, headers=headers, mandatory=True,
+            user_id=broker_user(amqp_uri),
         )
