@@ -6,6 +6,7 @@ import subprocess
 
 import typer
 
+from libs.common.bus.senders import broker_user
 from libs.localenv.testenv import test_broker, test_postgres
 
 
@@ -19,8 +20,10 @@ def test_env(ctx: typer.Context, keep: bool = typer.Option(False, help="Leave th
     try:
         broker.start()
         postgres.start()
+        # the test node's administrator runs the systems tests and benchmarks start: trusted as the operator
         env = {**os.environ, "KEPU_AMQP_URI": broker.amqp_uri, "KEPU_RABBIT_API_URI": broker.api_uri,
-               "KEPU_TEST_POSTGRES_URL": postgres.url, "KEPU_TEST_ENV": "1"}
+               "KEPU_TEST_POSTGRES_URL": postgres.url, "KEPU_TEST_ENV": "1",
+               "KEPU_BUS_OPERATORS": f"operator,{broker_user(broker.amqp_uri)}"}
         code = subprocess.call(command, env=env)
     finally:
         if not keep:

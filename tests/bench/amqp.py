@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from libs.common.bus.publisher import EVENT_ID_HEADER, EnvelopePublisher, StoredEvent
+from libs.common.bus.senders import broker_user
 from libs.common.events import ACTIVITY_RECORDED, ActivityRecorded, make_envelope
 
 YEAR_START = dt.date(2024, 1, 1)
@@ -51,7 +52,8 @@ def publish_confirmed(amqp_uri: str, messages: Iterable[tuple[str, bytes]], exch
         start = time.perf_counter()
         for event_id, body in messages:
             producer.publish(body, exchange=exchange, routing_key=routing_key, content_type="application/json",
-                             content_encoding="utf-8", delivery_mode=2, headers={EVENT_ID_HEADER: event_id})
+                             content_encoding="utf-8", delivery_mode=2, headers={EVENT_ID_HEADER: event_id},
+                             user_id=broker_user(amqp_uri))  # as the services' publishers do
             count += 1
         return count, time.perf_counter() - start
 

@@ -41,10 +41,11 @@ def test_the_pipeline_runs_with_each_service_as_its_own_user(container_factory, 
         config = settings.model_copy(update={"amqp_uri": as_user(name), "as_of": dt.date(2024, 6, 30)})
         container_factory(cls, config.nameko_config()).start()
     gateway = settings.model_copy(update={"amqp_uri": as_user("gateway")}).nameko_config()
-    with ClusterRpcProxy(gateway, timeout=15) as rpc:  # the gateway's standalone proxies
-        rpc.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town", "is_example": True})
-        wait_until(lambda: knows_the_organisations(rpc.activities))  # organisations → activities, own users
-        rpc.activities.record_activity(caller("cast"), REPORT)
+    operator = settings.model_copy(update={"amqp_uri": as_user("operator")}).nameko_config()
+    with ClusterRpcProxy(operator, timeout=15) as ops, ClusterRpcProxy(gateway, timeout=15) as rpc:
+        ops.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town", "is_example": True})
+        wait_until(lambda: knows_the_organisations(ops.activities))  # organisations → activities, own users
+        rpc.activities.record_activity_group(caller("cast"), [REPORT])  # as the gateway sends a report
         wait_until(lambda: value(rpc.indicators) == 3, timeout=20)  # activities → indicators, own users
         wait_until(lambda: rpc.notifications.list_alerts("firing"), timeout=20)  # indicators → notifications
         publish(settings.amqp_uri, caravan(1).model_copy(update={"payload": {"activity_id": "x"}}))

@@ -315,6 +315,7 @@ def test_anything_undecodable_or_invalid_is_parked_with_the_reason_and_listed_re
     from kombu import Connection, Producer
 
     from libs.common.bus.dead_letters import peek_dead_letters
+    from libs.common.bus.senders import broker_user
     from libs.common.bus.topology import event_exchange
 
     config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)}).nameko_config()
@@ -325,7 +326,8 @@ def test_anything_undecodable_or_invalid_is_parked_with_the_reason_and_listed_re
         producer = Producer(conn.default_channel, exchange=event_exchange("activities"))
         for body, content_type in ((b"{not json", "application/json"), (b"\xff\xfe\x00\x01binary", "application/octet-stream"),
                                    (b"hello", "text/plain"), (bad_day.model_dump_json().encode(), "application/json")):
-            producer.publish(body, routing_key="activity_recorded", content_type=content_type, delivery_mode=2)
+            producer.publish(body, routing_key="activity_recorded", content_type=content_type, delivery_mode=2,
+                             user_id=broker_user(settings.amqp_uri))  # a proven sender: only the body is wrong
     publish(settings.amqp_uri, caravan(2, activity_id="good"))
     container_factory(IndicatorsService, config).start()
     with ClusterRpcProxy(config, timeout=10) as proxy:
