@@ -34,7 +34,7 @@ from nameko.extensions import Entrypoint
 from libs.common.bus.dead_letters import ATTEMPTS_HEADER, park_message
 from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
 from libs.common.bus.senders import SENDER_HEADER, event_refusal, role_of
-from libs.common.bus.topology import Subscription, retry_exchange
+from libs.common.bus.topology import Subscription, require, retry_exchange
 from libs.common.metrics import BUS_REFUSED, EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
@@ -94,8 +94,10 @@ class BatchEventHandler(Entrypoint):
         self.operators = settings.operator_users
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
-        self.queue = Queue(self.own_queue, durable=True, auto_delete=False) if self.own_queue \
-            else self.subscription().queue
+        # the operator declared it (with its bindings); consuming needs only its name and the right to read
+        self.queue = Queue(self.queue_name, durable=True, no_declare=True)
+        with Connection(self.amqp_uri, connect_timeout=10) as conn:
+            require(conn, queues=[self.queue_name])
         self._running = False
         self._thread = None
 

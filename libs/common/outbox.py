@@ -17,10 +17,12 @@ import logging
 import os
 import socket
 
+from kombu import Connection
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from libs.common.bus.publisher import EnvelopePublisher, StoredEvent
+from libs.common.bus.topology import event_exchange, require
 from libs.common.db import UtcDateTime, make_engine
 from libs.common.events import Envelope
 from libs.common.loops import BackgroundLoop
@@ -105,6 +107,8 @@ class OutboxRelay(BackgroundLoop):
         self.engine = make_engine(settings.database_url(self.service))
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.publisher = EnvelopePublisher(self.container.config["AMQP_URI"])
+        with Connection(self.container.config["AMQP_URI"], connect_timeout=10) as conn:
+            require(conn, exchanges=[event_exchange(self.service).name])
         self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
         self.rounds = itertools.count()
         self.backoff = self.interval

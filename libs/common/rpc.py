@@ -14,7 +14,9 @@ took ~18 % of the activities service's CPU on the single-report path.
 from __future__ import annotations
 
 import logging
+import uuid
 
+from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -23,10 +25,20 @@ from nameko.constants import (
     LOGIN_METHOD_CONFIG_KEY,
     SERIALIZER_CONFIG_KEY,
 )
-from nameko.rpc import Responder, Rpc, RpcConsumer, ServiceProxy, get_rpc_exchange
-from nameko.standalone.rpc import ClusterProxy, StandaloneProxyBase
+from nameko.rpc import (
+    RPC_QUEUE_TEMPLATE,
+    RPC_REPLY_QUEUE_TEMPLATE,
+    RPC_REPLY_QUEUE_TTL,
+    Responder,
+    Rpc,
+    RpcConsumer,
+    ServiceProxy,
+    get_rpc_exchange,
+)
+from nameko.standalone.rpc import ClusterProxy, SingleThreadedReplyListener, StandaloneProxyBase
 
 from libs.common.bus.senders import broker_user, call_refusal
+from libs.common.bus.topology import RPC_EXCHANGE, require
 from libs.common.errors import CLIENT_ERRORS, PermissionDenied
 from libs.common.metrics import BUS_REFUSED
 from libs.common.settings import settings_from_config
@@ -43,7 +55,17 @@ class _Responder(Responder):
 
 
 class _RpcConsumer(RpcConsumer):
-    """nameko's ``RpcConsumer.handle_result`` with our responder."""
+    """nameko's ``RpcConsumer``: binding its queue to the operator's exchange without declaring
+    the exchange (no service may change or delete it), and ``handle_result`` with our responder."""
+
+    def setup(self) -> None:
+        if self.queue is None:
+            name = self.container.service_name
+            with Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=10) as conn:
+                require(conn, exchanges=[RPC_EXCHANGE.name])
+            self.queue = Queue(RPC_QUEUE_TEMPLATE.format(name), exchange=_undeclared(RPC_EXCHANGE),
+                               routing_key=f"{name}.*", durable=True)
+        super().setup()
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config
@@ -86,6 +108,24 @@ class UnconfirmedReplyRpc(Rpc):
 rpc = UnconfirmedReplyRpc.decorator
 
 
+def _undeclared(exchange: Exchange) -> Exchange:
+    """The exchange as a binding's source only: kombu declares it no more (that needs the right to
+    change it)."""
+    return Exchange(exchange.name, type=exchange.type, durable=exchange.durable, no_declare=True)
+
+
+class _ReplyListener(SingleThreadedReplyListener):
+    """nameko's standalone reply listener, binding its reply queue without declaring the exchange."""
+
+    def setup(self) -> None:
+        reply_queue_uuid = uuid.uuid4()
+        self.routing_key = str(reply_queue_uuid)
+        self.queue = Queue(RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_queue_uuid),
+                           exchange=_undeclared(RPC_EXCHANGE), routing_key=self.routing_key,
+                           queue_arguments={"x-expires": RPC_REPLY_QUEUE_TTL})
+        self.queue_consumer.register_provider(self)
+
+
 class _IdentifiedClusterProxy(ClusterProxy):
     """nameko's cluster proxy, passing publisher options (the ``user_id``) to every service proxy."""
 
@@ -104,7 +144,7 @@ class _IdentifiedClusterProxy(ClusterProxy):
 class ClusterRpcProxy(StandaloneProxyBase):
     """nameko's ``ClusterRpcProxy`` whose requests carry the broker user they are sent as."""
 
-    def __init__(self, config: dict, *args, **kwargs):
-        super().__init__(config, *args, **kwargs)
+    def __init__(self, config: dict, context_data=None, timeout=None):
+        super().__init__(config, context_data, timeout, reply_listener_cls=_ReplyListener)
         self._proxy = _IdentifiedClusterProxy(self._worker_ctx, self._reply_listener,
                                               user_id=broker_user(config["AMQP_URI"]))

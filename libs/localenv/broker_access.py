@@ -1,46 +1,56 @@
 """One broker user per service, with least-privilege permissions derived from the topology.
 
 RabbitMQ grants per vhost three regular expressions over resource names: *configure* (declare,
-delete), *write* (publish to an exchange; bind a queue) and *read* (consume from a queue; bind
-from an exchange). Derived here from ``libs.common.bus.topology`` (one definition), used by
-``kepu run`` for the project-local node and by the compose stack's ``broker-setup`` (``python -m
+delete), *write* (publish to an exchange; bind a queue) and *read* (consume from or purge a
+queue; bind from an exchange), and per topic exchange two more over routing keys (*topic
+permissions*: which keys a user may publish, and bind with). Derived here from
+``libs.common.bus.topology`` and ``libs.common.bus.senders`` (one definition), used by ``kepu
+run`` for the project-local node and by the compose stack's ``broker-setup`` (``python -m
 libs.localenv.broker_access``), so the local node and production grant the same. No service
 imports it: it is what sets a broker up, not what runs on it.
 
-What each service may do:
-- declare the shared topology (every relay declares it before publishing: no event is dropped);
-- serve its RPC queue, call others' (nameko's ``nameko-rpc`` exchange, its own reply queues);
-- publish events to its own exchange only (``activities.events`` is the activities service's:
-  nobody else can forge an ``activity_recorded``);
+The operator declares the topology (every exchange, queue and binding). A service may then:
+- declare and bind only its own RPC queue (``rpc-<service>``), with the binding key
+  ``<service>.*`` alone, and consume it;
+- publish on ``nameko-rpc`` only replies (a reply's routing key is the caller's reply id), so a
+  stolen service password calls no one's method;
+- publish events to its own exchange only, with the event types it emits (``activities.events``
+  is the activities service's: nobody else can forge an ``activity_recorded``);
 - consume only its own subscriber queues;
-- park failing messages (the ``kepu.dead-letters`` exchange), retry a message only into its own
+- park failing messages (the ``kepu.dead-letters`` exchange; the queue they wait in is
+  ``kepu.parked``, which only the operator reads or purges), retry a message only into its own
   queues (``kepu.retry.<service>``); only activities replays for a rebuild (``kepu.rebuild``).
-  Nobody but the operator writes to the default exchange, which reaches every queue by name.
-The gateway only calls RPC and watches status changes; ``kepu`` commands and ``kepu run`` act as
-the operator (the broker's administrator user).
+No service may declare, bind, unbind, purge or delete a queue or exchange of another, nor of
+the topology; nobody but the operator writes to the default exchange, which reaches every queue
+by name. The gateway calls the RPC methods it serves and watches status changes through queues
+of its own; ``kepu`` commands and ``kepu run`` act as the operator.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from libs.common.bus.senders import GATEWAY, GATEWAY_CALLS, OPERATOR
 from libs.common.bus.topology import (
     DEAD_LETTERS,
     REBUILD_EXCHANGE,
     REBUILD_QUEUE,
+    RPC_EXCHANGE,
     SUBSCRIPTIONS,
-    TOPOLOGY,
+    event_exchange,
     retry_exchange,
 )
+from libs.common.events import INDICATOR_STATUS_CHANGED
 from libs.common.settings import SERVICES
 
-RPC_EXCHANGE = "nameko-rpc"
-SOURCES = sorted({sub.source for sub in SUBSCRIPTIONS})
-USERS = (*SERVICES, "gateway", "operator")  # operator: `kepu` commands (tokens, rebuilds, dead letters)
+RPC = RPC_EXCHANGE.name
+USERS = (*SERVICES, GATEWAY, OPERATOR)  # operator: `kepu` commands (tokens, rebuilds, dead letters)
+REPLY_KEY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # nameko's reply ids (uuid4)
+NOTHING = "^$"
 
 
 def _any(*patterns: str) -> str:
-    return "^(" + "|".join(patterns) + ")$"
+    return "^(" + "|".join(patterns) + ")$" if patterns else NOTHING
 
 
 def _names(*names: str) -> list[str]:
@@ -53,31 +63,39 @@ class Grant:
     configure: str
     write: str
     read: str
+    # topic exchange -> (routing keys the user may publish, binding keys it may bind with)
+    topics: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def emitted(service: str) -> list[str]:
+    """The event types a service publishes on its own exchange (what others subscribe to)."""
+    return sorted({t for sub in SUBSCRIPTIONS if sub.source == service for t in (sub.event_type, *sub.also)})
 
 
 def grant(user: str) -> Grant:
     """The permissions of one service's (or the gateway's, or the operator's) broker user."""
-    if user == "operator":  # declares the topology, reads and replays dead letters, calls any RPC
+    if user == OPERATOR:  # declares the topology, reads and replays dead letters, calls any RPC
         return Grant(user, configure=".*", write=".*", read=".*")
-    if user == "gateway":
+    if user == GATEWAY:
         replies = r"rpc\.reply-standalone_rpc_proxy-.+"
         watch = r"gateway-watch-.+"
-        return Grant(user, configure=_any(replies, watch, *_names(RPC_EXCHANGE)),
-                     write=_any(replies, watch, *_names(RPC_EXCHANGE)),
-                     read=_any(replies, watch, *_names(RPC_EXCHANGE, "indicators.events")))
-    queues = _names(*(q.name for q in TOPOLOGY))  # declared (and bound) by every relay and consumer
-    exchanges = _names(*(f"{s}.events" for s in SOURCES), RPC_EXCHANGE, DEAD_LETTERS.name, REBUILD_EXCHANGE.name,
-                       *(retry_exchange(s).name for s in SERVICES))
-    own = [f"rpc-{re.escape(user)}", rf"rpc\.reply-{re.escape(user)}-.+"]
+        calls = _names(*GATEWAY_CALLS)
+        return Grant(user, configure=_any(replies, watch), write=_any(replies, watch, *_names(RPC)),
+                     read=_any(replies, watch, *_names(RPC, event_exchange("indicators").name)),
+                     topics={RPC: (_any(*calls), _any(REPLY_KEY)),
+                             event_exchange("indicators").name: (NOTHING, _any(INDICATOR_STATUS_CHANGED))})
+    own_rpc = f"rpc-{re.escape(user)}"
     consumed = _names(*(sub.queue_name for sub in SUBSCRIPTIONS if sub.service == user))
     if user == "indicators":
         consumed += _names(REBUILD_QUEUE)
-    # publish: RPC, and events to its own exchange only; bind: the queues it declares
-    write = [*own, *queues, *_names(RPC_EXCHANGE, f"{user}.events", DEAD_LETTERS.name, retry_exchange(user).name)]
+    own_events = event_exchange(user).name
+    write = [own_rpc, *_names(RPC, own_events, DEAD_LETTERS.name, retry_exchange(user).name)]
     if user == "activities":
         write += _names(REBUILD_EXCHANGE.name)
-    return Grant(user, configure=_any(*own, *queues, *exchanges), write=_any(*write),
-                 read=_any(*own, *consumed, *exchanges))
+    topics = {RPC: (_any(REPLY_KEY), _any(re.escape(f"{user}.*"))),
+              own_events: (_any(*_names(*emitted(user))), NOTHING)}
+    return Grant(user, configure=_any(own_rpc), write=_any(*write), read=_any(own_rpc, *consumed, *_names(RPC)),
+                 topics=topics)
 
 
 def apply(api_uri: str, vhost: str, passwords: dict[str, str], timeout: float = 10) -> None:
@@ -102,8 +120,12 @@ def apply(api_uri: str, vhost: str, passwords: dict[str, str], timeout: float = 
     put(f"vhosts/{v}", {})
     for user in USERS:
         g = grant(user)
-        put(f"users/{quote(user, safe='')}", {"password": passwords[user], "tags": ""})
-        put(f"permissions/{v}/{quote(user, safe='')}", {"configure": g.configure, "write": g.write, "read": g.read})
+        who = quote(user, safe="")
+        put(f"users/{who}", {"password": passwords[user], "tags": ""})
+        put(f"permissions/{v}/{who}", {"configure": g.configure, "write": g.write, "read": g.read})
+        session.delete(f"{base}/topic-permissions/{v}/{who}", timeout=timeout)  # none left from before
+        for exchange, (write, read) in g.topics.items():
+            put(f"topic-permissions/{v}/{who}", {"exchange": exchange, "write": write, "read": read})
 
 
 def service_uri(amqp_uri: str, user: str, password: str) -> str:
@@ -123,6 +145,7 @@ def main() -> int:
     import os
     import sys
     import time
+    from urllib.parse import quote, urlsplit
 
     names = {u: f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS}
     missing = [name for name in names.values() if not os.environ.get(name)]
@@ -141,6 +164,17 @@ def main() -> int:
                 return 1
             time.sleep(2)
     print(f"granted {', '.join(USERS)} their permissions")
+    from kombu import Connection
+
+    from libs.common.bus.topology import declare_topology
+
+    api = urlsplit(os.environ["KEPU_BROKER_ADMIN_API"])
+    vhost = quote(os.environ.get("KEPU_BROKER_VHOST", "/"), safe="")
+    operator = service_uri(f"amqp://{api.hostname}:{os.environ.get('KEPU_BROKER_AMQP_PORT', '5672')}/{vhost}",
+                           OPERATOR, passwords[OPERATOR])
+    with Connection(operator, connect_timeout=10) as conn:
+        declare_topology(conn)  # as the operator: the services only check that it is there
+    print("declared the topology (exchanges, queues, bindings)")
     return 0
 
 

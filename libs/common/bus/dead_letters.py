@@ -10,7 +10,7 @@ from kombu import Connection, Producer, Queue
 
 from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
 from libs.common.bus.senders import SENDER_HEADER, broker_user, event_refusal, replay_refusal
-from libs.common.bus.topology import DEAD_LETTER_QUEUE, DEAD_LETTERS, PARKED
+from libs.common.bus.topology import DEAD_LETTER_QUEUE, DEAD_LETTERS
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,6 @@ def park_message(amqp_uri: str, message, reason: str, queue: str, sender: str | 
     sent it (``sender``: its broker-validated user, which a replay checks)."""
     headers = {**(message.headers or {}), ERROR_HEADER: reason[:2000], ORIGIN_HEADER: queue,
                **({SENDER_HEADER: sender} if sender else {})}
-    with Connection(amqp_uri) as conn:  # a consumer may park before anyone declared the topology
-        PARKED(conn.default_channel).declare()
     send_copy(amqp_uri, DEAD_LETTERS, DEAD_LETTER_QUEUE, message, headers)
 
 
@@ -36,8 +34,7 @@ def peek_dead_letters(amqp_uri: str, limit: int = 100) -> list[dict]:
     out = []
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        queue = Queue(DEAD_LETTER_QUEUE, durable=True)(channel)
-        queue.declare()
+        queue = Queue(DEAD_LETTER_QUEUE, durable=True, no_declare=True)(channel)
         for _ in range(limit):
             msg = queue.get(no_ack=False)
             if msg is None:

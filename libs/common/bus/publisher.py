@@ -9,7 +9,7 @@ from typing import NamedTuple
 from kombu import Connection, Exchange, Producer
 
 from libs.common.bus.senders import broker_user
-from libs.common.bus.topology import TOPOLOGY, event_exchange
+from libs.common.bus.topology import event_exchange
 from libs.common.events import Envelope
 
 EVENT_ID_HEADER = "kepu.event_id"  # on every published envelope, for logs
@@ -50,8 +50,9 @@ class EnvelopePublisher:
         self._nacked: list[int] = []
 
     def _confirming_channel(self):
-        """A channel in confirm mode on a live connection. A new connection (after a broker
-        restart or reset) also declares the topology again before anything is published."""
+        """A channel in confirm mode on a live connection. The topology is the operator's: a
+        publisher declares nothing (and an exchange that is missing fails the publish, which the
+        outbox then keeps)."""
         conn = self.connection
         conn.ensure_connection(max_retries=3)
         if self._channel is None or self._transport is not conn.connection:
@@ -59,8 +60,6 @@ class EnvelopePublisher:
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
-            for queue in TOPOLOGY:
-                queue(channel).declare()
             self._channel, self._transport = channel, conn.connection
             self._published = self._confirmed = 0
             self._ahead, self._nacked = set(), []

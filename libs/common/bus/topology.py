@@ -21,7 +21,9 @@ from libs.common.events import (
     REFERENCE_REQUESTED,
 )
 
-DEAD_LETTER_QUEUE = "kepu.dead-letters"
+# named apart from the exchange services park through: a permission on one name never covers the other
+DEAD_LETTER_QUEUE = "kepu.parked"
+OLD_DEAD_LETTER_QUEUE = "kepu.dead-letters"  # releases before 15 parked here; moved on the next declare
 # `kepu indicators rebuild`: activities replays every activity here, indicators builds a new store
 REBUILD_QUEUE = "kepu.indicators.rebuild"
 
@@ -30,6 +32,10 @@ REBUILD_QUEUE = "kepu.indicators.rebuild"
 # service can park a message or retry its own, but cannot put one into another's queue.
 DEAD_LETTERS = Exchange("kepu.dead-letters", type="fanout", durable=True)  # any consumer parks here
 REBUILD_EXCHANGE = Exchange("kepu.rebuild", type="fanout", durable=True)  # activities only
+
+
+# nameko's (``get_rpc_exchange``), declared by the operator like the rest
+RPC_EXCHANGE = Exchange("nameko-rpc", type="topic", durable=True)
 
 
 def retry_exchange(service: str) -> Exchange:
@@ -75,7 +81,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", REFERENCE_REQUESTED, "organisations", "handle_reference_requested_by_notifications"),
 )
 
-# where parked messages wait for an operator (declared by whoever parks first, too)
+# where parked messages wait for an operator
 PARKED = Queue(DEAD_LETTER_QUEUE, bindings=[binding(DEAD_LETTERS)], durable=True)
 
 # every subscriber queue bound to its event exchange and its service's retry exchange
@@ -90,7 +96,56 @@ TOPOLOGY: tuple[Queue, ...] = (
 
 
 def declare_topology(connection: Connection) -> None:
-    """Declare every event exchange, subscriber queue and the dead-letter queue (idempotent)."""
+    """The operator declares every exchange, subscriber queue, the dead-letter and rebuild queues
+    (idempotent); services only check that what they use exists (``require``)."""
     channel = connection.default_channel
+    RPC_EXCHANGE(channel).declare()
     for queue in TOPOLOGY:
         queue(channel).declare()
+    _move_old_dead_letters(connection)
+
+
+def _move_old_dead_letters(connection: Connection) -> None:
+    """Parked messages of a release before 15 wait in a queue named like the exchange; move them."""
+    from amqp.exceptions import NotFound
+    from kombu import Producer
+
+    channel = connection.channel()
+    try:
+        old = Queue(OLD_DEAD_LETTER_QUEUE, durable=True)(channel)
+        old.declare(passive=True)
+    except NotFound:
+        return
+    producer = Producer(connection.default_channel)
+    while (message := old.get(no_ack=False)) is not None:
+        producer.publish(message.body, routing_key=DEAD_LETTER_QUEUE, content_type=message.content_type,
+                         content_encoding=message.content_encoding, delivery_mode=2, headers=message.headers)
+        message.ack()
+    old.delete()
+    channel.close()
+
+
+class TopologyMissing(RuntimeError):
+    """What a service uses is not on the broker: the operator has not declared the topology."""
+
+
+def require(connection: Connection, exchanges: list[str] = (), queues: list[str] = ()) -> None:
+    """Check, passively (no right to create or change anything needed), that these exist."""
+    from amqp.exceptions import NotFound
+
+    for kind, names in (("exchange", exchanges), ("queue", queues)):
+        for name in names:
+            channel = connection.channel()
+            try:
+                if kind == "exchange":
+                    channel.exchange_declare(name, "topic", passive=True)
+                else:
+                    channel.queue_declare(name, passive=True)
+            except NotFound:
+                raise TopologyMissing(
+                    f"the broker has no {kind} {name!r}: the operator declares the topology before the services "
+                    "start (`kepu run` does; in production the broker-setup container, `python -m "
+                    "libs.localenv.broker_access`)") from None
+            finally:
+                if channel.is_open:
+                    channel.close()
