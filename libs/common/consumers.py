@@ -94,12 +94,12 @@ class BatchEventHandler(Entrypoint):
         self.operators = settings.operator_users
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
+        self._running = False
+        self._thread = None
         # the operator declared it (with its bindings); consuming needs only its name and the right to read
         self.queue = Queue(self.queue_name, durable=True, no_declare=True)
         with Connection(self.amqp_uri, connect_timeout=10) as conn:
             require(conn, queues=[self.queue_name])
-        self._running = False
-        self._thread = None
 
     def start(self) -> None:
         self._running = True

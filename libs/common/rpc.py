@@ -65,7 +65,7 @@ class _RpcConsumer(RpcConsumer):
                 require(conn, exchanges=[RPC_EXCHANGE.name])
             self.queue = Queue(RPC_QUEUE_TEMPLATE.format(name), exchange=_undeclared(RPC_EXCHANGE),
                                routing_key=f"{name}.*", durable=True)
-        super().setup()
+            self.queue_consumer.register_provider(self)
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config

@@ -79,14 +79,19 @@ def test_the_compose_broker_setup_grants_from_its_environment(settings, broker_u
 
     from kombu import Connection
 
-    vhost = urlsplit(settings.amqp_uri).path.lstrip("/")
+    from libs.common.bus.topology import SUBSCRIPTIONS, require
+
+    parts = urlsplit(settings.amqp_uri)
+    vhost = parts.path.lstrip("/")
     env = {**os.environ, "KEPU_BROKER_ADMIN_API": broker_uris[1], "KEPU_BROKER_VHOST": vhost,
+           "KEPU_BROKER_AMQP_PORT": str(parts.port),
            **{f"KEPU_BROKER_PASSWORD_{u.upper()}": f"secret-{u}" for u in USERS}}
     done = subprocess.run([sys.executable, "-m", "libs.localenv.broker_access"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     with Connection(service_uri(settings.amqp_uri, "indicators", "secret-indicators")) as conn:
-        conn.ensure_connection(max_retries=2)
+        conn.ensure_connection(max_retries=2)  # the user exists, and the topology it needs was declared
+        require(conn, exchanges=["nameko-rpc"], queues=[SUBSCRIPTIONS[0].queue_name])
     missing = subprocess.run([sys.executable, "-m", "libs.localenv.broker_access"],
                              env={k: v for k, v in env.items() if k != "KEPU_BROKER_PASSWORD_GATEWAY"},
                              capture_output=True, text=True, timeout=60)
@@ -182,3 +187,116 @@ def test_a_service_writes_to_no_queue_but_its_own_retries_and_the_dead_letters(s
     assert send("notifications", DEAD_LETTERS, "x")
     assert send("activities", REBUILD_EXCHANGE, "x")
     assert send("operator", "", indicators_queue)
+
+
+def refused(action) -> bool:
+    """Whether the broker refused ``action`` (a 403 closes the channel or the connection)."""
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - amqp raises AccessRefused, kombu may wrap it
+        assert "ACCESS_REFUSED" in str(exc) or "access" in str(exc).lower() or "403" in str(exc), repr(exc)
+        return True
+    return False
+
+
+INDICATORS_QUEUE = "evt-activities-activity_recorded--indicators.handle_activity_recorded"
+CHANNELS_QUEUE = "evt-organisations-org_channel_changed--notifications.handle_channel_changed"
+
+
+@pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("thief", ["notifications", "organisations", "indicators", "activities", "gateway"])
+def test_a_stolen_service_password_cannot_forge_sniff_unbind_purge_or_delete(settings, as_user, thief):
+    """Everything the audit did with one service's password, as that service's own user: each is
+    refused by the broker itself (permissions and topic permissions), and the topology stays whole."""
+    from kombu import Connection, Exchange, Producer
+
+    from libs.common.bus.topology import DEAD_LETTER_QUEUE, RPC_EXCHANGE, event_exchange, require
+
+    declare(settings.amqp_uri)
+
+    def on(channel_action):
+        def run():
+            with Connection(as_user(thief)) as conn:
+                channel_action(conn.channel())
+        return run
+
+    victim = INDICATORS_QUEUE if thief != "indicators" else CHANNELS_QUEUE
+    other_retry = f"kepu.retry.{'indicators' if thief != 'indicators' else 'notifications'}"
+    for exchange in (RPC_EXCHANGE.name, "activities.events", "organisations.events", "indicators.events",
+                     f"kepu.retry.{thief}", other_retry):  # forge: another's queue bound where the thief writes
+        assert refused(on(lambda ch, e=exchange: ch.queue_bind(victim, e, "#"))), (thief, exchange)
+    assert refused(on(lambda ch: ch.queue_declare("sniffer", durable=False)))  # sniff: a queue of its own
+    if thief != "gateway":
+        own_rpc = f"rpc-{thief}"
+        assert not refused(on(lambda ch: ch.queue_declare(own_rpc, durable=True)))  # as nameko does at start
+        for exchange in (RPC_EXCHANGE.name, "activities.events", "organisations.events", "indicators.events"):
+            assert refused(on(lambda ch, e=exchange: ch.queue_bind(own_rpc, e, "#"))), (thief, exchange)
+        assert not refused(on(lambda ch: ch.queue_bind(own_rpc, RPC_EXCHANGE.name, f"{thief}.*")))  # nameko's own
+    # make data vanish: unbind, purge, delete another's queue, the dead letters, the shared exchanges
+    assert refused(on(lambda ch: ch.queue_unbind(victim, "activities.events", "activity_recorded")))
+    assert refused(on(lambda ch: ch.queue_purge(victim)))
+    assert refused(on(lambda ch: ch.queue_delete(victim)))
+    assert refused(on(lambda ch: ch.queue_purge(DEAD_LETTER_QUEUE)))
+    assert refused(on(lambda ch: ch.queue_delete(DEAD_LETTER_QUEUE)))
+    assert refused(on(lambda ch: ch.exchange_delete(RPC_EXCHANGE.name)))
+    assert refused(on(lambda ch: ch.exchange_delete(event_exchange("activities").name)))
+    # forge an RPC: a service publishes on nameko-rpc only replies, the gateway only its API's methods
+    rpc_exchange = Exchange(RPC_EXCHANGE.name, type="topic", no_declare=True)
+    with Connection(as_user(thief), transport_options={"confirm_publish": True}) as conn:
+        assert refused(lambda: Producer(conn.channel()).publish(
+            {"args": ["cast", "0" * 64], "kwargs": {}}, exchange=rpc_exchange,
+            routing_key="organisations.issue_token", user_id=thief))
+    with Connection(settings.amqp_uri) as conn:  # the topology is whole
+        require(conn, exchanges=[RPC_EXCHANGE.name, "activities.events"],
+                queues=[INDICATORS_QUEUE, CHANNELS_QUEUE, DEAD_LETTER_QUEUE])
+
+
+@pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
+def test_past_a_misconfigured_broker_the_services_refuse_forged_calls_and_events(
+        container_factory, settings, as_user, broker_uris):
+    """As if the broker's permissions were wrong (the gateway's topic permissions gone, indicators'
+    queue bound to notifications' retry exchange by mistake), the services check the sender
+    themselves: an RPC from a user that may not call the method gets PermissionDenied, an event
+    from a user that may not send it is parked with the reason, nothing is counted, and each
+    refusal is counted in kepu_bus_refused_total for the alert rule."""
+    from urllib.parse import quote, urlsplit
+
+    import requests
+    from kombu import Connection, Producer
+    from prometheus_client import REGISTRY
+
+    from libs.common.errors import PermissionDenied
+
+    declare(settings.amqp_uri)
+    api, vhost = urlsplit(broker_uris[1]), urlsplit(settings.amqp_uri).path.lstrip("/")
+    requests.delete(f"http://{api.hostname}:{api.port}/api/topic-permissions/{quote(vhost, safe='')}/gateway",
+                    auth=(api.username, api.password), timeout=10).raise_for_status()
+    for name, cls in SERVICE_CLASSES.items():
+        config = settings.model_copy(update={"amqp_uri": as_user(name), "as_of": dt.date(2024, 6, 30)})
+        container_factory(cls, config.nameko_config()).start()
+
+    def counted(service: str, kind: str, sender: str) -> float:
+        return REGISTRY.get_sample_value("kepu_bus_refused_total", {"service": service, "kind": kind,
+                                                                    "sender": sender}) or 0.0
+
+    before = counted("organisations", "rpc", "gateway"), counted("indicators", "event", "notifications")
+    gateway = settings.model_copy(update={"amqp_uri": as_user("gateway")}).nameko_config()
+    with ClusterRpcProxy(gateway, timeout=15) as rpc:
+        with pytest.raises(PermissionDenied, match="may not call organisations.issue_token"):
+            rpc.organisations.issue_token("cast", "0" * 64, "stolen", "admin")
+        with pytest.raises(PermissionDenied, match="may not call activities.record_activity$"):
+            rpc.activities.record_activity({"org": "edu", "org_kind": "department", "role": "admin"}, REPORT)
+
+    with Connection(settings.amqp_uri) as conn:
+        conn.default_channel.queue_bind(INDICATORS_QUEUE, "kepu.retry.notifications", INDICATORS_QUEUE)
+    with Connection(as_user("notifications"), transport_options={"confirm_publish": True}) as conn:
+        Producer(conn.default_channel).publish(
+            caravan(9).model_dump_json(), exchange="kepu.retry.notifications", routing_key=INDICATORS_QUEUE,
+            content_type="application/json", delivery_mode=2, user_id="notifications")
+    (parked,) = dead_letters(settings.amqp_uri, timeout=30)
+    assert "may not send into" in parked[1]["x-kepu-error"] and parked[1]["x-kepu-sender"] == "notifications"
+    after = counted("organisations", "rpc", "gateway"), counted("indicators", "event", "notifications")
+    assert after[0] == before[0] + 1 and after[1] == before[1] + 1
+    with ClusterRpcProxy(settings.nameko_config(), timeout=15) as ops:
+        assert value(ops.indicators) == 0  # nothing counted
+        assert ops.organisations.list_tokens("cast") == []  # no token issued

@@ -1,12 +1,14 @@
-"""The bus on the real broker: a publisher never lets an event fall into a queue-less exchange."""
+"""The bus on the real broker: the topology is the operator's; without it nothing is dropped and
+no service starts."""
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from kombu import Connection
 
 from libs.common.bus.publisher import EnvelopePublisher
-from libs.common.bus.topology import SUBSCRIPTIONS, TOPOLOGY
+from libs.common.bus.topology import SUBSCRIPTIONS, TopologyMissing, declare_topology
 from libs.common.events import ActivityRecorded, make_envelope
 from tests.interface.helpers import drain
 
@@ -20,18 +22,17 @@ def recorded(activity_id: str):
         start_date=day, end_date=day, quantities={"sessions": 1}))
 
 
-def delete_topology(amqp_uri: str) -> None:
-    with Connection(amqp_uri) as conn:
-        for queue in TOPOLOGY:
-            queue(conn.default_channel).delete()
-
-
-def test_a_publisher_declares_the_topology_before_its_first_event(rabbit_config):
-    """A fresh broker (here a fresh vhost) has no subscriber queues until a service starts:
-    the first event published must still wait in its queue, not be dropped."""
+def test_without_the_operator_s_topology_a_publish_fails_and_nothing_is_dropped(rabbit_config):
+    """A publisher declares nothing (no service may create or change the topology): on a broker
+    without it (here a fresh vhost) the publish fails, so the outbox keeps the event; once the
+    operator declared it, the event waits in its queue."""
     amqp_uri = rabbit_config["AMQP_URI"]
     publisher = EnvelopePublisher(amqp_uri)
     try:
+        with pytest.raises(Exception, match="NOT_FOUND|no exchange"):
+            publisher.publish([recorded("too-early")])
+        with Connection(amqp_uri) as conn:
+            declare_topology(conn)
         publisher.publish([recorded("first")])
     finally:
         publisher.close()
@@ -39,18 +40,8 @@ def test_a_publisher_declares_the_topology_before_its_first_event(rabbit_config)
     assert body["payload"]["activity_id"] == "first"
 
 
-def test_after_a_reconnection_the_topology_is_declared_again(rabbit_config):
-    """kombu remembers declarations per connection: a broker that lost its definitions drops the
-    connection, and the new one declares them again before publishing."""
-    amqp_uri = rabbit_config["AMQP_URI"]
-    publisher = EnvelopePublisher(amqp_uri)
-    try:
-        publisher.publish([recorded("before")])
-        drain(amqp_uri, TO_INDICATORS, expect=1, timeout=10)
-        delete_topology(amqp_uri)
-        publisher.connection.close()  # what a broker reset does to the relay's connection
-        publisher.publish([recorded("after")])
-    finally:
-        publisher.close()
-    (body, _), = drain(amqp_uri, TO_INDICATORS, expect=1, timeout=10)
-    assert body["payload"]["activity_id"] == "after"
+def test_a_service_refuses_to_start_without_the_topology_naming_what_is_missing(container_factory, settings):
+    from services.indicators.service import IndicatorsService
+
+    with pytest.raises(TopologyMissing, match="the operator declares the topology"):
+        container_factory(IndicatorsService, settings.nameko_config()).start()

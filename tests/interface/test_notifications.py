@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
 from libs.common.bus.topology import SUBSCRIPTIONS
@@ -71,10 +70,7 @@ TO_ORGANISATIONS = next(s for s in SUBSCRIPTIONS if s.source == "notifications" 
 
 
 def test_a_fresh_database_asks_organisations_for_the_channels_once(container_factory, settings):
-    with Connection(settings.amqp_uri) as conn:
-        queue = TO_ORGANISATIONS.queue(conn.default_channel)
-        queue.declare()
-        queue.purge()
+    declare(settings.amqp_uri)  # the operator's topology, the request's queue among it
     container = container_factory(NotificationsService, settings.nameko_config())
     container.start()
     ((body, headers),) = drain(settings.amqp_uri, TO_ORGANISATIONS, expect=1)

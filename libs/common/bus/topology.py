@@ -112,10 +112,10 @@ def _move_old_dead_letters(connection: Connection) -> None:
 
     channel = connection.channel()
     try:
-        old = Queue(OLD_DEAD_LETTER_QUEUE, durable=True)(channel)
-        old.declare(passive=True)
+        channel.queue_declare(OLD_DEAD_LETTER_QUEUE, passive=True)
     except NotFound:
         return
+    old = Queue(OLD_DEAD_LETTER_QUEUE, durable=True, no_declare=True)(channel)
     producer = Producer(connection.default_channel)
     while (message := old.get(no_ack=False)) is not None:
         producer.publish(message.body, routing_key=DEAD_LETTER_QUEUE, content_type=message.content_type,
