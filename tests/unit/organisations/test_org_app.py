@@ -4,28 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from libs.cli.orgs import new_token
 from libs.common.access import token_hash
 from libs.common.errors import BadRequest
-from libs.common.plan import load_plan
-from libs.common.settings import REPO_ROOT
 from services.organisations import app
-from services.organisations.models import Base
-
-NOW = dt.datetime(2024, 6, 30, 12, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def session():
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        app.seed_orgs(s, load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"), NOW)
-        s.commit()
-        yield s
+from tests.unit.organisations.conftest import NOW
 
 
 def issue(session: Session, org: str, label: str, role: str, expires: str | None) -> tuple[str, dict]:

@@ -2,38 +2,23 @@
 forms; channels from before sealing wait in clear, unpublished, until `kepu org channel seal`."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from nacl.encoding import Base64Encoder
 from nacl.public import PrivateKey, SealedBox
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from libs.common.channels import ChannelSpec, sealed_channel
 from libs.common.errors import BadRequest
 from libs.common.events import Envelope
-from libs.common.plan import load_plan
-from libs.common.settings import REPO_ROOT
 from services.organisations import app
-from services.organisations.models import Base, Channel, OutboxEvent
+from services.organisations.models import Channel, OutboxEvent
+from tests.unit.organisations.conftest import NOW
 
-NOW = dt.datetime(2024, 6, 30, 12, tzinfo=dt.timezone.utc)
 NOTIFICATIONS = PrivateKey.generate()  # notifications' key: organisations only ever has the public half
 PUBLIC = NOTIFICATIONS.public_key.encode(Base64Encoder).decode()
 ROBOT = "https://oapi.dingtalk.com/robot/send?access_token=9f3c1e0b7a4d4c2e8b6a5f0d1c2b3a49"
 SIGNING = "SEC8d0f7c2b1a9e4d3c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8"
-
-
-@pytest.fixture
-def session():
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        app.seed_orgs(s, load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"), NOW)
-        s.commit()
-        s.query(OutboxEvent).delete()
-        yield s
 
 
 def opened(sealed: str) -> str:
