@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from libs.cli.common import CaFile, Gateway, console, errors, services, wait_until_activities_know
+from libs.cli.orgs import issue_token
 
 BATCH = 500
 
@@ -41,7 +42,7 @@ def demo(year: int = typer.Option(None, help="The year to fill (default: the sys
                                                 "is_example": True})
         wait_until_activities_know(rpc, [town.code for town in example_towns])
         reports = demo_year(plan, year, today, example_towns, seed)
-        tokens = {org: rpc.organisations.issue_token(org, "kepu demo", "reporter", "1d")["token"] for org in reports}
+        tokens = {org: issue_token(rpc.organisations, org, "kepu demo", "reporter", "1d")[0] for org in reports}
     table = Table("organisation", "sent", "new", "already there", "refused")
     totals = [0, 0, 0]
     for org, rows in sorted(reports.items()):

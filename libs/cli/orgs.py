@@ -1,13 +1,21 @@
-"""``kepu org …``: organisations and the tokens their systems use (operator commands, on RPC)."""
+"""``kepu org …``: organisations and the tokens their systems use (operator commands, on RPC).
+
+Secrets are made or sealed here, where they are shown or typed: a token is made by this command
+and only its sha256 goes to organisations; a channel's target and secret are sealed for
+notifications before they leave."""
 from __future__ import annotations
 
 import enum
+import secrets
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from libs.cli.common import console, errors, services, wait_until_activities_know
-from libs.common.channels import KIND_HELP
+from libs.common.access import token_hash
+from libs.common.channels import KIND_HELP, ChannelSpec, sealed_channel
+from libs.common.errors import invalid
 from libs.common.events import CHANNEL_KINDS
 
 app = typer.Typer(help="Organisations and their API tokens.", no_args_is_help=True)
@@ -43,6 +51,19 @@ def org_register(code: str, name: str, kind: str = typer.Option("town"), parent:
             raise typer.Exit(1)
 
 
+def new_token() -> str:
+    """A fresh bearer token, made here where it is shown: organisations is sent only its sha256."""
+    return "kepu_" + secrets.token_urlsafe(32)
+
+
+def issue_token(organisations, org: str, label: str = "", role: str = "reporter",
+                expires: str | None = None) -> tuple[str, dict]:
+    """Make a token for ORG and record its hash with ``organisations`` (an RPC proxy): (the token,
+    what organisations recorded). Neither the request nor the reply carries the token."""
+    token = new_token()
+    return token, organisations.issue_token(org, token_hash(token), label, role, expires)
+
+
 @app.command("token")
 def org_token(org: str,
               role: Role = typer.Option(Role.reporter, help="reporter: writes and reads its own data; viewer: "
@@ -51,11 +72,11 @@ def org_token(org: str,
               label: str = typer.Option("", help="What the token is for.")) -> None:
     """Issue a bearer token for ORG's system; it is shown only once (its id goes to stderr)."""
     with services() as rpc:
-        issued = rpc.organisations.issue_token(org, label, role.value, expires)
+        token, issued = issue_token(rpc.organisations, org, label, role.value, expires)
     until = f", expires {issued['expires_at'][:16]} UTC" if issued["expires_at"] else ""
     errors.print(f"token_id {issued['token_id']} for {issued['org']} ({issued['role']}{until}; revoke with "
                  f"`kepu org revoke {issued['token_id']}`)", markup=False)
-    typer.echo(issued["token"])
+    typer.echo(token)
 
 
 @app.command("tokens")
@@ -87,6 +108,16 @@ app.add_typer(channel_app, name="channel")
 ChannelKindOption = enum.Enum("ChannelKind", {kind: kind for kind in CHANNEL_KINDS}, type=str)
 
 
+def add_channel(rpc, org: str, kind: str, target: str, secret: str = "", label: str = "") -> dict:
+    """Check a channel, seal its target and secret with notifications' public key, and add it at
+    organisations (``rpc``: a proxy to both): neither service nor the bus sees them in clear."""
+    try:
+        spec = ChannelSpec(kind=kind, target=target, secret=secret, label=label)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    return rpc.organisations.add_channel(org, sealed_channel(spec, rpc.notifications.public_key()).model_dump())
+
+
 @channel_app.command("add")
 def channel_add(org: str, kind: ChannelKindOption,  # type: ignore[valid-type]
                 target: str = typer.Argument(..., help="; ".join(f"{k}: {h}" for k, h in KIND_HELP.items())),
@@ -94,10 +125,10 @@ def channel_add(org: str, kind: ChannelKindOption,  # type: ignore[valid-type]
                                            help="DingTalk only: the robot's signing secret (SEC…); better from "
                                                 "KEPU_CHANNEL_SECRET than the command line (shell history)."),
                 label: str = typer.Option("", help="What the channel is, e.g. 科协值班群.")) -> None:
-    """Send ORG's alert digests to a channel too (the log always gets them)."""
+    """Send ORG's alert digests to a channel too (the log always gets them). Target and secret are
+    sealed here for the notifications service, which must be running."""
     with services() as rpc:
-        added = rpc.organisations.add_channel(org, {"kind": kind.value, "target": target, "secret": secret,
-                                                    "label": label})
+        added = add_channel(rpc, org, kind.value, target, secret, label)
     console.print(f"channel {added['channel_id']} for {added['org']}: {added['kind']} {added['target']}",
                   markup=False)
 
@@ -108,10 +139,10 @@ def channel_list(org: str = typer.Option(None, help="Only this organisation's ch
     """Channels, secrets masked."""
     with services() as rpc:
         channels = rpc.organisations.list_channels(org, removed)
-    table = Table("id", "org", "kind", "target", "secret", "label", "removed")
+    table = Table("id", "org", "kind", "target", "secret", "label", "removed", "note")
     for c in channels:
         table.add_row(str(c["channel_id"]), c["org"], c["kind"], c["target"], c["secret"], c["label"],
-                      (c["removed_at"] or "")[:16])
+                      (c["removed_at"] or "")[:16], "" if c["sealed"] else "in clear: `kepu org channel seal`")
     console.print(table)
 
 
@@ -123,6 +154,14 @@ def channel_remove(channel_id: int) -> None:
         errors.print(f"no channel with id {channel_id} (or removed already)", markup=False)
         raise typer.Exit(1)
     console.print(f"removed channel {channel_id}")
+
+
+@channel_app.command("seal")
+def channel_seal() -> None:
+    """Seal the channels added before sealing existed (kept in clear until now) for notifications."""
+    with services() as rpc:
+        count = rpc.organisations.seal_channels(rpc.notifications.public_key())
+    console.print(f"sealed {count} channels and sent them to notifications")
 
 
 @channel_app.command("resend")

@@ -3,13 +3,23 @@
 One definition used where a channel is added (organisations) and where it is used or listed
 (notifications). Channel targets carry secrets (a robot's ``key``/``access_token`` in its URL,
 DingTalk's signing secret): :func:`masked` is the only form that may be logged or listed.
+
+Only the operator's command sees a channel in clear: it seals the target and the secret for
+notifications (:func:`sealed_channel`, PyNaCl's public-key sealed boxes, with the public key
+notifications answers ``public_key`` with), so organisations, the bus and both databases carry
+ciphertext, and notifications alone can open it, when it delivers.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from typing import Annotated
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from nacl.encoding import Base64Encoder
+from nacl.public import PublicKey, SealedBox
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from libs.common.events import ChannelKind
 
@@ -85,3 +95,60 @@ def masked(kind: str, target: str) -> str:
     if kind in ("webhook", "alertmanager") and len(path) > 24:  # Slack-style secrets in the path
         path = path[:12] + "…"
     return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+
+SEAL_OVERHEAD = 48  # bytes a sealed box adds: the sender's one-time public key and the MAC
+
+
+def public_key_of(text: str) -> PublicKey:
+    """A base64 Curve25519 public key (what ``notifications.public_key`` answers); ValueError if not one."""
+    try:
+        return PublicKey(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError, TypeError):
+        raise ValueError(f"{text[:60]!r} is not a public key (32 bytes, base64)") from None
+
+
+def seal(public_key: str, clear: str) -> str:
+    """``clear`` sealed for the holder of ``public_key`` (base64): base64 text that only the private
+    key opens; "" stays "" (no secret to hide)."""
+    if not clear:
+        return ""
+    return SealedBox(public_key_of(public_key)).encrypt(clear.encode(), encoder=Base64Encoder).decode()
+
+
+def _looks_sealed(value: str) -> str:
+    """Base64 of at least a sealed box's overhead: catches clear text sent where ciphertext belongs."""
+    if value:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be a sealed box (base64), sealed with notifications' public key") from None
+        if len(raw) <= SEAL_OVERHEAD:
+            raise ValueError("is too short to be a sealed box")
+    return value
+
+
+Sealed = Annotated[str, Field(max_length=12_000), AfterValidator(_looks_sealed)]
+
+
+class SealedChannel(BaseModel):
+    """A channel as organisations receives, keeps and publishes it: target and secret sealed for
+    notifications, and the masked forms ``kepu org channel list`` shows (made by the command that
+    still had the clear text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChannelKind
+    sealed_target: Sealed = Field(min_length=1)
+    sealed_secret: Sealed = ""
+    target_shown: str = Field(max_length=2000)
+    secret_shown: str = Field("", max_length=40)
+    label: str = Field("", max_length=200)
+
+
+def sealed_channel(spec: ChannelSpec, public_key: str) -> SealedChannel:
+    """What the operator's command sends organisations for ``spec``: nothing in clear but the label."""
+    return SealedChannel(kind=spec.kind, sealed_target=seal(public_key, spec.target),
+                         sealed_secret=seal(public_key, spec.secret), target_shown=masked(spec.kind, spec.target),
+                         secret_shown=mask_secret(spec.secret), label=spec.label)

@@ -6,6 +6,8 @@ per worker, rolled back when the worker fails, and the engine disposed on stop.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 import time
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -86,12 +88,32 @@ def database_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def owner_only_sqlite_file(path: Path) -> None:
+    """Make a SQLite database file readable by its owner only (0600), in a folder only its owner
+    may enter (0700), before SQLite opens it: SQLite gives its -wal and -shm files the database
+    file's mode. An existing folder is tightened when it is ours and not a shared one (sticky,
+    like /tmp); existing files are tightened too (databases made before this rule)."""
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.stat()
+    if info.st_uid == os.getuid() and not info.st_mode & stat.S_ISVTX:
+        folder.chmod(0o700)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # an empty file is an empty database
+    except FileExistsError:
+        pass
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_uid == os.getuid():
+            file.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite, create the folder and use WAL with a busy timeout."""
+    """Create an engine; for SQLite, create the folder and the file owner-only
+    (:func:`owner_only_sqlite_file`) and use WAL with a busy timeout."""
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        owner_only_sqlite_file(Path(parsed.database))
     # hide_parameters: an error's text never carries row values (channel secrets, report fields)
     # into logs and dead-letter reasons
     engine = create_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.bounds import Code, Day
 from libs.common.contracts.activity import ActivityFacts
@@ -94,19 +94,27 @@ CHANNEL_KINDS: tuple[str, ...] = get_args(ChannelKind)
 
 class OrgChannelChanged(BaseModel):
     """An organisation's notification channel was added, changed or removed (organisations keeps
-    them; notifications holds a copy, so that no alert needs an RPC). ``target`` is a URL or, for
-    email, the addresses; ``secret`` signs DingTalk requests. Both may hold secrets: never log them."""
+    them; notifications holds a copy, so that no alert needs an RPC). ``sealed_target`` (a URL or,
+    for email, the addresses) and ``sealed_secret`` (signs DingTalk requests) are sealed for
+    notifications by the operator's command (``libs.common.channels.seal``): only it opens them.
+    A removal may come without them (a channel from before sealing, never sealed)."""
 
     model_config = ConfigDict(extra="forbid")
 
     channel_id: int
     org: str
     kind: ChannelKind
-    target: str
-    secret: str = ""
+    sealed_target: str = Field("", max_length=12_000)
+    sealed_secret: str = Field("", max_length=12_000)
     label: str = ""
     removed: bool = False
     changed_at: dt.datetime
+
+    @model_validator(mode="after")
+    def _sealed_unless_removed(self) -> "OrgChannelChanged":
+        if not (self.sealed_target or self.removed):
+            raise ValueError("sealed_target: a channel in use needs its sealed target")
+        return self
 
 
 class OrganisationChanged(BaseModel):

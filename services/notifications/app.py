@@ -138,10 +138,23 @@ def apply_channel_changes(session: Session, changes: Iterable[OrgChannelChanged]
         if row is None:
             row = Channel(id=change.channel_id)
             session.add(row)
-        row.org, row.kind, row.target, row.secret, row.label = (change.org, change.kind, change.target,
-                                                                change.secret, change.label)
+        row.org, row.kind, row.label = change.org, change.kind, change.label
+        if change.sealed_target:  # a removal may come without it (never sealed at organisations)
+            row.sealed_target, row.sealed_secret = change.sealed_target, change.sealed_secret
+            row.clear_target = row.clear_secret = None
         row.removed, row.changed_at = change.removed, change.changed_at
     session.commit()
+
+
+def seal_stored_channels(session: Session, seal: Callable[[str], str]) -> int:
+    """Seal the copy of channels kept in clear from before sealing (at start, with this service's
+    key), so none rests in clear. Returns how many."""
+    rows = repository.clear_channels(session)
+    for row in rows:
+        row.sealed_target, row.sealed_secret = seal(row.clear_target or ""), seal(row.clear_secret or "")
+        row.clear_target = row.clear_secret = None
+    session.commit()
+    return len(rows)
 
 
 def ask_for_reference(session: Session, now: dt.datetime) -> bool:
@@ -347,8 +360,9 @@ def load_job(session: Session, delivery_id: int) -> Job:
                 "created_at": digest.created_at.isoformat()}, digest.created_at)
 
 
-def target_of(session: Session, job: Job, alertmanager_url: str) -> Target:
-    """Where ``job`` goes; ``ChannelGone`` if its channel was removed since the digest was made."""
+def target_of(session: Session, job: Job, alertmanager_url: str, open_sealed: Callable[[str], str]) -> Target:
+    """Where ``job`` goes, its channel opened with ``open_sealed`` (the service's key, only now, to
+    deliver); ``ChannelGone`` if its channel was removed since the digest was made."""
     if job.channel_key == "log":
         return Target("log")
     if job.channel_key == "alertmanager":
@@ -357,7 +371,10 @@ def target_of(session: Session, job: Job, alertmanager_url: str) -> Target:
     if channel is None or channel.removed or channel.org != job.org:
         raise ChannelGone(f"{job.channel_key} of {job.org} was removed before this digest went out; "
                           f"its other channels and the log have it")
-    return Target(channel.kind, channel.target, channel.secret)
+    if channel.sealed_target is None:
+        raise ChannelGone(f"{job.channel_key} of {job.org} is not sealed yet (notifications seals its copy as "
+                          f"it starts)")
+    return Target(channel.kind, open_sealed(channel.sealed_target), open_sealed(channel.sealed_secret))
 
 
 def record_attempt(session: Session, delivery_id: int, started: dt.datetime, seconds: float, error: str | None,

@@ -125,14 +125,20 @@ class DeliveryAttempt(Base):
 
 
 class Channel(Base):
-    """An organisation's channel, copied from organisations' ``org_channel_changed`` events."""
+    """An organisation's channel, copied from organisations' ``org_channel_changed`` events: target
+    and secret stay sealed at rest, opened (``keys.ChannelKey``) only to deliver.
+
+    ``clear_target``/``clear_secret``: a copy made before sealing, until the service's start seals
+    it (``app.seal_stored_channels``); nothing new is written there."""
 
     __tablename__ = "channels"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     org: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    target: Mapped[str] = mapped_column(Text)
-    secret: Mapped[str] = mapped_column(String(200), default="")
+    sealed_target: Mapped[str | None] = mapped_column(Text)
+    sealed_secret: Mapped[str] = mapped_column(Text, default="")
+    clear_target: Mapped[str | None] = mapped_column(Text)
+    clear_secret: Mapped[str | None] = mapped_column(String(200))
     label: Mapped[str] = mapped_column(String(200), default="")
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -88,6 +88,11 @@ def org_channels(session: Session, org: str) -> list[Channel]:
                                 .order_by(Channel.id)))
 
 
+def clear_channels(session: Session) -> list[Channel]:
+    """Channels copied before sealing, still in clear."""
+    return list(session.scalars(select(Channel).where(Channel.clear_target.is_not(None))))
+
+
 def has_channels(session: Session) -> bool:
     return bool(session.scalar(select(exists().where(Channel.id.is_not(None)))))
 

@@ -79,6 +79,12 @@ class NotificationsService(HealthMixin, PlanMixin):
         set_gauges(gauges.firing, gauges.parked)
 
     @rpc
+    def public_key(self) -> str:
+        """The key the operator's command seals a channel's target and secret with (base64): only
+        this service can open them."""
+        return self.worker.key.public_key
+
+    @rpc
     def list_alerts(self, state: str | None = None, indicator: str | None = None) -> list[dict]:
         return [a.model_dump() for a in app.list_alerts(self.db, _now(), state, indicator)]
 

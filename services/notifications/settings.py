@@ -1,6 +1,6 @@
 """Settings of the notifications process alone, read from the same ``KEPU_*`` environment names
 as the shared ones (README "Configuration"). Only this process builds them, so only it reads the
-SMTP password; the validators parse text and read no file.
+SMTP password and the channel key; the validators parse text and read no file.
 
 In a nameko container they come from ``config[CONFIG_KEY]`` when the caller put them there (tests
 shorten the timing so), else from the environment.
@@ -80,6 +80,10 @@ class NotificationSettings(WorkingHoursSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_from: str = "kepu-monitor@localhost"
     smtp_ca_file: Path | None = Field(None, description="PEM CA to trust for STARTTLS (default: the system's).")
+    channel_private_key: SecretStr = Field(SecretStr(""), description="notifications' private key for channel "
+                                           "secrets (base64; services/notifications/keys.py); '' = the key file.")
+    channel_key_file: Path | None = Field(None, description="File of that key, made owner-only on the first start "
+                                          "(default: KEPU_VAR_DIR/keys/notifications-channels.key).")
 
     def timing(self) -> Timing:
         return Timing.of_seconds(self.alert_group_wait, self.alert_group_interval, self.alert_repeat_interval)
@@ -91,9 +95,14 @@ class NotificationSettings(WorkingHoursSettings):
         """(channel key, kind) every digest also goes to: the log, and a site-wide Alertmanager if set."""
         return (("log", "log"), *((("alertmanager", "alertmanager"),) if self.alertmanager_url else ()))
 
+    def key_file(self, var_dir: Path) -> Path:
+        return self.channel_key_file or var_dir / "keys" / "notifications-channels.key"
+
     def nameko_config(self) -> dict:
-        """These settings for a container's config (tests): the SMTP password itself, not stars."""
-        return {CONFIG_KEY: self.model_dump(mode="json") | {"smtp_password": self.smtp_password.get_secret_value()}}
+        """These settings for a container's config (tests): the secrets themselves, not stars."""
+        return {CONFIG_KEY: self.model_dump(mode="json") | {
+            "smtp_password": self.smtp_password.get_secret_value(),
+            "channel_private_key": self.channel_private_key.get_secret_value()}}
 
     @classmethod
     def from_config(cls, config: dict) -> "NotificationSettings":

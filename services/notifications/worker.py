@@ -3,8 +3,9 @@
 Each delivery is sent in its own green thread from a bounded pool, so a slow or dead receiver
 holds one slot, never the other channels or organisations. Rows are claimed first (see
 ``app.claim_deliveries``), so replicas share the work without sending one twice. The worker
-parses the notifications settings once for its container (the service reads them here too) and
-names organisations from the plan the service holds, not from a copy of its own.
+parses the notifications settings once for its container (the service reads them here too), holds
+the key that opens channels (``keys.ChannelKey``), and names organisations from the plan the
+service holds, not from a copy of its own.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from libs.common.settings import settings_from_config
 from services.notifications import app
 from services.notifications.channels import Sender
 from services.notifications.domain.deliveries import CLAIM_SECONDS, ChannelFailed, ChannelGone, Target
+from services.notifications.keys import ChannelKey
 from services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY
 from services.notifications.settings import NotificationSettings
 
@@ -56,6 +58,15 @@ class DeliveryWorker(BackgroundLoop):
         self.sender = Sender(settings, self._org_name, shared.var_dir / "log" / "alert-digests.log")
         self.claimant = f"{socket.gethostname()[:30]}:{os.getpid()}:{id(self) % 10_000}"
         self.rounds = itertools.count()
+        self.key = ChannelKey.load(settings.channel_private_key.get_secret_value(), settings.key_file(shared.var_dir))
+
+    def start(self) -> None:
+        """Seal a channel copy kept in clear from before sealing (the database is migrated by now:
+        every provider's setup ran), then start sending."""
+        with self.sessions() as session:
+            if sealed := app.seal_stored_channels(session, self.key.seal):
+                log.info("sealed %d channels kept in clear from before sealing", sealed)
+        super().start()
 
     def _plan(self) -> PlanHolder:
         """The plan the service holds (its provider's, reloaded with it), looked up when first used:
@@ -116,7 +127,7 @@ class DeliveryWorker(BackgroundLoop):
         try:
             with self.sessions() as session:
                 job = app.load_job(session, delivery_id)
-                target = app.target_of(session, job, self.settings.alertmanager_url)
+                target = app.target_of(session, job, self.settings.alertmanager_url, self.key.open)
             self.sender.send(job, target, started)
         except ChannelFailed as exc:
             error, final = str(exc), isinstance(exc, ChannelGone)

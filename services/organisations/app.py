@@ -5,13 +5,14 @@ Plain functions over a SQLAlchemy session (the unit of work); the service wires 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import ROLES
-from libs.common.channels import ChannelSpec
+from libs.common.channels import ChannelSpec, SealedChannel, public_key_of, sealed_channel
 from libs.common.errors import BadRequest, NotFound, invalid
 from libs.common.events import OrganisationChanged, OrgChannelChanged, ReferenceRequested, make_envelope
 from libs.common.outbox import add_to_outbox
@@ -19,6 +20,16 @@ from libs.common.plan import Plan
 from services.organisations import domain
 from services.organisations.models import ApiToken, Channel, Org, OutboxEvent
 from services.organisations.schemas import ChannelView, OrgView, TokenView
+
+log = logging.getLogger(__name__)
+
+
+def start(session: Session, plan: Plan, now: dt.datetime) -> None:
+    """At start-up: seed the plan's organisations, and say if channels from before sealing wait in clear."""
+    seed_orgs(session, plan, now)
+    if waiting := clear_channels(session):
+        log.warning("%d notification channels from before sealing are kept in clear and not sent to "
+                    "notifications: seal them with `kepu org channel seal`", waiting)
 
 
 def seed_orgs(session: Session, plan: Plan, now: dt.datetime) -> None:
@@ -88,26 +99,31 @@ def register_org(session: Session, registration: dict, now: dt.datetime) -> dict
     return OrgView.of(org).model_dump()
 
 
-def issue_token(session: Session, org_code: str, label: str, role: str, expires: str | None,
+def issue_token(session: Session, org_code: str, token_hash: str, label: str, role: str, expires: str | None,
                 now: dt.datetime) -> dict:
-    """A bearer token for a department system; the plain token is returned only now.
+    """Record a bearer token for a department system, given its sha256: the operator's command
+    made the token and shows it; organisations never sees it, so no reply on the bus carries it.
 
     ``role``: reporter (writes and reads its own data), viewer (reads it), admin (the 科协
     operators: reads everything, corrects or retracts any activity). ``expires``: 90d, 12h, 2w
     or a date; none means until revoked.
     """
     _require_org(session, org_code)
+    if not domain.is_token_hash(token_hash):
+        raise BadRequest.of("token_hash", "invalid", "give the token's sha256 as 64 lowercase hex digits, never "
+                            "the token (libs.common.access.token_hash)")
     if role not in ROLES:
         raise BadRequest.of("role", "unknown_role", f"{role!r} is not a role; choose one of {', '.join(ROLES)}")
     try:
         expires_at = domain.parse_expiry(expires, now)
     except ValueError as exc:
         raise BadRequest.of("expires", "invalid", str(exc)) from None
-    token, token_hash = domain.new_token()
+    if session.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_hash)) is not None:
+        raise BadRequest.of("token_hash", "exists", "this token was issued before; make a new one")
     record = ApiToken(token_hash=token_hash, org=org_code, label=label, role=role, expires_at=expires_at)
     session.add(record)
     session.commit()
-    return {"token": token, **TokenView.of(record).model_dump()}
+    return TokenView.of(record).model_dump()
 
 
 def list_tokens(session: Session, org: str | None = None) -> list[dict]:
@@ -139,10 +155,11 @@ def authenticate(session: Session, token_hash: str, now: dt.datetime) -> dict:
 
 
 def add_channel(session: Session, org_code: str, spec: dict, now: dt.datetime) -> dict:
-    """Add a channel for ORG's alert digests; notifications learns of it by event."""
+    """Add a channel for ORG's alert digests, sealed for notifications by the operator's command
+    (``libs.common.channels.SealedChannel``); notifications learns of it by event."""
     _require_org(session, org_code)
     try:
-        channel = ChannelSpec.model_validate(spec)
+        channel = SealedChannel.model_validate(spec)
     except ValidationError as exc:
         raise invalid(exc) from None
     record = Channel(org=org_code, **channel.model_dump(), created_at=now)
@@ -173,17 +190,43 @@ def remove_channel(session: Session, channel_id: int, now: dt.datetime) -> bool:
 
 
 def republish_channels(session: Session, now: dt.datetime) -> int:
-    """Send every channel again (a notifications database made afresh learns them all)."""
+    """Send every sealed channel again (a notifications database made afresh learns them all)."""
     count = _republish_channels(session, now)
     session.commit()
     return count
 
 
 def _republish_channels(session: Session, now: dt.datetime) -> int:
-    records = list(session.scalars(select(Channel).order_by(Channel.id)))
+    records = list(session.scalars(select(Channel).where(Channel.sealed_target.is_not(None)).order_by(Channel.id)))
     for record in records:
         _publish_channel(session, record, now)
     return len(records)
+
+
+def seal_clear_channels(session: Session, public_key: str, now: dt.datetime) -> int:
+    """Seal the channels kept in clear from before sealing, with notifications' public key (which
+    the operator's command fetched and passed on: a public key, so no secret crosses the bus), and
+    send them sealed. Returns how many were sealed."""
+    try:
+        public_key_of(public_key)
+    except ValueError as exc:
+        raise BadRequest.of("public_key", "invalid", str(exc)) from None
+    records = list(session.scalars(select(Channel).where(Channel.sealed_target.is_(None)).order_by(Channel.id)))
+    for record in records:
+        spec = ChannelSpec.model_construct(kind=record.kind, target=record.clear_target or "",
+                                           secret=record.clear_secret or "", label=record.label)
+        sealed = sealed_channel(spec, public_key)
+        record.sealed_target, record.sealed_secret = sealed.sealed_target, sealed.sealed_secret
+        record.target_shown, record.secret_shown = sealed.target_shown, sealed.secret_shown
+        record.clear_target = record.clear_secret = None
+        _publish_channel(session, record, now)
+    session.commit()
+    return len(records)
+
+
+def clear_channels(session: Session) -> int:
+    """How many channels still wait in clear for ``kepu org channel seal``."""
+    return session.scalar(select(func.count()).select_from(Channel).where(Channel.sealed_target.is_(None)))
 
 
 def answer_reference_requests(session: Session, requests: list[ReferenceRequested], now: dt.datetime) -> int:
@@ -215,7 +258,12 @@ def _publish_org(session: Session, org: Org, now: dt.datetime) -> None:
 
 
 def _publish_channel(session: Session, record: Channel, now: dt.datetime) -> None:
-    change = OrgChannelChanged(channel_id=record.id, org=record.org, kind=record.kind, target=record.target,
-                               secret=record.secret, label=record.label, removed=record.removed_at is not None,
-                               changed_at=now)
+    """Stage ``record`` for notifications: sealed, or (a channel in clear from before sealing)
+    only its removal, never its clear text."""
+    removed = record.removed_at is not None
+    if record.sealed_target is None and not removed:
+        return
+    change = OrgChannelChanged(channel_id=record.id, org=record.org, kind=record.kind,
+                               sealed_target=record.sealed_target or "", sealed_secret=record.sealed_secret,
+                               label=record.label, removed=removed, changed_at=now)
     add_to_outbox(session, OutboxEvent, make_envelope("organisations", change))

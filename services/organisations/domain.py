@@ -1,18 +1,17 @@
-"""Organisation rules, free of bus and database: who exists, how tokens are made and checked."""
+"""Organisation rules, free of bus and database: who exists, how tokens are recorded and checked."""
 from __future__ import annotations
 
 import datetime as dt
 import hmac
 import re
-import secrets
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.common.access import token_hash
 from libs.common.bounds import CODE_PATTERN, Code, text
 from libs.common.plan.schema import Plan
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 RegistrableKind = Literal["town", "village", "department", "body"]
 
 
@@ -44,12 +43,9 @@ def expected_parent_kinds(kind: str) -> set[str]:
     return {"town": {"town_category"}, "village": {"town"}}.get(kind, {"county", "city", "province", "national"})
 
 
-def new_token() -> tuple[str, str]:
-    """A fresh bearer token and the hash we store (the token itself is shown once)."""
-    token = "kepu_" + secrets.token_urlsafe(32)
-    return token, token_hash(token)
-
-
+def is_token_hash(text: str) -> bool:
+    """A sha256 in hex, as ``libs.common.access.token_hash`` writes it (never a token itself)."""
+    return bool(_SHA256.fullmatch(text or ""))
 
 
 def same_hash(stored: str, presented: str) -> bool:

@@ -41,14 +41,23 @@ class ApiToken(Base):
 
 class Channel(Base):
     """Where an organisation's alert digests go (``libs.common.channels`` says what each kind
-    needs). Removal keeps the row, so a digest's deliveries can still say where they went."""
+    needs). Target and secret are sealed for notifications (organisations cannot open them); the
+    masked forms are what listings show. Removal keeps the row, so a digest's deliveries can
+    still say where they went.
+
+    ``clear_target``/``clear_secret`` hold only channels added before sealing (revision 0002
+    moved them there) until ``kepu org channel seal`` seals them; nothing new is written there."""
 
     __tablename__ = "channels"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(ForeignKey("orgs.code"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    target: Mapped[str] = mapped_column(Text)
-    secret: Mapped[str] = mapped_column(String(200), default="")
+    sealed_target: Mapped[str | None] = mapped_column(Text)
+    sealed_secret: Mapped[str] = mapped_column(Text, default="")
+    target_shown: Mapped[str] = mapped_column(Text, default="")
+    secret_shown: Mapped[str] = mapped_column(String(40), default="")
+    clear_target: Mapped[str | None] = mapped_column(Text)
+    clear_secret: Mapped[str | None] = mapped_column(String(200))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
     removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from libs.common.channels import mask_secret, masked
 from libs.common.db import iso
 from services.organisations.models import ApiToken, Channel, Org
 
@@ -40,7 +39,8 @@ class TokenView(BaseModel):
 
 
 class ChannelView(BaseModel):
-    """A channel as operators see it: secrets masked (``libs.common.channels.masked``)."""
+    """A channel as operators see it: the masked forms the operator's command made when it sealed
+    the channel (``libs.common.channels.masked``); organisations never holds the clear text."""
 
     channel_id: int
     org: str
@@ -48,11 +48,12 @@ class ChannelView(BaseModel):
     target: str
     secret: str
     label: str
+    sealed: bool  # False: added before sealing, still in clear until `kepu org channel seal`
     created_at: str | None
     removed_at: str | None
 
     @classmethod
     def of(cls, c: Channel) -> "ChannelView":
-        return cls(channel_id=c.id, org=c.org, kind=c.kind, target=masked(c.kind, c.target),
-                   secret=mask_secret(c.secret), label=c.label, created_at=iso(c.created_at),
+        return cls(channel_id=c.id, org=c.org, kind=c.kind, target=c.target_shown, secret=c.secret_shown,
+                   label=c.label, sealed=c.sealed_target is not None, created_at=iso(c.created_at),
                    removed_at=iso(c.removed_at))

@@ -29,7 +29,7 @@ def _now() -> dt.datetime:
 class OrganisationsService(HealthMixin, PlanMixin):
     name = "organisations"
 
-    db: Session = Database("organisations", on_open=lambda session, settings: app.seed_orgs(
+    db: Session = Database("organisations", on_open=lambda session, settings: app.start(
         session, load_plan(settings.plan_file), _now()))
     metrics = MetricsEndpoint("organisations")
     outbox = OutboxRelay(OutboxEvent, "organisations")
@@ -67,8 +67,11 @@ class OrganisationsService(HealthMixin, PlanMixin):
         return registered
 
     @rpc
-    def issue_token(self, org_code: str, label: str = "", role: str = "reporter", expires: str | None = None) -> dict:
-        return app.issue_token(self.db, org_code, label, role, expires, _now())
+    def issue_token(self, org_code: str, token_hash: str, label: str = "", role: str = "reporter",
+                    expires: str | None = None) -> dict:
+        """Record a token by its sha256 (the operator's command made it and shows it); no token in
+        the reply."""
+        return app.issue_token(self.db, org_code, token_hash, label, role, expires, _now())
 
     @rpc
     def list_tokens(self, org: str | None = None) -> list[dict]:
@@ -85,10 +88,18 @@ class OrganisationsService(HealthMixin, PlanMixin):
 
     @rpc
     def add_channel(self, org_code: str, spec: dict) -> dict:
-        """A notification channel for ORG (kind, target, secret, label); published to notifications."""
+        """A notification channel for ORG, sealed for notifications (``SealedChannel``); published to it."""
         added = app.add_channel(self.db, org_code, spec, _now())
         self.outbox.wake()
         return added
+
+    @rpc
+    def seal_channels(self, public_key: str) -> int:
+        """Seal the channels kept in clear from before sealing with notifications' public key (which
+        ``kepu org channel seal`` fetched) and send them to notifications sealed."""
+        sealed = app.seal_clear_channels(self.db, public_key, _now())
+        self.outbox.wake()
+        return sealed
 
     @rpc
     def list_channels(self, org: str | None = None, removed: bool = False) -> list[dict]:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from libs.cli.orgs import issue_token
 from libs.common.bus.dead_letters import peek_dead_letters
 from libs.common.rpc import ClusterRpcProxy
 from libs.localenv import testenv
@@ -43,7 +44,7 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
         proc, _ = start_system(env)
         try:
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
-                token = rpc.organisations.issue_token("cast", "chaos")["token"]
+                token, _ = issue_token(rpc.organisations, "cast", "chaos")
             stream = start_stream(env, token, rate=60, count=2400, prefix="chaos")
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=60) as rpc:
                 counted_more(rpc.indicators, 0.0)

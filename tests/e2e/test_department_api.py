@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from libs.cli.common import wait_until_activities_know
+from libs.cli.orgs import issue_token
 from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import REPO_ROOT
 from libs.localenv.ports import free_port, free_range
@@ -49,19 +50,19 @@ def api(vhost_pipeline, broker_uris, tmp_path_factory):
                 for code, name in (("town-a", "示例镇甲"), ("town-b", "示例镇乙")):
                     rpc.organisations.register_org({"code": code, "name": name, "kind": "town", "is_example": True})
                 assert wait_until_activities_know(rpc, ["town-a", "town-b"])
-                issue = lambda org, role="reporter": rpc.organisations.issue_token(org, "test", role)["token"]  # noqa
+                issue = lambda org, role="reporter": issue_token(rpc.organisations, org, "test", role)[0]  # noqa
                 tokens = {"cast": issue("cast"), "edu": issue("edu"), "edu_viewer": issue("edu", "viewer"),
                           "admin": issue("leading-group-office", "admin"), "town_a": issue("town-a"),
                           "women": issue("women-federation"), "agri": issue("agriculture")}
-                expired = rpc.organisations.issue_token("edu", "soon gone", "reporter", "1h")
-                revoked = rpc.organisations.issue_token("edu", "revoked")
+                expired_token, expired = issue_token(rpc.organisations, "edu", "soon gone", "reporter", "1h")
+                revoked_token, revoked = issue_token(rpc.organisations, "edu", "revoked")
                 rpc.organisations.revoke_token(revoked["token_id"])
             engine = create_engine(f"sqlite:///{var}/db/organisations.sqlite3")
             with engine.begin() as conn:  # an expiry in the past, without waiting an hour
                 conn.execute(text("update api_tokens set expires_at = :t where id = :i"),
                              {"t": dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), "i": expired["token_id"]})
             engine.dispose()
-            tokens |= {"expired": expired["token"], "revoked": revoked["token"]}
+            tokens |= {"expired": expired_token, "revoked": revoked_token}
             yield {"env": env, "driver": driver, "tokens": tokens, "var": var, "vhost": vhost}
         finally:
             driver.close()

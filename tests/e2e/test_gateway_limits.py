@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from libs.cli.orgs import issue_token
 from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import REPO_ROOT
 from tests.bench.harness import database_template, system_env
@@ -32,7 +33,7 @@ def gateway(vhost_pipeline, broker_uris, tmp_path_factory):
         proc, _ = start_system(env)
         try:
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
-                tokens = [rpc.organisations.issue_token("cast", "limits")["token"] for _ in range(2)]
+                tokens = [issue_token(rpc.organisations, "cast", "limits")[0] for _ in range(2)]
             yield f"127.0.0.1:{env['KEPU_GRPC_PORT']}", tokens
         finally:
             stop_system(proc)

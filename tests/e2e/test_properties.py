@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from libs.cli.common import wait_until_activities_know
+from libs.cli.orgs import issue_token
 from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import REPO_ROOT
 from tests.bench.harness import database_template, system_env
@@ -34,7 +35,7 @@ def test_any_report_or_batch_is_answered_cleanly_and_counted_exactly(vhost_pipel
             with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
                 rpc.organisations.register_org({"code": "demo-town", "name": "示例镇", "kind": "town"})
                 assert wait_until_activities_know(rpc, ["demo-town"])
-                token = rpc.organisations.issue_token("cast", "fuzz")["token"]
+                token, _ = issue_token(rpc.organisations, "cast", "fuzz")
                 fuzz = subprocess.run([sys.executable, "-m", "tests.property.grpc_fuzz",
                                        f"127.0.0.1:{env['KEPU_GRPC_PORT']}", token, "120"],
                                       cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)

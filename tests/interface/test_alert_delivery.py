@@ -13,9 +13,12 @@ import re
 from email.header import decode_header, make_header
 
 import pytest
+from nacl.encoding import Base64Encoder
+from nacl.public import PrivateKey
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
 
+from libs.common.channels import ChannelSpec, sealed_channel
 from libs.common.events import ORG_CHANNEL_CHANGED, IndicatorStatusChanged, OrgChannelChanged, make_envelope
 from libs.common.rpc import ClusterRpcProxy
 from services.notifications.service import NotificationsService
@@ -26,6 +29,8 @@ from tests.receivers.http import DINGTALK_SECRET
 
 sequence = itertools.count(1)
 channel_ids = itertools.count(1)
+KEY = PrivateKey.generate()  # notifications' key, given by the setting (KEPU_CHANNEL_PRIVATE_KEY)
+PUBLIC_KEY = KEY.public_key.encode(Base64Encoder).decode()
 
 
 def status(new: str, indicator: str = "caravan-tours", responsible=("cast",), actual: float = 4) -> object:
@@ -36,9 +41,11 @@ def status(new: str, indicator: str = "caravan-tours", responsible=("cast",), ac
 
 
 def channel(org: str, kind: str, target: str, secret: str = "", removed: bool = False, channel_id: int | None = None):
+    """A channel change as organisations publishes it: sealed for notifications' key (``KEY``)."""
+    sealed = sealed_channel(ChannelSpec(kind=kind, target=target, secret=secret), PUBLIC_KEY)
     return make_envelope("organisations", OrgChannelChanged(
-        channel_id=channel_id or next(channel_ids), org=org, kind=kind, target=target, secret=secret,
-        removed=removed, changed_at=dt.datetime.now(dt.timezone.utc)))
+        channel_id=channel_id or next(channel_ids), org=org, kind=kind, sealed_target=sealed.sealed_target,
+        sealed_secret=sealed.sealed_secret, removed=removed, changed_at=dt.datetime.now(dt.timezone.utc)))
 
 
 @pytest.fixture
@@ -50,6 +57,7 @@ def config(settings, smtp_server, alertmanager) -> dict:
         delivery_retry_base=0.2, delivery_retry_cap=0.5, delivery_attempts=3, delivery_timeout=3.0,
         smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=True,
         smtp_ca_file=smtp_server.cert, alertmanager_url=alertmanager.url,
+        channel_private_key=KEY.encode(Base64Encoder).decode(),
     )
     return settings.nameko_config() | alerts.nameko_config()
 

@@ -3,6 +3,7 @@ and a database made by the previous release (release 13, before migrations) is u
 place with every row kept. The fixtures are dumps of such databases (tests/fixtures/release-13)."""
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import sqlite3
 import subprocess
@@ -13,11 +14,19 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, make_url, text
+from nacl.encoding import Base64Encoder
+from nacl.public import PrivateKey
+from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy.orm import Session
 
 from libs.common.db import ensure_database, make_engine
 from libs.common.migrations import SchemaMismatch, current, head, metadata_of, migrate
 from libs.common.settings import REPO_ROOT, SERVICES
+from services.notifications import app as notifications_app
+from services.notifications.keys import ChannelKey
+from services.notifications.models import Channel as NotificationsChannel
+from services.organisations import app as organisations_app
+from services.organisations.models import Channel as OrganisationsChannel
 
 RELEASE_13 = Path(__file__).parents[1] / "fixtures" / "release-13"
 
@@ -124,3 +133,33 @@ def test_replicas_starting_together_migrate_once(new_database):
     assert current(engine) == head("indicators")
     assert differences(engine, "indicators") == []
     engine.dispose()
+
+
+def test_channels_kept_in_clear_by_release_13_are_set_aside_and_sealed_on_both_sides(new_database):
+    """organisations cannot seal (it has no key): its revision sets the clear channel aside, masked for
+    listings and never published, until `kepu org channel seal` brings notifications' public key;
+    notifications seals its own copy with its key as it starts."""
+    key = PrivateKey.generate()
+    public = key.public_key.encode(Base64Encoder).decode()
+    hook = "http://127.0.0.1:9/hook"  # the channel both release-13 fixtures hold
+    engines = {}
+    for service in ("organisations", "notifications"):
+        url = new_database(service)
+        load_release_13(url, service)
+        engines[service] = make_engine(url)
+        migrate(engines[service], service)
+    now = dt.datetime.now(dt.timezone.utc)
+    with Session(engines["organisations"], expire_on_commit=False) as session:
+        (listed,) = organisations_app.list_channels(session)
+        assert (listed["target"], listed["sealed"]) == (hook, False)
+        assert organisations_app.republish_channels(session, now) == 0  # nothing sent in clear meanwhile
+        assert organisations_app.seal_clear_channels(session, public, now) == 1
+        (row,) = session.scalars(select(OrganisationsChannel))
+    with Session(engines["notifications"], expire_on_commit=False) as session:
+        assert notifications_app.seal_stored_channels(session, ChannelKey(key).seal) == 1
+        (copy,) = session.scalars(select(NotificationsChannel))
+    for sealed in (row, copy):
+        assert (sealed.clear_target, sealed.clear_secret) == (None, None) and hook not in sealed.sealed_target
+        assert ChannelKey(key).open(sealed.sealed_target) == hook
+    for engine in engines.values():
+        engine.dispose()

@@ -4,10 +4,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from nacl.encoding import Base64Encoder
+from nacl.public import PrivateKey
 from sqlalchemy import create_engine, text
 
+from libs.cli.orgs import issue_token, new_token
 from libs.common.access import token_hash as hash_token
 from libs.common.bus.topology import SUBSCRIPTIONS
+from libs.common.channels import ChannelSpec, sealed_channel
 from libs.common.errors import BadRequest
 from libs.common.events import ORG_CHANNEL_CHANGED, ORGANISATION_CHANGED, ReferenceRequested, make_envelope
 from libs.common.rpc import ClusterRpcProxy
@@ -58,31 +62,35 @@ def test_bad_registrations_name_the_field(rpc, registration, field):
 
 
 def test_tokens_authenticate_their_org_until_revoked(rpc, settings):
-    issued = rpc.issue_token("cast", "caravan system")
+    token, issued = issue_token(rpc, "cast", "caravan system")
     engine = create_engine(settings.database_url("organisations"))
     with engine.connect() as conn:  # only the hash is at rest: a stolen database issues no tokens
         stored = [tuple(map(str, row)) for row in conn.execute(text("select * from api_tokens"))]
     engine.dispose()
-    assert stored and not any(issued["token"] in value for row in stored for value in row)
-    who = rpc.authenticate(hash_token(issued["token"]))
+    assert stored and not any(token in value for row in stored for value in row)
+    who = rpc.authenticate(hash_token(token))
     assert (who["org"], who["org_kind"], who["role"], who["token_id"]) == ("cast", "body", "reporter", issued["token_id"])
-    assert "unknown" in rpc.authenticate(hash_token(issued["token"] + "x"))["refused"]
+    assert "unknown" in rpc.authenticate(hash_token(token + "x"))["refused"]
     assert rpc.revoke_token(issued["token_id"]) is True
-    assert "revoked" in rpc.authenticate(hash_token(issued["token"]))["refused"]
+    assert "revoked" in rpc.authenticate(hash_token(token))["refused"]
     with pytest.raises(BadRequest, match="no organisation"):
-        rpc.issue_token("nobody")
+        issue_token(rpc, "nobody")
 
 
 def test_tokens_carry_a_role_and_an_expiry_and_are_listed_without_their_secret(rpc):
-    viewer = rpc.issue_token("edu", "dashboard", "viewer", "90d")
-    assert rpc.authenticate(hash_token(viewer["token"]))["role"] == "viewer"
+    token, viewer = issue_token(rpc, "edu", "dashboard", "viewer", "90d")
+    assert "token" not in viewer and token not in str(viewer)  # made by the command, never in a reply
+    assert rpc.authenticate(hash_token(token))["role"] == "viewer"
     listed = {t["token_id"]: t for t in rpc.list_tokens("edu")}
     assert listed[viewer["token_id"]]["role"] == "viewer" and listed[viewer["token_id"]]["expires_at"]
-    assert not any(viewer["token"] in str(value) for t in listed.values() for value in t.values())
+    assert not any(token in str(value) for t in listed.values() for value in t.values())
     for args, field in ((("edu", "", "owner"), "role"), (("edu", "", "viewer", "soon"), "expires")):
         with pytest.raises(BadRequest) as info:
-            rpc.issue_token(*args)
+            issue_token(rpc, *args)
         assert [v.field for v in info.value.violations] == [field]
+    with pytest.raises(BadRequest) as info:
+        rpc.issue_token("edu", new_token())  # a token where its hash belongs: refused, not stored
+    assert [v.field for v in info.value.violations] == ["token_hash"]
 
 
 def test_a_token_covers_its_organisation_and_what_lies_below(rpc):
@@ -107,7 +115,8 @@ def test_the_registry_walks_forward_as_events_and_a_snapshot_is_sent_when_asked(
     assert registered[0]["payload"] | {"changed_at": None} == {
         "code": "town-y", "name": "Y镇", "kind": "town", "parent": "towns", "from_plan": False, "is_example": False,
         "changed_at": None}
-    rpc.add_channel("edu", {"kind": "webhook", "target": "http://127.0.0.1:9/hook"})
+    rpc.add_channel("edu", sealed_channel(ChannelSpec(kind="webhook", target="http://127.0.0.1:9/hook"),
+                                          PrivateKey.generate().public_key.encode(Base64Encoder).decode()).model_dump())
     drain(settings.amqp_uri, TO_NOTIFICATIONS, expect=1, timeout=15)
 
     asked = ReferenceRequested(service="activities", requested_at=dt.datetime.now(dt.timezone.utc))

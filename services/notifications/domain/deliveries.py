@@ -24,7 +24,8 @@ class ChannelFailed(Exception):
 
 
 class ChannelGone(ChannelFailed):
-    """The channel was removed: no attempt can succeed, so the delivery is parked at once."""
+    """The channel was removed, or cannot be opened: no attempt can succeed, so the delivery is
+    parked at once."""
 
 
 @dataclass(frozen=True)

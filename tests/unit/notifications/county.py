@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 
+from nacl.public import PrivateKey
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from libs.common.events import Envelope, IndicatorStatusChanged, make_envelope
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
 from services.notifications import app
+from services.notifications.keys import ChannelKey
 from services.notifications.models import Base, Digest
 from services.notifications.settings import AlertRoute, NotificationSettings
 
@@ -21,6 +23,7 @@ ASSOCIATION, LIBRARY, GOVERNMENT = "qinglan-science-association", "qinglan-libra
 OFFICE = GOVERNMENT  # the fictional plan names no leading-group office: its government stands in
 BOOTHS = "star-night-booths"  # yearly, 个
 UTC = dt.timezone.utc
+KEY = ChannelKey(PrivateKey.generate())  # notifications' key in these tests: channels arrive sealed for it
 MONDAY_10 = dt.datetime(2025, 10, 13, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
 _sequence = itertools.count(1)

@@ -18,6 +18,7 @@ from tests.unit.notifications.county import (
     BOOTHS,
     DAY,
     HOUR,
+    KEY,
     LIBRARY,
     MINUTE,
     OFFICE,
@@ -156,11 +157,11 @@ def test_routes_add_recipients_by_severity():
 def test_each_digest_gets_one_delivery_per_channel_and_the_log():
     county = County()
     app.apply_channel_changes(county.session, [OrgChannelChanged(
-        channel_id=channel_id, org=org, kind=kind, target="https://example.org/x" if kind != "email" else "a@b.cn",
+        channel_id=channel_id, org=org, kind=kind, sealed_target=KEY.seal("https://example.org/x" if kind != "email" else "a@b.cn"),
         changed_at=county.now) for channel_id, org, kind in ((1, ASSOCIATION, "wecom"), (2, ASSOCIATION, "email"),
                                                             (3, LIBRARY, "webhook"))])
     app.apply_channel_changes(county.session, [OrgChannelChanged(
-        channel_id=2, org=ASSOCIATION, kind="email", target="a@b.cn", removed=True, changed_at=county.now + MINUTE)])
+        channel_id=2, org=ASSOCIATION, kind="email", sealed_target=KEY.seal("a@b.cn"), removed=True, changed_at=county.now + MINUTE)])
     county.feed(change())
     county.round(after=MINUTE)
     rows = county.session.execute(select(Delivery.org, Delivery.channel_key).order_by(Delivery.id)).all()

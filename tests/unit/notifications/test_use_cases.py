@@ -17,6 +17,7 @@ from tests.unit.notifications.county import (
     ASSOCIATION,
     BOOTHS,
     HOUR,
+    KEY,
     LIBRARY,
     MINUTE,
     OFFICE,
@@ -29,8 +30,8 @@ POLICY = RetryPolicy(base=10, cap=25, attempts=3)
 
 def channel(channel_id: int, at: dt.datetime, org: str = ASSOCIATION, target: str = "https://example.org/hook",
             removed: bool = False) -> OrgChannelChanged:
-    return OrgChannelChanged(channel_id=channel_id, org=org, kind="webhook", target=target, removed=removed,
-                             changed_at=at)
+    return OrgChannelChanged(channel_id=channel_id, org=org, kind="webhook", sealed_target=KEY.seal(target),
+                             removed=removed, changed_at=at)
 
 
 def requests_staged(county: County) -> list[Envelope]:
@@ -63,7 +64,7 @@ def test_a_channel_snapshot_applied_twice_or_late_changes_nothing():
     app.apply_channel_changes(county.session, snapshot)
     app.apply_channel_changes(county.session, snapshot)
     (row,) = county.session.scalars(select(Channel))
-    assert (row.target, row.removed) == ("https://example.org/new", False)
+    assert (KEY.open(row.sealed_target), row.removed) == ("https://example.org/new", False)
     app.apply_channel_changes(county.session, [channel(1, county.now + HOUR, removed=True)])
     assert county.session.get(Channel, 1).removed
 
@@ -157,8 +158,8 @@ def test_a_claimed_delivery_is_handed_out_once_with_what_its_sender_needs():
     hook = jobs["channel-7"]
     assert hook.org == ASSOCIATION and hook.attempt == 1 and hook.digest["title"].startswith("【科普工作预警】青岚县科协")
     assert hook.key.startswith(f"kepu-{ASSOCIATION}-news-1-") and hook.key.endswith("-channel-7")
-    assert app.target_of(county.session, hook, "") == Target("webhook", "https://example.org/hook")
-    assert app.target_of(county.session, jobs["log"], "") == Target("log")
+    assert app.target_of(county.session, hook, "", KEY.open) == Target("webhook", "https://example.org/hook")
+    assert app.target_of(county.session, jobs["log"], "", KEY.open) == Target("log")
 
 
 def test_a_failing_delivery_backs_off_then_parks_and_a_retry_revives_it():
@@ -191,7 +192,7 @@ def test_a_delivery_to_a_removed_channel_is_gone_and_parked_at_once():
     hook = next(j for j in map(lambda i: app.load_job(county.session, i), ids) if j.channel_key == "channel-7")
     app.apply_channel_changes(county.session, [channel(7, county.now + HOUR, removed=True)])
     with pytest.raises(ChannelGone):
-        app.target_of(county.session, hook, "")
+        app.target_of(county.session, hook, "", KEY.open)
     outcome = app.record_attempt(county.session, hook.delivery_id, county.now, 0.0, "channel-7 was removed",
                                  county.now, RetryPolicy(10, 60, 8), final=True)
     assert outcome == "parked"

@@ -1,12 +1,14 @@
-"""Organisation rules: the plan seeds the hierarchy, tokens are stored as hashes only."""
+"""Organisation rules: the plan seeds the hierarchy, tokens are made by the operator's command and
+organisations records only their hashes."""
 from __future__ import annotations
 
 import hashlib
 
+from libs.cli.orgs import new_token
 from libs.common.access import token_hash as hash_token
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
-from services.organisations.domain import expected_parent_kinds, new_token, orgs_from_plan
+from services.organisations.domain import expected_parent_kinds, is_token_hash, orgs_from_plan
 
 PLAN = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")
 
@@ -20,11 +22,11 @@ def test_plan_seeds_region_and_every_named_org():
     assert all(r["parent"] for code, r in rows.items() if code != "dangshan")
 
 
-def test_tokens_are_random_and_only_their_hash_is_kept():
-    token, stored = new_token()
-    other, _ = new_token()
+def test_tokens_are_random_and_only_their_hash_is_recorded():
+    token, other = new_token(), new_token()
     assert token != other and token.startswith("kepu_") and len(token) > 40
-    assert stored == hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
+    assert is_token_hash(hash_token(token)) and hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
+    assert not is_token_hash(token) and not is_token_hash(hash_token(token).upper()) and not is_token_hash("")
 
 
 def test_towns_go_under_the_town_category():
