@@ -169,8 +169,9 @@ class RequestGuard(grpc.aio.ServerInterceptor):
             async with asyncio.timeout(activity.idle if activity.messages else activity.first) as limit:
                 activity.limit = limit
                 return await serving
-        except TimeoutError:
-            await _refuse(context, method, grpc.StatusCode.CANCELLED, activity.why_ended())
+        except TimeoutError:  # a kepu.v1 stream's end is counted by its endpoint already
+            await _refuse(context, method, grpc.StatusCode.CANCELLED, activity.why_ended(),
+                          counted=not method.startswith(KEPU_METHODS))
 
     @staticmethod
     async def _serve(handler, request, context: _Counting):
@@ -194,9 +195,11 @@ async def _counted(request_iterator, activity: _Activity) -> AsyncIterator:
         yield message
 
 
-async def _refuse(context: grpc.aio.ServicerContext, method: str, code: grpc.StatusCode, message: str) -> None:
+async def _refuse(context: grpc.aio.ServicerContext, method: str, code: grpc.StatusCode, message: str,
+                  counted: bool = True) -> None:
     """Ends the call with ``code`` (``abort`` raises), counted like every call's outcome."""
-    GRPC_REQUESTS.labels(_name(method), code.name).inc()
+    if counted:
+        GRPC_REQUESTS.labels(_name(method), code.name).inc()
     await context.abort(code, message)
 
 
