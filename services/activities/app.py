@@ -28,6 +28,7 @@ from libs.common.errors import (
     StaleRevision,
     Violation,
     Violations,
+    clip,
     describe,
 )
 from libs.common.events import (
@@ -246,7 +247,7 @@ def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[GroupAns
 def _changeable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
-        raise NotFound(f"activity_id: no activity {activity_id!r}")
+        raise NotFound(f"activity_id: no activity {clip(activity_id)!r}")
     if not access.may_change_activity(caller, activity.org):
         raise PermissionDenied(f"activity {activity_id} was reported by {activity.org!r}; only that unit "
                                f"or a 科协 admin may change it (you are {caller.org!r}, {caller.role})")
@@ -320,7 +321,7 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
 def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
-        raise NotFound(f"activity_id: no activity {activity_id!r}")
+        raise NotFound(f"activity_id: no activity {clip(activity_id)!r}")
     if not access.may_read_activity(caller, activity.org, activity.town):
         raise PermissionDenied(f"activity {activity_id} belongs to {activity.org!r}; your token reads "
                                f"{caller.org!r}'s data only")

@@ -1,17 +1,22 @@
 """The gateway's way into the services: nameko RPC from plain threads, and who a token is.
 
-grpcio cannot run in an eventlet-patched process, so the gateway is an ordinary threaded
-process and uses ``nameko.standalone`` proxies, one per gRPC worker thread (they are not
-thread-safe). Tokens are hashed here and only the hash is sent on the bus; answers are cached
+grpcio cannot run in an eventlet-patched process, so the gateway is an ordinary process and uses
+``nameko.standalone`` proxies, which block: the gRPC server's event loop hands every such call
+to the backend's own pool of ``KEPU_GRPC_WORKERS`` threads (``run``), one proxy per thread
+(they are not thread-safe). Tokens are hashed here and only the hash is sent on the bus; answers are cached
 briefly (refusals too, so a flood of bad tokens costs no round trip each), for as long as the
 ``grpc_*_cache_seconds`` settings say (a revoked token stops working within the token cache's
 lifetime; an unknown token stays unknown, since a new token is a new random string).
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from libs.common.access import Caller, token_hash
 from libs.common.rpc import ClusterRpcProxy
@@ -22,6 +27,7 @@ from services.gateway.limits import FailedSignIns
 from services.gateway.settings import GatewaySettings
 
 TOKEN_CACHE_SIZE = 10_000
+T = TypeVar("T")
 
 
 class Refused(Exception):
@@ -46,6 +52,12 @@ class Backend:
         self._plan: tuple[float, dict] | None = None
         self._reports = ReportGroups(self._send_reports)
         self._sign_ins = FailedSignIns(gateway.grpc_failed_sign_ins)
+        self._pool = ThreadPoolExecutor(gateway.grpc_workers, thread_name_prefix="rpc")
+
+    async def run(self, blocking: Callable[..., T], *args) -> T:
+        """``blocking(*args)`` in one of the backend's threads, awaited: the event loop never
+        waits for a service, and at most ``KEPU_GRPC_WORKERS`` calls do at once."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, blocking, *args)
 
     def rpc(self):
         """This thread's cluster proxy (started on first use)."""
@@ -103,6 +115,7 @@ class Backend:
         return self._plan[1]
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for holder in self._proxies:
                 try:

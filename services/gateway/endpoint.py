@@ -1,14 +1,19 @@
 """What every gRPC method of the gateway does around its own few lines: find the caller behind
 the bearer token, check its role, count and time the call, and turn failures into status codes.
 
-``context.abort`` raises, so each branch ends the call; the method itself only translates
-proto to a service call and back.
+The server is ``grpc.aio``; a method's own lines call the services through nameko's blocking
+RPC, so they run in the backend's pool of threads (``Backend.run``), never on the event loop.
+They raise what went wrong (a ``libs.common.errors`` refusal, a service's error) and the
+wrapper here answers it, in one place (``failure_for``).
 """
 from __future__ import annotations
 
 import functools
 import logging
 import time
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import grpc
 from kombu.exceptions import KombuError
@@ -16,18 +21,33 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.standalone.rpc import RpcTimeout
 
 from libs.common.access import Caller
-from libs.common.errors import ClientError
-from services.gateway.backend import Refused, TooManyFailures
-from services.gateway.errors import DATABASE_AWAY, DATABASE_ERRORS, RESEND_ADVICE, abort_refused, status_for
-from services.gateway.limits import CALLER_ATTRIBUTE, MISSING_TOKEN
+from libs.common.errors import ClientError, PermissionDenied
+from services.gateway.backend import Backend, Refused, TooManyFailures
+from services.gateway.errors import (
+    DATABASE_AWAY,
+    DATABASE_ERRORS,
+    RESEND_ADVICE,
+    Failure,
+    abort_with,
+    refusal_failure,
+)
 from services.gateway.metrics import GRPC_LATENCY, GRPC_REQUESTS
+from services.gateway.watch import TooManyWatchers
 
 log = logging.getLogger(__name__)
+MISSING_TOKEN = ("missing bearer token: send `authorization: Bearer <token>`; ask the 科协 operator for one "
+                 "(kepu org token ORG)")
+# who the request guard signed in (or why it could not): each call runs in its own task, so its own value
+SIGNED_IN: ContextVar[Caller | Exception | None] = ContextVar("kepu_signed_in", default=None)
 
 
-def bearer_token(context: grpc.ServicerContext) -> str | None:
-    scheme, _, token = dict(context.invocation_metadata()).get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+@dataclass(frozen=True)
+class Call:
+    """What a method's own lines get besides the request: who calls, and until when a service
+    may act on it (epoch seconds)."""
+
+    caller: Caller
+    deadline: float
 
 
 class SignInRefused(Exception):
@@ -36,101 +56,154 @@ class SignInRefused(Exception):
         self.code = code
 
 
-def sign_in(backend, context: grpc.ServicerContext) -> Caller:
-    """The caller behind the call's bearer token, from its headers alone (so the request guard
-    can refuse a stranger before reading the body); ``SignInRefused`` with the status otherwise."""
-    cached = getattr(context, CALLER_ATTRIBUTE, None)
-    if isinstance(cached, Exception):  # the guard's sign-in failed already: answer that, do not wait twice
-        raise cached
-    if cached is not None:
-        return cached
-    token = bearer_token(context)
+def bearer_token(context: grpc.aio.ServicerContext) -> str | None:
+    scheme, _, token = dict(context.invocation_metadata() or ()).get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def sign_in(backend: Backend, token: str | None, peer: str) -> Caller:
+    """The caller behind a bearer token (blocking: it may ask the organisations service);
+    ``SignInRefused`` with the status otherwise."""
     if token is None:
         raise SignInRefused(grpc.StatusCode.UNAUTHENTICATED, MISSING_TOKEN)
     try:
-        caller = backend.authenticate(token, context.peer())
+        return backend.authenticate(token, peer)
     except Refused as why:
         raise SignInRefused(grpc.StatusCode.UNAUTHENTICATED, str(why)) from None
     except TooManyFailures as why:
         raise SignInRefused(grpc.StatusCode.RESOURCE_EXHAUSTED, str(why)) from None
-    setattr(context, CALLER_ATTRIBUTE, caller)
-    return caller
 
 
-def guard_sign_in(backend):
-    """``sign_in`` as the request guard calls it: a refusal ends the call, counted."""
+async def signed_in(backend: Backend, context: grpc.aio.ServicerContext) -> Caller:
+    """The call's caller, from the headers alone; the guard's answer when it signed the call in."""
+    known = SIGNED_IN.get()
+    if isinstance(known, Exception):  # the guard could not sign in: answer that, do not wait twice
+        raise known
+    if known is not None:
+        return known
+    return await backend.run(sign_in, backend, bearer_token(context), context.peer())
 
-    def guard(context: grpc.ServicerContext, method: str) -> None:
+
+def guard_sign_in(backend: Backend):
+    """``sign_in`` as the request guard calls it, before the body: a refusal ends the call,
+    counted; a failure of the services is kept for the method, which answers it as usual."""
+
+    async def guard(context: grpc.aio.ServicerContext, method: str) -> Caller | None:
         try:
-            sign_in(backend, context)
+            caller = await signed_in(backend, context)
         except SignInRefused as refused:
             GRPC_REQUESTS.labels(method, refused.code.name).inc()
-            context.abort(refused.code, str(refused))
-        except Exception as exc:  # noqa: BLE001 - services unreachable, a database away: kept for the
-            setattr(context, CALLER_ATTRIBUTE, exc)  # method's own sign-in, which answers it as usual
+            await context.abort(refused.code, str(refused))
+        except Exception as exc:  # noqa: BLE001 - services unreachable, a database away
+            SIGNED_IN.set(exc)
+            return None
+        SIGNED_IN.set(caller)
+        return caller
 
     return guard
 
 
+def failure_for(exc: Exception, method: str, backend_timeout: float) -> Failure | None:
+    """The answer to a call that raised ``exc``, logged for operators as it deserves; None for
+    the unexpected (a bug of the gateway: grpcio answers UNKNOWN)."""
+    if isinstance(exc, SignInRefused):
+        return Failure(exc.code, str(exc))
+    if isinstance(exc, ClientError):
+        failure = refusal_failure(exc)
+        log.info("%s refused (%s): %s", method, failure.code.name, str(exc).splitlines()[0][:300] if str(exc) else "")
+        return failure
+    if isinstance(exc, TooManyWatchers):
+        return Failure(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+    if isinstance(exc, RemoteError):
+        if exc.exc_type in DATABASE_ERRORS:
+            log.warning("%s: a service's database is not answering (%s); check the database",
+                        method, exc.value.splitlines()[0][:200])
+            return Failure(grpc.StatusCode.UNAVAILABLE, DATABASE_AWAY)
+        log.error("%s failed in a backend service: %s: %s", method, exc.exc_type, exc.value)
+        return Failure(grpc.StatusCode.INTERNAL, f"the service failed ({exc.exc_type}); operators see the logs")
+    if isinstance(exc, RpcTimeout):
+        log.error("%s got no answer within %.0fs; the services may be overloaded or stopping", method, backend_timeout)
+        return Failure(grpc.StatusCode.DEADLINE_EXCEEDED, RESEND_ADVICE)
+    if isinstance(exc, UnknownService | KombuError | OSError):
+        log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?", method, exc)
+        return Failure(grpc.StatusCode.UNAVAILABLE, "the services are not answering; retry later (nothing was stored)")
+    return None
+
+
+class _Outcome:
+    """Counts and times one call under its method's name."""
+
+    def __init__(self, method: str):
+        self.method, self.code, self.start = method, grpc.StatusCode.OK, time.perf_counter()
+
+    def record(self) -> None:
+        GRPC_REQUESTS.labels(self.method, self.code.name).inc()
+        GRPC_LATENCY.labels(self.method).observe(time.perf_counter() - self.start)
+
+
+@asynccontextmanager
+async def _answered(method: str, context: grpc.aio.ServicerContext, backend_timeout: float):
+    """Runs a method's body: what it raises ends the call with its status (``failure_for``); the
+    outcome is counted and timed either way."""
+    outcome, failure = _Outcome(method), None
+    try:
+        yield
+    except grpc.aio.AbortError:  # the body ended the call itself
+        outcome.code = context.code() or grpc.StatusCode.UNKNOWN
+        raise
+    except Exception as exc:
+        failure = failure_for(exc, method, backend_timeout)
+        if failure is None:
+            outcome.code = grpc.StatusCode.UNKNOWN
+            log.exception("%s failed in the gateway", method)
+            raise
+        outcome.code = failure.code
+    except BaseException:  # the client went away, or the guard ended an idle stream
+        outcome.code = grpc.StatusCode.CANCELLED
+        raise
+    finally:
+        outcome.record()
+    if failure is not None:
+        await abort_with(context, failure)
+
+
 def grpc_endpoint(write: bool = False):
-    """Decorate a servicer method ``(self, request, context, caller)``; ``write`` needs a
-    reporter or admin token."""
+    """Decorate a servicer method ``(self, request, call: Call)``, run in the backend's threads;
+    ``write`` needs a reporter or admin token."""
 
     def decorate(method):
         name = method.__name__
 
         @functools.wraps(method)
-        def wrapper(self, request, context):
-            start, code = time.perf_counter(), grpc.StatusCode.OK
-            try:
-                try:
-                    caller = sign_in(self.backend, context)
-                except SignInRefused as refused:
-                    code = refused.code
-                    context.abort(code, str(refused))
+        async def wrapper(self, request, context: grpc.aio.ServicerContext):
+            async with _answered(name, context, self.backend.timeout):
+                caller = await signed_in(self.backend, context)
                 if write and not caller.may_write:
-                    code = grpc.StatusCode.PERMISSION_DENIED
-                    context.abort(code, f"a {caller.role} token reads only; writing needs a reporter token")
-                return method(self, request, context, caller)
-            except ClientError as exc:
-                code = status_for(exc)
-                log.info("%s refused (%s): %s", name, code.name, str(exc).splitlines()[0][:300] if str(exc) else "")
-                abort_refused(context, exc)
-            except RemoteError as exc:
-                if exc.exc_type in DATABASE_ERRORS:
-                    code = grpc.StatusCode.UNAVAILABLE
-                    log.warning("%s: a service's database is not answering (%s); check the database",
-                                name, exc.value.splitlines()[0][:200])
-                    context.abort(code, DATABASE_AWAY)
-                code = grpc.StatusCode.INTERNAL
-                log.error("%s failed in a backend service: %s: %s", name, exc.exc_type, exc.value)
-                context.abort(code, f"the service failed ({exc.exc_type}); operators see the logs")
-            except RpcTimeout:
-                code = grpc.StatusCode.DEADLINE_EXCEEDED
-                log.error("%s got no answer within %.0fs; the services may be overloaded or stopping",
-                          name, self.backend.timeout)
-                context.abort(code, RESEND_ADVICE)
-            except (UnknownService, KombuError, OSError) as exc:
-                code = grpc.StatusCode.UNAVAILABLE
-                log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?",
-                          name, exc)
-                context.abort(code, "the services are not answering; retry later (nothing was stored)")
-            except Exception:
-                if code == grpc.StatusCode.OK:  # an abort in the method itself, or an unexpected failure
-                    code = context.code() or grpc.StatusCode.UNKNOWN
-                    if code == grpc.StatusCode.UNKNOWN:
-                        log.exception("%s failed in the gateway", name)
-                raise
-            finally:
-                GRPC_REQUESTS.labels(name, code.name).inc()
-                GRPC_LATENCY.labels(name).observe(time.perf_counter() - start)
+                    raise PermissionDenied(f"a {caller.role} token reads only; writing needs a reporter token")
+                return await self.backend.run(method, self, request, Call(caller, deadline(context,
+                                                                                           self.backend.timeout)))
 
         return wrapper
 
     return decorate
 
 
-def deadline(context: grpc.ServicerContext, backend_timeout: float) -> float:
+def grpc_stream_endpoint(method):
+    """Decorate a servicer stream ``(self, request, caller)``, an async generator run on the event
+    loop (so it must not block); what it raises is answered as ``grpc_endpoint`` answers it."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        async with _answered(name, context, self.backend.timeout):
+            caller = await signed_in(self.backend, context)
+            async for message in method(self, request, caller):
+                yield message
+
+    return wrapper
+
+
+def deadline(context: grpc.aio.ServicerContext, backend_timeout: float) -> float:
     """Epoch seconds after which a service must not act on this request: the caller's deadline
     or ours, whichever is first, less a second for the answer's way back."""
     remaining = context.time_remaining()

@@ -7,6 +7,9 @@ table is the system's fault: ``INTERNAL``, logged for operators, never blamed on
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NoReturn
+
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -36,32 +39,45 @@ CLIENT_ERRORS: dict[type[ClientError], grpc.StatusCode] = {
 DATABASE_ERRORS = frozenset({"OperationalError", "InterfaceError"})
 DATABASE_AWAY = ("the service's database is not answering; resend in a moment with the same external_id, which "
                  "applies a report once (if the answer was lost at the commit, it may have been stored already)")
+MESSAGE_LIMIT = 2000  # characters of a refusal's message at most (services clip what they echo; this is the edge)
 RESEND_ADVICE = ("no answer in time: the change may or may not be stored; resend it with the same external_id "
                  "(a correction: the same content), which applies it once")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a call ends when it does not answer: a status code, a message, and for a refusal its
+    violations (sent as ``google.rpc.BadRequest``)."""
+
+    code: grpc.StatusCode
+    message: str
+    violations: tuple[Violation, ...] = ()
 
 
 def status_for(exc: ClientError) -> grpc.StatusCode:
     return next(code for cls, code in CLIENT_ERRORS.items() if isinstance(exc, cls))
 
 
-def abort_refused(context: grpc.ServicerContext, exc: ClientError) -> None:
-    """Abort with the status of ``exc``; a refusal's violations as ``google.rpc.BadRequest``."""
+def refusal_failure(exc: ClientError) -> Failure:
+    """The status of ``exc``; a refusal's violations as they are; a message bounded whatever a
+    service put in it (a client's default limit on a status message is 8 KiB of headers)."""
     code = status_for(exc)
     if isinstance(exc, Refusal):
-        abort_with_violations(context, code, exc.violations)
-    context.abort(code, RESEND_ADVICE if code == grpc.StatusCode.DEADLINE_EXCEEDED else str(exc))
+        return Failure(code, str(exc), tuple(exc.violations))
+    message = str(exc)
+    return Failure(code, RESEND_ADVICE if code == grpc.StatusCode.DEADLINE_EXCEEDED else
+                   message if len(message) <= MESSAGE_LIMIT else message[:MESSAGE_LIMIT - 1] + "…")
 
 
-def abort_with_violations(context: grpc.ServicerContext, code: grpc.StatusCode, violations: list[Violation]) -> None:
-    detail = any_pb2.Any()
-    detail.Pack(error_details_pb2.BadRequest(field_violations=[
-        error_details_pb2.BadRequest.FieldViolation(field=v.field, reason=v.code, description=v.message)
-        for v in violations
-    ]))
-    message = "\n".join(str(v) for v in violations)
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=[detail])
-    context.abort_with_status(rpc_status.to_status(status))
-
-
-def abort_invalid(context: grpc.ServicerContext, field: str, code: str, why: str) -> None:
-    abort_with_violations(context, grpc.StatusCode.INVALID_ARGUMENT, [Violation(field, code, why)])
+async def abort_with(context: grpc.aio.ServicerContext, failure: Failure) -> NoReturn:
+    """Ends the call with ``failure`` (``abort`` raises)."""
+    if failure.violations:
+        detail = any_pb2.Any()
+        detail.Pack(error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, reason=v.code, description=v.message)
+            for v in failure.violations
+        ]))
+        status = status_pb2.Status(code=getattr(code_pb2, failure.code.name), message=failure.message,
+                                   details=[detail])
+        await context.abort_with_status(rpc_status.to_status(status))
+    await context.abort(failure.code, failure.message)

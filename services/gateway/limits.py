@@ -1,156 +1,61 @@
-"""What keeps careless clients and strangers from stopping the gateway.
+"""How much of the gateway one client may hold: open streams per address and per token, and
+unknown tokens looked up per address.
 
-grpcio's threaded server gives each call a worker thread *before* its request message has
-arrived, and waits for that message without a time limit: a few streams opened and left idle
-hold every worker, and the gateway stops answering. So each method (the API's, the health
-service's and reflection's) is served here as a request-streaming one, which runs at once and
-can:
-
-- sign the caller of a kepu.v1 method in from the call's headers before reading anything, so a
-  stranger (no token, an unknown one) is refused at once;
-- read the one request message under a watchdog that cancels the call when it is not complete
-  within ``KEPU_GRPC_REQUEST_WAIT`` seconds (for reflection's stream: each message);
-- answer bytes that are not the method's protobuf message with ``INVALID_ARGUMENT`` (grpcio
-  itself answers ``INTERNAL``, which blames the server).
-
-``FailedSignIns`` limits, per client address, how many unknown tokens are looked up: a flood
-of random tokens costs the organisations service nothing beyond that.
+Under ``grpc.aio`` an open stream costs a coroutine, not a thread, so idle streams no longer
+stop the gateway (``guard.py``); these caps keep one client from taking every stream slot or
+every watcher, and a flood of random tokens from costing the organisations service a lookup each.
 """
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
-from collections import defaultdict, deque
-
-import grpc
-from google.protobuf.message import DecodeError
-
-KEPU_METHODS = "/kepu.v1."
-CALLER_ATTRIBUTE = "kepu_caller"  # set on the call's context by ``endpoint.sign_in``
-MISSING_TOKEN = ("missing bearer token: send `authorization: Bearer <token>`; ask the 科协 operator for one "
-                 "(kepu org token ORG)")
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
-class Malformed:
-    """Stands for a request whose bytes did not parse; the call is then refused, not crashed."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
+class TooManyStreams(Exception):
+    """A cap on open streams is reached; the message says which and what to do."""
 
 
-def _tolerant(deserialize):
-    def parse(data: bytes):
+class StreamSlots:
+    """Open streams: at most ``total``, ``per_address`` per client address and ``per_token`` per
+    token. Used from the event loop's thread only, so it needs no lock."""
+
+    def __init__(self, total: int, per_address: int, per_token: int):
+        self.total, self.per_address, self.per_token = total, per_address, per_token
+        self._by_address: Counter[str] = Counter()
+        self._by_token: Counter[int] = Counter()
+        self.open = 0
+
+    @contextmanager
+    def hold(self, peer: str, token_id: int | None = None) -> Iterator[None]:
+        """One slot for the stream's lifetime; ``TooManyStreams`` when a cap is reached."""
+        host = _host(peer)
+        if self.open >= self.total:
+            raise TooManyStreams(f"the gateway has {self.total} streams open; try again later")
+        if self._by_address[host] >= self.per_address:
+            raise TooManyStreams(f"your address has {self.per_address} streams open already; close one first")
+        if token_id is not None and self._by_token[token_id] >= self.per_token:
+            raise TooManyStreams(f"your token has {self.per_token} streams open already; close one first")
+        self._by_address[host] += 1
+        if token_id is not None:
+            self._by_token[token_id] += 1
+        self.open += 1
         try:
-            return deserialize(data)
-        except (DecodeError, ValueError, TypeError) as exc:
-            return Malformed(str(exc)[:200])
-
-    return parse
-
-
-class Watchdog:
-    """One thread cancelling calls whose request has not arrived in time (not a timer per call)."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self._waiting: dict[int, tuple[float, grpc.ServicerContext]] = {}
-        self._lock = threading.Lock()
-        self._next = 0
-        threading.Thread(target=self._run, name="grpc-request-watchdog", daemon=True).start()
-
-    def watch(self, context: grpc.ServicerContext) -> int:
-        with self._lock:
-            self._next += 1
-            self._waiting[self._next] = (time.monotonic() + self.seconds, context)
-            return self._next
-
-    def done(self, ticket: int) -> None:
-        with self._lock:
-            self._waiting.pop(ticket, None)
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(min(1.0, self.seconds / 4))
-            now = time.monotonic()
-            with self._lock:
-                late = [k for k, (due, _) in self._waiting.items() if due <= now]
-                contexts = [self._waiting.pop(k)[1] for k in late]
-            for context in contexts:
-                context.cancel()
+            yield
+        finally:
+            self.open -= 1
+            _release(self._by_address, host)
+            if token_id is not None:
+                _release(self._by_token, token_id)
 
 
-class RequestGuard(grpc.ServerInterceptor):
-    """Serves every method as described in the module docstring."""
-
-    def __init__(self, request_wait: float, sign_in):
-        """``sign_in(context)`` finds the caller or raises ``SignInRefused`` (``endpoint``)."""
-        self.watchdog = Watchdog(request_wait)
-        self.sign_in = sign_in
-
-    def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return handler
-        if handler.request_streaming:  # reflection: each message of its stream under the watchdog
-            return self._watched_stream(handler)
-        read = self._reader(handler_call_details.method, handler_call_details.method.startswith(KEPU_METHODS))
-        if handler.response_streaming:
-            def stream(request_iterator, context):
-                yield from handler.unary_stream(read(request_iterator, context), context)
-
-            return grpc.stream_stream_rpc_method_handler(stream, _tolerant(handler.request_deserializer),
-                                                         handler.response_serializer)
-
-        def unary(request_iterator, context):
-            return handler.unary_unary(read(request_iterator, context), context)
-
-        return grpc.stream_unary_rpc_method_handler(unary, _tolerant(handler.request_deserializer),
-                                                    handler.response_serializer)
-
-    def _watched_stream(self, handler):
-        def messages(request_iterator, context):
-            while True:
-                ticket = self.watchdog.watch(context)
-                try:
-                    request = next(request_iterator, None)
-                except grpc.RpcError:
-                    return
-                finally:
-                    self.watchdog.done(ticket)
-                if request is None:
-                    return
-                yield request
-
-        if handler.response_streaming:
-            return grpc.stream_stream_rpc_method_handler(
-                lambda it, context: handler.stream_stream(messages(it, context), context),
-                handler.request_deserializer, handler.response_serializer)
-        return grpc.stream_unary_rpc_method_handler(
-            lambda it, context: handler.stream_unary(messages(it, context), context),
-            handler.request_deserializer, handler.response_serializer)
-
-    def _reader(self, method: str, signs_in: bool):
-        """Health checks and reflection need no token; the API's methods do."""
-        def read(request_iterator, context: grpc.ServicerContext):
-            if signs_in:
-                self.sign_in(context, method.rsplit("/", 1)[-1])
-            ticket = self.watchdog.watch(context)
-            try:
-                request = next(request_iterator, None)
-            except grpc.RpcError:  # cancelled by the watchdog or the client: the call has ended
-                context.abort(grpc.StatusCode.CANCELLED,
-                              f"the request message did not arrive within {self.watchdog.seconds:.0f}s")
-            finally:
-                self.watchdog.done(ticket)
-            if request is None:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{method} takes exactly one request message")
-            if isinstance(request, Malformed):
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                              f"the request is not a {method.rsplit('/', 1)[-1]} message ({request.reason}); "
-                              "build it from the proto files in proto/kepu/v1")
-            return request
-
-        return read
+def _release(counts: Counter, key) -> None:
+    counts[key] -= 1
+    if counts[key] <= 0:
+        del counts[key]
 
 
 class FailedSignIns:
@@ -190,8 +95,6 @@ class FailedSignIns:
 def _host(peer: str) -> str:
     """``ipv4:10.0.0.5:53122`` -> ``ipv4:10.0.0.5`` (each connection has its own port);
     ``ipv6:[2001:db8:1:2::7]:53122`` -> its /64."""
-    import ipaddress
-
     address = peer.rsplit(":", 1)[0] if peer.count(":") >= 2 else peer
     if address.startswith("ipv6:["):
         try:

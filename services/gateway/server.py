@@ -1,16 +1,18 @@
 """The gRPC gateway process: ``python -m services.gateway.server``.
 
-Its own process, without eventlet (grpcio and eventlet's monkey patching do not mix). Serves
-the kepu.v1 API, the standard health service and (switchable) server reflection, over TLS
-when a certificate is configured. Every limit comes from settings: worker threads, concurrent
-calls, message sizes, keepalive and idle connections.
+Its own process, without eventlet (grpcio and eventlet's monkey patching do not mix), served
+with ``grpc.aio``: an open call or stream is a coroutine, so no client holds a thread by
+keeping a stream open (``guard.py``); calls to the services run in the backend's threads.
+Serves the kepu.v1 API, the standard health service and, when ``KEPU_GRPC_REFLECTION`` turns
+it on, server reflection, over TLS when a certificate is configured. Every limit comes from
+settings: threads, concurrent calls, streams per address and token, idle streams, message
+sizes, keepalive and idle connections.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
-import threading
-from concurrent import futures
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -31,7 +33,8 @@ from libs.common.metrics import serve_metrics
 from libs.common.settings import Settings, get_settings
 from services.gateway.backend import Backend
 from services.gateway.endpoint import guard_sign_in
-from services.gateway.limits import RequestGuard
+from services.gateway.guard import RequestGuard
+from services.gateway.limits import StreamSlots
 from services.gateway.servicers import (
     ActivityServicer,
     AlertServicer,
@@ -66,16 +69,18 @@ def server_options(settings: GatewaySettings) -> list[tuple[str, int]]:
 
 
 def build_server(settings: Settings, gateway: GatewaySettings, backend: Backend,
-                 hub: StatusChangeHub) -> tuple[grpc.Server, health.HealthServicer]:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=gateway.grpc_workers, thread_name_prefix="grpc"),
-                         maximum_concurrent_rpcs=gateway.grpc_max_concurrent_rpcs, options=server_options(gateway),
-                         interceptors=[RequestGuard(gateway.grpc_request_wait, guard_sign_in(backend))])
+                 hub: StatusChangeHub) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+    """The server with every service on it, its port bound; called on the running event loop."""
+    slots = StreamSlots(gateway.grpc_max_streams, gateway.grpc_streams_per_address, gateway.grpc_streams_per_token)
+    guard = RequestGuard(gateway.grpc_request_wait, gateway.grpc_stream_idle_seconds, slots, guard_sign_in(backend))
+    server = grpc.aio.server(maximum_concurrent_rpcs=gateway.grpc_max_concurrent_rpcs,
+                             options=server_options(gateway), interceptors=[guard])
     act_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(backend), server)
     ind_grpc.add_IndicatorServiceServicer_to_server(IndicatorServicer(backend, hub), server)
     org_grpc.add_OrganisationServiceServicer_to_server(OrganisationServicer(backend), server)
     alr_grpc.add_AlertServiceServicer_to_server(AlertServicer(backend), server)
     plan_grpc.add_PlanServiceServicer_to_server(PlanServicer(backend), server)
-    health_servicer = health.HealthServicer()
+    health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     if gateway.grpc_reflection:
         reflection.enable_server_reflection([*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
@@ -96,34 +101,35 @@ def build_server(settings: Settings, gateway: GatewaySettings, backend: Backend,
     return server, health_servicer
 
 
+async def serve(settings: Settings, gateway: GatewaySettings) -> None:
+    """Serves until SIGTERM or SIGINT, then says NOT_SERVING and lets calls finish (5 s)."""
+    backend = Backend(settings, gateway)
+    hub = StatusChangeHub(settings.amqp_uri, gateway.grpc_max_watchers)
+    server, health_servicer = build_server(settings, gateway, backend, hub)
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("gRPC gateway listening on %s:%s (%s)", settings.grpc_host, settings.grpc_port,
+             "TLS" if gateway.grpc_tls_cert_file else "plaintext")
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+    await health_servicer.enter_graceful_shutdown()
+    hub.stop()
+    await server.stop(grace=5)
+    backend.close()
+    log.info("gRPC gateway stopped")
+
+
 def main() -> None:
     settings = get_settings()
     configure_logging("gateway", settings.log_level)
     metrics_port = settings.metrics_port("gateway")
     if metrics_port >= 0:
         serve_metrics(settings.metrics_host, metrics_port)
-    gateway = GatewaySettings()
-    backend = Backend(settings, gateway)
-    hub = StatusChangeHub(settings.amqp_uri, gateway.grpc_max_watchers)
-    server, health_servicer = build_server(settings, gateway, backend, hub)
-    server.start()
-    for name in ("", *SERVICE_NAMES):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("gRPC gateway listening on %s:%s (%s)", settings.grpc_host, settings.grpc_port,
-             "TLS" if gateway.grpc_tls_cert_file else "plaintext")
-    stopped = threading.Event()
-
-    def shutdown(signum, frame):
-        health_servicer.enter_graceful_shutdown()
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-    stopped.wait()
-    hub.stop()
-    server.stop(grace=5).wait()
-    backend.close()
-    log.info("gRPC gateway stopped")
+    asyncio.run(serve(settings, GatewaySettings()))
 
 
 if __name__ == "__main__":

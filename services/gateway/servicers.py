@@ -1,10 +1,7 @@
 """gRPC servicers of kepu.v1: each method turns the request into one service call and the
-answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics and errors."""
+answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics and errors, and
+runs the method in the backend's threads (its lines may block on a service)."""
 from __future__ import annotations
-
-import queue
-
-import grpc
 
 from libs.common.access import Caller
 from libs.common.api.kepu.v1 import activity_service_pb2 as act
@@ -16,13 +13,13 @@ from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
 from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.errors import BadRequest, NotFound, clip
 from libs.common.target_groups import TARGET_GROUP_NAMES
 from services.gateway import access, mapping
 from services.gateway.backend import Backend
-from services.gateway.endpoint import deadline, grpc_endpoint
-from services.gateway.errors import abort_invalid
+from services.gateway.endpoint import grpc_endpoint, grpc_stream_endpoint
 from services.gateway.paging import page
-from services.gateway.watch import StatusChangeHub, TooManyWatchers
+from services.gateway.watch import StatusChangeHub
 
 OUTCOMES = {o: act.RowResult.Outcome.Value(o.upper()) for o in ("created", "unchanged", "corrected", "invalid",
                                                                "conflict")}
@@ -36,18 +33,17 @@ class ActivityServicer(act_grpc.ActivityServiceServicer):
         return self.backend.rpc().activities
 
     @grpc_endpoint(write=True)
-    def ReportActivity(self, request, context, caller):  # noqa: N802 - gRPC naming
-        result = self.backend.report_activity(caller, mapping.report_of(request),
-                                              deadline(context, self.backend.timeout))
+    def ReportActivity(self, request, call):  # noqa: N802 - gRPC naming
+        result = self.backend.report_activity(call.caller, mapping.report_of(request), call.deadline)
         return act.ReportActivityResponse(activity=mapping.activity_pb(result), created=result["created"])
 
     @grpc_endpoint(write=True)
-    def ReportActivities(self, request, context, caller):  # noqa: N802
+    def ReportActivities(self, request, call):  # noqa: N802
         result = self._activities().record_activities(
-            caller.model_dump(), [mapping.report_of(row) for row in request.rows],
+            call.caller.model_dump(), [mapping.report_of(row) for row in request.rows],
             skip_invalid=request.mode == act.ReportActivitiesRequest.SKIP_INVALID,
             validate_only=request.validate_only, correct_changed=request.correct_changed,
-            deadline=deadline(context, self.backend.timeout))
+            deadline=call.deadline)
         return act.ReportActivitiesResponse(
             results=[act.RowResult(index=r["index"], outcome=OUTCOMES[r["outcome"]],
                                    activity=mapping.activity_pb(r["activity"]) if r["activity"] else None,
@@ -56,34 +52,34 @@ class ActivityServicer(act_grpc.ActivityServiceServicer):
             invalid=result["invalid"], conflicts=result["conflicts"], stored=result["stored"])
 
     @grpc_endpoint(write=True)
-    def CorrectActivity(self, request, context, caller):  # noqa: N802
+    def CorrectActivity(self, request, call):  # noqa: N802
         result = self._activities().correct_activity(
-            caller.model_dump(), request.activity_id, request.revision, mapping.report_of(request.content),
-            request.reason, deadline=deadline(context, self.backend.timeout))
+            call.caller.model_dump(), request.activity_id, request.revision, mapping.report_of(request.content),
+            request.reason, deadline=call.deadline)
         return act.CorrectActivityResponse(activity=mapping.activity_pb(result))
 
     @grpc_endpoint(write=True)
-    def RetractActivity(self, request, context, caller):  # noqa: N802
-        result = self._activities().retract_activity(caller.model_dump(), request.activity_id, request.revision,
-                                                     request.reason, deadline=deadline(context, self.backend.timeout))
+    def RetractActivity(self, request, call):  # noqa: N802
+        result = self._activities().retract_activity(call.caller.model_dump(), request.activity_id, request.revision,
+                                                     request.reason, deadline=call.deadline)
         return act.RetractActivityResponse(activity=mapping.activity_pb(result))
 
     @grpc_endpoint()
-    def GetActivity(self, request, context, caller):  # noqa: N802
-        return mapping.activity_pb(self._activities().get_activity(caller.model_dump(), request.activity_id))
+    def GetActivity(self, request, call):  # noqa: N802
+        return mapping.activity_pb(self._activities().get_activity(call.caller.model_dump(), request.activity_id))
 
     @grpc_endpoint()
-    def ListActivities(self, request, context, caller):  # noqa: N802
+    def ListActivities(self, request, call):  # noqa: N802
         filters = {name: getattr(request, name) for name in ("activity_type", "start_date_from", "start_date_to",
                                                              "town", "org", "include_retracted")}
-        result = self._activities().list_activities(caller.model_dump(), filters, request.page_size,
+        result = self._activities().list_activities(call.caller.model_dump(), filters, request.page_size,
                                                     request.page_token)
         return act.ListActivitiesResponse(activities=[mapping.activity_pb(a) for a in result["activities"]],
                                           next_page_token=result["next_page_token"])
 
     @grpc_endpoint()
-    def GetActivityHistory(self, request, context, caller):  # noqa: N802
-        entries = self._activities().activity_history(caller.model_dump(), request.activity_id)
+    def GetActivityHistory(self, request, call):  # noqa: N802
+        entries = self._activities().activity_history(call.caller.model_dump(), request.activity_id)
         return act.GetActivityHistoryResponse(entries=[mapping.audit_pb(e) for e in entries])
 
 
@@ -93,38 +89,30 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
         self.hub = hub
 
     @grpc_endpoint()
-    def GetProgress(self, request, context, caller):  # noqa: N802
+    def GetProgress(self, request, call):  # noqa: N802
         rows = self.backend.rpc().indicators.get_progress(request.indicator or None, request.scope or None)
         return ind.GetProgressResponse(windows=[
-            mapping.window_pb(r) for r in rows if access.may_read_scope(caller, r["scope"], r["responsible"])])
+            mapping.window_pb(r) for r in rows if access.may_read_scope(call.caller, r["scope"], r["responsible"])])
 
     @grpc_endpoint()
-    def ListProgress(self, request, context, caller):  # noqa: N802
+    def ListProgress(self, request, call):  # noqa: N802
         if request.year and not 1900 <= request.year <= 2200:
-            abort_invalid(context, "year", "out_of_range",
-                          f"{request.year} is not a calendar year (or 0 for the current one)")
+            raise BadRequest.of("year", "out_of_range", f"{request.year} is not a calendar year (or 0 for the "
+                                "current one)")
         answer = self.backend.rpc().indicators.list_progress(request.year or None, request.indicator or None,
                                                              request.targets_only)
-        visible = [p for p in (_visible_progress(caller, item) for item in answer["indicators"]) if p is not None]
+        visible = [p for p in (_visible_progress(call.caller, item) for item in answer["indicators"]) if p is not None]
         items, next_token = page(visible, request.page_size, request.page_token, maximum=500)
         return ind.ListProgressResponse(year=answer["year"], indicators=items, next_page_token=next_token)
 
-    @grpc_endpoint()
-    def WatchStatusChanges(self, request, context, caller):  # noqa: N802
+    @grpc_stream_endpoint
+    async def WatchStatusChanges(self, request, caller):  # noqa: N802
+        """A coroutine on the event loop, holding no thread: it waits on its own queue."""
+        stream = await self.hub.subscribe()
         try:
-            stream = self.hub.subscribe()
-        except TooManyWatchers as exc:
-            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-        return self._follow(stream, request.indicator, context, caller)
-
-    def _follow(self, stream: queue.Queue, indicator: str, context, caller):
-        try:
-            while context.is_active():
-                try:
-                    change = stream.get(timeout=1.0)
-                except queue.Empty:
-                    continue
-                if (indicator and change["indicator"] != indicator) or not (
+            while True:
+                change = await stream.get()
+                if (request.indicator and change["indicator"] != request.indicator) or not (
                         caller.is_admin or caller.org in change["responsible"]):
                     continue
                 yield mapping.status_change_pb(change)
@@ -151,17 +139,23 @@ class OrganisationServicer(org_grpc.OrganisationServiceServicer):
         self.backend = backend
 
     @grpc_endpoint()
-    def GetOrganisation(self, request, context, caller):  # noqa: N802
-        found = self.backend.rpc().organisations.get_org(request.code)
+    def GetOrganisation(self, request, call):  # noqa: N802
+        """In the scope ``ListOrganisations`` lists: an admin reads any organisation, any other
+        token its own and those under it; one outside is as unknown as one that does not exist."""
+        rpc = self.backend.rpc().organisations
+        if call.caller.is_admin:
+            found = rpc.get_org(request.code)
+        else:
+            found = next((o for o in rpc.list_orgs_under(call.caller.org) if o["code"] == request.code), None)
         if found is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no organisation {request.code!r}")
+            raise NotFound(f"code: no organisation {clip(request.code)!r} that your token may read")
         return mapping.org_pb(found)
 
     @grpc_endpoint()
-    def ListOrganisations(self, request, context, caller):  # noqa: N802
+    def ListOrganisations(self, request, call):  # noqa: N802
         rpc = self.backend.rpc().organisations
         kind = request.kind or None
-        orgs = rpc.list_orgs(kind) if caller.is_admin else rpc.list_orgs_under(caller.org, kind)
+        orgs = rpc.list_orgs(kind) if call.caller.is_admin else rpc.list_orgs_under(call.caller.org, kind)
         items, next_token = page(orgs, request.page_size, request.page_token)
         return org.ListOrganisationsResponse(organisations=[mapping.org_pb(o) for o in items],
                                              next_page_token=next_token)
@@ -172,11 +166,12 @@ class AlertServicer(alr_grpc.AlertServiceServicer):
         self.backend = backend
 
     @grpc_endpoint()
-    def ListAlerts(self, request, context, caller):  # noqa: N802
+    def ListAlerts(self, request, call):  # noqa: N802
         if request.state not in ("", "firing", "resolved"):
-            abort_invalid(context, "state", "unknown_state", f"{request.state!r}: firing, resolved, or empty for both")
+            raise BadRequest.of("state", "unknown_state",
+                                f"{clip(request.state)!r}: firing, resolved, or empty for both")
         alerts = self.backend.rpc().notifications.list_alerts(request.state or None, request.indicator or None)
-        mine = [a for a in alerts if access.may_read_alert(caller, a["recipients"])]
+        mine = [a for a in alerts if access.may_read_alert(call.caller, a["recipients"])]
         items, next_token = page(mine, request.page_size, request.page_token)
         return alr.ListAlertsResponse(alerts=[mapping.alert_pb(a) for a in items], next_page_token=next_token)
 
@@ -186,5 +181,5 @@ class PlanServicer(plan_grpc.PlanServiceServicer):
         self.backend = backend
 
     @grpc_endpoint()
-    def GetPlan(self, request, context, caller):  # noqa: N802
+    def GetPlan(self, request, call):  # noqa: N802
         return mapping.plan_of(self.backend.plan(), TARGET_GROUP_NAMES)

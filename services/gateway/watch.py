@@ -1,15 +1,17 @@
 """Status changes for WatchStatusChanges streams: one bus consumer, fanned out to the streams.
 
 The gateway binds its own exclusive, auto-deleted queue to the indicators' events, so it sees
-every change without taking any from the notifications service; each open stream gets a
-bounded queue of its own (a stream that does not read loses its oldest changes, not the
-gateway's memory).
+every change without taking any from the notifications service. The consumer is one thread;
+each open stream is a coroutine on the gRPC server's event loop with a bounded ``asyncio.Queue``
+of its own, filled through the loop (a stream that does not read loses its oldest changes,
+not the gateway's memory).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-import queue
 import threading
+import time
 import uuid
 
 from kombu import Connection, Consumer, Queue
@@ -29,30 +31,33 @@ class StatusChangeHub:
     def __init__(self, amqp_uri: str, max_watchers: int):
         self.amqp_uri = amqp_uri
         self.max_watchers = max_watchers
-        self._streams: set[queue.Queue] = set()
+        self._streams: dict[asyncio.Queue, asyncio.AbstractEventLoop] = {}
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def subscribe(self, timeout: float = 10.0) -> queue.Queue:
+    async def subscribe(self, timeout: float = 10.0) -> asyncio.Queue:
         """A queue of status-change payloads (dicts); the bus queue exists before this returns."""
         with self._lock:
             if len(self._streams) >= self.max_watchers:
                 raise TooManyWatchers(f"{self.max_watchers} streams are open already; try again later")
-            stream: queue.Queue = queue.Queue(PER_STREAM_BUFFER)
-            self._streams.add(stream)
+            stream: asyncio.Queue = asyncio.Queue(PER_STREAM_BUFFER)
+            self._streams[stream] = asyncio.get_running_loop()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="status-watch", daemon=True)
                 self._thread.start()
-        if not self._ready.wait(timeout):
-            self.unsubscribe(stream)
-            raise ConnectionError("the gateway cannot reach RabbitMQ to follow status changes")
+        give_up = time.monotonic() + timeout
+        while not self._ready.is_set():  # a short poll: a thread waiting for each subscriber would cost more
+            if time.monotonic() > give_up:
+                self.unsubscribe(stream)
+                raise ConnectionError("the gateway cannot reach RabbitMQ to follow status changes")
+            await asyncio.sleep(0.05)
         return stream
 
-    def unsubscribe(self, stream: queue.Queue) -> None:
+    def unsubscribe(self, stream: asyncio.Queue) -> None:
         with self._lock:
-            self._streams.discard(stream)
+            self._streams.pop(stream, None)
 
     @property
     def watchers(self) -> int:
@@ -69,14 +74,12 @@ class StatusChangeHub:
             message.ack()
             return
         with self._lock:
-            streams = list(self._streams)
-        for stream in streams:
-            if stream.full():
-                try:
-                    stream.get_nowait()  # drop the oldest for a stream that does not read
-                except queue.Empty:
-                    pass
-            stream.put_nowait(payload)
+            streams = list(self._streams.items())
+        for stream, loop in streams:
+            try:
+                loop.call_soon_threadsafe(_offer, stream, payload)
+            except RuntimeError:  # the loop has closed: the gateway is stopping
+                pass
         message.ack()
 
     def _run(self) -> None:
@@ -97,6 +100,12 @@ class StatusChangeHub:
                 self._ready.clear()
                 log.warning("status-change watch lost RabbitMQ (%s); reconnecting in 2 s", exc)
                 self._stopped.wait(2.0)
+
+
+def _offer(stream: asyncio.Queue, payload: dict) -> None:
+    if stream.full():
+        stream.get_nowait()  # drop the oldest for a stream that does not read
+    stream.put_nowait(payload)
 
 
 def watch_queue(name: str) -> Queue:

@@ -117,7 +117,10 @@ def test_every_call_of_the_api_answers_through_the_gateway(api):
     assert caravan["total"]["actual"] == 5.0 and caravan["by_org"][0]["scope"] == "org:cast"
     assert all(not p["indicator"].startswith("track.") for p in year["indicators"])
 
-    assert d.ok("GetOrganisation", t["cast"], {"code": "edu"})["name"] == "县教育局"
+    assert d.ok("GetOrganisation", t["admin"], {"code": "edu"})["name"] == "县教育局"
+    assert d.ok("GetOrganisation", t["cast"], {"code": "cast"})["code"] == "cast"
+    # the scope of ListOrganisations: another department is as unknown to cast as a made-up code
+    assert d.call("GetOrganisation", t["cast"], {"code": "edu"})["code"] == "NOT_FOUND"
     assert d.call("GetOrganisation", t["cast"], {"code": "nowhere"})["code"] == "NOT_FOUND"
     towns = d.ok("ListOrganisations", t["admin"], {"kind": "town"})["organisations"]
     assert {o["code"] for o in towns} == {"town-a", "town-b"} and all(o["is_example"] for o in towns)
