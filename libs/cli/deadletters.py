@@ -9,7 +9,7 @@ from libs.cli.common import print_plain_json
 from libs.common.bus.dead_letters import peek_dead_letters, replay_dead_letters
 from libs.common.settings import get_settings
 
-app = typer.Typer(help="Inspect and replay messages parked on kepu.dead-letters.", no_args_is_help=True)
+app = typer.Typer(help="Inspect and replay parked messages (the kepu.parked queue).", no_args_is_help=True)
 console = Console()
 
 

@@ -146,7 +146,7 @@ def campaign_days() -> Dashboard:
 def pipeline_health() -> Dashboard:
     g = Grid()
     g.add(stat("运行中的进程（个）", 'sum(up{job=~"kepu-.*"})', colour="green"), 6, 4)
-    g.add(stat("死信队列（条）", 'sum(rabbitmq_queue_messages{queue="kepu.dead-letters"})', colour="red",
+    g.add(stat("死信队列（条）", 'sum(rabbitmq_queue_messages{queue="kepu.parked"})', colour="red",
                description="无法处理而暂存的事件：kepu dead-letters list"), 6, 4)
     g.add(stat("待发布事件（条）", "sum(max by (service) (kepu_outbox_pending))", colour="orange"), 6, 4)
     g.add(stat("搁置的预警投递（条）", "sum(max by (channel) (kepu_alert_deliveries_parked)) or vector(0)",
