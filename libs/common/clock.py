@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
 
@@ -17,8 +18,9 @@ class Clock:
     cannot, so a live system is never judged as of a date someone typed.
     """
 
-    def __init__(self, as_of: dt.date | None = None):
+    def __init__(self, as_of: dt.date | None = None, zone: str = "Asia/Shanghai"):
         self.as_of = as_of
+        self.zone = ZoneInfo(zone)
 
     @property
     def frozen(self) -> bool:
@@ -31,14 +33,17 @@ class Clock:
         self.as_of = as_of
 
     def today(self) -> dt.date:
-        return self.as_of or dt.date.today()
+        """The county's date (not the server's: a report made at 07:00 in Beijing is dated that day
+        even on a host that keeps UTC)."""
+        return self.as_of or dt.datetime.now(self.zone).date()
 
 
 class ClockProvider(DependencyProvider):
     """Injects the service's clock, frozen when ``KEPU_AS_OF`` is set."""
 
     def setup(self) -> None:
-        self.clock = Clock(settings_from_config(self.container.config).as_of)
+        settings = settings_from_config(self.container.config)
+        self.clock = Clock(settings.as_of, settings.timezone)
 
     def get_dependency(self, worker_ctx) -> Clock:
         return self.clock

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     metrics_port_base: int = Field(9461, description="organisations=base, activities=+1, ...")
     plan_file: Path = REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"
     as_of: dt.date | None = Field(None, description="Freeze the clock at this date (demos, tests).")
+    timezone: str = Field("Asia/Shanghai", description="The county's time zone: what today is (reports may not "
+                          "be dated after it).")
     outbox_interval: float = Field(0.2, description="Seconds between outbox relay sweeps.")
     evaluate_interval: float = Field(60.0, description="Seconds between clock re-evaluations.")
     max_workers: int = 10

@@ -93,7 +93,7 @@ def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
     kinds = repository.org_kinds(ctx.session, referenced) if referenced else {}
     for row in rows:
         if row.report and not row.problems:
-            row.problems = domain.check_orgs(row.report, kinds)
+            row.problems = domain.check_orgs(row.report, kinds, caller.org)
     return rows
 
 

@@ -39,19 +39,34 @@ def check_against_plan(report: ActivityReport, plan: Plan, today: dt.date) -> Vi
     if report.start_date > today:
         problems.append(Violation("start_date", "in_future", f"{report.start_date} is in the future (today is "
                                   f"{today}); report an activity once it has taken place"))
+    elif report.end_date > today:
+        problems.append(Violation("end_date", "in_future", f"{report.end_date} is in the future (today is "
+                                  f"{today}); report an activity once it has ended, or give the days it has run"))
     return problems
 
 
-def check_orgs(report: ActivityReport, kinds: dict[str, str]) -> Violations:
-    """What is wrong with the town and co-organisers, given the kinds of the organisations that exist."""
+# what cannot co-organise an activity: the region as a whole, and the category of the towns
+NOT_ORGANISERS = frozenset({"county", "city", "province", "national", "town_category"})
+
+
+def check_orgs(report: ActivityReport, kinds: dict[str, str], reporter: str) -> Violations:
+    """What is wrong with the town and co-organisers, given the kinds of the organisations that
+    exist: a town must be a registered town; a co-organiser another real organisation that can
+    organise something (not the reporter itself, the region, or "各镇（园区）")."""
     problems = []
     if report.town and kinds.get(report.town) != "town":
         problems.append(Violation("town", "unknown_town", f"{report.town!r} is not a registered town; operators "
                                   "register towns with `kepu org register CODE NAME --kind town`"))
     for i, code in enumerate(report.co_organisers):
+        field = f"co_organisers.{i}"
         if code not in kinds:
-            problems.append(Violation(f"co_organisers.{i}", "unknown_organisation",
-                                      f"{code!r} is not a known organisation"))
+            problems.append(Violation(field, "unknown_organisation", f"{code!r} is not a known organisation"))
+        elif code == reporter:
+            problems.append(Violation(field, "self", f"{code!r} is the reporting organisation itself; list only "
+                                      "the others that organised it"))
+        elif kinds[code] in NOT_ORGANISERS:
+            problems.append(Violation(field, "not_an_organiser", f"{code!r} is a {kinds[code]}, not an organisation "
+                                      "that can co-organise; name the department, body or town"))
     return problems
 
 

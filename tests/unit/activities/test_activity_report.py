@@ -78,10 +78,27 @@ def test_activities_in_the_future_are_refused():
 
 def test_town_must_be_a_registered_town_and_co_organisers_must_exist():
     report = ActivityReport.model_validate({**GOOD, "town": "t1", "co_organisers": ["qinglan-library", "ghost"]})
-    assert check_orgs(report, {"t1": "town", "qinglan-library": "department"}) == [
+    assert check_orgs(report, {"t1": "town", "qinglan-library": "department"}, "qinglan-gov") == [
         Violation("co_organisers.1", "unknown_organisation", "'ghost' is not a known organisation")]
     kinds = {"t1": "department", "qinglan-library": "department", "ghost": "body"}
-    assert [v.field for v in check_orgs(report, kinds)] == ["town"]
+    assert [v.field for v in check_orgs(report, kinds, "qinglan-gov")] == ["town"]
+
+
+@pytest.mark.parametrize(("co_organiser", "kind", "code"), [
+    ("qinglan-library", "department", "self"),  # the reporter itself
+    ("qinglan", "county", "not_an_organiser"),  # the region as a whole
+    ("qinglan-townships", "town_category", "not_an_organiser"),  # 各乡镇: a category, not an organisation
+])
+def test_a_co_organiser_is_another_organisation_that_can_organise(co_organiser, kind, code):
+    report = ActivityReport.model_validate({**GOOD, "co_organisers": [co_organiser]})
+    (problem,) = check_orgs(report, {co_organiser: kind}, "qinglan-library")
+    assert (problem.field, problem.code) == ("co_organisers.0", code)
+    assert check_orgs(report, {co_organiser: "body"}, "qinglan-gov") == []
+
+
+def test_an_activity_still_running_is_not_reported_as_done():
+    running = ActivityReport.model_validate({**GOOD, "start_date": "2024-06-28", "end_date": "2024-07-02"})
+    assert [(v.field, v.code) for v in check_against_plan(running, PLAN, TODAY)] == [("end_date", "in_future")]
 
 
 def test_the_content_ignores_the_form_of_numbers_and_the_ids():
