@@ -11,8 +11,9 @@ When a batch fails, its messages are handled one by one, so one bad event cannot
 others: a failing one is retried after a short pause (attempts counted in a header; the
 broker's ``redelivered`` flag cannot tell a crash from a failure) and after the last attempt is
 parked (through ``kepu.dead-letters``, on ``kepu.parked``) with the error. A message no retry can
-help is parked at once: one that is not a JSON object, or whose payload fails its schema (pydantic's ``ValidationError``).
-While the database cannot be reached, no event is at fault:
+help is parked at once: one that is not a JSON object, whose payload fails its schema (pydantic's
+``ValidationError``), or whose sender may not send it (``libs.common.bus.senders``). While the
+database cannot be reached, no event is at fault:
 the batch is held (unacked) and tried again with growing pauses until the database answers,
 spending none of its attempts, so an outage parks nothing.
 Each copy is confirmed by the broker before the original is acked.
