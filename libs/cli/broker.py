@@ -31,3 +31,18 @@ def status() -> None:
     running = node.is_running()
     typer.echo(f"{node.node}: {'running' if running else 'stopped'} ({node.address})")
     raise typer.Exit(0 if running else 1)
+
+
+@app.command()
+def setup() -> None:
+    """Declare the topology (exchanges, queues, bindings) as the operator, on the broker at
+    KEPU_AMQP_URI: services only check that it is there. `kepu run` does this for its own node;
+    compose's broker-setup for production."""
+    from kombu import Connection
+
+    from libs.common.bus.topology import declare_topology
+
+    settings = get_settings()
+    with Connection(settings.amqp_uri, connect_timeout=10) as conn:
+        declare_topology(conn)
+    typer.echo("declared the topology")

@@ -104,7 +104,7 @@ def build_server(settings: Settings, gateway: GatewaySettings, backend: Backend,
 async def serve(settings: Settings, gateway: GatewaySettings) -> None:
     """Serves until SIGTERM or SIGINT, then says NOT_SERVING and lets calls finish (5 s)."""
     backend = Backend(settings, gateway)
-    hub = StatusChangeHub(settings.amqp_uri, gateway.grpc_max_watchers)
+    hub = StatusChangeHub(settings.amqp_uri, gateway.grpc_max_watchers, settings.operator_users)
     server, health_servicer = build_server(settings, gateway, backend, hub)
     await server.start()
     for name in ("", *SERVICE_NAMES):

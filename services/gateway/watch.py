@@ -16,8 +16,10 @@ import uuid
 
 from kombu import Connection, Consumer, Queue
 
+from libs.common.bus.senders import OPERATOR, role_of
 from libs.common.bus.topology import event_exchange
 from libs.common.events import INDICATOR_STATUS_CHANGED, Envelope
+from libs.common.metrics import BUS_REFUSED
 
 log = logging.getLogger(__name__)
 PER_STREAM_BUFFER = 1000
@@ -28,8 +30,9 @@ class TooManyWatchers(Exception):
 
 
 class StatusChangeHub:
-    def __init__(self, amqp_uri: str, max_watchers: int):
+    def __init__(self, amqp_uri: str, max_watchers: int, operators: frozenset[str] = frozenset({OPERATOR})):
         self.amqp_uri = amqp_uri
+        self.operators = operators
         self.max_watchers = max_watchers
         self._streams: dict[asyncio.Queue, asyncio.AbstractEventLoop] = {}
         self._lock = threading.Lock()
@@ -67,6 +70,13 @@ class StatusChangeHub:
         self._stopped.set()
 
     def _deliver(self, body, message) -> None:
+        sender = message.properties.get("user_id")
+        if role_of(sender, self.operators) not in ("indicators", OPERATOR):
+            BUS_REFUSED.labels("gateway", "event", sender or "-").inc()
+            log.warning("status-change watch dropped a message sent as %r: only indicators sends status changes "
+                        "(its own copy, in notifications, is parked if forged)", sender)
+            message.ack()
+            return
         try:
             payload = Envelope.model_validate(body).payload
         except Exception:  # noqa: BLE001 - not ours to park: notifications keeps its own copy

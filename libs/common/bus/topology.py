@@ -144,8 +144,8 @@ def require(connection: Connection, exchanges: list[str] = (), queues: list[str]
             except NotFound:
                 raise TopologyMissing(
                     f"the broker has no {kind} {name!r}: the operator declares the topology before the services "
-                    "start (`kepu run` does; in production the broker-setup container, `python -m "
-                    "libs.localenv.broker_access`)") from None
+                    "start (`kepu run` does; for another broker `kepu broker setup`; in production the "
+                    "broker-setup container, `python -m libs.localenv.broker_access`)") from None
             finally:
                 if channel.is_open:
                     channel.close()
