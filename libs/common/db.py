@@ -205,5 +205,11 @@ class Database(DependencyProvider):
 
     def worker_teardown(self, worker_ctx) -> None:
         session = self.sessions.pop(worker_ctx, None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             session.close()
+        except Exception as exc:  # closing rolls back: on a database that went away that fails too
+            if not database_unreachable(exc):
+                raise
+            session.invalidate()  # its connection is gone with the database: never handed out again
