@@ -93,6 +93,7 @@ class BatchEventHandler(Entrypoint):
     def setup(self) -> None:
         settings = settings_from_config(self.container.config)
         self.operators = settings.operator_users
+        BUS_REFUSED.labels(self.container.service_name, "event", "-")  # the series exists at 0 (rules, dashboards)
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.max_batch, self.max_wait = settings.batch_size, settings.batch_wait
         self._running = False

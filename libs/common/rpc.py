@@ -89,6 +89,7 @@ class UnconfirmedReplyRpc(Rpc):
     def setup(self) -> None:
         super().setup()
         self.operators = settings_from_config(self.container.config).operator_users
+        BUS_REFUSED.labels(self.container.service_name, "rpc", "-")  # the series exists at 0 (rules, dashboards)
 
     def handle_message(self, body, message) -> None:
         """Refuse a caller the sender table does not allow before anything runs."""

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import grpc
+from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.standalone.rpc import RpcTimeout
@@ -124,8 +125,9 @@ def failure_for(exc: Exception, method: str, backend_timeout: float) -> Failure 
     if isinstance(exc, RpcTimeout):
         log.error("%s got no answer within %.0fs; the services may be overloaded or stopping", method, backend_timeout)
         return Failure(grpc.StatusCode.DEADLINE_EXCEEDED, RESEND_ADVICE)
-    if isinstance(exc, UnknownService | KombuError | OSError):
-        log.error("%s could not reach the services: %r; is RabbitMQ up and are the services running?", method, exc)
+    if isinstance(exc, UnknownService | KombuError | AMQPError | OSError):
+        log.error("%s could not reach the services: %r; is RabbitMQ up, its topology declared (`kepu broker setup`) "
+                  "and are the services running?", method, exc)
         return Failure(grpc.StatusCode.UNAVAILABLE, "the services are not answering; retry later (nothing was stored)")
     return None
 

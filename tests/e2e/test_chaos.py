@@ -53,11 +53,14 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
                     counted_more(rpc.indicators, value(rpc.indicators))
             database = testenv.test_postgres()
             database.halt()
-            assert not (database.data / "postmaster.pid").exists(), "PostgreSQL did not stop"
-            felt = proc.log_path.stat().st_size
-            eventually(lambda: all(line in proc.log_path.read_text(errors="replace")[felt:] for line in OUTAGE_FELT),
-                       timeout=60, what="the database outage felt by the gateway and a consumer")
-            database.resume()
+            try:
+                assert not (database.data / "postmaster.pid").exists(), "PostgreSQL did not stop"
+                felt = proc.log_path.stat().st_size
+                eventually(lambda: all(line in proc.log_path.read_text(errors="replace")[felt:]
+                                       for line in OUTAGE_FELT),
+                           timeout=60, what="the database outage felt by the gateway and a consumer")
+            finally:
+                database.resume()  # whatever happened: the rest of the suite needs its PostgreSQL
             result = stream_result(stream, timeout=300)
 
             assert result["given_up"] == 0 and result["refused"] == 0, result
