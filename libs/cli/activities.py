@@ -18,7 +18,7 @@ from libs.cli.common import (
     num,
     print_json,
 )
-from libs.common.contracts.activity import ActivityReport
+from libs.common.contracts.activity import ActivityReport, value_kind
 
 app = typer.Typer(help="Report, correct, retract and read activities through the gRPC gateway.",
                   no_args_is_help=True)
@@ -43,7 +43,7 @@ def content_options(*leave_out: str):
               if not f.is_required() and name not in leave_out}
 
     def option(name: str, field) -> inspect.Parameter:
-        many = "list" in str(field.annotation)
+        many = value_kind(name) == "list"
         flag = "--" + name.replace("_", "-").removesuffix("s" if many else "")
         default = typer.Option(None if many else "", flag, help=field.description or field.title)
         return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
@@ -56,7 +56,7 @@ def content_options(*leave_out: str):
         def with_content(**kwargs):
             content = {name: kwargs.pop(name) for name in fields}
             for name in content:
-                if "date" in str(fields[name].annotation):
+                if value_kind(name) == "day":
                     content[name] = iso_date(content[name], "--" + name.replace("_", "-")) or ""
             return command(content=content, **kwargs)
 

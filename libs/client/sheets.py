@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
-from libs.common.contracts.activity import SHEET_COLUMNS, SHEET_IDENTITY, ActivityReport
+from libs.common.contracts.activity import SHEET_COLUMNS, SHEET_IDENTITY, ActivityReport, value_kind
 from libs.common.errors import describe
 from libs.common.target_groups import TARGET_GROUP_NAMES
 
@@ -241,8 +241,7 @@ class _Reader:
     def parser(self, name: str) -> Callable[[Any], Any]:
         """How a cell becomes a field's value: names looked up as codes, days and lists by type."""
         lookups = {"activity_type": self.activity_type, "town": self.town, "target_group": self.target_group}
-        annotation = str(_FIELDS[name].annotation)
-        return lookups.get(name) or (_date if "date" in annotation else _split if "list" in annotation else _text)
+        return lookups.get(name) or {"day": _date, "list": _split}.get(value_kind(name), _text)
 
     def check(self, report: dict, problems: list[tuple[str, str]]) -> None:
         """The contract's own rules (lengths, codes, end not before start…), as the server applies

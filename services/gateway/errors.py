@@ -25,6 +25,7 @@ from libs.common.errors import (
     RequestExpired,
     StaleRevision,
     Violation,
+    clip,
 )
 
 CLIENT_ERRORS: dict[type[ClientError], grpc.StatusCode] = {
@@ -65,8 +66,7 @@ def refusal_failure(exc: ClientError) -> Failure:
     if isinstance(exc, Refusal):
         return Failure(code, str(exc), tuple(exc.violations))
     message = str(exc)
-    return Failure(code, RESEND_ADVICE if code == grpc.StatusCode.DEADLINE_EXCEEDED else
-                   message if len(message) <= MESSAGE_LIMIT else message[:MESSAGE_LIMIT - 1] + "…")
+    return Failure(code, RESEND_ADVICE if code == grpc.StatusCode.DEADLINE_EXCEEDED else clip(message, MESSAGE_LIMIT))
 
 
 async def abort_with(context: grpc.aio.ServicerContext, failure: Failure) -> NoReturn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan_pb
 from libs.common.api.kepu.v1 import resources_pb2 as res
 from libs.common.contracts.activity import REPORT_FIELDS
-from libs.common.errors import Violation
 from libs.common.plan.schema import Quantity
 
 
@@ -37,8 +36,8 @@ def activity_pb(a: dict) -> res.Activity:
 
 
 def violations_pb(violations) -> list[res.FieldViolation]:
-    return [res.FieldViolation(field=v.field, reason=v.code, description=v.message)
-            for v in map(lambda v: Violation(*v), violations)]
+    """Violations as the activities service sends them (lists once they crossed the bus)."""
+    return [res.FieldViolation(field=field, reason=code, description=message) for field, code, message in violations]
 
 
 def audit_pb(e: dict) -> res.AuditEntry:

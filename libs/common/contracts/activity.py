@@ -16,6 +16,8 @@ The layers:
 from __future__ import annotations
 
 import datetime as dt
+import types as types_module
+import typing
 from typing import Any
 
 from pydantic import (
@@ -110,6 +112,23 @@ class ActivityRecord(ActivityContent):
     def rpc(self) -> dict:
         """As an RPC answer, an audit snapshot or a JSON document: days as YYYY-MM-DD text."""
         return self.model_dump(mode="json")
+
+
+def value_kind(name: str) -> str:
+    """What a report field holds, for forms that read it from text (a sheet's cell, a CLI option):
+    ``day``, ``list`` (of codes) or ``text``."""
+    def types(annotation) -> list:  # through Optional and Annotated to the types themselves
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            return types(typing.get_args(annotation)[0])
+        if origin in (typing.Union, types_module.UnionType):
+            return [t for arg in typing.get_args(annotation) for t in types(arg)]
+        return [origin or annotation]
+
+    found = types(ActivityReport.model_fields[name].annotation)
+    if list in found:
+        return "list"
+    return "day" if any(isinstance(t, type) and issubclass(t, dt.date) for t in found) else "text"
 
 
 CONTENT_FIELDS: tuple[str, ...] = tuple(ActivityContent.model_fields)
