@@ -89,7 +89,7 @@ class FieldViolation(_message.Message):
     def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class AuditEntry(_message.Message):
-    __slots__ = ("revision", "action", "at", "by_org", "by_role", "by_token_id", "reason", "activity")
+    __slots__ = ("revision", "action", "at", "by_org", "by_role", "by_token_id", "reason", "activity", "by_account")
     REVISION_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class AuditEntry(_message.Message):
     BY_TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    BY_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     revision: int
     action: str
     at: str
@@ -106,7 +107,8 @@ class AuditEntry(_message.Message):
     by_token_id: int
     reason: str
     activity: Activity
-    def __init__(self, revision: _Optional[int] = ..., action: _Optional[str] = ..., at: _Optional[str] = ..., by_org: _Optional[str] = ..., by_role: _Optional[str] = ..., by_token_id: _Optional[int] = ..., reason: _Optional[str] = ..., activity: _Optional[_Union[Activity, _Mapping]] = ...) -> None: ...
+    by_account: str
+    def __init__(self, revision: _Optional[int] = ..., action: _Optional[str] = ..., at: _Optional[str] = ..., by_org: _Optional[str] = ..., by_role: _Optional[str] = ..., by_token_id: _Optional[int] = ..., reason: _Optional[str] = ..., activity: _Optional[_Union[Activity, _Mapping]] = ..., by_account: _Optional[str] = ...) -> None: ...
 
 class WindowProgress(_message.Message):
     __slots__ = ("indicator", "name", "kind", "window", "scope", "actual", "expected", "target", "unit", "status", "as_of")
