@@ -9,6 +9,10 @@ need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)  # tests push to a real one
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+# the portal's browser tests drive Debian's chromium (Playwright's own browser download is not
+# reachable everywhere); pages and their screenshots are Chinese, so a CJK font
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

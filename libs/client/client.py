@@ -6,6 +6,7 @@ same external_id, so it counts once) and errors turned into readable lines.
 """
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,13 @@ class KepuClient:
         self.alerts = alr_grpc.AlertServiceStub(self.channel)
         self.plans = plan_grpc.PlanServiceStub(self.channel)
 
+    def with_token(self, token: str) -> "KepuClient":
+        """The same connection and stubs, calling as ``token``: a server that calls for many people
+        (the web portal) keeps one channel instead of opening one per request."""
+        other = copy.copy(self)
+        other.metadata = [("authorization", f"Bearer {token}")]
+        return other
+
     def __enter__(self) -> "KepuClient":
         return self
 
@@ -138,6 +146,11 @@ class KepuClient:
             token = answer.next_page_token
             if not token:
                 return
+
+    def activities_page(self, page_size: int, page_token: str = "", **filters) -> act.ListActivitiesResponse:
+        """One page of activities (a screen that pages by hand keeps ``next_page_token``)."""
+        request = act.ListActivitiesRequest(page_size=page_size, page_token=page_token, **filters)
+        return self.call(self.activities.ListActivities, request)
 
     # --- indicators, organisations, alerts, plan ----------------------------------------------
     def progress(self, indicator: str = "", scope: str = "") -> list[res.WindowProgress]:

@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("organisations", "activities", "indicators", "notifications")
-METRICS_OFFSETS = {name: i for i, name in enumerate((*SERVICES, "gateway"))}
+SINGLE_PROCESSES = ("gateway", "portal")  # one process each, on their own ports (no replicas)
+METRICS_OFFSETS = {name: i for i, name in enumerate((*SERVICES, *SINGLE_PROCESSES))}
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50061
     grpc_ca_file: Path | None = Field(None, description="Clients (kepu): PEM CA to trust; set for a TLS gateway.")
+    portal_port: int = Field(8460, description="Port of the web portal (services/portal).")
+    portal_url: str = Field("", description="The portal's address as people reach it, for the set-up links "
+                            "`kepu org user add` prints; empty: http://127.0.0.1:KEPU_PORTAL_PORT.")
     metrics_host: str = "127.0.0.1"
     metrics_port_base: int = Field(9461, description="organisations=base, activities=+1, ...")
     plan_file: Path = REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"

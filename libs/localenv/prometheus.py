@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, Settings
+from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, Settings
 
 RULES = REPO_ROOT / "deploy" / "prometheus" / "rules"
 
@@ -19,7 +19,7 @@ def scrape_config(settings: Settings, rabbit_metrics_port: int | None, scrape_in
     jobs = []
     for name in METRICS_OFFSETS:
         targets = [f"{settings.metrics_host}:{settings.metrics_port(name, r)}"
-                   for r in range(settings.replicas if name != "gateway" else 1)]
+                   for r in range(settings.replicas if name in SERVICES else 1)]
         jobs.append({"job_name": f"kepu-{name}", "static_configs": [{"targets": targets}]})
     if rabbit_metrics_port:
         rabbit = [{"targets": [f"127.0.0.1:{rabbit_metrics_port}"]}]

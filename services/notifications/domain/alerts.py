@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from libs.common.events import FIRING_STATUSES, IndicatorStatusChanged
-from services.notifications.domain.messages import window_end
+from libs.common.wording import window_end
 from services.notifications.settings import AlertRoute
 
 # An alert resolves only when the window is back on pace: at_risk (behind, within the slack)

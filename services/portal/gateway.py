@@ -1,0 +1,84 @@
+"""The portal's one way to the data: the public gRPC API, as the signed-in person.
+
+The portal holds no rights of its own. Each request calls the gateway with the person's
+session credential (from their cookie), so roles, own-organisation rules, bounds and
+idempotency are enforced where they already are, once. One gRPC channel is shared by all
+requests (``KepuClient.with_token``); the calls block, so pages run them in Starlette's
+thread pool (``call``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+from starlette.concurrency import run_in_threadpool
+
+from libs.client.client import ClientError, KepuClient
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is signed in, as the gateway says (``WhoAmI``)."""
+
+    org: str
+    org_name: str
+    org_kind: str
+    role: str
+    account: str
+    display_name: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def may_write(self) -> bool:
+        return self.role in ("reporter", "admin")
+
+    @property
+    def is_town(self) -> bool:
+        return self.org_kind == "town"
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+    @classmethod
+    def of(cls, identity) -> "Person":
+        return cls(org=identity.org, org_name=identity.org_name, org_kind=identity.org_kind, role=identity.role,
+                   account=identity.account, display_name=identity.display_name)
+
+
+ROLE_NAMES = {"reporter": "填报员", "viewer": "查看员", "admin": "管理员（县科协）"}
+
+
+class Gateway:
+    """The shared connection; ``as_person`` gives a client calling with one person's credential."""
+
+    def __init__(self, target: str, ca_file=None, timeout: float = 20.0):
+        # no retries inside a page: a person would wait through them; the page says "try again"
+        self.client = KepuClient(target, token="", ca_file=ca_file, timeout=timeout, retries=1)
+
+    def as_person(self, credential: str) -> KepuClient:
+        return self.client.with_token(credential)
+
+    def anonymous(self) -> KepuClient:
+        """For the calls that need no credential: sign-in and account set-up."""
+        return self.client
+
+    def close(self) -> None:
+        self.client.close()
+
+
+async def call(blocking: Callable[..., T], *args, **kwargs) -> T:
+    """Run a blocking gateway call without holding up the other requests."""
+    return await run_in_threadpool(blocking, *args, **kwargs)
+
+
+def is_signed_out(exc: ClientError) -> bool:
+    """The credential is no good any more (expired, signed out, ended by an operator)."""
+    return exc.code == grpc.StatusCode.UNAUTHENTICATED

@@ -1,0 +1,100 @@
+"""县级总览 (the 科协 office, admins only): the county's indicators by plan section, lagging
+first; each responsible department's standing; each town's figures. The same numbers the
+dashboards show (the gateway's ``ListProgress``), laid out so that a leader can print them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from services.portal.figures import STATUS_ORDER, Progress, current_windows, lagging_first, progress_of
+from services.portal.gateway import call
+from services.portal.pages.progress import today_of
+from services.portal.web import render, visit
+
+BEHIND = ("missed", "lagging")
+
+
+@dataclass
+class SectionView:
+    code: str
+    title: str
+    rows: list[Progress]
+
+    @property
+    def behind(self) -> int:
+        return sum(r.status in BEHIND for r in self.rows)
+
+
+@dataclass
+class OrgStanding:
+    """A responsible organisation: its indicators, those behind first."""
+
+    code: str
+    name: str
+    rows: list[Progress] = field(default_factory=list)
+
+    @property
+    def behind(self) -> list[Progress]:
+        return [r for r in self.rows if r.status in BEHIND]
+
+    @property
+    def fine(self) -> int:
+        return len(self.rows) - len(self.behind)
+
+
+def sections_of(plan, rows: list[Progress]) -> list[SectionView]:
+    """Each plan section with its indicators, the sections with most lagging first (plan order
+    otherwise), tracking-only indicators left to the dashboards."""
+    by_section: dict[str, list[Progress]] = {}
+    for row in rows:
+        if row.has_target:
+            by_section.setdefault(row.section, []).append(row)
+    order = {s.code: i for i, s in enumerate(plan.sections)}
+    titles = {s.code: s.title for s in plan.sections}
+    views = [SectionView(code, titles.get(code, "其他"), lagging_first(items)) for code, items in by_section.items()]
+    return sorted(views, key=lambda s: (-s.behind, order.get(s.code, 99)))
+
+
+def standings_of(plan, rows: list[Progress]) -> list[OrgStanding]:
+    names = {o.code: o.name for o in plan.organisations}
+    current = {r.indicator: r for r in rows if r.has_target}
+    standings: dict[str, OrgStanding] = {}
+    for indicator in plan.indicators:
+        row = current.get(indicator.code)
+        if row is None:
+            continue
+        for code in indicator.responsible:
+            standings.setdefault(code, OrgStanding(code, names.get(code, code))).rows.append(row)
+    for standing in standings.values():
+        standing.rows = lagging_first(standing.rows)
+    return sorted(standings.values(), key=lambda s: (-len(s.behind), s.name))
+
+
+def towns_of(answer, towns, today) -> list[tuple[str, list[Progress]]]:
+    """Each town's figures: the indicators its activities count towards, current windows."""
+    out = []
+    for town in towns:
+        scope = f"town:{town.code}"
+        rows = [progress_of(share, item.name) for item in answer.indicators for share in item.by_town
+                if share.scope == scope and share.actual]
+        out.append((town.name, sorted(current_windows(rows, today), key=lambda r: r.name)))
+    return out
+
+
+async def office_page(request: Request):
+    v = await visit(request, admin=True)
+    answer = await call(v.api.year_progress, 0)
+    plan = await call(v.api.plan)
+    towns = await call(v.api.list_organisations, "town")
+    section_of = {i.code: i.section for i in plan.indicators}
+    rows = [progress_of(item.total, item.name, section_of.get(item.indicator, ""))
+            for item in answer.indicators if item.HasField("total")]
+    today = today_of(rows)
+    current = current_windows(rows, today)
+    counts = {s: sum(r.status == s for r in current if r.has_target) for s in STATUS_ORDER}
+    return render(request, "office.html", {
+        "year": answer.year, "today": today, "counts": counts, "total": sum(counts.values()),
+        "sections": sections_of(plan, current), "standings": standings_of(plan, current),
+        "towns": towns_of(answer, towns, today), "plan_title": plan.title,
+    }, visit_=v)

@@ -1,0 +1,57 @@
+"""我的进度: the indicators the organisation answers for, against the pace line, and the
+alerts addressed to it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.requests import Request
+
+from services.portal.figures import Progress, current_windows, lagging_first, progress_of
+from services.portal.gateway import call
+from services.portal.web import render, visit
+
+
+def plan_names(plan) -> tuple[dict[str, str], dict[str, str]]:
+    """Indicator code → its section's title, and section code → title."""
+    sections = {s.code: s.title for s in plan.sections}
+    return {i.code: sections.get(i.section, "") for i in plan.indicators}, sections
+
+
+def own_rows(answer, person, section_of: dict[str, str]) -> tuple[list[Progress], list[Progress]]:
+    """What the organisation answers for (the region's figure of each indicator it is
+    responsible for), and what it contributed elsewhere (its own share of other indicators)."""
+    own_scope = f"{'town' if person.is_town else 'org'}:{person.org}"
+    responsible, contributed = [], []
+    for item in answer.indicators:
+        section = section_of.get(item.indicator, "")
+        if item.HasField("total") and not person.is_admin:
+            responsible.append(progress_of(item.total, item.name, section))
+            continue
+        for share in (*item.by_org, *item.by_town):
+            if share.scope == own_scope and share.actual:
+                contributed.append(progress_of(share, item.name, section))
+    return responsible, contributed
+
+
+def today_of(rows: list[Progress]) -> dt.date:
+    """The system's date, as the figures were evaluated (the clock may be frozen for a demo)."""
+    return max((r.as_of for r in rows if r.as_of), default=dt.date.today())
+
+
+async def progress_page(request: Request):
+    v = await visit(request)
+    answer = await call(v.api.year_progress, 0)
+    plan = await call(v.api.plan)
+    section_of, _ = plan_names(plan)
+    kind_of = {i.code: i.kind for i in plan.indicators}
+    responsible, contributed = own_rows(answer, v.person, section_of)
+    today = today_of(responsible + contributed)
+    alerts = [a for a in await call(v.api.list_alerts, "firing") if not a.historical]
+    own_alerts = [a for a in alerts if v.person.org in a.recipients or v.person.is_admin]
+    return render(request, "progress.html", {
+        "year": answer.year, "today": today,
+        "rows": lagging_first(current_windows(responsible, today)),
+        "contributed": lagging_first(current_windows(contributed, today)),
+        "alerts": [progress_of(a, a.indicator_name, section_of.get(a.indicator, ""), kind_of.get(a.indicator, ""))
+                   for a in own_alerts],
+    }, visit_=v)
