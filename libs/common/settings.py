@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50061
+    portal_url: str = Field("", description="Where people open the web portal (set-up links point there); "
+                            "empty: http://127.0.0.1:{portal_port}.")
+    portal_port: int = 8460
     grpc_ca_file: Path | None = Field(None, description="Clients (kepu): PEM CA to trust; set for a TLS gateway.")
     metrics_host: str = "127.0.0.1"
     metrics_port_base: int = Field(9461, description="organisations=base, activities=+1, ...")
@@ -61,6 +64,11 @@ class Settings(BaseSettings):
     @property
     def operator_users(self) -> frozenset[str]:
         return frozenset(u.strip() for u in self.bus_operators.split(",") if u.strip())
+
+    @property
+    def portal_base(self) -> str:
+        """The web portal's address, without a trailing slash (set-up links start with it)."""
+        return (self.portal_url or f"http://127.0.0.1:{self.portal_port}").rstrip("/")
 
     @property
     def grpc_target(self) -> str:
