@@ -170,3 +170,8 @@ def channel_resend() -> None:
     with services() as rpc:
         count = rpc.organisations.republish_channels()
     console.print(f"sent {count} channels to notifications")
+
+
+from libs.cli.users import app as user_app  # noqa: E402 - the `user` group, in its own module
+
+app.add_typer(user_app, name="user")

@@ -26,6 +26,8 @@ from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
 from libs.common.api.kepu.v1 import resources_pb2 as res
+from libs.common.api.kepu.v1 import session_service_pb2 as ses
+from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
 
 RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0)  # before each retry of an UNAVAILABLE call
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -77,6 +79,7 @@ class KepuClient:
         self.organisations = org_grpc.OrganisationServiceStub(self.channel)
         self.alerts = alr_grpc.AlertServiceStub(self.channel)
         self.plans = plan_grpc.PlanServiceStub(self.channel)
+        self.sessions = ses_grpc.SessionServiceStub(self.channel)
 
     def with_token(self, token: str) -> "KepuClient":
         """The same connection and stubs, calling as ``token``: a server that calls for many people
@@ -202,3 +205,22 @@ class KepuClient:
 
     def plan(self) -> plan.Plan:
         return self.call(self.plans.GetPlan, plan.GetPlanRequest())
+
+    # --- people's sessions (SignIn, DescribeSetup and CompleteSetup need no token) ------------
+    def sign_in(self, account: str, password: str, client_address: str = "") -> ses.SignInResponse:
+        """A new session: send its ``session_token`` as the bearer of later calls."""
+        request = ses.SignInRequest(account=account, password=password, client_address=client_address)
+        return self.call(self.sessions.SignIn, request)
+
+    def describe_setup(self, code: str) -> ses.Identity:
+        return self.call(self.sessions.DescribeSetup, ses.DescribeSetupRequest(setup_code=code))
+
+    def complete_setup(self, code: str, password: str) -> ses.Identity:
+        return self.call(self.sessions.CompleteSetup, ses.CompleteSetupRequest(setup_code=code, password=password))
+
+    def sign_out(self) -> None:
+        """End the session this client's token is."""
+        self.call(self.sessions.SignOut, ses.SignOutRequest())
+
+    def who_am_i(self) -> ses.Identity:
+        return self.call(self.sessions.WhoAmI, ses.WhoAmIRequest())

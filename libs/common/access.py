@@ -23,7 +23,8 @@ WRITING_ROLES = frozenset({"reporter", "admin"})
 
 
 class Caller(BaseModel):
-    """The organisation and role a token stands for (what ``organisations.authenticate`` returns)."""
+    """The organisation and role a bearer stands for (what ``organisations.authenticate`` returns):
+    a system's token (``token_id``) or a person's session (``account``, ``session_id``)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -31,6 +32,10 @@ class Caller(BaseModel):
     org_kind: str
     role: Role
     token_id: int | None = None
+    name: str = ""  # the organisation's name (WhoAmI shows it)
+    account: str | None = None  # a person signed in through the portal; None for a system's token
+    display_name: str = ""
+    session_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -44,9 +49,17 @@ class Caller(BaseModel):
     def may_write(self) -> bool:
         return self.role in WRITING_ROLES
 
+    @property
+    def credential(self) -> str | None:
+        """One key per bearer (``token:7``, ``session:12``), for what is counted or grouped per
+        bearer: two people's sessions of one organisation are two bearers, not one."""
+        if self.session_id is not None:
+            return f"session:{self.session_id}"
+        return f"token:{self.token_id}" if self.token_id is not None else None
+
     def audit_fields(self) -> dict:
-        """What the audit trail records of every write."""
-        return {"by_org": self.org, "by_role": self.role, "by_token_id": self.token_id}
+        """What the audit trail records of every write: for a person, also who (``by_account``)."""
+        return {"by_org": self.org, "by_role": self.role, "by_token_id": self.token_id, "by_account": self.account}
 
 
 def token_hash(token: str) -> str:

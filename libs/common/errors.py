@@ -119,6 +119,24 @@ class StaleRevision(ClientError):
 
 
 @deserialize_to_instance
+class Unauthenticated(ClientError):
+    """Wrong account name or password, or a credential that no longer works; the message says
+    what to do (and, for a sign-in, never which of name and password was wrong)."""
+
+
+@deserialize_to_instance
+class TooManyAttempts(ClientError):
+    """Too many failed sign-ins for an account or from an address lately; the message says how
+    long to wait. A right password is refused too until then."""
+
+
+@deserialize_to_instance
+class FailedPrecondition(ClientError):
+    """The request does not fit the caller's state (signing out with a system's token, which is
+    no session); the message says what would."""
+
+
+@deserialize_to_instance
 class RequestExpired(ClientError):
     """A request that arrived after its caller's deadline (it is not acted on)."""
 

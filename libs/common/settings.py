@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         return frozenset(u.strip() for u in self.bus_operators.split(",") if u.strip())
 
     @property
+    def portal_base(self) -> str:
+        """The web portal's address, without a trailing slash (set-up links start with it)."""
+        return (self.portal_url or f"http://127.0.0.1:{self.portal_port}").rstrip("/")
+
+    @property
     def grpc_target(self) -> str:
         """Where clients reach the gateway (host:port)."""
         return f"{self.grpc_host}:{self.grpc_port}"

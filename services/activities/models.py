@@ -51,6 +51,7 @@ class ActivityAudit(Base):
     by_org: Mapped[str] = mapped_column(String(64))
     by_role: Mapped[str | None] = mapped_column(String(16))
     by_token_id: Mapped[int | None] = mapped_column(BigInteger)
+    by_account: Mapped[str | None] = mapped_column(String(64))  # a person's account (a portal session)
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
     snapshot: Mapped[dict] = mapped_column(JSON)

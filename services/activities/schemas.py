@@ -19,13 +19,15 @@ class AuditEntryView(BaseModel):
     by_org: str
     by_role: str | None
     by_token_id: int | None
+    by_account: str | None = None
     reason: str | None
     activity: dict
 
     @classmethod
     def of(cls, row: ActivityAudit) -> "AuditEntryView":
         return cls(revision=row.revision, action=row.action, at=iso(row.at), by_org=row.by_org,
-                   by_role=row.by_role, by_token_id=row.by_token_id, reason=row.reason, activity=row.snapshot)
+                   by_role=row.by_role, by_token_id=row.by_token_id, by_account=row.by_account, reason=row.reason,
+                   activity=row.snapshot)
 
 
 class RowResult(BaseModel):

@@ -6,7 +6,8 @@ to the backend's own pool of ``KEPU_GRPC_WORKERS`` threads (``run``), one proxy 
 (they are not thread-safe). Tokens are hashed here and only the hash is sent on the bus; answers are cached
 briefly (refusals too, so a flood of bad tokens costs no round trip each), for as long as the
 ``grpc_*_cache_seconds`` settings say (a revoked token stops working within the token cache's
-lifetime; an unknown token stays unknown, since a new token is a new random string).
+lifetime; an unknown token stays unknown, since a new token is a new random string). A person's
+session is a bearer like a token; signing out drops it from the cache at once (``forget``).
 """
 from __future__ import annotations
 
@@ -89,7 +90,9 @@ class Backend:
                                   "with a token from `kepu org token ORG`")
         answer = self.rpc().organisations.authenticate(digest)
         outcome: Caller | str = answer["refused"] if "refused" in answer else Caller.model_validate(answer)
-        if not isinstance(outcome, Caller):
+        if not isinstance(outcome, Caller) and not answer.get("known"):
+            # a guess; a bearer that existed and ended (an expired session a portal still sends
+            # for many people from its one address) is no guess, so it does not count
             self._sign_ins.failed(peer)
         with self._lock:
             self._tokens[digest] = (now, outcome)
@@ -97,6 +100,12 @@ class Backend:
             while len(self._tokens) > TOKEN_CACHE_SIZE:
                 self._tokens.popitem(last=False)
         return _caller_or_raise(outcome)
+
+    def forget(self, token: str) -> None:
+        """Drop what is cached of ``token`` (a session just signed out: refused from now on, not
+        after the cache's lifetime)."""
+        with self._lock:
+            self._tokens.pop(token_hash(token), None)
 
     def report_activity(self, caller: Caller, report: dict, deadline: float) -> dict:
         """One report, sent together with the same caller's concurrent ones (``grouping``). Its

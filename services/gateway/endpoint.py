@@ -44,11 +44,14 @@ SIGNED_IN: ContextVar[Caller | Exception | None] = ContextVar("kepu_signed_in", 
 
 @dataclass(frozen=True)
 class Call:
-    """What a method's own lines get besides the request: who calls, and until when a service
-    may act on it (epoch seconds)."""
+    """What a method's own lines get besides the request: who calls (None for a public method),
+    until when a service may act on it (epoch seconds), the client's address (``ipv4:…:port``)
+    and the bearer itself (signing out forgets it)."""
 
-    caller: Caller
+    caller: Caller | None
     deadline: float
+    peer: str = ""
+    bearer: str | None = None
 
 
 class SignInRefused(Exception):
@@ -169,9 +172,10 @@ async def _answered(method: str, context: grpc.aio.ServicerContext, backend_time
         await abort_with(context, failure)
 
 
-def grpc_endpoint(write: bool = False):
+def grpc_endpoint(write: bool = False, public: bool = False):
     """Decorate a servicer method ``(self, request, call: Call)``, run in the backend's threads;
-    ``write`` needs a reporter or admin token."""
+    ``write`` needs a reporter or admin token; ``public`` needs no bearer (``call.caller`` is
+    None: the guard's ``PUBLIC_METHODS``, which must list it too)."""
 
     def decorate(method):
         name = method.__name__
@@ -179,11 +183,12 @@ def grpc_endpoint(write: bool = False):
         @functools.wraps(method)
         async def wrapper(self, request, context: grpc.aio.ServicerContext):
             async with _answered(name, context, self.backend.timeout):
-                caller = await signed_in(self.backend, context)
+                caller = None if public else await signed_in(self.backend, context)
                 if write and not caller.may_write:
                     raise PermissionDenied(f"a {caller.role} token reads only; writing needs a reporter token")
-                return await self.backend.run(method, self, request, Call(caller, deadline(context,
-                                                                                           self.backend.timeout)))
+                call = Call(caller, deadline(context, self.backend.timeout), context.peer(),
+                            None if public else bearer_token(context))
+                return await self.backend.run(method, self, request, call)
 
         return wrapper
 

@@ -19,11 +19,14 @@ from libs.common.errors import (
     BadRequest,
     ClientError,
     Conflict,
+    FailedPrecondition,
     NotFound,
     PermissionDenied,
     Refusal,
     RequestExpired,
     StaleRevision,
+    TooManyAttempts,
+    Unauthenticated,
     Violation,
     clip,
 )
@@ -35,6 +38,9 @@ CLIENT_ERRORS: dict[type[ClientError], grpc.StatusCode] = {
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     StaleRevision: grpc.StatusCode.ABORTED,
     RequestExpired: grpc.StatusCode.DEADLINE_EXCEEDED,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
 }
 # a service's database did not answer (stopped, restarting, locked): nothing was stored
 DATABASE_ERRORS = frozenset({"OperationalError", "InterfaceError"})

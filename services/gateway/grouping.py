@@ -5,7 +5,8 @@ bus round trip and the commit dominated (`make bench`, single reports from 16 cl
 the first call of a caller is sent at once, alone, so an idle system answers as fast as before;
 calls of the same caller that arrive while it is on its way wait and go together as the next
 group: one RPC, one transaction, one event, each call still getting its own answer. A caller is
-one token, since the activities service audits which token wrote.
+one token or one person's session, since the activities service audits which token (and which
+person) wrote.
 
 Leader and followers: the call that finds its caller's lane idle sends a group, answers its
 members, and hands the lane to the first call still waiting, which sends the next group.
@@ -51,7 +52,7 @@ class ReportGroups:
         self._lanes: dict[tuple, _Lane] = {}
 
     def report(self, caller: Caller, report: dict, deadline: float) -> dict:
-        key = (caller.token_id, caller.org, caller.role)
+        key = (caller.credential, caller.org, caller.role)  # a person's session is a lane of its own
         mine = _Call(report, deadline)
         with self._lock:
             lane = self._lanes.setdefault(key, _Lane())

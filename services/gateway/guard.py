@@ -10,12 +10,13 @@ On top, every method is served here as a request-streaming one, which runs as so
 call's headers are in and can:
 
 - sign the caller of a kepu.v1 method in from the headers before reading anything, so a
-  stranger (no token, an unknown one) is refused at once;
+  stranger (no token, an unknown one) is refused at once; only ``PUBLIC_METHODS`` (signing a
+  person in, and setting up an account's password) are served without a bearer;
 - wait ``KEPU_GRPC_REQUEST_WAIT`` seconds for the (first) request message, then cancel the call;
 - answer bytes that are not the method's protobuf message with ``INVALID_ARGUMENT`` (grpcio
   itself answers ``INTERNAL``, which blames the server);
 - give each stream (health ``Watch``, reflection, ``WatchStatusChanges``) a slot under the caps
-  of ``limits.StreamSlots`` (per address, per token, in all) and end it with ``CANCELLED`` once
+  of ``limits.StreamSlots`` (per address, per token or session, in all) and end it with ``CANCELLED`` once
   no message went either way for ``KEPU_GRPC_STREAM_IDLE_SECONDS``.
 
 Every handler behind the guard is asynchronous: grpcio's aio health and reflection servicers,
@@ -35,6 +36,10 @@ from services.gateway.limits import StreamSlots, TooManyStreams
 from services.gateway.metrics import GRPC_REQUESTS
 
 KEPU_METHODS = "/kepu.v1."
+# the kepu.v1 methods a caller without a bearer may call: how a person gets one (SignIn), and
+# the set-up of an account's password before the first sign-in
+PUBLIC_METHODS = frozenset({"/kepu.v1.SessionService/SignIn", "/kepu.v1.SessionService/DescribeSetup",
+                            "/kepu.v1.SessionService/CompleteSetup"})
 
 SignIn = Callable[[grpc.aio.ServicerContext, str], Awaitable[Caller | None]]
 """Signs a kepu.v1 call in from its headers: the caller, None when the services could not say
@@ -105,7 +110,7 @@ class RequestGuard(grpc.aio.ServerInterceptor):
         if handler is None:
             return None
         method: str = handler_call_details.method
-        signs_in = method.startswith(KEPU_METHODS)
+        signs_in = method.startswith(KEPU_METHODS) and method not in PUBLIC_METHODS
         if handler.request_streaming or handler.response_streaming:
             return self._stream(handler, method, signs_in)
         return self._unary(handler, method, signs_in)
@@ -129,7 +134,7 @@ class RequestGuard(grpc.aio.ServerInterceptor):
         async def run(request_iterator, context: grpc.aio.ServicerContext):
             caller = await self.sign_in(context, _name(method)) if signs_in else None
             try:
-                with self.slots.hold(context.peer(), caller.token_id if caller is not None else None):
+                with self.slots.hold(context.peer(), caller.credential if caller is not None else None):
                     return await self._follow(handler, method, request_iterator, context)
             except TooManyStreams as full:
                 await _refuse(context, method, grpc.StatusCode.RESOURCE_EXHAUSTED, str(full))

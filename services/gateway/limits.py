@@ -1,4 +1,5 @@
-"""How much of the gateway one client may hold: open streams per address and per token, and
+"""How much of the gateway one client may hold: open streams per address and per bearer (a token
+or a person's session), and
 unknown tokens looked up per address.
 
 Under ``grpc.aio`` an open stream costs a coroutine, not a thread, so idle streams no longer
@@ -11,7 +12,7 @@ import ipaddress
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 
@@ -21,16 +22,17 @@ class TooManyStreams(Exception):
 
 class StreamSlots:
     """Open streams: at most ``total``, ``per_address`` per client address and ``per_token`` per
-    token. Used from the event loop's thread only, so it needs no lock."""
+    bearer (``Caller.credential``: a token, or a person's session). Used from the event loop's
+    thread only, so it needs no lock."""
 
     def __init__(self, total: int, per_address: int, per_token: int):
         self.total, self.per_address, self.per_token = total, per_address, per_token
         self._by_address: Counter[str] = Counter()
-        self._by_token: Counter[int] = Counter()
+        self._by_token: Counter[Hashable] = Counter()
         self.open = 0
 
     @contextmanager
-    def hold(self, peer: str, token_id: int | None = None) -> Iterator[None]:
+    def hold(self, peer: str, token_id: Hashable | None = None) -> Iterator[None]:
         """One slot for the stream's lifetime; ``TooManyStreams`` when a cap is reached."""
         host = _host(peer)
         if self.open >= self.total:
@@ -38,7 +40,8 @@ class StreamSlots:
         if self._by_address[host] >= self.per_address:
             raise TooManyStreams(f"your address has {self.per_address} streams open already; close one first")
         if token_id is not None and self._by_token[token_id] >= self.per_token:
-            raise TooManyStreams(f"your token has {self.per_token} streams open already; close one first")
+            raise TooManyStreams(f"your token (or session) has {self.per_token} streams open already; close one "
+                                 "first")
         self._by_address[host] += 1
         if token_id is not None:
             self._by_token[token_id] += 1

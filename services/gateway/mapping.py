@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan_pb
 from libs.common.api.kepu.v1 import resources_pb2 as res
+from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.contracts.activity import REPORT_FIELDS
 from libs.common.plan.schema import Quantity
 
@@ -54,6 +55,10 @@ def status_change_pb(c: dict) -> res.StatusChange:
 
 def org_pb(o: dict) -> res.Organisation:
     return _message(res.Organisation, o)
+
+
+def identity_pb(i: dict) -> ses.Identity:
+    return _message(ses.Identity, i)
 
 
 def alert_pb(a: dict) -> res.Alert:

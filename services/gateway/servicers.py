@@ -3,7 +3,10 @@ answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics an
 runs the method in the backend's threads (its lines may block on a service)."""
 from __future__ import annotations
 
-from libs.common.access import Caller
+import secrets
+from urllib.parse import unquote
+
+from libs.common.access import Caller, token_hash
 from libs.common.api.kepu.v1 import activity_service_pb2 as act
 from libs.common.api.kepu.v1 import activity_service_pb2_grpc as act_grpc
 from libs.common.api.kepu.v1 import alert_service_pb2 as alr
@@ -13,7 +16,9 @@ from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
 from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
-from libs.common.errors import BadRequest, NotFound, clip
+from libs.common.api.kepu.v1 import session_service_pb2 as ses
+from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
+from libs.common.errors import BadRequest, FailedPrecondition, NotFound, clip
 from libs.common.target_groups import TARGET_GROUP_NAMES
 from services.gateway import access, mapping
 from services.gateway.backend import Backend
@@ -183,3 +188,69 @@ class PlanServicer(plan_grpc.PlanServiceServicer):
     @grpc_endpoint()
     def GetPlan(self, request, call):  # noqa: N802
         return mapping.plan_of(self.backend.plan(), TARGET_GROUP_NAMES)
+
+
+class SessionServicer(ses_grpc.SessionServiceServicer):
+    """People sign in here (the web portal on their behalf). The gateway makes the session
+    credential and hashes it, and hashes a set-up code, before anything goes on the bus: only
+    sha256s reach organisations. SignIn, DescribeSetup and CompleteSetup need no bearer
+    (``guard.PUBLIC_METHODS``); failed sign-ins are limited by organisations, per account and
+    per address, in its database (``RESOURCE_EXHAUSTED``)."""
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @grpc_endpoint(public=True)
+    def SignIn(self, request, call):  # noqa: N802
+        credential = new_session_credential()
+        address = clip(request.client_address.strip(), 64) or peer_address(call.peer)
+        answer = self.backend.rpc().organisations.sign_in(request.account, request.password, address,
+                                                          token_hash(credential))
+        return ses.SignInResponse(session_token=credential, identity=mapping.identity_pb(answer["identity"]),
+                                  idle_timeout_seconds=answer["idle_timeout_seconds"])
+
+    @grpc_endpoint(public=True)
+    def DescribeSetup(self, request, call):  # noqa: N802
+        return mapping.identity_pb(self.backend.rpc().organisations.describe_setup(_setup_hash(request.setup_code)))
+
+    @grpc_endpoint(public=True)
+    def CompleteSetup(self, request, call):  # noqa: N802
+        identity = self.backend.rpc().organisations.complete_setup(_setup_hash(request.setup_code), request.password)
+        return mapping.identity_pb(identity)
+
+    @grpc_endpoint()
+    def SignOut(self, request, call):  # noqa: N802
+        if call.caller.session_id is None:
+            raise FailedPrecondition("the bearer is a system's token, not a session: only a session from SignIn "
+                                     "signs out (a token is revoked with `kepu org revoke ID`)")
+        self.backend.rpc().organisations.sign_out(token_hash(call.bearer))
+        self.backend.forget(call.bearer)
+        return ses.SignOutResponse()
+
+    @grpc_endpoint()
+    def WhoAmI(self, request, call):  # noqa: N802
+        c = call.caller
+        return ses.Identity(org=c.org, org_name=c.name, org_kind=c.org_kind, role=c.role, account=c.account or "",
+                            display_name=c.display_name)
+
+
+def new_session_credential() -> str:
+    """A person's session credential, made here and returned once; organisations gets its sha256."""
+    return "kps_" + secrets.token_urlsafe(32)
+
+
+def _setup_hash(code: str) -> str:
+    """The sha256 organisations knows a set-up code by (an empty code matches nothing)."""
+    return token_hash(code.strip()) if code.strip() else ""
+
+
+def peer_address(peer: str) -> str:
+    """The client's address from grpc's peer (``ipv4:10.0.0.5:53122``, ``ipv6:[::1]:53122``,
+    perhaps percent-encoded), without the port; anything else as it is."""
+    peer = unquote(peer)
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rsplit(":", 1)[0]
+    if kind == "ipv6":
+        return rest.rsplit(":", 1)[0].strip("[]") if rest.startswith("[") else rest
+    return peer[:64]

@@ -1,9 +1,13 @@
-"""Organisation rules, free of bus and database: who exists, how tokens are recorded and checked."""
+"""Organisation rules, free of bus and database: who exists, how tokens are recorded and checked, and
+for people: account names, how failed sign-ins are throttled, when a session ends."""
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import ipaddress
+import math
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,3 +100,98 @@ def subtree(parents: dict[str, str | None], root: str) -> list[str]:
         out.append(code)
         todo.extend(children.get(code, []))
     return sorted(out)
+
+
+# --- people: accounts, sign-in throttling, sessions ------------------------------------------
+
+ACCOUNT_PATTERN = r"^[a-z0-9._-]{3,64}$"
+SessionEnd = Literal["signed_out", "ended_by_operator", "account_disabled", "password_changed"]
+WRONG_CREDENTIALS = "账号或密码不正确"
+NO_PASSWORD_YET = "该账号尚未设置密码，请使用县科协发给您的设置链接"
+SETUP_INVALID = "设置链接无效或已过期，请联系县科协重新获取"
+SESSION_EXPIRED = "会话已过期，请重新登录"
+SESSION_ENDS: dict[str, str] = {
+    "signed_out": "已退出登录，请重新登录",
+    "ended_by_operator": "会话已被县科协结束，请重新登录",
+    "account_disabled": "账号已停用，请联系县科协",
+    "password_changed": "密码已重新设置，请用新密码登录",
+}
+
+
+class AccountRegistration(BaseModel):
+    """What an operator gives to make a person's account (the set-up code's hash comes apart)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org: Code
+    account: str = Field(pattern=ACCOUNT_PATTERN, description="3–64 characters of a-z 0-9 . _ -")
+    display_name: text(100, min_length=1)
+    role: Literal["reporter", "viewer", "admin"]
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many failed sign-ins are allowed within ``window``: per account name (known or not)
+    and per client address. Beyond, even a right password is refused until the window allows."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: dt.timedelta = dt.timedelta(minutes=15)
+
+
+def wait_before_sign_in(account_failures: list[dt.datetime], address_failures: list[dt.datetime],
+                        limits: SignInLimits, now: dt.datetime) -> dt.timedelta | None:
+    """How long until another sign-in may be tried (None: now), given the times of the recent
+    failures for the account and from the address: a sliding window, so the oldest failure in it
+    leaving is what lets the next attempt in."""
+    waits = []
+    for failures, limit in ((account_failures, limits.per_account), (address_failures, limits.per_address)):
+        recent = sorted(t for t in failures if t > now - limits.window)
+        if len(recent) >= limit:
+            waits.append(recent[-limit] + limits.window - now)
+    return max(waits) if waits else None
+
+
+def too_many_attempts_message(wait: dt.timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return f"登录失败次数过多，请{minutes}分钟后再试"
+
+
+def address_key(address: str) -> str:
+    """A client address as failures are counted by it: an IPv6 client by its /64 (one host
+    usually holds a whole /64), anything else as given, cut to 64 characters."""
+    address = (address or "").strip()
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        mapped = ip.ipv4_mapped
+        return str(mapped) if mapped else str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """A session ends after ``idle`` without a call, and at ``longest`` after sign-in whatever."""
+
+    idle: dt.timedelta = dt.timedelta(hours=8)
+    longest: dt.timedelta = dt.timedelta(hours=24)
+    touch_every: dt.timedelta = dt.timedelta(minutes=1)  # last_seen_at is written at most this often
+
+
+def session_refusal(ended_why: str | None, created_at: dt.datetime, last_seen_at: dt.datetime,
+                    account_disabled: bool, limits: SessionLimits, now: dt.datetime) -> str | None:
+    """Why a session no longer works (a message for the person), or None while it does."""
+    if ended_why is not None:
+        return SESSION_ENDS.get(ended_why, SESSION_EXPIRED)
+    if account_disabled:
+        return SESSION_ENDS["account_disabled"]
+    if now - last_seen_at >= limits.idle or now - created_at >= limits.longest:
+        return SESSION_EXPIRED
+    return None
+
+
+def setup_usable(setup_expires_at: dt.datetime | None, disabled: bool, now: dt.datetime) -> bool:
+    """A set-up code works until it expires (or is used, which forgets it), not for a disabled account."""
+    return not disabled and setup_expires_at is not None and now < setup_expires_at

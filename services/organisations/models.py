@@ -63,5 +63,49 @@ class Channel(Base):
     removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
+class Account(Base):
+    """A person (a clerk) who signs in to the web portal for an organisation. Only hashes are
+    kept: the password's argon2id (none until the person completes set-up) and the one-time
+    set-up code's sha256 (none once used)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(ForeignKey("orgs.code"), index=True)
+    account: Mapped[str] = mapped_column(String(64), unique=True)  # the login name, e.g. fulian-wang
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))  # reporter / viewer / admin
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    setup_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setup_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class AccountSession(Base):
+    """A person's signed-in session; only the credential's sha256 is kept."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    ended_why: Mapped[str | None] = mapped_column(String(32))  # signed_out / ended_by_operator / account_disabled / …
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SignInFailure(Base):
+    """One failed sign-in, kept for the throttle's window (``domain.SignInLimits``): in the
+    database, so every replica counts the same failures and a restart forgets none. ``account``
+    is the name given, whether it exists or not."""
+
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class OutboxEvent(OutboxMixin, Base):
     """Channel changes, published to notifications after commit."""

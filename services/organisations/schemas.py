@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from libs.common.db import iso
-from services.organisations.models import ApiToken, Channel, Org
+from services.organisations.models import Account, AccountSession, ApiToken, Channel, Org
 
 
 class OrgView(BaseModel):
@@ -57,3 +57,62 @@ class ChannelView(BaseModel):
         return cls(channel_id=c.id, org=c.org, kind=c.kind, target=c.target_shown, secret=c.secret_shown,
                    label=c.label, sealed=c.sealed_target is not None, created_at=iso(c.created_at),
                    removed_at=iso(c.removed_at))
+
+
+class AccountView(BaseModel):
+    """A person's account as operators see it: never a hash."""
+
+    account_id: int
+    org: str
+    account: str
+    display_name: str
+    role: str
+    password_set: bool
+    setup_pending: bool  # a set-up code was issued and is not used yet (it may have expired)
+    setup_expires_at: str | None
+    created_at: str | None
+    disabled_at: str | None
+    active_sessions: int = 0
+
+    @classmethod
+    def of(cls, a: Account, active_sessions: int = 0) -> "AccountView":
+        return cls(account_id=a.id, org=a.org, account=a.account, display_name=a.display_name, role=a.role,
+                   password_set=a.password_hash is not None, setup_pending=a.setup_hash is not None,
+                   setup_expires_at=iso(a.setup_expires_at) if a.setup_hash else None, created_at=iso(a.created_at),
+                   disabled_at=iso(a.disabled_at), active_sessions=active_sessions)
+
+
+class Identity(BaseModel):
+    """Who a person is, as the portal shows it (kepu.v1.Identity)."""
+
+    org: str
+    org_name: str
+    org_kind: str
+    role: str
+    account: str
+    display_name: str
+
+    @classmethod
+    def of(cls, a: Account, org: Org) -> "Identity":
+        return cls(org=org.code, org_name=org.name, org_kind=org.kind, role=a.role, account=a.account,
+                   display_name=a.display_name)
+
+
+class SessionView(BaseModel):
+    """A session as operators see it: never its credential or hash."""
+
+    session_id: int
+    account: str
+    org: str
+    created_at: str | None
+    last_seen_at: str | None
+    ended_at: str | None
+    ended_why: str | None
+    address: str
+    active: bool
+
+    @classmethod
+    def of(cls, s: AccountSession, a: Account, active: bool) -> "SessionView":
+        return cls(session_id=s.id, account=a.account, org=a.org, created_at=iso(s.created_at),
+                   last_seen_at=iso(s.last_seen_at), ended_at=iso(s.ended_at), ended_why=s.ended_why,
+                   address=s.address, active=active)

@@ -1,10 +1,12 @@
-"""nameko service ``organisations``: the org hierarchy and the tokens departments report with.
+"""nameko service ``organisations``: the org hierarchy, the tokens departments report with, and
+people's accounts and sessions (the web portal signs in through the gateway).
 
 Thin wiring over ``app`` (the use cases)."""
 from __future__ import annotations
 
 import datetime as dt
 
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
@@ -20,10 +22,24 @@ from libs.common.rpc import rpc
 from services.organisations import app
 from services.organisations.metrics import publish_orgs
 from services.organisations.models import OutboxEvent
+from services.organisations.passwords import Passwords
+from services.organisations.settings import OrganisationSettings
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+class People(DependencyProvider):
+    """How people sign in (``OrganisationSettings``, the password hasher), made once per
+    container: the hasher's dummy hash (for unknown accounts) is computed once, not per call."""
+
+    def setup(self) -> None:
+        self.settings = OrganisationSettings.from_config(self.container.config)
+        self.policy = app.PeoplePolicy(Passwords(), self.settings.sign_in_limits, self.settings.session_limits)
+
+    def get_dependency(self, worker_ctx) -> app.PeoplePolicy:
+        return self.policy
 
 
 class OrganisationsService(HealthMixin, PlanMixin):
@@ -33,6 +49,7 @@ class OrganisationsService(HealthMixin, PlanMixin):
         session, load_plan(settings.plan_file), _now()))
     metrics = MetricsEndpoint("organisations")
     outbox = OutboxRelay(OutboxEvent, "organisations")
+    people: app.PeoplePolicy = People()
 
     @timer(interval=30, eager=True)
     def count_orgs(self) -> None:
@@ -83,8 +100,57 @@ class OrganisationsService(HealthMixin, PlanMixin):
 
     @rpc
     def authenticate(self, token_hash: str) -> dict:
-        """Who a token stands for, given its sha256 (the gateway never sends the token itself)."""
-        return app.authenticate(self.db, token_hash, _now())
+        """Who a token or session stands for, given its sha256 (the gateway never sends it itself)."""
+        return app.authenticate(self.db, token_hash, _now(), self.people.sessions)
+
+    # --- people: accounts (operators) and sessions (the gateway) -------------------------------
+    @rpc
+    def add_account(self, org: str, account: str, display_name: str, role: str, setup_hash: str,
+                    setup_expires: str = "72h") -> dict:
+        """A person's account, to be set up with the code whose sha256 is ``setup_hash`` (the
+        operator's command made it and shows the link)."""
+        return app.add_account(self.db, org, account, display_name, role, setup_hash, setup_expires, _now())
+
+    @rpc
+    def reset_account(self, account: str, setup_hash: str, setup_expires: str = "72h") -> dict:
+        return app.reset_account(self.db, account, setup_hash, setup_expires, _now())
+
+    @rpc
+    def describe_setup(self, setup_hash: str) -> dict:
+        return app.describe_setup(self.db, setup_hash, _now())
+
+    @rpc
+    def complete_setup(self, setup_hash: str, password: str) -> dict:
+        return app.complete_setup(self.db, setup_hash, password, self.people, _now())
+
+    @rpc
+    def sign_in(self, account: str, password: str, address: str, session_hash: str) -> dict:
+        """A new session whose credential has the sha256 ``session_hash`` (the gateway made it)."""
+        return app.sign_in(self.db, account, password, address, session_hash, self.people, _now())
+
+    @rpc
+    def sign_out(self, session_hash: str) -> bool:
+        return app.sign_out(self.db, session_hash, _now())
+
+    @rpc
+    def list_accounts(self, org: str | None = None) -> list[dict]:
+        return app.list_accounts(self.db, org, self.people.sessions, _now())
+
+    @rpc
+    def disable_account(self, account: str) -> dict:
+        return app.disable_account(self.db, account, _now())
+
+    @rpc
+    def enable_account(self, account: str) -> dict:
+        return app.enable_account(self.db, account, _now())
+
+    @rpc
+    def list_sessions(self, account: str | None = None, org: str | None = None, active_only: bool = True) -> list[dict]:
+        return app.list_sessions(self.db, account, org, active_only, self.people.sessions, _now())
+
+    @rpc
+    def end_sessions(self, account: str | None = None, session_id: int | None = None) -> int:
+        return app.end_sessions(self.db, account, session_id, _now())
 
     @rpc
     def add_channel(self, org_code: str, spec: dict) -> dict:

@@ -20,10 +20,6 @@ from services.portal.settings import PortalSettings
 log = logging.getLogger("kepu.portal")
 
 
-def public_url(settings: Settings) -> str:
-    return settings.portal_url.rstrip("/") or f"http://127.0.0.1:{settings.portal_port}"
-
-
 def main() -> None:
     settings, portal = Settings(), PortalSettings()
     configure_logging("portal", settings.log_level)
@@ -31,10 +27,10 @@ def main() -> None:
     if metrics_port >= 0:
         serve_metrics(settings.metrics_host, metrics_port)
     gateway = Gateway(settings.grpc_target, settings.grpc_ca_file, timeout=portal.portal_call_timeout)
-    app = create_app(gateway, portal, public_url(settings))
+    app = create_app(gateway, portal, settings.portal_base)
     trusted = [p.strip() for p in portal.portal_trusted_proxies.split(",") if p.strip()]
     log.info("portal on http://%s:%d (people reach it as %s), calling the gateway at %s", portal.portal_host,
-             settings.portal_port, public_url(settings), settings.grpc_target)
+             settings.portal_port, settings.portal_base, settings.grpc_target)
     try:
         uvicorn.run(app, host=portal.portal_host, port=settings.portal_port, log_level="warning",
                     proxy_headers=True, forwarded_allow_ips=trusted, server_header=False)

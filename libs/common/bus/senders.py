@@ -31,6 +31,7 @@ SENDER_HEADER = "x-kepu-sender"  # the broker-validated sender of the message a 
 # what the gateway may call: the methods behind its gRPC API (a test checks every call it makes is here)
 GATEWAY_CALLS: frozenset[str] = frozenset({
     "organisations.authenticate", "organisations.get_org", "organisations.list_orgs", "organisations.list_orgs_under",
+    "organisations.sign_in", "organisations.describe_setup", "organisations.complete_setup", "organisations.sign_out",
     "activities.record_activity_group", "activities.record_activities", "activities.correct_activity",
     "activities.retract_activity", "activities.get_activity", "activities.activity_history",
     "activities.list_activities", "activities.plan_document", "indicators.get_progress",

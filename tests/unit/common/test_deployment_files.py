@@ -12,6 +12,7 @@ from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, Settings
 from libs.localenv.broker_access import USERS
 from services.gateway.settings import GatewaySettings
 from services.notifications.settings import NotificationSettings
+from services.organisations.settings import OrganisationSettings
 
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(TEXT)
@@ -60,7 +61,7 @@ def test_build_contexts_and_mounted_files_exist():
 
 def test_compose_environment_names_only_real_settings():
     fields = {f"KEPU_{name.upper()}" for name in (*Settings.model_fields, *NotificationSettings.model_fields,
-                                                  *GatewaySettings.model_fields)}
+                                                  *GatewaySettings.model_fields, *OrganisationSettings.model_fields)}
     fields |= {"KEPU_BROKER_ADMIN_API", *(f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS)}  # broker_access
     for name, svc in SERVICES_.items():
         for var in (svc.get("environment") or {}):

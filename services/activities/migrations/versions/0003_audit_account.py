@@ -1,0 +1,26 @@
+"""the audit trail names the person's account when a change came through a portal session
+
+Revision ID: 0003
+Revises: 0002
+Created: 2026-12-06
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('activity_audit', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('by_account', sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('activity_audit', schema=None) as batch_op:
+        batch_op.drop_column('by_account')
+
