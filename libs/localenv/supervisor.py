@@ -43,7 +43,7 @@ class Supervisor:
 
     def start(self) -> None:
         s = self.settings
-        ports = {"KEPU_GRPC_PORT": s.grpc_port}
+        ports = {"KEPU_GRPC_PORT": s.grpc_port, "KEPU_PORTAL_PORT": s.portal_port}
         if s.metrics_port_base >= 0:
             ports |= {f"KEPU_METRICS_PORT_BASE (+{s.metrics_port(name, r) - s.metrics_port_base}, {name})":
                       s.metrics_port(name, r) for name in METRICS_OFFSETS for r in self._replicas(name)}
@@ -74,6 +74,8 @@ class Supervisor:
             self._wait_services_ready()
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"], self._uri("gateway"))
         self._wait_gateway_ready()
+        self._spawn("portal", [sys.executable, "-m", "services.portal.server"])
+        self._wait_portal_ready()
         if self.runs_prometheus:
             # a broker this run did not start is scraped where KEPU_BROKER_METRICS_PORT says (loopback)
             rabbit_metrics = self.node.metrics_port if self.node else s.broker_metrics_port
@@ -175,6 +177,22 @@ class Supervisor:
                     raise SystemExit(f"the gateway did not become healthy on {target} within {timeout:.0f}s")
                 time.sleep(0.3)
 
+    def _wait_portal_ready(self, timeout: float = 30) -> None:
+        """The portal answers /healthz (200 once the gateway behind it serves)."""
+        url = f"http://127.0.0.1:{self.settings.portal_port}/healthz"
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_children()
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the web portal did not answer {url} within {timeout:.0f}s; its messages are above")
+            time.sleep(0.2)
+
     def _stop_children(self, names: list[str]) -> None:
         procs = {n: self.children[n] for n in names if n in self.children}
         for proc in procs.values():
@@ -190,7 +208,7 @@ class Supervisor:
 
     def endpoints(self) -> list[tuple[str, str]]:
         s = self.settings
-        rows = [("gRPC gateway", s.grpc_target)]
+        rows = [("gRPC gateway", s.grpc_target), ("web portal (people sign in here)", s.portal_base)]
         if s.metrics_port_base >= 0:
             rows += [(f"{self._child_name(n, r)} metrics", f"http://{s.metrics_host}:{s.metrics_port(n, r)}/metrics")
                      for n in METRICS_OFFSETS for r in self._replicas(n)]
@@ -228,7 +246,9 @@ class Supervisor:
         return reason[0]
 
     def stop(self) -> None:
-        """The gateway first (no new input, in-flight calls finish), then the services, then the broker."""
+        """The portal and the gateway first (no new input, in-flight calls finish), then the services,
+        then the broker."""
+        self._stop_children(["portal"])
         self._stop_children(["gateway"])
         self._stop_children([self._child_name(n, r) for n in reversed(SERVICES) for r in self._replicas(n)])
         self._stop_children(["prometheus"])

@@ -32,6 +32,11 @@ class QuantityInput:
         return f"q.{self.code}"
 
     @property
+    def label(self) -> str:
+        """"人数（人）"; a quantity named by its unit (场次) is not said twice."""
+        return self.name if self.name == self.unit else f"{self.name}（{self.unit}）"
+
+    @property
     def hint(self) -> str:
         kind = "整数" if self.whole else "可带小数"
         return f"单位：{self.unit}；{kind}，每次最多{number(self.max)}" if self.max else f"单位：{self.unit}；{kind}"

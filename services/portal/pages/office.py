@@ -71,13 +71,14 @@ def standings_of(plan, rows: list[Progress]) -> list[OrgStanding]:
     return sorted(standings.values(), key=lambda s: (-len(s.behind), s.name))
 
 
-def towns_of(answer, towns, today) -> list[tuple[str, list[Progress]]]:
-    """Each town's figures: the indicators its activities count towards, current windows."""
+def towns_of(answer, towns, targeted: set[str], today) -> list[tuple[str, list[Progress]]]:
+    """Each town's share of the indicators with a target (current windows; the tracking counts
+    stay on the dashboards)."""
     out = []
     for town in towns:
         scope = f"town:{town.code}"
         rows = [progress_of(share, item.name) for item in answer.indicators for share in item.by_town
-                if share.scope == scope and share.actual]
+                if share.scope == scope and share.actual and item.indicator in targeted]
         out.append((town.name, sorted(current_windows(rows, today), key=lambda r: r.name)))
     return out
 
@@ -96,5 +97,5 @@ async def office_page(request: Request):
     return render(request, "office.html", {
         "year": answer.year, "today": today, "counts": counts, "total": sum(counts.values()),
         "sections": sections_of(plan, current), "standings": standings_of(plan, current),
-        "towns": towns_of(answer, towns, today), "plan_title": plan.title,
+        "towns": towns_of(answer, towns, {i.code for i in plan.indicators if not i.tracking}, today), "plan_title": plan.title,
     }, visit_=v)
