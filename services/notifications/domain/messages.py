@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from libs.common.wording import number
+
 STATUS_WORDS = {
     "lagging": "滞后", "missed": "未完成", "at_risk": "进度偏慢", "on_track": "进度正常", "achieved": "已完成目标",
     "not_started": "未开始", "no_data": "暂无数据", "tracking": "仅统计",
@@ -22,12 +24,6 @@ RECOVERED = "已恢复"
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _PERIOD = re.compile(r"^(\d{4})-(\d{4})$")
-
-
-def number(value: float) -> str:
-    """4.0 → "4", 7.5 → "7.5", 1398.6857 → "1398.7": at most one decimal, none when whole."""
-    rounded = round(value, 1)
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
 
 
 def window_label(window: str) -> str:

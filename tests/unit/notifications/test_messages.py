@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from libs.common.events import IndicatorStatusChanged
-from services.notifications.domain.messages import alert_text, months_left, number, window_end, window_label
+from libs.common.wording import number
+from services.notifications.domain.messages import alert_text, months_left, window_end, window_label
 
 
 def change(status: str = "lagging", window: str = "2025", actual: float = 4, expected: float = 7.5,
