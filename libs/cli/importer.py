@@ -18,6 +18,7 @@ from rich.progress import Progress
 
 from libs.cli.common import CaFile, Gateway, Token, console, errors, gateway
 from libs.client.sheets import ParsedSheet, Problem, read_sheet, spec_from_plan, write_template
+from libs.common.contracts.activity import ActivityReport
 
 BATCH = 500
 _ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.?(.*)$")
@@ -37,7 +38,17 @@ class Tally:
             setattr(self, name, getattr(self, name) + getattr(answer, name))
         for result in answer.results:
             row = sheet.rows[offset + result.index].row
-            self.problems += [Problem(row, sheet.column_for(v.field), v.description) for v in result.violations]
+            self.problems += [Problem(row, column_of(sheet, v.field), v.description) for v in result.violations]
+
+
+def column_of(sheet: ParsedSheet, field: str) -> str:
+    """The column a server's violation points at: the file's own header for the field, else the
+    contract's Chinese title of the field (a column the file does not have, e.g. 编号)."""
+    found = sheet.column_for(field)
+    if found:
+        return found
+    name = field.split(".")[0]
+    return (ActivityReport.model_fields[name].title or "") if name in ActivityReport.model_fields else ""
 
 
 def _batches(sheet: ParsedSheet):
@@ -58,9 +69,9 @@ def _send(client, sheet: ParsedSheet, validate_only: bool, skip_invalid: bool, l
 
 
 def _summary(sheet: ParsedSheet, tally: Tally, dry_run: bool) -> None:
-    would = "would be " if dry_run else ""
-    console.print(f"rows read: {sheet.rows_read}; {would}created: {tally.created}, unchanged: {tally.unchanged}, "
-                  f"{would}corrected: {tally.corrected}, invalid: {len({p.row for p in tally.problems})}")
+    would = "将" if dry_run else ""
+    console.print(f"读取{sheet.rows_read}行：{would}新增{tally.created}条，无变化{tally.unchanged}条，"
+                  f"{would}更正{tally.corrected}条，有问题{len({p.row for p in tally.problems})}行", markup=False)
     for problem in sorted(tally.problems, key=lambda p: p.row):
         errors.print(f"  {problem}", markup=False)
 
@@ -85,24 +96,25 @@ def import_file(
                 write_template(template, spec, activity_type)
             except ValueError as exc:
                 raise typer.BadParameter(str(exc), param_hint="--type") from None
-            console.print(f"wrote {template}: fill one activity per row, then `kepu import {template.name}`")
+            console.print(f"已写出模板 {template}：每行填一个活动，然后运行 `kepu import {template.name}`",
+                          markup=False)
             return
         try:
             sheet = read_sheet(file, spec)
         except (ValueError, OSError) as exc:
-            errors.print(f"cannot read {file}: {exc}", markup=False)
+            errors.print(f"无法读取 {file}：{exc}", markup=False)
             raise typer.Exit(1) from None
         if not sheet.rows and not sheet.problems:
-            console.print(f"rows read: {sheet.rows_read}; nothing to import")
+            console.print(f"读取{sheet.rows_read}行：没有要导入的活动", markup=False)
             return
-        checked = _send(client, sheet, True, True, "checking") if sheet.rows else Tally()
+        checked = _send(client, sheet, True, True, "检查中") if sheet.rows else Tally()
         checked.problems = [*sheet.problems, *checked.problems]
         if dry_run or (checked.problems and not skip_invalid):
             _summary(sheet, checked, dry_run=True)
             if not dry_run:
-                errors.print("nothing was stored: fix the rows above, or import the good ones with --skip-invalid",
+                errors.print("没有保存任何活动：请改正以上各行后重新导入，或用 --skip-invalid 只导入没有问题的行",
                              markup=False)
             raise typer.Exit(1 if checked.problems else 0)
-        done = _send(client, sheet, False, skip_invalid, "importing")
+        done = _send(client, sheet, False, skip_invalid, "导入中")
         done.problems = [*sheet.problems, *done.problems]
         _summary(sheet, done, dry_run=False)

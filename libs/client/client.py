@@ -43,8 +43,8 @@ class ClientError(Exception):
     def lines(self) -> list[str]:
         """What to print for a person: the code and message, then each field on its own line."""
         n = len(self.violations)
-        head = f"{n} problem{'s' if n > 1 else ''} with the request" if n else self.message
-        return [f"{self.code.name}: {head}", *(f"  field {f}: {d}" for f, d in self.violations)]
+        head = f"请求有{n}处问题" if n else self.message
+        return [f"{self.code.name}：{head}", *(f"  字段 {f}：{d}" for f, d in self.violations)]
 
     @classmethod
     def of(cls, exc: grpc.RpcError) -> "ClientError":

@@ -29,8 +29,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
 from libs.common.contracts.activity import SHEET_COLUMNS, SHEET_IDENTITY, ActivityReport, value_kind
-from libs.common.errors import describe
+from libs.common.errors import clip, describe
 from libs.common.target_groups import TARGET_GROUP_NAMES
+from libs.common.wording import listing
 
 TARGET_GROUPS: tuple[tuple[str, str], ...] = tuple(TARGET_GROUP_NAMES.items())
 _FIELDS = ActivityReport.model_fields
@@ -85,7 +86,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"第{self.row}行" + (f" 「{self.column}」" if self.column else "") + f": {self.message}"
+        return f"第{self.row}行" + (f"「{self.column}」" if self.column else "") + f"：{self.message}"
 
 
 @dataclass
@@ -120,11 +121,11 @@ def _date(value: Any) -> str:
     text = unicodedata.normalize("NFKC", _text(value))
     match = _DATE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a date; write {DATE_HINT}")
+        raise ValueError(f"「{clip(text)}」不是日期；请写 {DATE_HINT}")
     try:
         return dt.date(*map(int, match.groups())).isoformat()
     except ValueError:
-        raise ValueError(f"{text!r} is not a valid date (no such day)") from None
+        raise ValueError(f"「{clip(text)}」：没有这一天；请写实际的日期，如 2024-05-01") from None
 
 
 def _number(value: Any) -> float:
@@ -136,11 +137,11 @@ def _number(value: Any) -> float:
         try:
             number = float(plain.replace(",", "") if _THOUSANDS.match(plain) else plain)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
+            raise ValueError(f"「{clip(text)}」不是数字；请只填阿拉伯数字，如 120") from None
     if not math.isfinite(number):
-        raise ValueError(f"{text!r} is not a finite number")
+        raise ValueError(f"「{clip(text)}」不是普通的数字；请只填阿拉伯数字，如 120")
     if number < 0:
-        raise ValueError(f"{text!r} is negative; quantities count things, so they are 0 or more")
+        raise ValueError(f"「{clip(text)}」是负数；数量应为 0 或更大")
     return number
 
 
@@ -160,10 +161,10 @@ class _Reader:
     def __init__(self, spec: SheetSpec) -> None:
         self.spec, self.types = spec, {t.code: t for t in spec.activity_types}
         self.activity_type = partial(_resolve, _index((t.code, t.name) for t in spec.activity_types),
-                                     what="activity type", names=[t.name for t in spec.activity_types])
-        self.target_group = partial(_resolve, _index(spec.target_groups), what="target group",
+                                     what="活动类型", names=[t.name for t in spec.activity_types])
+        self.target_group = partial(_resolve, _index(spec.target_groups), what="对象人群",
                                     names=[name for _, name in spec.target_groups])
-        self.town = partial(_resolve, _index(spec.towns), what="town", names=[])  # unknown: the server decides
+        self.town = partial(_resolve, _index(spec.towns), what="镇（园区）", names=[])  # unknown: the server decides
         self.quantity_names = {q.code: q.name for q in spec.quantities}
         self.fields = {_key(text): f for f, h in reversed(FIXED_HEADERS) for text in (h, f)}
         for q in spec.quantities:
@@ -193,17 +194,17 @@ class _Reader:
             key = _key(header)
             field = (self.fields.get(key) or self.fields.get(_SUFFIX.sub("", key))) if header else ""
             if field is None:
-                problems.append(Problem(row, header, f"unknown column; accepted: {accepted} (a quantity may also "
-                                        "be written as its code, or with its unit, e.g. 场次（场）)"))
+                problems.append(Problem(row, header, f"不认识的列；可用的列：{accepted}（数量列也可写代码，"
+                                        "或带单位，如 场次（场））"))
             elif field in headers:
-                problems.append(Problem(row, header, f"the same column as 「{headers[field]}」; keep one"))
+                problems.append(Problem(row, header, f"与「{headers[field]}」是同一列；只保留一列"))
             elif field:
                 headers[field] = header
                 columns.append((index, field))
-        missing = [h for f, h in FIXED_HEADERS if f in REQUIRED and f not in headers]
+        missing = [f"缺少「{h}」列" for f, h in FIXED_HEADERS if f in REQUIRED and f not in headers]
         if not any(f.startswith("quantities.") for f in headers):
-            missing.append("、".join(q.name for q in self.spec.quantities) + " (at least one)")
-        problems.extend(Problem(row, "", f"required column missing: {h}") for h in missing)
+            missing.append("缺少数量列：" + "、".join(f"「{q.name}」" for q in self.spec.quantities) + "至少要有一列")
+        problems.extend(Problem(row, "", f"{m}；请在表头行补上") for m in missing)
         return columns
 
     def row(self, number: int, cells: dict[str, Any]) -> None:
@@ -215,7 +216,7 @@ class _Reader:
         self.quantities(cells, report, problems)
         if not problems:
             self.check(report, problems)
-        self.sheet.problems.extend(Problem(number, self.sheet.headers.get(f, ""), m) for f, m in problems)
+        self.sheet.problems.extend(Problem(number, self.sheet.column_for(f), m) for f, m in problems)
         if not problems:
             self.sheet.rows.append(SheetRow(number, report))
 
@@ -225,7 +226,7 @@ class _Reader:
 
         def take(field: str, parse: Callable[[Any], Any], required: bool = False) -> Any:
             if _blank(cells.get(field)):
-                problems.extend([(field, "required, but the cell is empty")] if required else [])
+                problems.extend([(field, "必填，但单元格是空的")] if required else [])
                 return ""
             try:
                 return parse(cells[field])
@@ -267,12 +268,12 @@ class _Reader:
                 problems.append((field, str(exc)))
                 continue
             if atype is not None and field.removeprefix("quantities.") not in atype.quantities:
-                problems.append((field, f"{atype.name} does not carry this quantity; fill only {allowed}"))
+                problems.append((field, f"{atype.name}不填这项数量；只填{allowed}"))
                 continue
             report["quantities"][field.removeprefix("quantities.")] = number
         if atype is not None and not report["quantities"] and len(problems) == before:
             problems.append((f"quantities.{atype.quantities[0]}",
-                             f"no quantity given; {atype.name} needs at least one of {allowed}"))
+                             f"没有填数量；{atype.name}至少要填{allowed}中的一项"))
 
 
 def _resolve(index: dict[str, str], value: Any, what: str, names: list[str]) -> str:
@@ -280,8 +281,9 @@ def _resolve(index: dict[str, str], value: Any, what: str, names: list[str]) -> 
     text = _text(value)
     if _key(text) in index or not names:
         return index.get(_key(text), text)
-    shown = names if len(names) <= 6 else difflib.get_close_matches(text, names, 3, 0.3) or names[:5]
-    raise ValueError(f"unknown {what} {text!r}; valid names include: {'、'.join(shown)}")
+    close = difflib.get_close_matches(text, names, 3, 0.3)
+    shown = listing([*close, *(n for n in names if n not in close)], limit=120, more="（见模板的「说明」页）")
+    raise ValueError(f"{what}「{clip(text)}」不在可选范围内；可选：{shown}")
 
 
 def _identity(report: dict) -> str:
@@ -295,7 +297,7 @@ def _xlsx_rows(path: Path) -> Rows:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML and openpyxl's own errors for a damaged file
-        raise ValueError(f"{path}: not a readable .xlsx file ({exc})") from exc
+        raise ValueError(f"{path}：不是可读取的 .xlsx 文件（{clip(exc, 120)}）；请用 Excel 打开后另存为 .xlsx") from exc
     with closing(book):
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some tools write a wrong <dimension>; read every row there is
@@ -312,7 +314,7 @@ def _csv_rows(path: Path) -> Rows:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValueError(f"{path}: the CSV is neither UTF-8 nor GB18030 text; save it as 'CSV UTF-8' or as .xlsx")
+        raise ValueError(f"{path}：这个 CSV 文件既不是 UTF-8 也不是 GB18030 编码；请另存为“CSV UTF-8”或 .xlsx")
     reader, line = csv.reader(io.StringIO(text, newline="")), 1
     for record in reader:
         yield line, record
@@ -324,12 +326,13 @@ def read_sheet(path: Path, spec: SheetSpec) -> ParsedSheet:
     path = Path(path)
     readers = {".xlsx": _xlsx_rows, ".csv": _csv_rows}
     if path.suffix.lower() not in readers:
-        raise ValueError(f"{path}: cannot read {path.suffix or 'a file without suffix'!r}; save it as .xlsx or .csv")
+        kind = f" {path.suffix} " if path.suffix else "没有扩展名的"
+        raise ValueError(f"{path}：不能读取{kind}文件；请另存为 .xlsx 或 .csv")
     reader = _Reader(spec)
     for number, values in readers[path.suffix.lower()](path):
         reader.feed(number, values)
     if reader.columns is None:
-        reader.sheet.problems.append(Problem(1, "", "the sheet is empty: no header row found"))
+        reader.sheet.problems.append(Problem(1, "", "表格是空的：没有找到表头行"))
     return reader.sheet
 
 
@@ -337,11 +340,11 @@ def write_template(path: Path, spec: SheetSpec, activity_type: str | None = None
     """An empty import sheet: header only, since an example row would get imported by mistake."""
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".csv"):
-        raise ValueError(f"{path}: templates are .xlsx or .csv, not {path.suffix or 'no suffix'!r}")
+        raise ValueError(f"{path}：模板只能是 .xlsx 或 .csv 文件" + (f"，不能是 {path.suffix}" if path.suffix else ""))
     types = {t.code: t for t in spec.activity_types}
     atype = types.get(_index((t.code, t.name) for t in types.values()).get(_key(activity_type or ""), ""))
     if activity_type is not None and atype is None:
-        raise ValueError(f"unknown activity type {activity_type!r}; known codes: {', '.join(types)}")
+        raise ValueError(f"活动类型「{clip(activity_type)}」不在规划中；可选代码：{listing(list(types), limit=200)}")
     names = {q.code: q.name for q in spec.quantities}
     headers = [h for _, h in FIXED_HEADERS] + [names.get(c, c) for c in (atype.quantities if atype else names)]
     if path.suffix.lower() == ".csv":

@@ -20,6 +20,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from libs.common.errors import clip
+from libs.common.wording import DAY_HINT
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 CODE_MAX = 64
@@ -32,30 +33,40 @@ _CODE = re.compile(CODE_PATTERN)
 def strict_day(value: object) -> object:
     """Only ``YYYY-MM-DD`` text (or a date object from our own code) becomes a date."""
     if isinstance(value, dt.datetime):
-        raise ValueError("a day without a time is expected (YYYY-MM-DD)")
+        raise ValueError(f"只填日期，不带时间；{DAY_HINT}")
     if isinstance(value, dt.date) or (isinstance(value, str) and _DAY.fullmatch(value)):
         return value  # pydantic then checks it is a real calendar day
-    raise ValueError(f"{clip(value)!r} is not a day; send YYYY-MM-DD")
+    if value == "":
+        raise ValueError(f"日期为空；{DAY_HINT}")
+    raise ValueError(f"「{clip(value)}」不是日期；{DAY_HINT}")
 
 
 def parse_day(value: str) -> dt.date:
     """``strict_day`` for plain code (filters, page tokens); ValueError with the reason."""
     strict_day(value)
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    try:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"「{clip(value)}」：没有这一天；{DAY_HINT}") from None
 
 
 def _code(value: str) -> str:
     if not (len(value) <= CODE_MAX and _CODE.match(value)):
-        raise ValueError(f"{clip(value)!r} is not a code: lower-case letters, digits, '-', '_' or '.', "
-                         f"at most {CODE_MAX} characters")
+        what = "代码为空" if value == "" else f"「{clip(value)}」不是代码"
+        raise ValueError(f"{what}；代码只用小写英文字母、数字和 - _ .，最多{CODE_MAX}个字符，例如 caravan_tour")
     return value
 
 
 def _printable(value: str) -> str:
     bad = next((c for c in value if not c.isprintable()), None)
     if bad is not None:
-        raise ValueError(f"contains the control character U+{ord(bad):04X}; send printable text on one line")
+        raise ValueError(f"含有{control_name(bad)}；请写成一行可打印的文字")
     return value
+
+
+def control_name(char: str) -> str:
+    """A control character as a person knows it: 换行, 制表符, or its code point."""
+    return {"\n": "换行", "\r": "回车符", "\t": "制表符"}.get(char, f"控制字符 U+{ord(char):04X}")
 
 
 def _unique(values: list) -> list:

@@ -11,10 +11,15 @@ violations as ``google.rpc.BadRequest`` field violations (``field``, ``reason`` 
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from nameko.exceptions import deserialize_to_instance
 from pydantic import ValidationError
+
+from libs.common.target_groups import TARGET_GROUP_NAMES
+from libs.common.wording import DAY_HINT, number
 
 # An error answers the client, so it is bounded whatever the input: a request with a thousand
 # unknown keys gets the first MAX_VIOLATIONS problems and a count, never a message larger than
@@ -53,12 +58,74 @@ Violations = list[Violation]
 
 
 def describe(exc: ValidationError, prefix: str = "") -> Violations:
-    """A pydantic error as violations: the field path, pydantic's error type as the code."""
+    """A pydantic error as violations: the field path, pydantic's error type as the code, and a
+    message in Chinese for the person who filled the field in (:func:`message_of`)."""
     out = []
     for err in exc.errors(include_input=False, include_url=False):
         field = ".".join(clip(p, FIELD_PART_MAX) for p in err["loc"]) or REQUEST
-        out.append(Violation(prefix + field.replace(" ", "_"), err["type"], err["msg"].removeprefix("Value error, ")))
+        out.append(Violation(prefix + field.replace(" ", "_"), err["type"], message_of(err)))
     return out
+
+
+def _allowed(expected: str) -> str:
+    """A Literal's values ("'youth', 'farmers' or 'public'") as a person reads them: 青少年（youth）、…"""
+    values = re.findall(r"'([^']*)'", expected) or [expected]
+    return "、".join(f"{TARGET_GROUP_NAMES[v]}（{v}）" if v in TARGET_GROUP_NAMES else v for v in values)
+
+
+def _at_least(n: int) -> str:
+    return "不能为空" if n == 1 else f"至少{n}个字符"
+
+
+# pydantic error type -> the message, from the error's ctx (the limits of the field)
+_MESSAGES: dict[str, Callable[[dict], str]] = {
+    "missing": lambda c: "必填",
+    "extra_forbidden": lambda c: "不认识的字段，请删去",
+    "string_type": lambda c: "应为文字",
+    "string_too_long": lambda c: f"不能超过{c['max_length']}个字符",
+    "string_too_short": lambda c: _at_least(c["min_length"]),
+    "string_pattern_mismatch": lambda c: f"格式不对，应符合 {c['pattern']}",
+    "date_type": lambda c: DAY_HINT,
+    "date_parsing": lambda c: DAY_HINT,
+    "date_from_datetime_parsing": lambda c: ("没有这一天；" if "outside expected range" in str(c.get("error"))
+                                             else "") + DAY_HINT,
+    "date_from_datetime_inexact": lambda c: "只填日期，不带时间；" + DAY_HINT,
+    "greater_than_equal": lambda c: "不能是负数" if c["ge"] == 0 else f"不能小于{number(c['ge'], 6)}",
+    "greater_than": lambda c: f"应大于{number(c['gt'], 6)}",
+    "less_than_equal": lambda c: f"不能大于{number(c['le'], 6)}",
+    "less_than": lambda c: f"应小于{number(c['lt'], 6)}",
+    "int_type": lambda c: "应为整数",
+    "int_parsing": lambda c: "应为整数",
+    "int_from_float": lambda c: "应为整数，不能有小数",
+    "float_type": lambda c: "应为数字",
+    "float_parsing": lambda c: "应为数字",
+    "finite_number": lambda c: "应为普通的数字（不能是无穷大或非数值）",
+    "bool_type": lambda c: "应为是或否（true / false）",
+    "bool_parsing": lambda c: "应为是或否（true / false）",
+    "literal_error": lambda c: f"不是可选的值；可选：{_allowed(c['expected'])}",
+    "enum": lambda c: f"不是可选的值；可选：{_allowed(c['expected'])}",
+    "too_short": lambda c: "至少填写一项" if c["min_length"] == 1 else f"至少填写{c['min_length']}项",
+    "too_long": lambda c: f"最多{c['max_length']}项",
+    "list_type": lambda c: "应为列表（多个值）",
+    "dict_type": lambda c: "应为“代码 → 数值”的对应表",
+    "model_type": lambda c: "应为一组字段（对象）",
+    "model_attributes_type": lambda c: "应为一组字段（对象）",
+    "value_error": lambda c: str(c["error"]),
+    "assertion_error": lambda c: str(c["error"]),
+}
+
+
+def message_of(err: dict) -> str:
+    """A pydantic error (``ValidationError.errors()`` item) in Chinese: what is wrong with the field
+    and how to fill it in, from its type and ctx. A ``value_error`` is the message of the rule that
+    raised it (written in Chinese at its source). A rare type keeps pydantic's own message."""
+    write = _MESSAGES.get(err["type"])
+    if write is not None:
+        try:
+            return write(err.get("ctx") or {})
+        except (KeyError, TypeError, ValueError):
+            pass  # a ctx without what the message needs: pydantic's own words
+    return err["msg"].removeprefix("Value error, ")
 
 
 def bounded(violations: Violations) -> Violations:
@@ -66,7 +133,7 @@ def bounded(violations: Violations) -> Violations:
     kept = [Violation(clip(v.field, 200), v.code, clip(v.message, MESSAGE_MAX)) for v in violations[:MAX_VIOLATIONS]]
     if len(violations) > MAX_VIOLATIONS:
         kept.append(Violation(REQUEST, "too_many_problems",
-                              f"and {len(violations) - MAX_VIOLATIONS} more problems; fix these first"))
+                              f"另有{len(violations) - MAX_VIOLATIONS}处问题未列出；请先改正以上问题"))
     return kept
 
 

@@ -1,13 +1,19 @@
-"""How figures and periods are written for people, in Chinese: one definition for the alert
-digests, the web portal and the documents.
+"""How figures, periods, days and lists are written for people, in Chinese: one definition for
+the alert digests, the refusals of a report, a spreadsheet's problems, the web portal and the
+documents.
 
 Numbers as people write them (no ".0"), windows as people say them (2025年, 2025年第2季度,
-2021—2025年), statuses in the words the alerts use.
+2021—2025年), statuses in the words the alerts use, days in a form as YYYY-MM-DD (the form
+people type them in) and in prose as 2025年3月18日, lists joined with 、 and cut to fit a message.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from collections.abc import Sequence
+
+DAY_HINT = "日期格式应为 YYYY-MM-DD，例如 2025-03-18"
 
 STATUS_WORDS = {
     "lagging": "滞后", "missed": "未完成", "at_risk": "进度偏慢", "on_track": "进度正常", "achieved": "已完成目标",
@@ -20,10 +26,13 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _PERIOD = re.compile(r"^(\d{4})-(\d{4})$")
 
 
-def number(value: float) -> str:
-    """4.0 → "4", 7.5 → "7.5", 1398.6857 → "1398.7": at most one decimal, none when whole."""
-    rounded = round(value, 1)
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+def number(value: float, places: int = 1) -> str:
+    """4.0 → "4", 7.5 → "7.5", 1398.6857 → "1398.7": at most ``places`` decimals, none when whole.
+    Absurd amounts (beyond 10^15, infinite, NaN) keep their short form (1.79e+308, inf)."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return f"{value:.6g}"
+    rounded = round(value, places)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.{places}f}".rstrip("0")
 
 
 def window_label(window: str) -> str:
@@ -87,3 +96,21 @@ def date_label(day: dt.date | str | None) -> str:
     if isinstance(day, str):
         day = dt.date.fromisoformat(day[:10])
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def day(value: dt.date) -> str:
+    """A day as people write it in a form: 2025-03-18."""
+    return value.isoformat()
+
+
+def listing(items: Sequence[str], limit: int = 160, more: str = "") -> str:
+    """``items`` joined with 、, as many as fit in ``limit`` characters; when some were left out,
+    how many there are in all ("…等共29种") and ``more`` (where to find the rest)."""
+    total = len(items)
+    shown: list[str] = []
+    for item in items:
+        if shown and len("、".join([*shown, item])) > limit:
+            break
+        shown.append(item)
+    text = "、".join(shown)
+    return text if len(shown) == total else f"{text}等共{total}种{more}"

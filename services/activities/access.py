@@ -7,6 +7,7 @@ it, and reports only activities held in the town.
 from __future__ import annotations
 
 from libs.common.access import Caller
+from libs.common.errors import clip
 
 
 def may_change_activity(caller: Caller, activity_org: str) -> bool:
@@ -21,5 +22,6 @@ def may_read_activity(caller: Caller, activity_org: str, activity_town: str | No
 def town_problem(caller: Caller, town: str | None) -> str | None:
     """A town's token reports only what happened in the town (an empty town means the town itself)."""
     if caller.is_town and town and town != caller.org:
-        return f"a token of town {caller.org!r} reports only activities held in {caller.org!r}, not in {town!r}"
+        return (f"镇（园区）「{caller.org}」的令牌只能上报本镇（园区）举办的活动，不能上报「{clip(town)}」的；"
+                "镇（园区）可不填，即为本镇（园区）")
     return None

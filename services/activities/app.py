@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.bounds import parse_day
+from libs.common.bounds import control_name, parse_day
 from libs.common.contracts.activity import REASON_MAX, ActivityRecord, ActivityReport
 from libs.common.errors import (
     BadRequest,
@@ -112,7 +112,8 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
                 row.outcome, row.twin = "unchanged", earlier
             else:
                 row.problems = [Violation("external_id", "external_id_repeated",
-                                          f"{ext!r} is also used by row {earlier.index} with other content")]
+                                          f"编号「{clip(ext)}」与本批第{earlier.index + 1}条（rows[{earlier.index}]）"
+                                          "重复，但内容不同；每个活动用自己的编号")]
                 row.clash = True
             continue
         if ext:
@@ -198,7 +199,7 @@ def report_batch(ctx: Context, caller: Caller, raw: list[dict], skip_invalid: bo
     """
     require_writer(caller)
     if not raw or len(raw) > MAX_BATCH:
-        raise BadRequest.of("rows", "batch_size", f"a batch holds 1 to {MAX_BATCH} rows, not {len(raw)}")
+        raise BadRequest.of("rows", "batch_size", f"一批应有 1 至 {MAX_BATCH} 条，不是 {len(raw)} 条")
     if validate_only:
         rows = _decided(ctx, caller, raw, correct_changed)
         return BatchResult.of([_result(r, show_new=False) for r in rows], dry_run=True)
@@ -216,7 +217,7 @@ def _result(row: _Row, show_new: bool = True) -> RowResult:
 
 def require_writer(caller: Caller) -> None:
     if not caller.may_write:
-        raise PermissionDenied(f"a {caller.role} token reads only; reporting needs a reporter token")
+        raise PermissionDenied(f"{caller.role} 令牌只能查看；上报、更正和撤回需要 reporter 令牌")
 
 
 def report_one(ctx: Context, caller: Caller, raw: dict) -> dict:
@@ -232,7 +233,7 @@ def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[GroupAns
     with its violations."""
     require_writer(caller)
     if not raw or len(raw) > MAX_BATCH:
-        raise BadRequest.of("reports", "batch_size", f"a group holds 1 to {MAX_BATCH} reports, not {len(raw)}")
+        raise BadRequest.of("reports", "batch_size", f"一组应有 1 至 {MAX_BATCH} 条，不是 {len(raw)} 条")
     answers = []
     for row in _store(ctx, caller, raw, False, lambda rows: None):
         if row.problems:
@@ -247,18 +248,18 @@ def report_group(ctx: Context, caller: Caller, raw: list[dict]) -> list[GroupAns
 def _changeable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
-        raise NotFound(f"activity_id: no activity {clip(activity_id)!r}")
+        raise NotFound(f"activity_id: 没有活动「{clip(activity_id)}」")
     if not access.may_change_activity(caller, activity.org):
-        raise PermissionDenied(f"activity {activity_id} was reported by {activity.org!r}; only that unit "
-                               f"or a 科协 admin may change it (you are {caller.org!r}, {caller.role})")
+        raise PermissionDenied(f"活动 {activity_id} 由「{activity.org}」上报，只有该单位或科协管理员可以修改"
+                               f"（你是「{caller.org}」，{caller.role}）")
     return activity
 
 
 def _require_revision(activity: Activity, revision: int) -> None:
     """A change names the revision it replaces (0: whatever is current), so none is lost."""
     if revision and revision != activity.revision:
-        raise StaleRevision(f"revision: activity {activity.id} is at revision {activity.revision}, not {revision}; "
-                            "read it again (GetActivity) and send the change against the current revision")
+        raise StaleRevision(f"revision: 活动 {activity.id} 现在是第{activity.revision}版，不是第{revision}版；"
+                            "请重新读取（GetActivity），按当前版本再提交修改")
 
 
 def _next_revision(activity: Activity) -> None:
@@ -269,11 +270,12 @@ def _next_revision(activity: Activity) -> None:
 def _reason(reason: str, required: bool) -> str | None:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        raise BadRequest.of("reason", "string_too_long", f"at most {REASON_MAX} characters, not {len(reason)}")
+        raise BadRequest.of("reason", "string_too_long", f"不能超过{REASON_MAX}个字符（现有{len(reason)}个）")
     if not reason.isprintable():
-        raise BadRequest.of("reason", "not_printable", "contains a control character; send printable text on one line")
+        bad = next(c for c in reason if not c.isprintable())
+        raise BadRequest.of("reason", "not_printable", f"含有{control_name(bad)}；请写成一行可打印的文字")
     if required and not reason:
-        raise BadRequest.of("reason", "missing", "say why the activity is retracted (it goes into the audit trail)")
+        raise BadRequest.of("reason", "missing", "请说明撤回原因（会记入审计记录）")
     return reason or None
 
 
@@ -287,16 +289,16 @@ def correct(ctx: Context, caller: Caller, activity_id: str, revision: int, conte
     if row.problems:
         raise BadRequest([v.under("content.") for v in row.problems])
     if activity.retracted:
-        raise BadRequest.of("activity_id", "retracted", f"activity {activity_id} was retracted; report it anew instead")
+        raise BadRequest.of("activity_id", "retracted", f"活动 {activity_id} 已撤回，不能更正；请重新上报")
     current = ActivityRecord.model_validate(activity)
     if current.content() == row.report.content():
         return current.rpc(), False  # a retried correction: already applied
     if not revision:
-        raise BadRequest.of("revision", "missing", "give the revision being corrected (GetActivity shows it)")
+        raise BadRequest.of("revision", "missing", "请给出要更正的版本号（GetActivity 可查看）")
     _require_revision(activity, revision)
     if row.report.external_id != activity.external_id:
         raise BadRequest.of("content.external_id", "immutable",
-                            f"stays {activity.external_id!r}; an activity keeps its id")
+                            f"编号不能更改，仍为「{activity.external_id}」")
     _apply_content(activity, row.report)
     repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, why)
     ctx.session.commit()
@@ -321,10 +323,9 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
 def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
-        raise NotFound(f"activity_id: no activity {clip(activity_id)!r}")
+        raise NotFound(f"activity_id: 没有活动「{clip(activity_id)}」")
     if not access.may_read_activity(caller, activity.org, activity.town):
-        raise PermissionDenied(f"activity {activity_id} belongs to {activity.org!r}; your token reads "
-                               f"{caller.org!r}'s data only")
+        raise PermissionDenied(f"活动 {activity_id} 属于「{activity.org}」；你的令牌只能查看「{caller.org}」的数据")
     return activity
 
 
@@ -341,13 +342,13 @@ def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, p
     """One page of the activities the caller may read (an admin: anyone's), newest first."""
     size = page_size or 100
     if not 1 <= size <= MAX_PAGE:
-        raise BadRequest.of("page_size", "out_of_range", f"1 to {MAX_PAGE}, or 0 for 100")
+        raise BadRequest.of("page_size", "out_of_range", f"应为 1 至 {MAX_PAGE}，或填 0（每页100条）")
     f = repository.ListFilter(
         activity_type=filters.get("activity_type") or None, town=filters.get("town") or None,
         org=filters.get("org") or None, include_retracted=bool(filters.get("include_retracted")),
         start_from=_date(filters, "start_date_from"), start_to=_date(filters, "start_date_to"))
     if f.org and not caller.is_admin and f.org != caller.org:
-        raise PermissionDenied(f"org: your token reads {caller.org!r}'s activities only, not {f.org!r}'s")
+        raise PermissionDenied(f"org: 你的令牌只能查看「{caller.org}」的活动，不能查看「{clip(f.org)}」的")
     query = repository.listing(caller, f)
     if page_token:
         try:

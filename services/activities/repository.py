@@ -141,7 +141,7 @@ def after_cursor(query: Select, token: str) -> Select:
         day, activity_id = json.loads(base64.urlsafe_b64decode(token.encode()))
         day = parse_day(day)
     except (ValueError, TypeError) as exc:
-        raise ValueError("not a page token from ListActivities; start again without one") from exc
+        raise ValueError("不是 ListActivities 给出的翻页标记；请不带 page_token 从第一页重新开始") from exc
     return query.where(or_(Activity.start_date < day, and_(Activity.start_date == day, Activity.id < activity_id)))
 
 

@@ -223,7 +223,7 @@ def test_corrections_and_retractions_reach_the_indicator_and_metrics(api):
     assert wait_for_metric(env, "indicators", by_org, 4.0) == 4.0
     stale = d.call("CorrectActivity", t["agri"], {"activity_id": a["activity_id"], "revision": 1,
                                                   "content": report("rural_outreach", "2024-04-01", sessions=9)})
-    assert stale["code"] == "ABORTED" and "revision 2" in stale["message"]
+    assert stale["code"] == "ABORTED" and "现在是第2版" in stale["message"]
     assert d.ok("GetActivity", t["agri"], {"activity_id": a["activity_id"]})["quantities"] == {"sessions": 4.0}
     retry = d.ok("CorrectActivity", t["agri"], {"activity_id": a["activity_id"], "revision": 1,
                                                 "content": report("rural_outreach", "2024-04-01", sessions=4)})
@@ -274,19 +274,20 @@ def test_spreadsheet_import_dry_run_partial_reimport_and_edited_rows(api, tmp_pa
     path = tmp_path / "活动.xlsx"
     _xlsx(path, bad)
     dry = kepu(env, "import", str(path), "--dry-run", *token, check=False)
-    assert dry.returncode == 1 and "would be created: 4" in dry.stdout, dry.stdout + dry.stderr
-    assert "6" in dry.stderr and "开始日期" in dry.stderr and "场次" in dry.stderr  # row 6, by its column
+    assert dry.returncode == 1 and "读取5行：将新增4条" in dry.stdout, dry.stdout + dry.stderr
+    assert "第6行「开始日期」：「2022/9/31」：没有这一天" in dry.stderr  # row 6, by its column, in Chinese
+    assert "第6行「场次」：「abc」不是数字" in dry.stderr
     refused = kepu(env, "import", str(path), *token, check=False)
-    assert refused.returncode == 1 and "nothing was stored" in refused.stderr
+    assert refused.returncode == 1 and "没有保存任何活动" in refused.stderr
     assert d.ok("ListActivities", t["edu"], {"activity_type": "caravan_tour"})["activities"] == []
     partial = kepu(env, "import", str(path), "--skip-invalid", *token)
-    assert "created: 4" in partial.stdout
+    assert "新增4条" in partial.stdout
     again = kepu(env, "import", str(path), "--skip-invalid", *token)
-    assert "created: 0, unchanged: 4" in again.stdout
+    assert "新增0条，无变化4条" in again.stdout
     rows[1][8] = 3  # an edited number of sessions becomes a correction
     _xlsx(path, rows)
     edited = kepu(env, "import", str(path), *token)
-    assert "created: 0, unchanged: 3, corrected: 1" in edited.stdout, edited.stdout
+    assert "新增0条，无变化3条，更正1条" in edited.stdout, edited.stdout
     listed = d.ok("ListActivities", t["edu"], {"activity_type": "caravan_tour"})["activities"]
     assert sorted(a["quantities"]["sessions"] for a in listed) == [1.0, 1.0, 1.0, 3.0]
     assert {a["town"] for a in listed} == {"town-a"} and listed[0]["co_organisers"] == ["cast"]
@@ -307,9 +308,9 @@ def test_gb18030_csv_imports_like_a_workbook_and_the_template_round_trips(api, t
         高素质农民培育,电商培训,2023-04-20,农民,80
         """).encode("gb18030"))
     result = kepu(env, "import", str(csv), "--token", t["agri"])
-    assert "created: 2" in result.stdout, result.stdout + result.stderr
+    assert "新增2条" in result.stdout, result.stdout + result.stderr
     assert wait_for_metric(env, "indicators", actual_series("high-quality-farmers", "2021-2025"), 200.0) == 200.0
-    assert "created: 0, unchanged: 2" in kepu(env, "import", str(csv), "--token", t["agri"]).stdout
+    assert "新增0条，无变化2条" in kepu(env, "import", str(csv), "--token", t["agri"]).stdout
 
 
 def test_a_client_generated_from_the_proto_files_alone_reports_and_reads(api, tmp_path):

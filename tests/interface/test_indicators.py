@@ -336,7 +336,7 @@ def test_anything_undecodable_or_invalid_is_parked_with_the_reason_and_listed_re
         parked = peek_dead_letters(settings.amqp_uri)
     errors = " | ".join(p["error"] for p in parked)
     assert "body is not JSON" in errors and "application/octet-stream" in errors and "text/plain" in errors
-    assert "start_date" in errors and "is not a day; send YYYY-MM-DD" in errors
+    assert "start_date" in errors and "不是日期；日期格式应为 YYYY-MM-DD" in errors
     binary = next(p["body"] for p in parked if isinstance(p["body"], dict) and "hex" in p["body"])
     assert binary == {"hex": "ff fe 00 01 62 69 6e 61 72 79", "size": 10}
     assert {"text": "{not json", "size": 9} in [p["body"] for p in parked]

@@ -34,6 +34,7 @@ from typing_extensions import Annotated
 
 from libs.common.bounds import Amount, Code, CodeList, Day, Quantities, text
 from libs.common.target_groups import TargetGroup
+from libs.common.wording import day
 
 TITLE_MAX = 300
 EXTERNAL_ID_MAX = 128
@@ -58,7 +59,7 @@ class ActivityFacts(BaseModel):
     def _not_before_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
         start = info.data.get("start_date")
         if end is not None and start is not None and end < start:
-            raise ValueError(f"{end} is before start_date {start}")
+            raise ValueError(f"结束日期 {day(end)} 早于开始日期 {day(start)}；一天的活动可不填结束日期")
         return end
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
 
 from libs.common.bounds import CODE_PATTERN
+from libs.common.wording import number
 
 Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.' (CODE_PATTERN)
 EVENTS = "events"  # the implicit quantity: 1 per activity
@@ -112,13 +113,15 @@ class Quantity(Strict):
     def problem(self, amount: float) -> str | None:
         """Why ``amount`` cannot be counted as this quantity, or None. One definition for the
         activities service (refusing a report) and the indicators service (parking an event)."""
-        if not math.isfinite(amount) or amount < 0:
-            return f"{amount!r} is not a number of {self.unit} (finite, not negative)"
+        if not math.isfinite(amount):
+            return f"{self.name}应为普通的数字，不能是无穷大或非数值"
+        if amount < 0:
+            return f"{self.name}不能是负数（{number(amount, 6)}）；应为 0 或更大"
         if amount > self.most:
-            return (f"{amount:g} {self.unit} is more than one activity can have (at most {self.most:g}); "
-                    f"report each activity separately")
+            return (f"{self.name}超过一次活动的上限：填了{number(amount, 6)}，最多{number(self.most, 6)}{self.unit}；"
+                    "请把每次活动分开上报")
         if self.is_whole and amount != int(amount):
-            return f"{amount:g} is not a whole number of {self.unit}"
+            return f"{self.name}应为整数，不能是 {number(amount, 6)}"
         return None
 
 

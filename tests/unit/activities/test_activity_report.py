@@ -72,14 +72,14 @@ def test_plan_checks_name_the_field_and_the_kind_of_problem():
 def test_activities_in_the_future_are_refused():
     future = ActivityReport.model_validate({**GOOD, "start_date": "2024-12-01"})
     (problem,) = check_against_plan(future, PLAN, TODAY)
-    assert problem.field == "start_date" and problem.code == "in_future" and "in the future" in problem.message
+    assert problem.field == "start_date" and problem.code == "in_future" and "晚于今天" in problem.message
     assert check_against_plan(future, PLAN, dt.date(2024, 12, 1)) == []
 
 
 def test_town_must_be_a_registered_town_and_co_organisers_must_exist():
     report = ActivityReport.model_validate({**GOOD, "town": "t1", "co_organisers": ["qinglan-library", "ghost"]})
     assert check_orgs(report, {"t1": "town", "qinglan-library": "department"}, "qinglan-gov") == [
-        Violation("co_organisers.1", "unknown_organisation", "'ghost' is not a known organisation")]
+        Violation("co_organisers.1", "unknown_organisation", "「ghost」不是已知的单位代码；请核对协办单位的代码")]
     kinds = {"t1": "department", "qinglan-library": "department", "ghost": "body"}
     assert [v.field for v in check_orgs(report, kinds, "qinglan-gov")] == ["town"]
 
@@ -130,7 +130,7 @@ def test_absurd_or_fractional_counts_are_refused_naming_the_quantity():
         return check_against_plan(report, PLAN, TODAY)
 
     (huge,) = problems({"booths": 1.79e308})
-    assert huge.field == "quantities.booths" and "at most" in huge.message
+    assert huge.field == "quantities.booths" and "最多1000000个" in huge.message and "e+308" in huge.message
     (half,) = problems({"booths": 2.5})
-    assert half == Violation("quantities.booths", "quantity_out_of_bounds", "2.5 is not a whole number of 个")
+    assert half == Violation("quantities.booths", "quantity_out_of_bounds", "展位应为整数，不能是 2.5")
     assert problems({"booths": 3, "visitors": 800}) == []

@@ -203,11 +203,11 @@ def test_problems_name_row_and_header(tmp_path):
     assert where(parsed) == [(3, "场次"), (4, "人次"), (5, "人数"), (6, "活动类型"), (7, "开始日期"), (8, "开始日期"),
                              (9, "场次"), (10, "场次"), (11, "活动类型"), (12, "开始日期"), (12, "人次")]
     messages = {p.row: p.message for p in parsed.problems}
-    assert "abc" in messages[3] and "negative" in messages[4]
+    assert "abc" in messages[3] and "负数" in messages[4]
     assert "「场次」" in messages[5] and "「人次」" in messages[5]
     assert "科普大篷车巡展" in messages[6]
-    assert str(parsed.problems[0]).startswith("第3行 「场次」") and "abc" in str(parsed.problems[0])
-    assert str(Problem(4, "", "x")) == "第4行: x"
+    assert str(parsed.problems[0]).startswith("第3行「场次」：") and "abc" in str(parsed.problems[0])
+    assert str(Problem(4, "", "x")) == "第4行：x"
 
 
 def test_target_group_and_end_date_problems(tmp_path):

@@ -32,7 +32,7 @@ def test_a_day_is_yyyy_mm_dd_and_nothing_else(day):
 
 
 def test_a_datetime_object_is_not_a_day():
-    with pytest.raises(ValidationError, match="without a time"):
+    with pytest.raises(ValidationError, match="不带时间"):
         ActivityRecorded(activity_id="a1", org="cast", activity_type="caravan_tour", quantities={"sessions": 1},
                          start_date=dt.datetime(2024, 5, 1), end_date="2024-05-01")
 
@@ -84,6 +84,6 @@ def test_errors_are_bounded_whatever_the_input():
         ActivityReport.model_validate({**GOOD, **junk})
     refusal = BadRequest(describe(caught.value))
     violations = refusal.violations
-    assert len(violations) == MAX_VIOLATIONS + 1 and "980 more problems" in violations[-1].message
+    assert len(violations) == MAX_VIOLATIONS + 1 and "另有980处问题" in violations[-1].message
     assert len(str(refusal)) < 4000
     assert all(len(v.field) <= 64 and v.field.isprintable() for v in violations)

@@ -17,7 +17,7 @@ from libs.common.errors import (
 from services.gateway.errors import status_for
 from services.gateway.paging import page
 
-VIOLATIONS = [Violation("rows[3].quantities.booths", "quantity_out_of_bounds", "2.5 is not a whole number of 个")]
+VIOLATIONS = [Violation("rows[3].quantities.booths", "quantity_out_of_bounds", "展位应为整数，不能是 2.5")]
 
 
 @pytest.mark.parametrize(("error", "code"), [

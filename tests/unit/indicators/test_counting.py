@@ -47,7 +47,7 @@ def test_an_amount_beyond_the_plans_bounds_is_refused_naming_the_event_and_field
     assert refusal(PLAN, [("e1", [good])]) is None
     why = refusal(PLAN, [("e1", [good]), ("e2", [forged])])
     assert why.startswith("event e2: activity a2 of qinglan-library (star_night): quantities.booths: ")
-    assert "whole number" in why
+    assert "应为整数" in why
 
 
 def test_each_new_event_counts_once_and_the_highest_revision_of_an_activity_wins():
