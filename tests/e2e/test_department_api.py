@@ -389,3 +389,67 @@ def test_kepu_run_serves_tls_from_settings(api, vhost_pipeline, broker_uris, tmp
             assert "caravan_tour" in listed.stdout
         finally:
             stop_system(proc)
+
+
+def add_person(api, account: str, org: str = "women-federation", role: str = "reporter") -> str:
+    """`kepu org user add` as an operator runs it; returns the set-up code from the printed link."""
+    out = kepu(api["env"], "org", "user", "add", org, account, "--name", "王芳", "--role", role, "--valid", "1h")
+    link = out.stdout.strip()
+    assert link.startswith("http://127.0.0.1:8460/setup/"), out.stdout
+    return link.rsplit("/", 1)[1]
+
+
+def test_a_person_sets_up_signs_in_reports_as_themselves_and_signs_out(api):
+    d, t = api["driver"], api["tokens"]
+    code = add_person(api, "fulian-wang")
+    assert d.ok("DescribeSetup", None, {"setup_code": code})["display_name"] == "王芳"
+    d.ok("CompleteSetup", None, {"setup_code": code, "password": "砀山妇联科普2024"})
+    used = d.call("DescribeSetup", None, {"setup_code": code})
+    assert (used["code"], used["message"]) == ("NOT_FOUND", "设置链接无效或已过期，请联系县科协重新获取")
+
+    wrong = d.call("SignIn", None, {"account": "fulian-wang", "password": "砀山妇联科普2025"})
+    unknown = d.call("SignIn", None, {"account": "nobody-here", "password": "砀山妇联科普2024"})
+    assert wrong["code"] == unknown["code"] == "UNAUTHENTICATED"
+    assert wrong["message"] == unknown["message"] == "账号或密码不正确"
+    signed_in = d.ok("SignIn", None, {"account": "fulian-wang", "password": "砀山妇联科普2024"})
+    session = signed_in["session_token"]
+    assert session.startswith("kps_") and signed_in["idle_timeout_seconds"] == 8 * 3600
+    me = d.ok("WhoAmI", session)
+    assert (me["org"], me["org_name"], me["role"], me["account"], me["display_name"]) == (
+        "women-federation", "县妇联", "reporter", "fulian-wang", "王芳")
+    system = d.ok("WhoAmI", t["cast"])
+    assert (system["org_name"], system["account"], system["display_name"]) == ("县科协", "", "")
+
+    made = d.ok("ReportActivity", session, report("earth_day", "2021-04-22", "portal-1", participants=40))
+    (entry,) = d.ok("GetActivityHistory", session, {"activity_id": made["activity"]["activity_id"]})["entries"]
+    assert (entry["by_org"], entry["by_role"], entry["by_account"], entry["by_token_id"]) == (
+        "women-federation", "reporter", "fulian-wang", "0")
+    by_token = d.ok("ReportActivity", t["women"], report("earth_day", "2021-04-23", "portal-2"))
+    (entry,) = d.ok("GetActivityHistory", t["women"], {"activity_id": by_token["activity"]["activity_id"]})["entries"]
+    assert entry["by_account"] == "" and int(entry["by_token_id"]) > 0
+
+    not_a_session = d.call("SignOut", t["cast"])
+    assert not_a_session["code"] == "FAILED_PRECONDITION" and "kepu org revoke" in not_a_session["message"]
+    d.ok("SignOut", session)
+    after = d.call("WhoAmI", session)  # at once: the gateway's cache of the session is dropped
+    assert (after["code"], after["message"]) == ("UNAUTHENTICATED", "已退出登录，请重新登录")
+    sessions = kepu(api["env"], "org", "user", "sessions", "--account", "fulian-wang", "--all").stdout
+    assert "signed_out" in sessions
+
+
+def test_five_failed_sign_ins_hold_the_account_back_and_are_counted(api):
+    d = api["driver"]
+    code = add_person(api, "lockout-case", org="edu", role="viewer")
+    refused = d.call("CompleteSetup", None, {"setup_code": code, "password": "short"})
+    assert refused["code"] == "INVALID_ARGUMENT" and ["password", "密码至少需要10个字符"] in refused["violations"]
+    d.ok("CompleteSetup", None, {"setup_code": code, "password": "县教育局科普工作密码"})
+    for _ in range(5):
+        assert d.call("SignIn", None, {"account": "lockout-case", "password": "not it at all"})["code"] == \
+            "UNAUTHENTICATED"
+    held = d.call("SignIn", None, {"account": "lockout-case", "password": "县教育局科普工作密码"})
+    assert held["code"] == "RESOURCE_EXHAUSTED" and held["message"].startswith("登录失败次数过多，请")
+    counted = 'kepu_gateway_requests_total{code="RESOURCE_EXHAUSTED",method="SignIn"}'
+    assert metric(api["env"], "gateway", counted) == 1.0
+    assert metric(api["env"], "gateway", 'kepu_gateway_requests_total{code="UNAUTHENTICATED",method="SignIn"}') >= 5
+    listed = kepu(api["env"], "org", "user", "list", "--org", "edu").stdout
+    assert "lockout-case" in listed and "set up" in listed
