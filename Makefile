@@ -21,9 +21,10 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup
 	$(BIN)/kepu run
 
-## The whole suite against a real, project-local broker and PostgreSQL started (and stopped) for the run.
+## The whole suite against a real, project-local broker and PostgreSQL started (and stopped) for the run,
+## in two lanes at once (tests/lanes.py: the main one, and the browser tests of the portal).
 test: setup
-	$(BIN)/kepu test-env -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/kepu test-env -- $(BIN)/python -m tests.lanes $(PYTEST_ARGS)
 
 ## Pipeline benchmark, not part of `make test` (BENCH_ARGS="--quick --db sqlite|postgresql|both --cases ...").
 ## Its own broker node and PostgreSQL on ports of its own, so it can run beside `make test` and `make run`.

@@ -19,6 +19,9 @@ import pytest  # noqa: E402
 
 from libs.common.settings import Settings  # noqa: E402
 
+# the browser tests run in a process of their own, without eventlet (tests/browser/conftest.py)
+collect_ignore = ["browser"]
+
 # hypothesis seeds the global `random` while a property test runs, and nameko's vhost pipeline
 # names the vhosts it prepares in the background with `random.choice`: the same names again,
 # created once and deleted twice. Names from the OS's randomness cannot repeat so.

@@ -121,12 +121,17 @@ async def checked_form(request: Request, key: str):
     return form
 
 
+# pages with a person's data are never stored; a form page may be kept for the back button, so
+# that going back to it and sending it again sends the same external_id (stored once)
+NO_STORE, BACK_BUTTON = "no-store", "private, max-age=0"
+
+
 def render(request: Request, template: str, context: dict, status: int = 200,
-           visit_: Visit | None = None) -> HTMLResponse:
+           visit_: Visit | None = None, cache: str = NO_STORE) -> HTMLResponse:
     context = {"request": request, "visit": visit_, "person": visit_.person if visit_ else None,
                "csrf": visit_.csrf if visit_ else "", "page": template.removesuffix(".html"), **context}
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status,
-                                      headers={"Cache-Control": "no-store"})
+                                      headers={"Cache-Control": cache})
 
 
 def redirect(path: str) -> RedirectResponse:

@@ -69,9 +69,13 @@ async def records_page(request: Request):
 
 
 async def _activity(v: Visit, activity_id: str):
+    """The activity, if the person may read it; another organisation's is "not found", the same
+    page as one that does not exist (a URL does not even tell that it exists)."""
     try:
         return await call(v.api.get, activity_id)
     except ClientError as exc:
+        if exc.code == grpc.StatusCode.PERMISSION_DENIED:
+            raise page_for(ClientError(grpc.StatusCode.NOT_FOUND, "", [])) from None
         raise page_for(exc) from None
 
 

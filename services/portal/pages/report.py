@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from libs.client.client import ClientError
 from libs.common.wording import window_holds, window_label
 from services.portal.forms import activity_form, fill, place, report_of
 from services.portal.gateway import call
-from services.portal.web import Visit, checked_form, page_for, redirect, render, visit
+from services.portal.web import BACK_BUTTON, Visit, checked_form, page_for, redirect, render, visit
 
-SETTLE_SECONDS = 3.0  # how long the result page waits for the indicators to count the activity
+SETTLE_SECONDS = 3.0
+FORM_ID = re.compile(r"^portal-[0-9a-f-]{36}$")  # how long the result page waits for the indicators to count the activity
 
 
 async def form_parts(v: Visit, chosen: str):
@@ -34,13 +36,23 @@ async def form_parts(v: Visit, chosen: str):
                                town_only=v.person.org if v.person.is_town else "")
 
 
+def new_form_id() -> str:
+    return f"portal-{uuid.uuid4()}"
+
+
 async def report_page(request: Request):
+    """The form. Its external_id is in its address (``?form=``), so going back to it, even where
+    the browser fetches it again, gives the same id: sent again, the report is stored once."""
     v = await visit(request, write=True)
-    _, form = await form_parts(v, request.query_params.get("type", ""))
+    chosen, form_id = request.query_params.get("type", ""), request.query_params.get("form", "")
+    if chosen and not FORM_ID.match(form_id):
+        return redirect(f"/report?{urlencode({'type': chosen, 'form': new_form_id()})}")
+    _, form = await form_parts(v, chosen)
     form.values = {"start_date": "", "end_date": ""}
     if v.person.is_town:
         form.values["town"] = v.person.org
-    return render(request, "report.html", {"form": form, "external_id": f"portal-{uuid.uuid4()}"}, visit_=v)
+    return render(request, "report.html", {"form": form, "external_id": form_id, "form_id": new_form_id()},
+                  visit_=v, cache=BACK_BUTTON)
 
 
 async def report(request: Request):
@@ -48,7 +60,9 @@ async def report(request: Request):
     posted = await checked_form(request, v.credential)
     plan, form = await form_parts(v, str(posted.get("activity_type", "")))
     fill(form, posted)
-    external_id = str(posted.get("external_id", "")) or f"portal-{uuid.uuid4()}"
+    external_id = str(posted.get("external_id", ""))
+    if not FORM_ID.match(external_id):  # not from this form: a new activity, a new id
+        external_id = new_form_id()
     if not form.chosen:
         form.errors["activity_type"] = "请选择活动类型"
         return render(request, "report.html", {"form": form, "external_id": external_id}, 400, visit_=v)

@@ -13,6 +13,7 @@ from libs.localenv.broker_access import USERS
 from services.gateway.settings import GatewaySettings
 from services.notifications.settings import NotificationSettings
 from services.organisations.settings import OrganisationSettings
+from services.portal.settings import PortalSettings
 
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(TEXT)
@@ -21,8 +22,8 @@ KEPU = {"organisations", "activities", "indicators", "notifications", "gateway"}
 
 
 def test_the_whole_stack_is_there():
-    assert set(SERVICES_) == {"rabbitmq", "broker-setup", "postgres", *SERVICES, "gateway", "prometheus",
-                              "alertmanager", "grafana", "cli"}
+    assert set(SERVICES_) == {"rabbitmq", "broker-setup", "postgres", *SERVICES, "gateway", "portal",
+                              "prometheus", "alertmanager", "grafana", "cli"}
 
 
 def test_every_kepu_container_has_a_real_entry_point_and_health_check():
@@ -31,6 +32,7 @@ def test_every_kepu_container_has_a_real_entry_point_and_health_check():
         importlib.import_module(f"services.{name}.service")
     assert SERVICES_["gateway"]["command"][-1] == "services.gateway.server"
     importlib.import_module("services.gateway.server")
+    importlib.import_module("services.portal.server")
     assert SERVICES_["cli"]["command"][0] == "kepu"
     for name in KEPU:
         check = SERVICES_[name]["healthcheck"]["test"]
@@ -61,7 +63,8 @@ def test_build_contexts_and_mounted_files_exist():
 
 def test_compose_environment_names_only_real_settings():
     fields = {f"KEPU_{name.upper()}" for name in (*Settings.model_fields, *NotificationSettings.model_fields,
-                                                  *GatewaySettings.model_fields, *OrganisationSettings.model_fields)}
+                                                  *GatewaySettings.model_fields, *OrganisationSettings.model_fields,
+                                                  *PortalSettings.model_fields)}
     fields |= {"KEPU_BROKER_ADMIN_API", *(f"KEPU_BROKER_PASSWORD_{u.upper()}" for u in USERS)}  # broker_access
     for name, svc in SERVICES_.items():
         for var in (svc.get("environment") or {}):
@@ -102,9 +105,21 @@ def test_secrets_come_from_an_env_file_that_is_not_committed():
     assert ".env" in ignored and "alerts.env" in ignored
 
 
-def test_only_the_gateway_and_grafana_are_published():
+def test_only_the_gateway_the_portal_and_grafana_are_published():
     published = {name for name, svc in SERVICES_.items() if svc.get("ports")}
-    assert published == {"gateway", "grafana"}  # no management port, no broker, no database
+    assert published == {"gateway", "portal", "grafana"}  # no management port, no broker, no database
+
+
+def test_the_portal_holds_no_rights_of_its_own():
+    """It reaches the data only through the gateway, as the signed-in person: no broker user, no
+    database, and its health check is its own."""
+    portal = SERVICES_["portal"]
+    assert portal["command"] == ["python", "-m", "services.portal.server"]
+    environment = portal["environment"]
+    assert "KEPU_AMQP_URI" not in environment and "KEPU_AMQP_URI" not in COMPOSE["x-kepu"]["environment"]
+    assert environment["KEPU_GRPC_HOST"] == "gateway" and environment["KEPU_PORTAL_HOST"] == "0.0.0.0"
+    assert portal["healthcheck"]["test"][-1] == "portal"
+    assert portal["ports"] == [f"${{KEPU_PORTAL_PUBLISHED_PORT:-{Settings().portal_port}}}:{Settings().portal_port}"]
 
 
 def test_grafana_is_provisioned_with_the_generated_dashboards():

@@ -1,0 +1,48 @@
+"""How the portal writes progress for people: the alerts' words and colours, the bar, the days
+left and what recovery takes."""
+from __future__ import annotations
+
+import datetime as dt
+
+from services.portal.figures import Progress, current_windows, lagging_first
+
+
+def progress(status="lagging", actual=4.0, expected=7.5, target=10.0, window="2025", kind="yearly",
+             as_of=dt.date(2025, 10, 1), indicator="caravan-tours", unit="场次") -> Progress:
+    return Progress(indicator=indicator, name="科普大篷车巡展", kind=kind, window=window, unit=unit, actual=actual,
+                    expected=expected, target=target, status=status, as_of=as_of)
+
+
+def test_a_lagging_window_reads_as_the_alert_does():
+    p = progress()
+    assert (p.status_word, p.tone) == ("滞后", "warn")
+    assert p.figures == "4场次 / 全年目标10场次"
+    assert p.pace == "按进度应完成7.5场次"
+    assert p.recovery == "剩余3个月，需每月完成2场次"
+    assert (p.done_percent, p.pace_percent) == (40, 75)
+    assert p.days_left == 91
+
+
+def test_a_stock_indicator_says_raise_not_complete_and_a_quarter_its_own_target():
+    stock = progress(kind="stock", window="2021-2025", actual=10.5, target=13, unit="%")
+    assert stock.recovery == "剩余3个月，需每月提高0.9%"  # rounded up: rounding down would fall short
+    quarter = progress(window="2025Q4", actual=1, target=3)
+    assert quarter.figures == "1场次 / 本季度目标3场次"
+
+
+def test_nothing_to_recover_once_reached_or_without_a_target():
+    assert progress(status="achieved", actual=12).recovery == ""
+    tracking = progress(status="tracking", target=0, expected=0)
+    assert (tracking.recovery, tracking.done_percent, tracking.figures, tracking.pace) == ("", 0, "4场次", "")
+    assert progress(actual=30).done_percent == 100  # the bar is full, never beyond
+
+
+def test_what_needs_attention_comes_first():
+    rows = [progress(status=s, indicator=s) for s in ("achieved", "on_track", "missed", "at_risk", "lagging")]
+    assert [r.status for r in lagging_first(rows)] == ["missed", "lagging", "at_risk", "on_track", "achieved"]
+
+
+def test_the_current_window_is_the_one_holding_today_else_the_latest():
+    quarters = [progress(window=f"2025Q{q}") for q in (1, 2, 3, 4)]
+    assert [r.window for r in current_windows(quarters, dt.date(2025, 8, 15))] == ["2025Q3"]
+    assert [r.window for r in current_windows(quarters[:2], dt.date(2025, 8, 15))] == ["2025Q2"]
