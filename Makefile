@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench soak proto dashboards clean
+.PHONY: setup run test bench bench-portal soak proto dashboards clean
 
 setup: $(STAMP)
 	@deploy/scripts/install-system-packages.sh
@@ -33,6 +33,10 @@ BENCH_ENV := KEPU_VAR_DIR=$(CURDIR)/var/bench/env KEPU_TEST_BROKER_NODE=kepu-ben
 	KEPU_TEST_BROKER_DIST_PORT=25892 KEPU_TEST_POSTGRES_PORT=5893
 bench: setup
 	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.pipeline $(BENCH_ARGS)
+
+## Portal page render times on the seed plan after `kepu demo` (BENCH_ARGS="-n 100"); not part of `make test`.
+bench-portal: setup
+	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.portal_pages $(BENCH_ARGS)
 
 ## An hour of steady reports with kill -9 and database outages on a timer, not part of `make test`
 ## (SOAK_ARGS="--minutes 10 --rate 20"); on the bench's broker node and PostgreSQL.

@@ -9,63 +9,23 @@ quantity becomes a correction.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 from rich.progress import Progress
 
 from libs.cli.common import CaFile, Gateway, Token, console, errors, gateway
-from libs.client.sheets import ParsedSheet, Problem, read_sheet, spec_from_plan, write_template
-from libs.common.contracts.activity import ActivityReport
+from libs.client.importing import Tally, send
+from libs.client.sheets import ParsedSheet, read_sheet, spec_from_plan, write_template
 
 BATCH = 500
-_ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.?(.*)$")
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    unchanged: int = 0
-    corrected: int = 0
-    invalid: int = 0
-    conflicts: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, answer, sheet: ParsedSheet, offset: int) -> None:
-        for name in ("created", "unchanged", "corrected", "invalid", "conflicts"):
-            setattr(self, name, getattr(self, name) + getattr(answer, name))
-        for result in answer.results:
-            row = sheet.rows[offset + result.index].row
-            self.problems += [Problem(row, column_of(sheet, v.field), v.description) for v in result.violations]
-
-
-def column_of(sheet: ParsedSheet, field: str) -> str:
-    """The column a server's violation points at: the file's own header for the field, else the
-    contract's Chinese title of the field (a column the file does not have, e.g. 编号)."""
-    found = sheet.column_for(field)
-    if found:
-        return found
-    name = field.split(".")[0]
-    return (ActivityReport.model_fields[name].title or "") if name in ActivityReport.model_fields else ""
-
-
-def _batches(sheet: ParsedSheet):
-    for offset in range(0, len(sheet.rows), BATCH):
-        yield offset, [r.report for r in sheet.rows[offset:offset + BATCH]]
 
 
 def _send(client, sheet: ParsedSheet, validate_only: bool, skip_invalid: bool, label: str) -> Tally:
-    tally = Tally()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(label, total=len(sheet.rows))
-        for offset, rows in _batches(sheet):
-            answer = client.report_batch(rows, skip_invalid=skip_invalid or validate_only,
-                                         validate_only=validate_only, correct_changed=True)
-            tally.add(answer, sheet, offset)
-            bar.advance(task, len(rows))
-    return tally
+        return send(client, sheet, BATCH, validate_only, skip_invalid,
+                    progress=lambda sent: bar.update(task, completed=sent))
 
 
 def _summary(sheet: ParsedSheet, tally: Tally, dry_run: bool) -> None:
@@ -107,8 +67,7 @@ def import_file(
         if not sheet.rows and not sheet.problems:
             console.print(f"读取{sheet.rows_read}行：没有要导入的活动", markup=False)
             return
-        checked = _send(client, sheet, True, True, "检查中") if sheet.rows else Tally()
-        checked.problems = [*sheet.problems, *checked.problems]
+        checked = _send(client, sheet, True, True, "检查中") if sheet.rows else Tally(problems=list(sheet.problems))
         if dry_run or (checked.problems and not skip_invalid):
             _summary(sheet, checked, dry_run=True)
             if not dry_run:
@@ -116,5 +75,4 @@ def import_file(
                              markup=False)
             raise typer.Exit(1 if checked.problems else 0)
         done = _send(client, sheet, False, skip_invalid, "导入中")
-        done.problems = [*sheet.problems, *done.problems]
         _summary(sheet, done, dry_run=False)

@@ -98,7 +98,7 @@ def test_a_clerk_reports_through_the_form_and_sees_the_figure_move(portal):
 def test_a_wrong_quantity_is_shown_in_chinese_beside_its_field_and_nothing_is_stored(portal):
     env = portal["env"]
     before = metric(env, "indicators", SMART_MOTHER) or 0.0
-    page = person(portal, "fulian-wang")
+    page = person(portal, "fulian-wang", "phone")
     fill_activity(page, portal, "smart_mother", "人数填错的活动", "2025-06-02", sessions="2.5", participants="三十")
     submit(page)
     participants = page.locator("#q-participants-error")
@@ -113,7 +113,7 @@ def test_a_wrong_quantity_is_shown_in_chinese_beside_its_field_and_nothing_is_st
     expect(page.locator("#q-sessions")).to_have_value("2.5")
     expect(page.locator("#title")).to_have_value("人数填错的活动")
     expect(page.locator("#form-problems")).to_be_focused()
-    screenshot(page, "report-problems-desktop")
+    screenshot(page, "report-problems-phone")
     page.context.close()
     assert activities_titled(portal, "人数填错的活动") == 0
     assert (metric(env, "indicators", SMART_MOTHER) or 0.0) == before
@@ -348,3 +348,25 @@ def test_every_page_at_both_widths_is_screenshotted_and_passes_axe(portal, width
             page.goto(portal["base"] + path)
             assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1, path
         page.context.close()
+
+
+def test_a_person_without_a_mouse_signs_in_and_reaches_the_form(portal):
+    """Keyboard only: the skip link first, labelled inputs in order, Enter submits."""
+    person(portal, "fulian-wang").context.close()  # its password is set
+    page = portal["browser"].new_page(locale="zh-CN")
+    page.goto(portal["base"] + "/login")
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip")).to_be_focused()
+    page.locator("#account").focus()
+    page.keyboard.type("fulian-wang")
+    page.keyboard.press("Tab")
+    expect(page.locator("#password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("我的进度")
+    page.goto(portal["base"] + "/report")
+    page.locator("#type").focus()
+    page.keyboard.press("ArrowDown")  # the first type; the page's script opens its form
+    page.wait_for_url(re.compile(r"type="))
+    expect(page.locator("#title")).to_be_visible()
+    page.close()

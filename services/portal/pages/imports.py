@@ -22,14 +22,13 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from libs.cli.importer import Tally
 from libs.client.client import ClientError, KepuClient
+from libs.client.importing import MAX_BATCH, Tally, send
 from libs.client.sheets import ParsedSheet, read_sheet, spec_from_plan, write_template
 from services.portal.gateway import call
 from services.portal.web import PageError, checked_form, page_for, redirect, render, visit
 
 SUFFIXES = (".xlsx", ".csv")
-CHECK_BATCH = 1000  # the gateway's largest batch: checking sends the fewest calls
 
 
 @dataclass
@@ -50,7 +49,8 @@ class ImportJob:
 
     @property
     def good_rows(self) -> int:
-        return len(self.sheet.rows) - len({p.row for p in self.checked.problems if p.row})
+        """Rows that can be stored: read without a problem, and without one at the check."""
+        return len({r.row for r in self.sheet.rows} - {p.row for p in self.checked.problems})
 
     @property
     def percent(self) -> int:
@@ -84,28 +84,13 @@ def _owner(credential: str) -> str:
     return hashlib.sha256(credential.encode()).hexdigest()
 
 
-def _check(api: KepuClient, sheet: ParsedSheet) -> Tally:
-    """What importing would do, row by row (the gateway's ``validate_only``)."""
-    tally = Tally()
-    for offset in range(0, len(sheet.rows), CHECK_BATCH):
-        rows = [r.report for r in sheet.rows[offset:offset + CHECK_BATCH]]
-        tally.add(api.report_batch(rows, skip_invalid=True, validate_only=True, correct_changed=True), sheet, offset)
-    tally.problems = [*sheet.problems, *tally.problems]
-    return tally
-
-
 def _run(api: KepuClient, job: ImportJob, batch: int, skip_invalid: bool) -> None:
     """Send the rows batch by batch, moving the job's progress; a failure ends it with the reason."""
-    tally = Tally()
     try:
-        for offset in range(0, len(job.sheet.rows), batch):
-            rows = [r.report for r in job.sheet.rows[offset:offset + batch]]
-            tally.add(api.report_batch(rows, skip_invalid=skip_invalid, correct_changed=True), job.sheet, offset)
-            job.sent = offset + len(rows)
-        tally.problems = [*job.sheet.problems, *tally.problems]
-        job.result, job.state = tally, "done"
+        job.result = send(api, job.sheet, batch, validate_only=False, skip_invalid=skip_invalid,
+                          progress=lambda sent: setattr(job, "sent", sent))
+        job.state = "done"
     except ClientError as exc:
-        job.result = tally
         job.error = "；".join(d for _, d in exc.violations) or exc.message
         job.state = "failed"
 
@@ -138,7 +123,8 @@ async def upload(request: Request):
     except (ValueError, OSError) as exc:
         return render(request, "import.html", {"error": f"无法读取「{name}」：{exc}"}, 400, visit_=v)
     try:
-        checked = await call(_check, v.api, sheet) if sheet.rows else Tally(problems=list(sheet.problems))
+        checked = await call(send, v.api, sheet, MAX_BATCH, True, True) if sheet.rows else \
+            Tally(problems=list(sheet.problems))
     except ClientError as exc:
         raise page_for(exc) from None
     job = ImportJob(id=secrets.token_urlsafe(12), owner=_owner(v.credential), filename=name, sheet=sheet,

@@ -14,7 +14,7 @@ import grpc
 from starlette.requests import Request
 
 from libs.client.client import ClientError
-from libs.common.wording import date_label, number
+from libs.common.wording import date_label
 from services.portal.forms import fill, place, report_of, values_of
 from services.portal.gateway import call
 from services.portal.pages.report import form_parts
@@ -64,7 +64,7 @@ async def records_page(request: Request):
         "type_names": {t.code: t.name for t in plan.activity_types},
         "types": [(t.code, t.name) for t in plan.activity_types],
         "towns": [(o.code, o.name) for o in towns], "town_names": {o.code: o.name for o in towns},
-        "quantity_names": {q.code: (q.name, q.unit) for q in plan.quantities},
+        "quantity_names": quantity_names(plan),
     }, visit_=v)
 
 
@@ -90,7 +90,7 @@ async def record_page(request: Request, retract_error: str = "", reason: str = "
     return render(request, "record.html", {
         "activity": activity, "history": list(reversed(history)), "actions": ACTIONS, "org_names": org_names,
         "type_name": {t.code: t.name for t in plan.activity_types}.get(activity.activity_type, activity.activity_type),
-        "quantity_names": {q.code: (q.name, q.unit) for q in plan.quantities},
+        "quantity_names": quantity_names(plan),
         "group_names": {g.code: g.name for g in plan.target_groups},
         "retract_error": retract_error, "reason": reason, "may_change": v.person.may_write,
         "at": _local_time,
@@ -176,6 +176,7 @@ async def retract(request: Request):
     return redirect(f"/records/{activity_id}?done=retracted")
 
 
-def quantity_text(activity, quantity_names: dict) -> str:
-    return "，".join(f"{quantity_names.get(c, (c, ''))[0]}{number(a)}{quantity_names.get(c, ('', ''))[1]}"
-                    for c, a in activity.quantities.items())
+def quantity_names(plan) -> dict[str, tuple[str, str]]:
+    """Quantity code → (name before the amount, unit after it): "人数 40人", but "40场次" (a
+    quantity named by its unit is not said twice)."""
+    return {q.code: ("" if q.name == q.unit else q.name, q.unit) for q in plan.quantities}

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from libs.cli import importer
 from libs.cli.main import app
+from libs.client import importing
 from libs.client.client import ClientError
 from libs.common.contracts.activity import ActivityReport
 from libs.common.errors import describe
@@ -142,9 +143,9 @@ def test_a_file_that_cannot_be_read_and_an_empty_one(gateway, tmp_path):
 
 def test_a_violation_of_a_field_the_sheet_has_no_column_for_names_the_field_s_chinese_title():
     sheet = SimpleNamespace(column_for=lambda field: "")
-    assert importer.column_of(sheet, "external_id") == "编号"
-    assert importer.column_of(sheet, "co_organisers.2") == "协办单位"
-    assert importer.column_of(sheet, "<request>") == ""
+    assert importing.column_of(sheet, "external_id") == "编号"
+    assert importing.column_of(sheet, "co_organisers.2") == "协办单位"
+    assert importing.column_of(sheet, "<request>") == ""
 
 
 def test_a_refused_call_prints_its_fields_in_chinese():
