@@ -16,6 +16,7 @@ import grpc
 from starlette.concurrency import run_in_threadpool
 
 from libs.client.client import ClientError, KepuClient
+from libs.common.access import WRITING_ROLES
 
 T = TypeVar("T")
 
@@ -37,7 +38,7 @@ class Person:
 
     @property
     def may_write(self) -> bool:
-        return self.role in ("reporter", "admin")
+        return self.role in WRITING_ROLES
 
     @property
     def is_town(self) -> bool:

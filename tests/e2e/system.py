@@ -25,6 +25,10 @@ def start_system(env: dict) -> tuple[subprocess.Popen, str]:
     Its output goes to ``kepu-run.log`` in its data folder, not a pipe: the services log to the
     same stdout, and a pipe nobody reads once it filled would stop them all (a chaos test logs
     a lot)."""
+    if "KEPU_PORTAL_PORT" not in env:  # the web portal starts too: on a port of its own per system
+        from libs.localenv.ports import free_port
+
+        env["KEPU_PORTAL_PORT"] = str(free_port())
     log_path = Path(env["KEPU_VAR_DIR"]) / "kepu-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:

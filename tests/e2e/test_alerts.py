@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbit_config, tmp_path, http_receiver):
     env = {**os.environ, "KEPU_AMQP_URI": rabbit_config["AMQP_URI"], "KEPU_MANAGE_BROKER": "false",
            "KEPU_VAR_DIR": str(tmp_path), "KEPU_GRPC_PORT": str(free_port()),
-           "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-01-10", "KEPU_EVALUATE_INTERVAL": "3600",
+           "KEPU_METRICS_PORT_BASE": str(free_range(6)), "KEPU_AS_OF": "2024-01-10", "KEPU_EVALUATE_INTERVAL": "3600",
            "KEPU_ALERT_GROUP_WAIT": "0", "KEPU_ALERT_GROUP_INTERVAL": "0", "KEPU_ALERT_ROUND_INTERVAL": "0.5",
            "KEPU_ALERT_WORKING_HOURS": "always", "KEPU_ALERT_WORKING_DAYS": "1-7", "PYTHONUNBUFFERED": "1",
            "COLUMNS": "250"}

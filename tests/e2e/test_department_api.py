@@ -41,7 +41,7 @@ def api(vhost_pipeline, broker_uris, tmp_path_factory):
         amqp = f"{parts.scheme}://{parts.netloc}/{vhost}"
         var = tmp_path_factory.mktemp("api")
         env = {**os.environ, "KEPU_AMQP_URI": amqp, "KEPU_MANAGE_BROKER": "false", "KEPU_VAR_DIR": str(var),
-               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
+               "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(6)),
                "KEPU_AS_OF": AS_OF, "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
         proc, _ = start_system(env)
         driver = Driver(f"127.0.0.1:{env['KEPU_GRPC_PORT']}")
@@ -371,8 +371,10 @@ def test_kepu_run_serves_tls_from_settings(api, vhost_pipeline, broker_uris, tmp
         parts = urlsplit(broker_uris[0])
         env = {**api["env"], "KEPU_AMQP_URI": f"{parts.scheme}://{parts.netloc}/{vhost}",
                "KEPU_VAR_DIR": str(tmp_path / "var"), "KEPU_GRPC_PORT": str(free_port()),
-               "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_GRPC_TLS_CERT_FILE": str(cert),
-               "KEPU_GRPC_TLS_KEY_FILE": str(key)}
+               "KEPU_METRICS_PORT_BASE": str(free_range(6)), "KEPU_GRPC_TLS_CERT_FILE": str(cert),
+               "KEPU_GRPC_TLS_KEY_FILE": str(key), "KEPU_PORTAL_PORT": str(free_port()),
+               # the portal is a client of the gateway like any other: it trusts the certificate
+               "KEPU_GRPC_CA_FILE": str(cert), "KEPU_GRPC_HOST": "localhost"}
         proc, _ = start_system(env)
         try:
             token = kepu(env, "org", "token", "edu").stdout.strip()
@@ -395,7 +397,7 @@ def add_person(api, account: str, org: str = "women-federation", role: str = "re
     """`kepu org user add` as an operator runs it; returns the set-up code from the printed link."""
     out = kepu(api["env"], "org", "user", "add", org, account, "--name", "王芳", "--role", role, "--valid", "1h")
     link = out.stdout.strip()
-    assert link.startswith("http://127.0.0.1:8460/setup/"), out.stdout
+    assert link.startswith(f"http://127.0.0.1:{api['env']['KEPU_PORTAL_PORT']}/setup/"), out.stdout
     return link.rsplit("/", 1)[1]
 
 

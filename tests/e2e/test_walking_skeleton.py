@@ -37,7 +37,7 @@ def system_env(rabbit_config, tmp_path) -> dict:
         **os.environ,
         "KEPU_AMQP_URI": rabbit_config["AMQP_URI"], "KEPU_MANAGE_BROKER": "false",
         "KEPU_VAR_DIR": str(tmp_path), "KEPU_GRPC_PORT": str(free_port()),
-        "KEPU_METRICS_PORT_BASE": str(free_range(5)), "KEPU_AS_OF": "2024-06-30",
+        "KEPU_METRICS_PORT_BASE": str(free_range(6)), "KEPU_AS_OF": "2024-06-30",
         "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
         "KEPU_GRPC_TOKEN_CACHE_SECONDS": "0.5",  # a revocation shows at once, not after the default 5 s
     }
@@ -81,7 +81,7 @@ def test_gateway_refuses_unknown_tokens_and_bad_fields(system):
     bad_field = kepu(env, "activity", "report", "caravan_tour", "--date", "2024-05-01", "-q", "people=1",
                      "--token", token, check=False)
     assert bad_field.returncode == 1 and "INVALID_ARGUMENT" in bad_field.stderr
-    assert "field quantities.people:" in bad_field.stderr  # the field violation travels as a detail
+    assert "字段 quantities.people：" in bad_field.stderr  # the field violation travels as a detail
     assert "reloaded dangshan-2021-2025" in kepu(env, "plan", "reload").stdout
     kepu(env, "org", "revoke", token_id)
     revoked = eventually(  # once the gateway's cached answer (KEPU_GRPC_TOKEN_CACHE_SECONDS) expired
@@ -212,7 +212,7 @@ def test_make_run_starts_its_own_broker_and_ctrl_c_stops_it(tmp_path):
         "KEPU_BROKER_NODE": f"kepu-e2e-{amqp_port}@localhost", "KEPU_BROKER_PORT": str(amqp_port),
         "KEPU_BROKER_MGMT_PORT": str(free_port()), "KEPU_BROKER_METRICS_PORT": str(free_port()),
         "KEPU_BROKER_DIST_PORT": str(free_port()), "KEPU_VAR_DIR": str(tmp_path),
-        "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(5)),
+        "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(6)),
         "KEPU_AS_OF": "2024-06-30", "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
     })
     proc, banner = start_system(env)

@@ -111,8 +111,8 @@ async def upload(request: Request):
     if suffix not in SUFFIXES:
         return render(request, "import.html", {"error": f"不能读取「{name}」：请另存为 .xlsx 或 .csv 文件后再上传。"}, 400,
                       visit_=v)
-    data = await upload_.read()
     limit = request.app.state.portal.portal_upload_max_bytes
+    data = await upload_.read(limit + 1)  # one byte more than allowed tells it is too large
     if len(data) > limit:
         return render(request, "import.html", {"error": f"文件太大（上限{limit // (1024 * 1024)}MB），请分成几个文件上传。"},
                       400, visit_=v)
