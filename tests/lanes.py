@@ -1,47 +1,81 @@
-"""``make test``: the suite in two lanes at once, on the test servers ``kepu test-env`` started.
+"""``make test``: the suite in two lanes at once.
 
-- the main lane: ``pytest`` over tests/ (eventlet monkey-patched for nameko, tests/conftest.py);
-- the browser lane: ``pytest --confcutdir tests/browser tests/browser`` in a process of its own
-  (Playwright's driver hangs under eventlet), its output in var/test-browser.log, shown whole if
-  it fails.
+- the first lane, on the test servers ``kepu test-env`` started for ``make test``: pytest over
+  tests/ but the second lane's files (eventlet monkey-patched for nameko, tests/conftest.py);
+- the second lane, under a ``kepu test-env`` of its own (its own RabbitMQ node and PostgreSQL, on
+  ports ``SECOND_LANE_SHIFT`` above the first's, data under var/lane2): the portal's browser tests
+  (``pytest --confcutdir tests/browser``: Playwright's driver hangs under eventlet, so they run in
+  a process without it), then the slowest end-to-end files. Its own servers, because one of those
+  files stops and starts its broker on purpose, which must not reach the other lane's tests.
+  Its output goes to var/test-lane2.log, shown whole if it fails.
 
-Both run at once because the browser lane mostly waits on a browser and a running system while
-the main lane mostly waits on brokers and subprocesses; on two cores the pair ends sooner than
-one after the other. Arguments are passed to pytest: given any, only what they name runs (a path
-under tests/browser runs in the browser lane's way).
+On two cores the pair ends well before one lane after the other would. Arguments are passed to
+pytest: given any, only what they name runs, in this process's environment (a path under
+tests/browser runs the browser tests' way).
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
 from libs.common.settings import REPO_ROOT
+from libs.localenv.testenv import TEST_BROKER, TEST_POSTGRES_PORT
 
 PYTEST = [sys.executable, "-m", "pytest"]
 BROWSER = [*PYTEST, "--confcutdir", "tests/browser", "-p", "no:cacheprovider", "--suppress-nameko-eventlet-notification"]
+# the slowest end-to-end files (each starts whole systems), run in the second lane after the browser tests
+SECOND_LANE_E2E = ["tests/e2e/test_walking_skeleton.py", "tests/e2e/test_chaos.py", "tests/e2e/test_dashboards.py",
+                   "tests/e2e/test_alerts.py"]
+SECOND_LANE_SHIFT = 50  # clear of the bench's servers (+100)
+LOG = REPO_ROOT / "var" / "test-lane2.log"
+
+
+def second_lane_env() -> dict[str, str]:
+    """The environment for the second lane's own ``kepu test-env``: other node, ports and data."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KEPU_AMQP_URI", "KEPU_RABBIT_API_URI", "KEPU_TEST_POSTGRES_URL", "KEPU_TEST_ENV")}
+    for name, default in TEST_BROKER.items():
+        var = f"KEPU_TEST_{name.upper()}"
+        env[var] = str(int(os.environ.get(var, default)) + SECOND_LANE_SHIFT)
+    env["KEPU_TEST_POSTGRES_PORT"] = str(int(os.environ.get("KEPU_TEST_POSTGRES_PORT", TEST_POSTGRES_PORT))
+                                         + SECOND_LANE_SHIFT)
+    env["KEPU_TEST_BROKER_NODE"] = "kepu-test2@localhost"
+    env["KEPU_VAR_DIR"] = str(REPO_ROOT / "var" / "lane2")
+    return env
+
+
+def run_second_lane() -> int:
+    """Inside the second lane's test-env: the browser tests, then the slow end-to-end files."""
+    browser = subprocess.call([*BROWSER, "-q", "tests/browser"], cwd=REPO_ROOT)
+    e2e = subprocess.call([*PYTEST, "-q", "-p", "no:cacheprovider", *SECOND_LANE_E2E], cwd=REPO_ROOT)
+    return browser or e2e
 
 
 def main(args: list[str]) -> int:
+    if args == ["--second-lane"]:
+        return run_second_lane()
     if args:
         browser = any(a.startswith("tests/browser") for a in args)
         return subprocess.call([*(BROWSER if browser else PYTEST), *args], cwd=REPO_ROOT)
-    log_path = REPO_ROOT / "var" / "test-browser.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    LOG.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with open(log_path, "wb") as log:
-        browser = subprocess.Popen([*BROWSER, "-q", "tests/browser"], cwd=REPO_ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        main_code = subprocess.call(PYTEST, cwd=REPO_ROOT)
-        browser_code = browser.wait()
-    output = log_path.read_text(errors="replace")
-    if browser_code != 0:
-        print(f"\n===== browser lane (tests/browser) failed with code {browser_code}; its output =====\n{output}")
+    with open(LOG, "wb") as log:
+        second = subprocess.Popen([sys.executable, "-m", "libs.cli.main", "test-env", "--", sys.executable, "-m",
+                                   "tests.lanes", "--second-lane"], cwd=REPO_ROOT, env=second_lane_env(),
+                                  stdout=log, stderr=subprocess.STDOUT)
+        first = subprocess.call([*PYTEST, *(f"--ignore={path}" for path in SECOND_LANE_E2E)], cwd=REPO_ROOT)
+        first_done = time.monotonic() - started
+        second_code = second.wait()
+    output = LOG.read_text(errors="replace")
+    if second_code != 0:
+        print(f"\n===== second lane failed with code {second_code}; its output =====\n{output}")
     else:
-        print(f"\nbrowser lane: {output.strip().splitlines()[-1] if output.strip() else 'no output'} "
-              f"(all of it in {log_path.relative_to(REPO_ROOT)})")
-    print(f"both lanes done in {time.monotonic() - started:.0f}s")
-    return main_code or browser_code
+        summaries = [line for line in output.splitlines() if " passed" in line or " failed" in line]
+        print(f"\nsecond lane ({LOG.relative_to(REPO_ROOT)}): " + "; ".join(s.strip("= ") for s in summaries))
+    print(f"first lane done in {first_done:.0f}s, both in {time.monotonic() - started:.0f}s")
+    return first or second_code
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # headless as root in a closed network: no sandbox, and no calls home that the network refuses
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
+        "--disable-dev-shm-usage",
+        "--lang=zh-CN"]  # as a county's PCs run it: dates in date inputs read 2025/06/02
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots" / "portal"
 WIDTHS = {"desktop": (1366, 900), "phone": (360, 740)}
 SERIOUS = ("serious", "critical")
