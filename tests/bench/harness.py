@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES
+from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, SINGLE_PROCESSES
 from libs.localenv.ports import free_port, free_range
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
@@ -155,9 +155,10 @@ class System:
 
     def metrics_urls(self, service: str) -> list[str]:
         """The /metrics of each replica of a service: replica r a block of ``len(METRICS_OFFSETS)``
-        ports above the base (as ``Settings.metrics_port`` lays them out); the gateway runs once."""
+        ports above the base (as ``Settings.metrics_port`` lays them out); the gateway and the portal
+        run once."""
         base = int(self.env["KEPU_METRICS_PORT_BASE"]) + METRICS_OFFSETS[service]
-        replicas = 1 if service == "gateway" else self.replicas
+        replicas = 1 if service in SINGLE_PROCESSES else self.replicas
         return [f"http://127.0.0.1:{base + len(METRICS_OFFSETS) * r}/metrics" for r in range(replicas)]
 
     def log_tail(self, lines: int = 40) -> str:
@@ -253,8 +254,8 @@ def send_signal(pid: int, sig: signal.Signals) -> None:
 
 def system_processes(var_dir: Path) -> list[tuple[int, str]]:
     """(pid, role) of every process of the system run in ``var_dir``: the `kepu run` supervisor,
-    each service replica (``indicators``, or ``indicators#2`` … when there are several) and the
-    gateway. Found by the KEPU_VAR_DIR in their environment, which is this run's alone; replicas
+    each service replica (``indicators``, or ``indicators#2`` … when there are several), the
+    gateway and the portal. Found by the KEPU_VAR_DIR in their environment, which is this run's alone; replicas
     are named as the supervisor names them, from the KEPU_REPLICA it gives each."""
     marker = f"KEPU_VAR_DIR={var_dir}".encode()
     found: list[tuple[int, str]] = []
@@ -272,7 +273,7 @@ def system_processes(var_dir: Path) -> list[tuple[int, str]]:
         if role:
             replica = next((int(e.split(b"=", 1)[1] or 0) for e in environ if e.startswith(b"KEPU_REPLICA=")), 0)
             found.append((int(entry.name), role if replica == 0 else f"{role}#{replica + 1}"))
-    order = ["supervisor", *SERVICES, "gateway"]
+    order = ["supervisor", *SERVICES, *SINGLE_PROCESSES]
     return sorted(found, key=lambda p: (order.index(p[1].split("#")[0]) if p[1].split("#")[0] in order else 99,
                                         p[1], p[0]))
 
@@ -283,6 +284,8 @@ def _role(argv: list[str]) -> str | None:
         return rest[0] if rest else "service"
     if "services.gateway.server" in argv:
         return "gateway"
+    if "services.portal.server" in argv:
+        return "portal"
     if "libs.cli.main" in argv and "run" in argv:
         return "supervisor"
     return None  # a CLI call of ours, or something else
