@@ -132,7 +132,8 @@ async def done_page(request: Request):
     v = await visit(request)
     activity = await call(v.api.get, request.path_params["activity_id"])
     plan = await call(v.api.plan)
-    before = {k[2:]: float(val) for k, val in request.query_params.items() if k.startswith("b.")}
+    before = {k[2:]: amount for k, val in request.query_params.items()
+              if k.startswith("b.") and (amount := _amount(val)) is not None}
     created = request.query_params.get("created") == "1"
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
@@ -146,3 +147,12 @@ async def done_page(request: Request):
     return render(request, "done.html", {"activity": activity, "type_name": types.get(activity.activity_type, ""),
                                          "created": created, "rows": rows, "settled": not created or moved},
                   visit_=v)
+
+
+def _amount(text: str) -> float | None:
+    """A figure carried in the result page's address; anything else is ignored, not a 500."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) < 1e15 else None
