@@ -90,20 +90,26 @@ class Supervisor:
         """A project-local Prometheus, unless switched off or there are no /metrics ports to scrape."""
         return self.settings.prometheus and self.settings.metrics_port_base >= 0
 
-    def _wait_prometheus_ready(self, timeout: float = 30) -> None:
+    def _wait_http_ready(self, url: str, failed: str, timeout: float = 30) -> None:
+        """Until ``url`` answers 200 (a child that exits meanwhile stops the start); ``failed`` is
+        what to tell the operator when it does not within ``timeout``."""
         deadline = time.monotonic() + timeout
         while True:
             self._check_children()
             try:
-                with urllib.request.urlopen(f"{prometheus.url(self.settings)}/-/ready", timeout=2) as response:
+                with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit(f"Prometheus did not become ready on {prometheus.url(self.settings)} within "
-                                 f"{timeout:.0f}s; its messages are above (KEPU_PROMETHEUS=false runs without it)")
-            time.sleep(0.3)
+                raise SystemExit(f"{failed} within {timeout:.0f}s; its messages are above")
+            time.sleep(0.2)
+
+    def _wait_prometheus_ready(self) -> None:
+        self._wait_http_ready(f"{prometheus.url(self.settings)}/-/ready",
+                              f"Prometheus did not become ready on {prometheus.url(self.settings)} "
+                              "(KEPU_PROMETHEUS=false runs without it)")
 
     def _replicas(self, name: str) -> range:
         """Each nameko service runs ``KEPU_REPLICAS`` times (competing consumers on one broker);
@@ -177,21 +183,10 @@ class Supervisor:
                     raise SystemExit(f"the gateway did not become healthy on {target} within {timeout:.0f}s")
                 time.sleep(0.3)
 
-    def _wait_portal_ready(self, timeout: float = 30) -> None:
+    def _wait_portal_ready(self) -> None:
         """The portal answers /healthz (200 once the gateway behind it serves)."""
         url = f"http://127.0.0.1:{self.settings.portal_port}/healthz"
-        deadline = time.monotonic() + timeout
-        while True:
-            self._check_children()
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the web portal did not answer {url} within {timeout:.0f}s; its messages are above")
-            time.sleep(0.2)
+        self._wait_http_ready(url, f"the web portal did not answer {url}")
 
     def _stop_children(self, names: list[str]) -> None:
         procs = {n: self.children[n] for n in names if n in self.children}
