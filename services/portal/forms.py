@@ -119,8 +119,6 @@ def place(violations: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]
         name = match.group(1) if match else ""
         if name.startswith("quantities."):
             name = "q." + name.removeprefix("quantities.")
-        elif name == "quantities":
-            name = "quantities"
         if name in TEXT_FIELDS or name.startswith("q.") or name in ("co_organisers", "quantities", "reason"):
             by_input[name] = f"{by_input[name]}；{message}" if name in by_input else message
         else:

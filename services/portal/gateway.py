@@ -9,40 +9,27 @@ thread pool (``call``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
 from starlette.concurrency import run_in_threadpool
 
 from libs.client.client import ClientError, KepuClient
-from libs.common.access import WRITING_ROLES
+from libs.common.access import Caller
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Person:
-    """Who is signed in, as the gateway says (``WhoAmI``)."""
+ROLE_NAMES = {"reporter": "填报员", "viewer": "查看员", "admin": "管理员（县科协）"}
 
-    org: str
-    org_name: str
-    org_kind: str
-    role: str
-    account: str
-    display_name: str
+
+class Person(Caller):
+    """Who is signed in, as the gateway says (``WhoAmI``): the caller the gateway itself uses,
+    with the names a page shows."""
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def may_write(self) -> bool:
-        return self.role in WRITING_ROLES
-
-    @property
-    def is_town(self) -> bool:
-        return self.org_kind == "town"
+    def org_name(self) -> str:
+        return self.name
 
     @property
     def role_name(self) -> str:
@@ -50,11 +37,8 @@ class Person:
 
     @classmethod
     def of(cls, identity) -> "Person":
-        return cls(org=identity.org, org_name=identity.org_name, org_kind=identity.org_kind, role=identity.role,
-                   account=identity.account, display_name=identity.display_name)
-
-
-ROLE_NAMES = {"reporter": "填报员", "viewer": "查看员", "admin": "管理员（县科协）"}
+        return cls(org=identity.org, name=identity.org_name, org_kind=identity.org_kind, role=identity.role,
+                   account=identity.account or None, display_name=identity.display_name)
 
 
 class Gateway:

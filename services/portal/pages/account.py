@@ -33,13 +33,9 @@ def _safe_next(value: str) -> str:
 
 
 def client_address(request: Request) -> str:
-    """The person's address: the peer, or what a trusted proxy says it saw."""
-    peer = request.client.host if request.client else ""
-    trusted = {p.strip() for p in request.app.state.portal.portal_trusted_proxies.split(",") if p.strip()}
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if peer in trusted and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return peer
+    """The person's address: uvicorn already put there what a trusted proxy
+    (``KEPU_PORTAL_TRUSTED_PROXIES``) says it saw."""
+    return request.client.host if request.client else ""
 
 
 async def sign_in_page(request: Request):

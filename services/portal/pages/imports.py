@@ -10,7 +10,6 @@ refreshes itself (no script needed) until it is done.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 import tempfile
 import threading
@@ -25,6 +24,7 @@ from starlette.responses import Response
 from libs.client.client import ClientError, KepuClient
 from libs.client.importing import MAX_BATCH, Tally, send
 from libs.client.sheets import ParsedSheet, read_sheet, spec_from_plan, write_template
+from libs.common.access import token_hash
 from services.portal.gateway import call
 from services.portal.web import PageError, checked_form, page_for, redirect, render, visit
 
@@ -80,10 +80,6 @@ class ImportJobs:
         return job
 
 
-def _owner(credential: str) -> str:
-    return hashlib.sha256(credential.encode()).hexdigest()
-
-
 def _run(api: KepuClient, job: ImportJob, batch: int, skip_invalid: bool) -> None:
     """Send the rows batch by batch, moving the job's progress; a failure ends it with the reason."""
     try:
@@ -127,7 +123,7 @@ async def upload(request: Request):
             Tally(problems=list(sheet.problems))
     except ClientError as exc:
         raise page_for(exc) from None
-    job = ImportJob(id=secrets.token_urlsafe(12), owner=_owner(v.credential), filename=name, sheet=sheet,
+    job = ImportJob(id=secrets.token_urlsafe(12), owner=token_hash(v.credential), filename=name, sheet=sheet,
                     checked=checked, total=len(sheet.rows))
     request.app.state.imports.add(job)
     return redirect(f"/import/{job.id}")
@@ -142,7 +138,7 @@ def _parse(data: bytes, suffix: str, spec) -> ParsedSheet:
 
 async def job_page(request: Request):
     v = await visit(request, write=True)
-    job = request.app.state.imports.get(request.path_params["job_id"], _owner(v.credential))
+    job = request.app.state.imports.get(request.path_params["job_id"], token_hash(v.credential))
     shown = job.result if job.state in ("done", "failed") else job.checked
     problems = sorted(shown.problems, key=lambda p: p.row) if shown else []
     return render(request, "import_job.html", {"job": job, "tally": shown, "problems": problems[:500],
@@ -152,7 +148,7 @@ async def job_page(request: Request):
 async def confirm(request: Request):
     v = await visit(request, write=True)
     form = await checked_form(request, v.credential)
-    job = request.app.state.imports.get(request.path_params["job_id"], _owner(v.credential))
+    job = request.app.state.imports.get(request.path_params["job_id"], token_hash(v.credential))
     if job.state == "checked":
         skip_invalid = form.get("skip_invalid") == "1"
         if job.checked.problems and not skip_invalid:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import grpc
 from starlette.requests import Request
 
 from libs.client.client import ClientError
+from libs.common.settings import get_settings
 from libs.common.wording import date_label
 from services.portal.forms import fill, place, report_of, values_of
 from services.portal.gateway import call
@@ -101,10 +103,6 @@ def _local_time(value: str) -> str:
     """An RFC 3339 time as the county reads it: 2025年3月18日 14:05 (China time)."""
     if not value:
         return ""
-    from zoneinfo import ZoneInfo
-
-    from libs.common.settings import get_settings
-
     moment = dt.datetime.fromisoformat(value).astimezone(ZoneInfo(get_settings().timezone))
     return f"{date_label(moment.date())} {moment:%H:%M}"
 
