@@ -14,6 +14,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from urllib.parse import unquote
 
 
 class TooManyStreams(Exception):
@@ -95,13 +96,25 @@ class FailedSignIns:
             self._failures[_host(peer)].append(now)
 
 
+def peer_address(peer: str) -> str:
+    """The client's address from grpc's peer (``ipv4:10.0.0.5:53122``, ``ipv6:[::1]:53122``,
+    perhaps percent-encoded), without the port; anything else as it is."""
+    peer = unquote(peer)
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rsplit(":", 1)[0]
+    if kind == "ipv6":
+        return rest.rsplit(":", 1)[0].strip("[]") if rest.startswith("[") else rest
+    return peer[:64]
+
+
 def _host(peer: str) -> str:
     """``ipv4:10.0.0.5:53122`` -> ``ipv4:10.0.0.5`` (each connection has its own port);
     ``ipv6:[2001:db8:1:2::7]:53122`` -> its /64."""
-    address = peer.rsplit(":", 1)[0] if peer.count(":") >= 2 else peer
-    if address.startswith("ipv6:["):
+    kind, address = peer.partition(":")[0], peer_address(peer)
+    if kind == "ipv6":
         try:
-            return "ipv6:" + str(ipaddress.ip_network(address[6:].rstrip("]") + "/64", strict=False))
+            return "ipv6:" + str(ipaddress.ip_network(address + "/64", strict=False))
         except ValueError:
-            return address
-    return address
+            return f"ipv6:{address}"
+    return f"ipv4:{address}" if kind == "ipv4" else address

@@ -4,7 +4,6 @@ runs the method in the backend's threads (its lines may block on a service)."""
 from __future__ import annotations
 
 import secrets
-from urllib.parse import unquote
 
 from libs.common.access import Caller, token_hash
 from libs.common.api.kepu.v1 import activity_service_pb2 as act
@@ -23,6 +22,7 @@ from libs.common.target_groups import TARGET_GROUP_NAMES
 from services.gateway import access, mapping
 from services.gateway.backend import Backend
 from services.gateway.endpoint import grpc_endpoint, grpc_stream_endpoint
+from services.gateway.limits import peer_address
 from services.gateway.paging import page
 from services.gateway.watch import StatusChangeHub
 
@@ -242,15 +242,3 @@ def new_session_credential() -> str:
 def _setup_hash(code: str) -> str:
     """The sha256 organisations knows a set-up code by (an empty code matches nothing)."""
     return token_hash(code.strip()) if code.strip() else ""
-
-
-def peer_address(peer: str) -> str:
-    """The client's address from grpc's peer (``ipv4:10.0.0.5:53122``, ``ipv6:[::1]:53122``,
-    perhaps percent-encoded), without the port; anything else as it is."""
-    peer = unquote(peer)
-    kind, _, rest = peer.partition(":")
-    if kind == "ipv4":
-        return rest.rsplit(":", 1)[0]
-    if kind == "ipv6":
-        return rest.rsplit(":", 1)[0].strip("[]") if rest.startswith("[") else rest
-    return peer[:64]
