@@ -106,6 +106,12 @@ def test_every_panel_query_returns_series(prometheus, path):
     assert not empty, f"with {values}, these return no series:\n" + "\n".join(empty)
 
 
+def evaluated(url: str) -> list | None:
+    """Prometheus's rule groups once every rule has been evaluated at least once, else None."""
+    groups = requests.get(f"{url}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    return None if any(r["health"] == "unknown" for g in groups for r in g["rules"]) else groups
+
+
 @pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
 def test_every_rule_evaluates_on_metrics_that_exist(prometheus, path):
     for group in yaml.safe_load(path.read_text())["groups"]:
@@ -113,7 +119,10 @@ def test_every_rule_evaluates_on_metrics_that_exist(prometheus, path):
             query(prometheus, rule["expr"])  # evaluates without error
             for metric in set(re.findall(r"\b(?:kepu|rabbitmq)_[a-z_]+|\bup\b", rule["expr"])):
                 assert query(prometheus, f"count({metric})"), f"{rule.get('alert') or rule['record']}: no {metric}"
-    alerts = requests.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    # a group's first evaluation comes up to one interval (1 min) after Prometheus loaded it: until then
+    # its rules' health is "unknown", which is neither a pass nor a failure
+    alerts = eventually(lambda: evaluated(prometheus), timeout=120, every=1,
+                        what="every rule group evaluated once")
     assert {g["name"] for g in alerts} >= {g["name"] for g in yaml.safe_load(path.read_text())["groups"]}
     assert all(r["health"] == "ok" for g in alerts for r in g["rules"]), [
         (r["name"], r.get("lastError")) for g in alerts for r in g["rules"] if r["health"] != "ok"]
