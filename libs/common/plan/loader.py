@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
@@ -26,9 +26,11 @@ from libs.common.plan.schema import (
     ActivityType,
     Indicator,
     Organisation,
+    OrgKind,
     Plan,
     PlanMeta,
     Quantity,
+    Reporting,
     Section,
 )
 
@@ -118,6 +120,7 @@ class _View:
     activity_types: list
     sections: list
     indicators: list
+    reporting: Reporting | None
     declared: dict[str, set[str]]
 
 
@@ -133,7 +136,7 @@ def _raw_codes(items: Any) -> set[str]:
 def _view(data: dict, plan: Plan | None) -> _View:
     if plan is not None:
         return _View(plan.meta, plan.organisations, plan.quantities, plan.activity_types, plan.sections,
-                     plan.indicators, {})
+                     plan.indicators, plan.reporting, {})
 
     def each(key: str, model: type) -> list:
         out = []
@@ -148,6 +151,10 @@ def _view(data: dict, plan: Plan | None) -> _View:
         meta = PlanMeta.model_validate(data.get("plan"))
     except (ValidationError, TypeError):
         meta = None
+    try:
+        reporting = Reporting.model_validate(data["reporting"]) if "reporting" in data else Reporting()
+    except (ValidationError, TypeError):
+        reporting = None
     raw_sections = data.get("sections") if isinstance(data.get("sections"), list) else []
     declared = {
         "organisations": _raw_codes(data.get("organisations")),
@@ -158,7 +165,7 @@ def _view(data: dict, plan: Plan | None) -> _View:
     }
     return _View(meta, each("organisations", Organisation), each("quantities", Quantity),
                  each("activity_types", ActivityType), each("sections", Section), each("indicators", Indicator),
-                 declared)
+                 reporting, declared)
 
 
 def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
@@ -212,6 +219,9 @@ def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
                 if code not in orgs:
                     errors.append((("sections", i, "measures", j, "responsible", k),
                                    f"organisation {code!r} is not declared"))
+    kinds = {o.code: o.kind for _, o in _present(plan.organisations)}
+    errors += _reporting_problems(plan.reporting, orgs, kinds)
+    errors += _season_problems(plan, orgs, kinds)
     period = plan.meta.period if plan.meta is not None else None
     for i, ind in _present(plan.indicators):
         at = ("indicators", i)
@@ -262,6 +272,75 @@ def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
             errors.append(((*at, "pace", "baseline"), "a baseline only applies to stock indicators"))
         if ind.target is None and ind.kind != "yearly":
             errors.append(((*at, "target"), "only yearly indicators may omit the target (tracking)"))
+    return errors
+
+
+def _reporting_problems(reporting: Reporting | None, orgs: set[str], kinds: dict[str, str]) -> list[tuple[tuple, str]]:
+    """Each organisation and kind has at most one rule, and every rule names a real reporter."""
+    if reporting is None:
+        return []
+    errors: list[tuple[tuple, str]] = []
+    org_rule: dict[str, int] = {}
+    kind_rule: dict[str, int] = {}
+    for i, rule in enumerate(reporting.rules):
+        at = ("reporting", "rules", i)
+        for j, kind in enumerate(rule.kinds):
+            if kind == "town_category":
+                errors.append(((*at, "kinds", j), "town_category is the slot that towns are registered under, not a "
+                               "reporter: write kinds: [town] to give every town this duty"))
+            elif kind in kind_rule:
+                errors.append(((*at, "kinds", j), f"kind {kind!r} already has a duty in reporting.rules"
+                               f"[{kind_rule[kind]}]: name it in one rule only"))
+            kind_rule.setdefault(kind, i)
+        for j, code in enumerate(rule.orgs):
+            if code not in orgs:
+                errors.append(((*at, "orgs", j), f"organisation {code!r} is not declared: name a declared "
+                               "organisation, or give towns (registered later) a duty with kinds: [town]"))
+            elif kinds.get(code) == "town_category":
+                errors.append(((*at, "orgs", j), f"{code!r} is the slot that towns are registered under, not a "
+                               "reporter: write kinds: [town] to give every town this duty"))
+            elif code in org_rule:
+                errors.append(((*at, "orgs", j), f"organisation {code!r} already has a duty in reporting.rules"
+                               f"[{org_rule[code]}]: name it in one rule only"))
+            org_rule.setdefault(code, i)
+    for j, code in enumerate(reporting.exempt):
+        at = ("reporting", "exempt", j)
+        if code not in orgs:
+            errors.append((at, f"organisation {code!r} is not declared: name a declared organisation"))
+        elif code in org_rule:
+            errors.append((at, f"organisation {code!r} is exempt but reporting.rules[{org_rule[code]}] gives it a "
+                           "duty: remove it from one of them"))
+    return errors
+
+
+def _season_problems(plan: _View, orgs: set[str], kinds: dict[str, str]) -> list[tuple[tuple, str]]:
+    """Who takes part in a season is known: written in ``expected_from`` or derived from indicators."""
+    errors: list[tuple[tuple, str]] = []
+    kind_names = [k for k in get_args(OrgKind) if k != "town_category"]
+    responsible = {}  # activity type -> responsible units of the indicators it feeds
+    every_indicator_read = None not in plan.indicators  # else the units may be in one that failed the schema
+    for _, ind in _present(plan.indicators):
+        for feed in ind.feeds:
+            responsible.setdefault(feed.activity_type, set()).update(ind.responsible)
+    for i, t in _present(plan.activity_types):
+        at = ("activity_types", i)
+        if t.expected_from and t.season is None:
+            errors.append(((*at, "expected_from"), "expected_from says who takes part in a season: add "
+                           "season: {from: MM-DD, to: MM-DD}, or remove expected_from"))
+        if t.season is not None and not t.expected_from and not responsible.get(t.code) and every_indicator_read:
+            errors.append(((*at, "season"), f"who is expected to take part in {t.code!r}'s season? No indicator it "
+                           "feeds names responsible units: add expected_from: [organisation codes, or kinds such as "
+                           "department or town]"))
+        for j, entry in enumerate(t.expected_from):
+            if entry in orgs and entry in kind_names:
+                errors.append(((*at, "expected_from", j), f"{entry!r} is both an organisation code and a kind: "
+                               "give the organisation another code"))
+            elif entry == "town_category" or kinds.get(entry) == "town_category":
+                errors.append(((*at, "expected_from", j), f"{entry!r} is the slot that towns are registered under: "
+                               "write town to expect every town"))
+            elif entry not in orgs and entry not in kind_names:
+                errors.append(((*at, "expected_from", j), f"{entry!r} is neither a declared organisation nor a kind "
+                               f"({', '.join(kind_names)}): write one of those"))
     return errors
 
 

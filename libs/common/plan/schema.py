@@ -1,11 +1,13 @@
 """Pydantic schema of a plan file (YAML). Strict: unknown keys and dangling references fail.
 
 A plan file is everything a machine can act on in a county's 实施方案: its period, the
-organisations it names, its sections and measures, the activity types departments report,
-and every quantitative target as an :class:`Indicator`.
+organisations it names, its sections and measures, the activity types departments report (with
+the seasons of campaigns), every quantitative target as an :class:`Indicator`, and who reports how
+often and by when (:class:`Reporting`).
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from functools import cached_property
@@ -125,6 +127,72 @@ class Quantity(Strict):
         return None
 
 
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+
+
+def _month_day(value: object, last: bool) -> str:
+    """'MM-DD' from 'MM-DD', 'M-D', a month's English name or 'N月' (a month: its first day, or its
+    last when ``last``). February 29 is refused: a season must exist every year."""
+    text = value.strip() if isinstance(value, str) else None
+    how = "write MM-DD (05-12) or a month (May, 5月)"
+    if isinstance(value, dt.date):
+        raise ValueError(f"a season is the same days every year: write {value:%m-%d} without the year")
+    if text is None:
+        raise ValueError(f"{value!r} is not a day of the year: {how}")
+    month = MONTHS.get(text.lower())
+    if month is None and text.endswith("月") and text[:-1].isdigit():
+        month = int(text[:-1])
+    if month is not None:
+        if not 1 <= month <= 12:
+            raise ValueError(f"{text!r} is not a month: {how}")
+        day = calendar.monthrange(2001, month)[1] if last else 1  # 2001: not a leap year
+        return f"{month:02d}-{day:02d}"
+    parts = text.split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"{text!r} is not a day of the year: {how}")
+    month, day = int(parts[0]), int(parts[1])
+    if (month, day) == (2, 29):
+        raise ValueError("02-29 is not in every year: write 02-28 or 03-01")
+    try:
+        dt.date(2001, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of the year: {how}") from None
+    return f"{month:02d}-{day:02d}"
+
+
+class Season(Strict):
+    """When a campaign is expected each year (全国科普日: September): ``from`` and ``to`` as MM-DD or
+    as a month (``from: May`` is May 1, ``to: May`` May 31). It lies within one calendar year."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True,
+                              serialize_by_alias=True)
+
+    starts: str = Field(alias="from")  # MM-DD
+    ends: str = Field(alias="to")  # MM-DD
+
+    @field_validator("starts", mode="before")
+    @classmethod
+    def _first_day(cls, value: object) -> str:
+        return _month_day(value, last=False)
+
+    @field_validator("ends", mode="before")
+    @classmethod
+    def _last_day(cls, value: object) -> str:
+        return _month_day(value, last=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Season":
+        if self.ends < self.starts:
+            raise ValueError(f"the season ends ({self.ends}) before it starts ({self.starts}); a season lies within "
+                             "one calendar year: write from ≤ to")
+        return self
+
+    def days(self, year: int) -> tuple[dt.date, dt.date]:
+        """The first and last day of the season in ``year``."""
+        return (dt.date(year, *map(int, self.starts.split("-"))), dt.date(year, *map(int, self.ends.split("-"))))
+
+
 class ActivityType(Strict):
     code: Code = Field(pattern=CODE_PATTERN)
     name: str
@@ -134,6 +202,56 @@ class ActivityType(Strict):
     # Quantities counted per year as tracking indicators (no target), e.g. [events, sessions].
     track: list[Code] = []
     description: str | None = None
+    season: Season | None = None  # when a campaign is expected each year
+    # who is expected to take part in the season: organisation codes or kinds (department, town …);
+    # by default the responsible units of the indicators this type feeds
+    expected_from: list[str] = []
+
+
+ReportingEvery = Literal["month", "quarter", "half_year", "year"]
+
+
+class Duty(Strict):
+    """How often an organisation reports, and by when: the Nth working day after each period ends."""
+
+    every: ReportingEvery
+    due_working_days: int = Field(ge=1, le=60)
+
+
+DEFAULT_DUTY = Duty(every="quarter", due_working_days=10)  # a plan that says nothing: everyone, each quarter
+
+
+class ReportingRule(Duty):
+    """A duty for kinds of organisation (``kinds: [town]``) and/or named ones (``orgs: [cast]``)."""
+
+    kinds: list[OrgKind] = []
+    orgs: list[Code] = []
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> "ReportingRule":
+        if not self.kinds and not self.orgs:
+            raise ValueError("a rule says whom it binds: add kinds: [department] and/or orgs: [<organisation code>]")
+        return self
+
+    @property
+    def duty(self) -> Duty:
+        return Duty(every=self.every, due_working_days=self.due_working_days)
+
+
+class Reporting(Strict):
+    """Who reports how often and by when. Precedence: a rule naming the organisation, then a rule
+    naming its kind, then ``default``. Without a ``reporting:`` section every organisation, towns
+    included, reports each quarter by the 10th working day after it.
+
+    ``exempt`` names the units that report to nobody: the government that receives the reports, or
+    a collective name such as 各成员单位 whose members each report for themselves. The
+    ``town_category`` slot never reports (its towns do).
+    """
+
+    default: Duty = DEFAULT_DUTY
+    rules: list[ReportingRule] = []
+    exempt: list[Code] = []
+    remind_working_days_before: int = Field(3, ge=0, le=60)  # 0: on the due day itself
 
 
 class Measure(Strict):
@@ -214,6 +332,7 @@ class Plan(Strict):
     activity_types: list[ActivityType]
     sections: list[Section] = []
     indicators: list[Indicator] = []
+    reporting: Reporting = Reporting()
 
     # --- look-ups used by services -------------------------------------------------
     def quantity_problems(self, quantities: dict[str, float]) -> list[tuple[str, str]]:
@@ -242,6 +361,14 @@ class Plan(Strict):
             for code in dict.fromkeys(f.activity_type for f in ind.feeds):
                 index.setdefault(code, []).append(ind)
         return index
+
+    def expected_from(self, activity_type: str) -> list[str]:
+        """Organisation codes or kinds expected to take part in a type's season: as the plan writes
+        them, else the responsible units of the declared indicators the type feeds."""
+        written = {t.code: t.expected_from for t in self.activity_types}[activity_type]
+        if written:
+            return list(written)
+        return list(dict.fromkeys(code for ind in self.fed_by(activity_type) for code in ind.responsible))
 
     def organisation(self, code: str) -> Organisation:
         return {o.code: o for o in self.organisations}[code]
