@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from libs.common.plan import Plan, PlanError, load_plan
-from libs.common.plan.schema import TRACKING_PREFIX, Indicator
+from libs.common.plan.duties import EVERY_NAMES, KIND_NAMES
+from libs.common.plan.schema import TRACKING_PREFIX, Duty, Indicator, Season
 from libs.common.settings import get_settings
 
 app = typer.Typer(help="Validate, show and export plan files.", no_args_is_help=True)
@@ -74,6 +75,54 @@ def target_text(indicator: Indicator) -> str:
     return f"{COMPARISONS[indicator.comparison]} {_number(indicator.target)} {indicator.unit}"
 
 
+def due_text(duty: Duty) -> str:
+    """'期后第 10 个工作日': the deadline as the Chinese forms that set one say it."""
+    return f"期后第 {duty.due_working_days} 个工作日"
+
+
+def season_text(season: Season) -> str:
+    """'9月1日–9月30日'."""
+    (m1, d1), (m2, d2) = (map(int, season.starts.split("-")), map(int, season.ends.split("-")))
+    return f"{m1}月{d1}日–{m2}月{d2}日"
+
+
+def _reporting_table(plan: Plan, names: dict[str, str]) -> Table:
+    """One row per rule's named units, then per rule's kinds, then the default: the order in which
+    a unit's duty is looked up (libs/common/plan/duties.py: duty_of)."""
+    reporting = plan.reporting
+    table = Table(title="Reporting (报送要求)")
+    table.add_column("who (报送单位)", overflow="fold")
+    table.add_column("every (周期)", no_wrap=True)
+    table.add_column("due (截止)", no_wrap=True)
+    for rule in reporting.rules:
+        if rule.orgs:
+            table.add_row("、".join(names[c] for c in rule.orgs), EVERY_NAMES[rule.every], due_text(rule))
+    for rule in reporting.rules:
+        if rule.kinds:
+            table.add_row("所有" + "、".join(KIND_NAMES[k] for k in rule.kinds), EVERY_NAMES[rule.every],
+                          due_text(rule))
+    others = "其他单位（默认）" if reporting.rules else "所有单位（默认）"
+    table.add_row(others, EVERY_NAMES[reporting.default.every], due_text(reporting.default))
+    return table
+
+
+def _seasons_table(plan: Plan, names: dict[str, str]) -> Table | None:
+    seasonal = [t for t in plan.activity_types if t.season is not None]
+    if not seasonal:
+        return None
+    table = Table(title="Seasons (活动时段)")
+    table.add_column("code", no_wrap=True, style="cyan")
+    table.add_column("activity type (活动类型)", overflow="fold")
+    table.add_column("season (时段)", no_wrap=True)
+    table.add_column("expected from (参与单位)", overflow="fold")
+    for t in seasonal:
+        expected = "、".join(names.get(c) or f"所有{KIND_NAMES[c]}" for c in plan.expected_from(t.code))
+        if not t.expected_from:
+            expected += "（指标责任单位）"
+        table.add_row(t.code, t.name, season_text(t.season), expected)
+    return table
+
+
 @app.command()
 def validate(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
     """Check a plan file; print a summary, or every error (file:line: path: message) and exit 1."""
@@ -100,7 +149,7 @@ def validate(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
 
 @app.command()
 def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
-    """Print the plan's sections and indicators as tables."""
+    """Print the plan's sections, indicators, reporting duties and campaign seasons as tables."""
     plan = _load_or_exit(file)
     console = Console(highlight=False)
     names = {o.code: o.name for o in plan.organisations}
@@ -138,6 +187,15 @@ def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
         type_names = {t.code: t.name for t in plan.activity_types}
         console.print(f"{len(tracking)} tracking indicators (per year, no target) for: "
                       + "、".join(type_names[t] for t in types), soft_wrap=True)
+
+    console.print(_reporting_table(plan, names))
+    reporting = plan.reporting
+    console.print(f"不报送：{'、'.join(names[c] for c in reporting.exempt) or '—'}", soft_wrap=True)
+    console.print(f"截止前 {reporting.remind_working_days_before} 个工作日提醒；工作日按国家法定节假日和调休计算",
+                  soft_wrap=True)
+    seasons = _seasons_table(plan, names)
+    if seasons is not None:
+        console.print(seasons)
 
 
 @app.command()

@@ -149,6 +149,8 @@ def _month_day(value: object, last: bool) -> str:
         day = calendar.monthrange(2001, month)[1] if last else 1  # 2001: not a leap year
         return f"{month:02d}-{day:02d}"
     parts = text.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):  # a quoted '2025-05-12'
+        raise ValueError(f"a season is the same days every year: write {parts[1]}-{parts[2]} without the year")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         raise ValueError(f"{text!r} is not a day of the year: {how}")
     month, day = int(parts[0]), int(parts[1])

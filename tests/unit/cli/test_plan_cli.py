@@ -142,6 +142,42 @@ def test_show_sections_and_indicators():
     assert "27 tracking indicators" in out and "全国科普日" in out
 
 
+def row_of(out: str, needle: str) -> str:
+    return next(line for line in out.splitlines() if needle in line)
+
+
+def test_show_reporting_duties_and_campaign_seasons():
+    result = run("show", str(DANGSHAN), env=WIDE)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Reporting (报送要求)" in out
+    row = row_of(out, "所有办公室、部门、群团及其他单位")
+    assert "每季度" in row and "期后第 10 个工作日" in row
+    assert "每季度" in row_of(out, "所有镇（园区）")
+    assert "其他单位（默认）" in out
+    assert "不报送：县人民政府、县全民科学素质工作领导小组、县全民科学素质工作领导小组各成员单位" in out
+    assert "截止前 3 个工作日提醒" in out
+    assert "Seasons (活动时段)" in out
+    row = row_of(out, " national_science_day ")
+    assert "全国科普日" in row and "9月1日–9月30日" in row and "县科协、县科技局" in row
+    row = row_of(out, " disaster_reduction_day ")
+    assert "5月6日–5月18日" in row and "县应急局" in row
+
+
+def test_show_orders_duties_as_they_are_looked_up_and_marks_derived_participants():
+    result = run("show", str(FICTIONAL), env=WIDE)
+    assert result.exit_code == 0, result.output
+    out = result.stdout.splitlines()
+    table = next(i for i, line in enumerate(out) if "Reporting (报送要求)" in line)
+    rows = [next(i for i, line in enumerate(out) if i > table and who in line)
+            for who in ("│ 青岚县科协 ", "│ 所有部门 ", "│ 其他单位（默认） ")]
+    assert rows == sorted(rows)  # a named unit, then kinds, then the default
+    assert "每半年" in out[rows[0]] and "期后第 15 个工作日" in out[rows[0]]
+    assert "每月" in out[rows[1]] and "期后第 5 个工作日" in out[rows[1]]
+    row = row_of(result.stdout, " star_night ")
+    assert "8月1日–8月31日" in row and "青岚县科协、青岚县图书馆（指标责任单位）" in row
+
+
 def test_show_default_file_and_narrow_terminal(default_plan):
     result = run("show", env={"COLUMNS": "60"})
     assert result.exit_code == 0, result.output

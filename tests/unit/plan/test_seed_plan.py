@@ -1,12 +1,15 @@
 """The Dangshan plan file encodes the whole seed text: units, sections, measures and every target."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
 from libs.common.plan import load_plan
+from libs.common.plan.duties import duty_of, is_expected
+from libs.common.plan.schema import Duty
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PLAN_FILE = REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"
@@ -264,3 +267,51 @@ def test_tracking_indicators_for_campaign_days():
         assert tracking[f"track.{code}.participants"].unit == "人次"
         assert tracking[f"track.{code}.events"].unit == "次"
         assert all(i.kind == "yearly" and i.target is None for i in tracking.values())
+
+
+def test_every_unit_reports_each_quarter_for_the_dispatch_meeting_of_line_72():
+    """四、（二）2: the leading group meets each quarter and hears the towns and the member units."""
+    line_72 = TEXT.splitlines()[71]
+    assert "每季度召开一次调度会" in line_72 and "听取各镇（园区）及纲要领导小组成员单位" in line_72
+    assert "县人民政府负责领导" in TEXT.splitlines()[68]  # line 69: the government leads, it does not report
+    quarterly = Duty(every="quarter", due_working_days=10)
+    assert duty_of(PLAN, "a-town-registered-later", "town") == quarterly
+    exempt = {"county-gov", "leading-group", "leading-group-members"}
+    assert set(PLAN.reporting.exempt) == exempt
+    for org in PLAN.organisations:
+        expected = None if org.code in exempt or org.kind == "town_category" else quarterly
+        assert duty_of(PLAN, org.code, org.kind) == expected, org.code
+    assert duty_of(PLAN, "leading-group-office", "office") == quarterly  # it holds and reports the 调度会
+
+
+SEASONS = {  # national practice, not the seed (which names the campaigns without dates)
+    "national_science_day": ("09-01", "09-30"), "science_week": ("05-01", "05-31"),
+    "innovation_week": ("09-01", "10-31"), "disaster_reduction_day": ("05-06", "05-18"),
+    "environment_day": ("06-01", "06-10"), "food_safety_week": ("06-01", "07-31"),
+    "public_science_day": ("05-01", "05-31"), "earth_day": ("04-15", "04-30"),
+    "patriotic_health_campaign": ("04-01", "04-30"),
+}
+
+
+def test_every_campaign_of_line_61_has_a_season():
+    assert set(SEASONS) == set(CAMPAIGNS)
+    line_61 = TEXT.splitlines()[60]
+    for code, (starts, ends) in SEASONS.items():
+        t = {t.code: t for t in PLAN.activity_types}[code]
+        assert CAMPAIGNS[code] in line_61
+        assert (t.season.starts, t.season.ends) == (starts, ends), code
+    days = {code: {t.code: t for t in PLAN.activity_types}[code].season.days(2025) for code in SEASONS}
+    assert days["disaster_reduction_day"][0] <= dt.date(2025, 5, 12) <= days["disaster_reduction_day"][1]
+    assert days["environment_day"][0] <= dt.date(2025, 6, 5) <= days["environment_day"][1]
+    assert days["earth_day"][0] <= dt.date(2025, 4, 22) <= days["earth_day"][1]
+    assert {t.code for t in PLAN.activity_types if t.season} == set(SEASONS)
+
+
+def test_those_expected_in_a_campaign_are_among_the_units_line_61_gives_it_to():
+    _, measure = MEASURES["grassroots-3"]
+    assert "开展爱国卫生运动、全国科普日" in measure.text
+    for code in SEASONS:
+        expected = PLAN.expected_from(code)
+        assert expected and set(expected) <= set(measure.responsible), code
+    assert is_expected(PLAN, "disaster_reduction_day", "emergency", "department")
+    assert not is_expected(PLAN, "disaster_reduction_day", "edu", "department")
