@@ -62,5 +62,6 @@ def alert_hours() -> str:
     hours = settings.working_hours()
     now = dt.datetime.now(dt.timezone.utc)
     when = "now" if hours.is_open(now) else hours.next_open(now).astimezone(hours.tz).strftime("%a %Y-%m-%d %H:%M")
-    return (f"alert digests: {settings.alert_working_hours} {settings.alert_timezone}, weekdays "
-            f"{settings.alert_working_days} (next: {when}); channels: `kepu org channel add ORG KIND TARGET`")
+    days = "China's working days" if hours.days is None else f"weekdays {settings.alert_working_days}"
+    return (f"alert digests: {settings.alert_working_hours} {settings.alert_timezone}, {days} (next: {when}); "
+            "channels: `kepu org channel add ORG KIND TARGET`")

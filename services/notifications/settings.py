@@ -36,7 +36,9 @@ class WorkingHoursSettings(BaseSettings):
     alert_timezone: str = Field("Asia/Shanghai", description="The county's time zone, for working hours.")
     alert_working_hours: str = Field("09:00-18:00", description="When digests go out (HH:MM-HH:MM, county time); "
                                      "'always' for any time.")
-    alert_working_days: str = Field("1-5", description="ISO weekdays digests go out on (1-5 = Monday to Friday).")
+    alert_working_days: str = Field("china", description="Days digests go out on: 'china' (China's working days: "
+                                    "no digest on a public holiday, one on a 调休 make-up working day), or ISO "
+                                    "weekdays (1-5 = Monday to Friday).")
 
     @field_validator("alert_working_hours", "alert_working_days", "alert_timezone")
     @classmethod

@@ -24,6 +24,28 @@ def test_open_and_next_opening_in_beijing_time(utc, open_, next_local):
     assert HOURS.next_open(now).astimezone(HOURS.tz).strftime("%Y-%m-%d %H:%M") == next_local
 
 
+CHINA = WorkingHours.from_settings("Asia/Shanghai", "09:00-18:00", "china")
+
+
+@pytest.mark.parametrize(("utc", "open_", "next_local"), [
+    (dt.datetime(2025, 10, 1, 2, 0), False, "2025-10-09 09:00"),  # National Day: closed until Thursday Oct 9
+    (dt.datetime(2025, 9, 28, 1, 0), True, "2025-09-28 09:00"),  # Sunday Sep 28: a 调休 working day
+    (dt.datetime(2025, 10, 11, 1, 0), True, "2025-10-11 09:00"),  # Saturday Oct 11: worked too
+    (dt.datetime(2025, 10, 13, 1, 0), True, "2025-10-13 09:00"),  # an ordinary Monday
+    (dt.datetime(2026, 2, 14, 1, 0), True, "2026-02-14 09:00"),  # Saturday Feb 14 2026: worked before the festival
+    (dt.datetime(2026, 2, 16, 2, 0), False, "2026-02-24 09:00"),  # Spring Festival 2026: Feb 15-23 off
+])
+def test_china_s_working_days_skip_holidays_and_keep_make_up_days(utc, open_, next_local):
+    now = utc.replace(tzinfo=UTC)
+    assert CHINA.is_open(now) is open_
+    assert CHINA.next_open(now).astimezone(CHINA.tz).strftime("%Y-%m-%d %H:%M") == next_local
+
+
+def test_china_is_the_default_and_weekdays_stay_possible():
+    assert WorkingHoursSettings().working_hours().days is None
+    assert WorkingHoursSettings(alert_working_days="1-5").working_hours().days == {1, 2, 3, 4, 5}
+
+
 def test_always_and_every_day():
     hours = WorkingHours.from_settings("Asia/Shanghai", "always", "1-7")
     assert hours.is_open(dt.datetime(2025, 10, 18, 20, 0, tzinfo=UTC))
