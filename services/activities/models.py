@@ -69,5 +69,38 @@ class KnownOrganisation(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class PeriodReport(Base):
+    """An organisation's report for one reporting period (本期已报送, or 本期无活动 with ``nil``),
+    and its approval (审核), which locks the period. No row: not submitted, never a zero."""
+
+    __tablename__ = "period_reports"
+    __table_args__ = (UniqueConstraint("org", "period", name="uq_period_report_org_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64), index=True)
+    period: Mapped[str] = mapped_column(String(16))  # "2025Q3", "2025-03", "2025H1", "2025"
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    nil: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    approved_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PeriodAudit(Base):
+    """Every submission, approval and reopening of a period: who, when, why."""
+
+    __tablename__ = "period_audit"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64), index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))  # submitted / approved / reopened
+    nil: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_org: Mapped[str] = mapped_column(String(64))
+    by_role: Mapped[str | None] = mapped_column(String(16))
+    by_token_id: Mapped[int | None] = mapped_column(BigInteger)
+    by_account: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class OutboxEvent(OutboxMixin, Base):
     pass

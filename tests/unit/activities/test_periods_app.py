@@ -1,0 +1,80 @@
+"""Reporting periods in the activities service, on in-memory SQLite and the fictional plan:
+submitting (nil reports too), approving (locks), reopening, and reading where periods stand."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from libs.common.access import Caller
+from libs.common.errors import BadRequest, PermissionDenied
+from libs.common.events import OrganisationChanged
+from libs.common.plan import load_plan
+from libs.common.settings import REPO_ROOT
+from libs.common.workdays import china
+from services.activities import app, periods
+from services.activities.models import Base, PeriodAudit
+
+PLAN = load_plan(REPO_ROOT / "tests" / "plans" / "fictional-county.yaml")
+TODAY = dt.date(2025, 10, 20)
+NOW = dt.datetime(2025, 10, 20, 3, tzinfo=dt.timezone.utc)
+CHINA = china()
+TOWN = Caller(org="town-a", org_kind="town", role="reporter", token_id=5)
+LIBRARY = Caller(org="qinglan-library", org_kind="department", role="reporter", token_id=1)
+ADMIN = Caller(org="qinglan-science-association", org_kind="body", role="admin", token_id=3, account="office-li")
+
+
+@pytest.fixture
+def ctx():
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        app.apply_organisations(session, [OrganisationChanged(code=c, name=c, kind=k, changed_at=NOW) for c, k in (
+            ("town-a", "town"), ("qinglan-library", "department"), ("qinglan-science-association", "body"))])
+        yield app.Context(session, PLAN, TODAY)
+
+
+def test_a_town_submits_its_quarter_as_a_nil_report_and_it_is_on_time(ctx):
+    view = periods.submit_period(ctx, TOWN, "2025Q3", True, CHINA, NOW)
+    assert (view["state"], view["nil"], view["due"]) == ("on_time", True, "2025-10-21")
+
+
+def test_a_period_not_submitted_is_due_then_missing_never_zero(ctx):
+    status = {(s["org"], s["period"]): s for s in periods.reporting_status(ctx, TOWN, 2025, CHINA)}
+    assert status[("town-a", "2025Q3")]["state"] == "due"
+    assert status[("town-a", "2025Q2")]["state"] == "missing"
+    assert status[("town-a", "2025Q4")]["state"] == "open"
+    assert "actual" not in status[("town-a", "2025Q2")]  # no figure at all, least of all a 0
+    assert {o for o, _ in status} == {"town-a"}  # a reporter sees its own
+
+
+def test_a_period_key_that_is_not_the_duty_s_names_the_field(ctx):
+    with pytest.raises(BadRequest) as refused:
+        periods.submit_period(ctx, LIBRARY, "2025Q3", False, CHINA, NOW)  # the library reports monthly
+    assert refused.value.violations[0][:2] == ("period", "unknown_period")
+    assert "每月" in refused.value.violations[0].message
+
+
+def test_approval_locks_and_reopening_with_a_reason_unlocks_both_in_the_audit(ctx):
+    periods.submit_period(ctx, TOWN, "2025Q3", False, CHINA, NOW)
+    with pytest.raises(PermissionDenied):
+        periods.approve_period(ctx, TOWN, "town-a", "2025Q3", NOW)
+    periods.approve_period(ctx, ADMIN, "town-a", "2025Q3", NOW)
+    with pytest.raises(BadRequest) as locked:
+        periods.submit_period(ctx, TOWN, "2025Q3", True, CHINA, NOW)
+    assert locked.value.violations[0].code == "period_locked" and "审核锁定" in locked.value.violations[0].message
+    with pytest.raises(BadRequest):
+        periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "", NOW)
+    periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "补报两场活动", NOW)
+    periods.submit_period(ctx, TOWN, "2025Q3", True, CHINA, NOW)
+    actions = [(a.action, a.by_account, a.reason) for a in ctx.session.scalars(select(PeriodAudit).order_by(PeriodAudit.id))]
+    assert actions == [("submitted", None, None), ("approved", "office-li", None),
+                       ("reopened", "office-li", "补报两场活动"), ("submitted", None, None)]
+
+
+def test_approving_what_was_never_submitted_is_refused(ctx):
+    with pytest.raises(BadRequest) as refused:
+        periods.approve_period(ctx, ADMIN, "town-a", "2025Q2", NOW)
+    assert refused.value.violations[0].code == "not_submitted"
