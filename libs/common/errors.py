@@ -171,6 +171,12 @@ class Conflict(Refusal):
 
 
 @deserialize_to_instance
+class Locked(Refusal):
+    """A report, correction or retraction dated in a period the office approved (审核/锁定): refused
+    until an admin reopens the period; each violation names the approval."""
+
+
+@deserialize_to_instance
 class NotFound(ClientError):
     """What the request names does not exist (or is not the caller's to see)."""
 

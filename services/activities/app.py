@@ -22,6 +22,7 @@ from libs.common.contracts.activity import REASON_MAX, ActivityRecord, ActivityR
 from libs.common.errors import (
     BadRequest,
     Conflict,
+    Locked,
     NotFound,
     PermissionDenied,
     Refusal,
@@ -41,7 +42,7 @@ from libs.common.events import (
 )
 from libs.common.outbox import add_to_outbox
 from libs.common.plan.schema import Plan
-from services.activities import access, domain, repository
+from services.activities import access, domain, periods, repository
 from services.activities.models import Activity, OutboxEvent
 from services.activities.schemas import ActivityPage, AuditEntryView, BatchResult, GroupAnswer, RowResult
 
@@ -68,11 +69,13 @@ class _Row:
     stored: Activity | None = None
     twin: "_Row | None" = None  # an earlier row of the batch with the same external_id and content
     clash: bool = False  # an earlier row of the batch has its external_id with other content
+    locked: bool = False  # dated in a period the office approved
 
     @property
     def refusal(self) -> type[Refusal]:
-        """What refuses this row alone: a reused external_id is a conflict, anything else bad input."""
-        return Conflict if self.outcome == "conflict" or self.clash else BadRequest
+        """What refuses this row alone: a reused external_id is a conflict, a locked period is
+        locked, anything else bad input."""
+        return Locked if self.locked else Conflict if self.outcome == "conflict" or self.clash else BadRequest
 
 
 def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
@@ -124,9 +127,19 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
         row.stored = existing
         if row.outcome == "conflict":
             row.problems = [domain.conflict(ext, existing.id, existing.retracted)]
+    for row in rows:  # a new activity or a correction dated in an approved period (a resend still answers)
+        if not row.problems and row.outcome in ("created", "corrected"):
+            if why := periods.locked_by(ctx.session, ctx.plan, caller.org, caller.org_kind,
+                                        _days(row.report, row.stored)):
+                row.problems, row.locked = [why], True
     for row in rows:
         if row.problems and row.outcome != "conflict":
             row.outcome = "invalid"
+
+
+def _days(report: ActivityReport, stored: Activity | None) -> list[dt.date]:
+    """The days a write touches: the report's start, and a corrected activity's former start."""
+    return [report.start_date, *([stored.start_date] if stored is not None else [])]
 
 
 def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
@@ -163,6 +176,8 @@ def _refuse(rows: list[_Row], prefix) -> None:
     problems = [v.under(prefix(r)) for r in failed for v in r.problems]
     if all(r.outcome == "conflict" for r in failed):
         raise Conflict(problems)
+    if all(r.locked for r in failed):
+        raise Locked(problems)
     raise BadRequest(problems)
 
 
@@ -299,6 +314,7 @@ def correct(ctx: Context, caller: Caller, activity_id: str, revision: int, conte
     if row.report.external_id != activity.external_id:
         raise BadRequest.of("content.external_id", "immutable",
                             f"编号不能更改，仍为「{activity.external_id}」")
+    _unlocked(ctx, activity, [row.report.start_date, activity.start_date])
     _apply_content(activity, row.report)
     repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, why)
     ctx.session.commit()
@@ -313,11 +329,20 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
     if activity.retracted:
         return ActivityRecord.model_validate(activity).rpc(), False
     _require_revision(activity, revision)
+    _unlocked(ctx, activity, [activity.start_date])
     activity.retracted, activity.retract_reason = True, why
     _next_revision(activity)
     repository.stage_change(ctx.session, SOURCE, activity, "retracted", caller, why)
     ctx.session.commit()
     return ActivityRecord.model_validate(activity).rpc(), True
+
+
+def _unlocked(ctx: Context, activity: Activity, days: list[dt.date]) -> None:
+    """Refuse a change of ``activity`` touching an approved period of its organisation (an admin's
+    change too: the office reopens the period first, with a reason)."""
+    kind = repository.org_kinds(ctx.session, [activity.org]).get(activity.org, "")
+    if why := periods.locked_by(ctx.session, ctx.plan, activity.org, kind, days):
+        raise Locked([why])
 
 
 def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:

@@ -3,24 +3,42 @@ organisation submits a period (or a nil report), the office approves it (locking
 reopens it with a reason, and anyone reads where their periods stand.
 
 The rules are ``libs.common.plan.completeness`` (pure); the duty and the deadline come from the
-plan's ``reporting:`` section and China's working days. Not yet here: refusing reports dated in
-an approved period (``completeness.check_unlocked`` is the rule; ``app.decide``, ``correct`` and
-``retract`` must call it), the RPC wiring, gRPC, CLI, metrics and the portal.
+plan's ``reporting:`` section and China's working days. ``locked_by`` is how ``app`` refuses a
+report, correction or retraction dated in an approved period (``Locked``: FAILED_PRECONDITION at
+the gateway). Not yet here: the RPC wiring, gRPC, CLI, reminders, metrics and the portal.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.errors import BadRequest, NotFound, PermissionDenied, clip
+from libs.common.errors import BadRequest, NotFound, PermissionDenied, Violation, clip
 from libs.common.plan import completeness
-from libs.common.plan.duties import EVERY_NAMES, ReportingPeriod, deadline, duty_of, periods
+from libs.common.plan.duties import EVERY_NAMES, ReportingPeriod, deadline, duty_of, period_of, periods
+from libs.common.plan.schema import Plan
 from libs.common.workdays import WorkdayCalendar
-from services.activities.app import Context
 from services.activities.models import KnownOrganisation, PeriodAudit, PeriodReport
 from services.activities.repository import org_kinds
+
+if TYPE_CHECKING:
+    from services.activities.app import Context
+
+
+def locked_by(session: Session, plan: Plan, org: str, kind: str, days: list[dt.date]) -> Violation | None:
+    """Why a change by ``org`` touching ``days`` is refused: the first approved period among
+    them (a violation on ``start_date`` naming the approval), else None."""
+    duty = duty_of(plan, org, kind)
+    if duty is None or not days:
+        return None
+    keys = {period_of(duty, day).key for day in days}
+    for record in session.scalars(select(PeriodReport).where(PeriodReport.org == org, PeriodReport.period.in_(keys),
+                                                             PeriodReport.approved_at.is_not(None))):
+        return Violation("start_date", "period_locked", str(completeness.PeriodLocked(_submission(record))))
+    return None
 
 
 def _submission(record: PeriodReport | None) -> completeness.Submission | None:

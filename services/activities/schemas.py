@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from libs.common.db import iso
-from libs.common.errors import BadRequest, Conflict, Refusal, Violation
+from libs.common.errors import BadRequest, Conflict, Locked, Refusal, Violation
 from services.activities.models import ActivityAudit
 
 
@@ -76,4 +76,4 @@ class GroupAnswer(BaseModel):
         return {**self.activity, "created": self.created}
 
 
-REFUSALS: dict[str, type[Refusal]] = {"BadRequest": BadRequest, "Conflict": Conflict}
+REFUSALS: dict[str, type[Refusal]] = {"BadRequest": BadRequest, "Conflict": Conflict, "Locked": Locked}

@@ -20,6 +20,7 @@ from libs.common.errors import (
     ClientError,
     Conflict,
     FailedPrecondition,
+    Locked,
     NotFound,
     PermissionDenied,
     Refusal,
@@ -41,6 +42,7 @@ CLIENT_ERRORS: dict[type[ClientError], grpc.StatusCode] = {
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
     FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    Locked: grpc.StatusCode.FAILED_PRECONDITION,
 }
 # a service's database did not answer (stopped, restarting, locked): nothing was stored
 DATABASE_ERRORS = frozenset({"OperationalError", "InterfaceError"})

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.errors import BadRequest, PermissionDenied
+from libs.common.errors import BadRequest, Locked, PermissionDenied
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
@@ -78,3 +78,28 @@ def test_approving_what_was_never_submitted_is_refused(ctx):
     with pytest.raises(BadRequest) as refused:
         periods.approve_period(ctx, ADMIN, "town-a", "2025Q2", NOW)
     assert refused.value.violations[0].code == "not_submitted"
+
+
+def test_an_approved_period_refuses_new_reports_corrections_and_retractions_but_a_resend_still_answers(ctx):
+    report = {"activity_type": "star_night", "start_date": "2025-08-02", "quantities": {"booths": 1, "visitors": 30},
+              "external_id": "town-a-star-1", "town": "town-a"}
+    stored = app.report_one(ctx, TOWN, report)
+    periods.submit_period(ctx, TOWN, "2025Q3", False, CHINA, NOW)
+    periods.approve_period(ctx, ADMIN, "town-a", "2025Q3", NOW)
+    assert app.report_one(ctx, TOWN, report)["created"] is False  # the same report again: a resend
+    with pytest.raises(Locked) as refused:
+        app.report_one(ctx, TOWN, {**report, "external_id": "town-a-star-2"})
+    assert refused.value.violations[0][:2] == ("start_date", "period_locked")
+    assert "2025Q3 已于 2025-10-20 审核锁定（office-li）" in refused.value.violations[0].message
+    with pytest.raises(Locked):
+        app.report_batch(ctx, TOWN, [{**report, "external_id": "town-a-star-3"}])
+    with pytest.raises(Locked):
+        app.correct(ctx, TOWN, stored["activity_id"], 1, {**report, "quantities": {"booths": 2, "visitors": 30}})
+    with pytest.raises(Locked):  # the office too: it reopens the period first
+        app.retract(ctx, ADMIN, stored["activity_id"], 1, "重复")
+    moved = {**report, "start_date": "2025-10-02", "quantities": {"booths": 2, "visitors": 30}}
+    with pytest.raises(Locked):  # moving it out of the locked quarter changes the locked quarter
+        app.correct(ctx, TOWN, stored["activity_id"], 1, moved)
+    periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "补报", NOW)
+    assert app.correct(ctx, TOWN, stored["activity_id"], 1, moved)[1] is True
+    assert app.report_one(ctx, TOWN, {**report, "external_id": "town-a-star-2"})["created"] is True
