@@ -127,11 +127,11 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
         row.stored = existing
         if row.outcome == "conflict":
             row.problems = [domain.conflict(ext, existing.id, existing.retracted)]
-    for row in rows:  # a new activity or a correction dated in an approved period (a resend still answers)
-        if not row.problems and row.outcome in ("created", "corrected"):
-            if why := periods.locked_by(ctx.session, ctx.plan, caller.org, caller.org_kind,
-                                        _days(row.report, row.stored)):
-                row.problems, row.locked = [why], True
+    writes = [r for r in rows if not r.problems and r.outcome in ("created", "corrected")]
+    approved = periods.approved_periods(ctx.session, caller.org) if writes else {}
+    for row in writes:  # a new activity or a correction dated in an approved period (a resend still answers)
+        if why := periods.locked_by(approved, ctx.plan, caller.org, caller.org_kind, _days(row.report, row.stored)):
+            row.problems, row.locked = [why], True
     for row in rows:
         if row.problems and row.outcome != "conflict":
             row.outcome = "invalid"
@@ -340,8 +340,9 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
 def _unlocked(ctx: Context, activity: Activity, days: list[dt.date]) -> None:
     """Refuse a change of ``activity`` touching an approved period of its organisation (an admin's
     change too: the office reopens the period first, with a reason)."""
-    kind = repository.org_kinds(ctx.session, [activity.org]).get(activity.org, "")
-    if why := periods.locked_by(ctx.session, ctx.plan, activity.org, kind, days):
+    approved = periods.approved_periods(ctx.session, activity.org)
+    kind = repository.org_kinds(ctx.session, [activity.org]).get(activity.org, "") if approved else ""
+    if why := periods.locked_by(approved, ctx.plan, activity.org, kind, days):
         raise Locked([why])
 
 
