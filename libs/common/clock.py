@@ -37,6 +37,13 @@ class Clock:
         even on a host that keeps UTC)."""
         return self.as_of or dt.datetime.now(self.zone).date()
 
+    def now(self) -> dt.datetime:
+        """The moment (UTC) as the clock sees it: the real one, or on a frozen date the real time
+        of day on that date (a period submitted "now" on a demo date is submitted on that date)."""
+        real = dt.datetime.now(self.zone)
+        moment = real if self.as_of is None else dt.datetime.combine(self.as_of, real.timetz())
+        return moment.astimezone(dt.timezone.utc)
+
 
 class ClockProvider(DependencyProvider):
     """Injects the service's clock, frozen when ``KEPU_AS_OF`` is set."""

@@ -27,7 +27,8 @@ from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
-from services.activities import app, repository
+from libs.common.workdays import china
+from services.activities import app, periods, repository
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_town_totals
 from services.activities.models import OutboxEvent
 
@@ -156,3 +157,24 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     def list_activities(self, caller: dict, filters: dict | None = None, page_size: int = 0,
                         page_token: str = "") -> dict:
         return app.list_page(self._ctx(), Caller.model_validate(caller), filters or {}, page_size, page_token)
+
+    # --- reporting periods (issue 19 groundwork; the gateway does not expose them yet) -----------
+    @rpc
+    def submit_period(self, caller: dict, period: str, nil: bool = False) -> dict:
+        """本期已报送 (``nil``: 本期无活动) for the caller's organisation."""
+        return periods.submit_period(self._ctx(), Caller.model_validate(caller), period, nil, china(), self.clock.now())
+
+    @rpc
+    def approve_period(self, caller: dict, org: str, period: str) -> dict:
+        """审核: the office locks a submitted period."""
+        return periods.approve_period(self._ctx(), Caller.model_validate(caller), org, period, self.clock.now())
+
+    @rpc
+    def reopen_period(self, caller: dict, org: str, period: str, reason: str) -> dict:
+        return periods.reopen_period(self._ctx(), Caller.model_validate(caller), org, period, reason,
+                                     self.clock.now())
+
+    @rpc
+    def reporting_status(self, caller: dict, year: int) -> list[dict]:
+        """Every period of ``year`` of the organisations the caller may read, with its state."""
+        return periods.reporting_status(self._ctx(), Caller.model_validate(caller), year, china())

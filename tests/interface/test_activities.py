@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from libs.common.bus.topology import SUBSCRIPTIONS
-from libs.common.errors import BadRequest, Conflict, PermissionDenied, RequestExpired
+from libs.common.errors import BadRequest, Conflict, Locked, PermissionDenied, RequestExpired
 from libs.common.events import OrganisationChanged, make_envelope
 from libs.common.rpc import ClusterRpcProxy
 from services.activities.service import ActivitiesService
@@ -237,3 +237,22 @@ def test_a_group_of_single_reports_answers_each_as_if_sent_alone(rpc, settings):
     messages = drain(settings.amqp_uri, TO_INDICATORS, expect=2, timeout=15)
     assert [m[0]["type"] for m in messages] == ["activity_recorded", "activity_recorded"]
     assert rows(settings, "activities") == 2
+
+
+def test_an_approved_period_refuses_reports_dated_in_it_over_the_bus_until_reopened(rpc):
+    """Reporting periods (issue 19 groundwork): a nil report, the office's approval locking the
+    quarter (the refusal arrives as ``Locked``, with its violation), and reopening."""
+    cast = {**caller("cast"), "org_kind": "body"}
+    office = {"org": "leading-group-office", "org_kind": "office", "role": "admin", "token_id": 9,
+              "account": "office-li"}
+    submitted = rpc.submit_period(cast, "2024Q1", True)
+    assert (submitted["state"], submitted["nil"]) == ("late", True)  # on 2024-06-30, after its April deadline
+    rpc.approve_period(office, "cast", "2024Q1")
+    locked = {**REPORT, "start_date": "2024-03-01", "external_id": "cast-locked-1"}
+    with pytest.raises(Locked) as refused:
+        rpc.record_activity(cast, locked)
+    assert refused.value.violations[0].code == "period_locked"
+    status = {s["period"]: s["state"] for s in rpc.reporting_status(cast, 2024)}
+    assert status == {"2024Q1": "late", "2024Q2": "open", "2024Q3": "open", "2024Q4": "open"}
+    rpc.reopen_period(office, "cast", "2024Q1", "补报一场活动")
+    assert rpc.record_activity(cast, locked)["created"] is True

@@ -34,7 +34,8 @@ GATEWAY_CALLS: frozenset[str] = frozenset({
     "organisations.sign_in", "organisations.describe_setup", "organisations.complete_setup", "organisations.sign_out",
     "activities.record_activity_group", "activities.record_activities", "activities.correct_activity",
     "activities.retract_activity", "activities.get_activity", "activities.activity_history",
-    "activities.list_activities", "activities.plan_document", "indicators.get_progress",
+    "activities.list_activities", "activities.plan_document", "activities.submit_period",
+    "activities.approve_period", "activities.reopen_period", "activities.reporting_status", "indicators.get_progress",
     "indicators.list_progress", "notifications.list_alerts",
 })
 
