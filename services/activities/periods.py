@@ -1,27 +1,35 @@
-"""Use cases of reporting periods in the activities service (groundwork of issue 19): an
-organisation submits a period (or a nil report), the office approves it (locking it) or
-reopens it with a reason, and anyone reads where their periods stand.
+"""Use cases of reporting periods in the activities service: an organisation submits a period (or
+a nil report, 本期无活动), the office approves it (locking it) or reopens it with a reason, and
+anyone reads where their periods stand.
 
 The rules are ``libs.common.plan.completeness`` (pure); the duty and the deadline come from the
 plan's ``reporting:`` section and China's working days. ``locked_by`` is how ``app`` refuses a
 report, correction or retraction dated in an approved period (``Locked``: FAILED_PRECONDITION at
-the gateway). Not yet here: the RPC wiring, gRPC, CLI, reminders, metrics and the portal.
+the gateway).
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.errors import BadRequest, NotFound, PermissionDenied, Violation, clip
+from libs.common.errors import BadRequest, FailedPrecondition, Locked, NotFound, PermissionDenied, Violation, clip
 from libs.common.plan import completeness
-from libs.common.plan.duties import EVERY_NAMES, ReportingPeriod, deadline, duty_of, period_of, periods
+from libs.common.plan.duties import (
+    EVERY_NAMES,
+    ReportingPeriod,
+    deadline,
+    duty_of,
+    period_label,
+    period_of,
+    periods,
+)
 from libs.common.plan.schema import Plan
 from libs.common.workdays import WorkdayCalendar
-from services.activities.models import KnownOrganisation, PeriodAudit, PeriodReport
+from services.activities.models import Activity, KnownOrganisation, PeriodAudit, PeriodReport
 from services.activities.repository import org_kinds
 
 if TYPE_CHECKING:
@@ -78,12 +86,33 @@ def _audit(ctx: Context, caller: Caller, org: str, period: str, action: str, nil
                                 **caller.audit_fields()))
 
 
-def _view(record: PeriodReport | None, period: ReportingPeriod, due: dt.date, today: dt.date, org: str) -> dict:
+def _view(record: PeriodReport | None, period: ReportingPeriod, due: dt.date, today: dt.date, org: str,
+          every: str, activities: int) -> dict:
+    """One period of one organisation as the RPC answers it. ``activities`` (dated in the period,
+    retractions excluded) has no value while nothing is reported and the period is not submitted:
+    that is not known to be zero."""
     submission = _submission(record)
-    return {"org": org, "period": period.key, "start": period.start.isoformat(), "end": period.end.isoformat(),
-            "due": due.isoformat(), "state": completeness.state_of(period, due, submission, today),
-            "nil": bool(record and record.nil), "submitted_at": record.submitted_at.isoformat() if record else None,
-            "approved_at": record.approved_at.isoformat() if record and record.approved_at else None}
+    return {"org": org, "period": period.key, "every": every, "start": period.start.isoformat(),
+            "end": period.end.isoformat(), "due": due.isoformat(),
+            "state": completeness.state_of(period, due, submission, today),
+            "nil": completeness.reads_as_nil(submission, activities),
+            "activities": activities if activities or submission is not None else None,
+            "submitted_at": record.submitted_at.isoformat() if record else None,
+            "approved_at": record.approved_at.isoformat() if record and record.approved_at else None,
+            "approved_by": record.approved_by if record and record.approved_at else ""}
+
+
+def _activity_days(ctx: Context, orgs: list[str], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], int]:
+    """Activities (retractions excluded) of ``orgs`` by start date between two days: one query."""
+    rows = ctx.session.execute(
+        select(Activity.org, Activity.start_date, func.count()).where(
+            Activity.org.in_(orgs), Activity.retracted.is_(False), Activity.start_date.between(start, end))
+        .group_by(Activity.org, Activity.start_date))
+    return {(org, day): count for org, day, count in rows}
+
+
+def _in_period(days: dict[tuple[str, dt.date], int], org: str, period: ReportingPeriod) -> int:
+    return sum(n for (o, day), n in days.items() if o == org and period.start <= day <= period.end)
 
 
 def _record(ctx: Context, org: str, key: str) -> PeriodReport | None:
@@ -100,7 +129,7 @@ def submit_period(ctx: Context, caller: Caller, key: str, nil: bool, calendar: W
     try:
         submission = completeness.submit(_submission(record), caller.org, period, nil, now, ctx.today)
     except completeness.PeriodLocked as locked:
-        raise BadRequest.of("period", "period_locked", str(locked)) from None
+        raise Locked.of("period", "period_locked", str(locked)) from None
     except ValueError as exc:
         raise BadRequest.of("period", "not_started", str(exc)) from None
     if record is None:
@@ -110,8 +139,14 @@ def submit_period(ctx: Context, caller: Caller, key: str, nil: bool, calendar: W
     record.nil = submission.nil
     _audit(ctx, caller, caller.org, key, "submitted", nil, None, now)
     ctx.session.commit()
-    return _view(record, period, deadline(period, duty_of(ctx.plan, caller.org, caller.org_kind), calendar),
-                 ctx.today, caller.org)
+    return _period_view(ctx, caller.org, caller.org_kind, record, period, calendar)
+
+
+def _period_view(ctx: Context, org: str, kind: str, record: PeriodReport | None, period: ReportingPeriod,
+                 calendar: WorkdayCalendar) -> dict:
+    duty = duty_of(ctx.plan, org, kind)
+    activities = _in_period(_activity_days(ctx, [org], period.start, period.end), org, period)
+    return _view(record, period, deadline(period, duty, calendar), ctx.today, org, duty.every, activities)
 
 
 def _org_kind(ctx: Context, org: str) -> str:
@@ -121,55 +156,65 @@ def _org_kind(ctx: Context, org: str) -> str:
     return kind
 
 
-def approve_period(ctx: Context, caller: Caller, org: str, key: str, now: dt.datetime) -> dict:
+def approve_period(ctx: Context, caller: Caller, org: str, key: str, calendar: WorkdayCalendar,
+                   now: dt.datetime) -> dict:
     """审核: the office locks a submitted period."""
     if not caller.is_admin:
         raise PermissionDenied("only the 科协 office (admin) approves periods")
-    period = _period(ctx, org, _org_kind(ctx, org), key)
+    kind = _org_kind(ctx, org)
+    period = _period(ctx, org, kind, key)
     record = _record(ctx, org, key)
     try:
         submission = completeness.approve(_submission(record), caller.account or caller.org, now)
     except completeness.NotSubmitted as exc:
-        raise BadRequest.of("period", "not_submitted", str(exc)) from None
+        raise FailedPrecondition(f"{org} {period_label(key)}：{exc}") from None
     if record.approved_at is None:
         record.approved_at, record.approved_by = submission.approved_at, submission.approved_by
         _audit(ctx, caller, org, key, "approved", record.nil, None, now)
         ctx.session.commit()
-    return {"org": org, "period": period.key, "approved_at": record.approved_at.isoformat()}
+    return _period_view(ctx, org, kind, record, period, calendar)
 
 
-def reopen_period(ctx: Context, caller: Caller, org: str, key: str, reason: str, now: dt.datetime) -> dict:
+def reopen_period(ctx: Context, caller: Caller, org: str, key: str, reason: str, calendar: WorkdayCalendar,
+                  now: dt.datetime) -> dict:
     """An admin unlocks an approved period, with a reason for the audit trail."""
     if not caller.is_admin:
         raise PermissionDenied("only the 科协 office (admin) reopens periods")
-    period = _period(ctx, org, _org_kind(ctx, org), key)
+    kind = _org_kind(ctx, org)
+    period = _period(ctx, org, kind, key)
     record = _record(ctx, org, key)
     try:
         completeness.reopen(_submission(record), reason)
     except completeness.NotSubmitted as exc:
-        raise BadRequest.of("period", "not_approved", str(exc)) from None
+        raise FailedPrecondition(f"{org} {period_label(key)}：{exc}") from None
     except ValueError as exc:
         raise BadRequest.of("reason", "missing", str(exc)) from None
     record.approved_at, record.approved_by = None, ""
     _audit(ctx, caller, org, key, "reopened", record.nil, reason.strip()[:500], now)
     ctx.session.commit()
-    return {"org": org, "period": period.key, "approved_at": None}
+    return _period_view(ctx, org, kind, record, period, calendar)
 
 
-def reporting_status(ctx: Context, caller: Caller, year: int, calendar: WorkdayCalendar) -> list[dict]:
-    """Every period of ``year`` of each organisation the caller may read (an admin: all that report),
-    with its state. A period not submitted has no figure at all: its state says why."""
+def reporting_status(ctx: Context, caller: Caller, year: int, calendar: WorkdayCalendar,
+                     org: str | None = None) -> list[dict]:
+    """Every period of ``year`` of each organisation the caller may read (an admin: all that report,
+    or ``org``), with its state. A period not submitted has no figure at all: its state says why."""
+    if org is not None and not caller.is_admin and org != caller.org:
+        raise PermissionDenied("a department reads its own periods only; the office (admin) reads everyone's")
     query = select(KnownOrganisation.code, KnownOrganisation.kind).order_by(KnownOrganisation.code)
-    if not caller.is_admin:
-        query = query.where(KnownOrganisation.code == caller.org)
+    if not caller.is_admin or org is not None:
+        query = query.where(KnownOrganisation.code == (org or caller.org))
     orgs = list(ctx.session.execute(query).all()) or ([] if caller.is_admin else [(caller.org, caller.org_kind)])
+    codes = [o for o, _ in orgs]
     stored = {(r.org, r.period): r for r in ctx.session.scalars(select(PeriodReport).where(
-        PeriodReport.org.in_([o for o, _ in orgs])))}
+        PeriodReport.org.in_(codes)))}
+    days = _activity_days(ctx, codes, dt.date(year, 1, 1), dt.date(year, 12, 31))
     out = []
-    for org, kind in orgs:
-        duty = duty_of(ctx.plan, org, kind)
+    for code, kind in orgs:
+        duty = duty_of(ctx.plan, code, kind)
         if duty is None:
             continue
         for period in periods(duty, year):
-            out.append(_view(stored.get((org, period.key)), period, deadline(period, duty, calendar), ctx.today, org))
+            out.append(_view(stored.get((code, period.key)), period, deadline(period, duty, calendar), ctx.today,
+                             code, duty.every, _in_period(days, code, period)))
     return out

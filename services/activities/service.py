@@ -167,14 +167,15 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     @rpc
     def approve_period(self, caller: dict, org: str, period: str) -> dict:
         """审核: the office locks a submitted period."""
-        return periods.approve_period(self._ctx(), Caller.model_validate(caller), org, period, self.clock.now())
+        return periods.approve_period(self._ctx(), Caller.model_validate(caller), org, period, china(),
+                                      self.clock.now())
 
     @rpc
     def reopen_period(self, caller: dict, org: str, period: str, reason: str) -> dict:
-        return periods.reopen_period(self._ctx(), Caller.model_validate(caller), org, period, reason,
+        return periods.reopen_period(self._ctx(), Caller.model_validate(caller), org, period, reason, china(),
                                      self.clock.now())
 
     @rpc
-    def reporting_status(self, caller: dict, year: int) -> list[dict]:
-        """Every period of ``year`` of the organisations the caller may read, with its state."""
-        return periods.reporting_status(self._ctx(), Caller.model_validate(caller), year, china())
+    def reporting_status(self, caller: dict, year: int, org: str | None = None) -> list[dict]:
+        """Every period of ``year`` of the organisations the caller may read (or ``org``), with its state."""
+        return periods.reporting_status(self._ctx(), Caller.model_validate(caller), year, china(), org)

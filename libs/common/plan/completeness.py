@@ -14,7 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from libs.common.plan.duties import ReportingPeriod
+from libs.common.plan.duties import ReportingPeriod, period_label
+from libs.common.wording import date_label
 
 # open: the period is still running; due: ended, deadline not passed, nothing submitted yet;
 # on_time / late: submitted by / after the deadline; missing: deadline passed, nothing submitted
@@ -44,8 +45,8 @@ class PeriodLocked(Exception):
 
     def __init__(self, submission: Submission):
         self.submission = submission
-        when = submission.approved_at.date().isoformat() if submission.approved_at else ""
-        super().__init__(f"{submission.period} 已于 {when} 审核锁定（{submission.approved_by}）；"
+        when = date_label(submission.approved_at.date()) if submission.approved_at else ""
+        super().__init__(f"{period_label(submission.period)}已于{when}审核锁定（审核人：{submission.approved_by}）；"
                          "如需修改，请联系县科协重新打开该期")
 
 
@@ -73,7 +74,7 @@ def submit(existing: Submission | None, org: str, period: ReportingPeriod, nil: 
     time) and may change nil; an approved period is locked. A period may be submitted from its
     first day on (a department that closed its books early need not wait)."""
     if today < period.start:
-        raise ValueError(f"{period.key} 尚未开始（{period.start.isoformat()} 起），不能报送")
+        raise ValueError(f"{period_label(period.key)}尚未开始（{date_label(period.start)}起），不能报送")
     if existing is None:
         return Submission(org=org, period=period.key, submitted_at=now, nil=nil)
     if existing.approved:
@@ -81,14 +82,11 @@ def submit(existing: Submission | None, org: str, period: ReportingPeriod, nil: 
     return replace(existing, nil=nil)
 
 
-def with_activity(existing: Submission | None) -> Submission | None:
-    """An activity dated in a period submitted as nil makes it an ordinary submission: the county
-    then reads "reported" rather than "nothing happened". (An approved period refuses it first.)"""
-    if existing is None or not existing.nil:
-        return existing
-    if existing.approved:
-        raise PeriodLocked(existing)
-    return replace(existing, nil=False)
+def reads_as_nil(submission: Submission | None, activities: int) -> bool:
+    """本期无活动 holds only while nothing is dated in the period: an activity reported later makes
+    it an ordinary submission, and the county reads "reported" rather than "nothing happened".
+    Derived when read, so a report never has to write to the period it lands in."""
+    return submission is not None and submission.nil and activities == 0
 
 
 def approve(existing: Submission | None, by: str, now: dt.datetime) -> Submission:

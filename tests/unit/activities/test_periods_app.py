@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.errors import BadRequest, Locked, PermissionDenied
+from libs.common.errors import BadRequest, FailedPrecondition, Locked, PermissionDenied
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
@@ -60,14 +60,14 @@ def test_a_period_key_that_is_not_the_duty_s_names_the_field(ctx):
 def test_approval_locks_and_reopening_with_a_reason_unlocks_both_in_the_audit(ctx):
     periods.submit_period(ctx, TOWN, "2025Q3", False, CHINA, NOW)
     with pytest.raises(PermissionDenied):
-        periods.approve_period(ctx, TOWN, "town-a", "2025Q3", NOW)
-    periods.approve_period(ctx, ADMIN, "town-a", "2025Q3", NOW)
-    with pytest.raises(BadRequest) as locked:
+        periods.approve_period(ctx, TOWN, "town-a", "2025Q3", CHINA, NOW)
+    periods.approve_period(ctx, ADMIN, "town-a", "2025Q3", CHINA, NOW)
+    with pytest.raises(Locked) as locked:
         periods.submit_period(ctx, TOWN, "2025Q3", True, CHINA, NOW)
     assert locked.value.violations[0].code == "period_locked" and "审核锁定" in locked.value.violations[0].message
     with pytest.raises(BadRequest):
-        periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "", NOW)
-    periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "补报两场活动", NOW)
+        periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "", CHINA, NOW)
+    periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "补报两场活动", CHINA, NOW)
     periods.submit_period(ctx, TOWN, "2025Q3", True, CHINA, NOW)
     actions = [(a.action, a.by_account, a.reason) for a in ctx.session.scalars(select(PeriodAudit).order_by(PeriodAudit.id))]
     assert actions == [("submitted", None, None), ("approved", "office-li", None),
@@ -75,9 +75,9 @@ def test_approval_locks_and_reopening_with_a_reason_unlocks_both_in_the_audit(ct
 
 
 def test_approving_what_was_never_submitted_is_refused(ctx):
-    with pytest.raises(BadRequest) as refused:
-        periods.approve_period(ctx, ADMIN, "town-a", "2025Q2", NOW)
-    assert refused.value.violations[0].code == "not_submitted"
+    with pytest.raises(FailedPrecondition) as refused:
+        periods.approve_period(ctx, ADMIN, "town-a", "2025Q2", CHINA, NOW)
+    assert "尚未报送" in str(refused.value)
 
 
 def test_an_approved_period_refuses_new_reports_corrections_and_retractions_but_a_resend_still_answers(ctx):
@@ -85,12 +85,12 @@ def test_an_approved_period_refuses_new_reports_corrections_and_retractions_but_
               "external_id": "town-a-star-1", "town": "town-a"}
     stored = app.report_one(ctx, TOWN, report)
     periods.submit_period(ctx, TOWN, "2025Q3", False, CHINA, NOW)
-    periods.approve_period(ctx, ADMIN, "town-a", "2025Q3", NOW)
+    periods.approve_period(ctx, ADMIN, "town-a", "2025Q3", CHINA, NOW)
     assert app.report_one(ctx, TOWN, report)["created"] is False  # the same report again: a resend
     with pytest.raises(Locked) as refused:
         app.report_one(ctx, TOWN, {**report, "external_id": "town-a-star-2"})
     assert refused.value.violations[0][:2] == ("start_date", "period_locked")
-    assert "2025Q3 已于 2025-10-20 审核锁定（office-li）" in refused.value.violations[0].message
+    assert "2025年第三季度已于2025年10月20日审核锁定（审核人：office-li）" in refused.value.violations[0].message
     with pytest.raises(Locked):
         app.report_batch(ctx, TOWN, [{**report, "external_id": "town-a-star-3"}])
     with pytest.raises(Locked):
@@ -100,6 +100,19 @@ def test_an_approved_period_refuses_new_reports_corrections_and_retractions_but_
     moved = {**report, "start_date": "2025-10-02", "quantities": {"booths": 2, "visitors": 30}}
     with pytest.raises(Locked):  # moving it out of the locked quarter changes the locked quarter
         app.correct(ctx, TOWN, stored["activity_id"], 1, moved)
-    periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "补报", NOW)
+    periods.reopen_period(ctx, ADMIN, "town-a", "2025Q3", "补报", CHINA, NOW)
     assert app.correct(ctx, TOWN, stored["activity_id"], 1, moved)[1] is True
     assert app.report_one(ctx, TOWN, {**report, "external_id": "town-a-star-2"})["created"] is True
+
+
+def test_a_period_s_activities_have_no_value_until_reported_or_submitted_and_a_nil_report_is_zero(ctx):
+    status = {s["period"]: s for s in periods.reporting_status(ctx, TOWN, 2025, CHINA)}
+    assert status["2025Q2"]["activities"] is None  # missing: not known to be zero
+    nil = periods.submit_period(ctx, TOWN, "2025Q2", True, CHINA, NOW)
+    assert (nil["state"], nil["nil"], nil["activities"]) == ("late", True, 0)  # a nil report: truly zero
+    app.report_one(ctx, TOWN, {"activity_type": "star_night", "start_date": "2025-05-02", "town": "town-a",
+                               "quantities": {"booths": 1, "visitors": 30}, "external_id": "late-one"})
+    status = {s["period"]: s for s in periods.reporting_status(ctx, ADMIN, 2025, CHINA, org="town-a")}
+    assert (status["2025Q2"]["nil"], status["2025Q2"]["activities"]) == (False, 1)  # no longer 本期无活动
+    with pytest.raises(PermissionDenied):
+        periods.reporting_status(ctx, TOWN, 2025, CHINA, org="qinglan-library")
