@@ -6,7 +6,21 @@ import logging
 
 import typer
 
-from libs.cli import activities, alerts, broker, db, deadletters, demo, importer, indicators, orgs, plan, run, testenv
+from libs.cli import (
+    activities,
+    alerts,
+    broker,
+    db,
+    deadletters,
+    demo,
+    importer,
+    indicators,
+    orgs,
+    periods,
+    plan,
+    run,
+    testenv,
+)
 
 # The CLI's own RPC calls close their channels while the broker's publish confirms are on their
 # way; amqp then warns "Received method (60, 80) during closing channel", harmless, on stderr.
@@ -20,6 +34,7 @@ app.add_typer(activities.app, name="activity")
 app.add_typer(indicators.app, name="indicator")
 app.add_typer(indicators.app, name="indicators", hidden=True)  # `kepu indicators rebuild` reads naturally too
 app.add_typer(alerts.app, name="alert")
+app.add_typer(periods.app, name="period")
 app.add_typer(deadletters.app, name="dead-letters")
 app.add_typer(db.app, name="db")
 app.command("import")(importer.import_file)

@@ -25,6 +25,8 @@ from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
+from libs.common.api.kepu.v1 import reporting_service_pb2_grpc as rep_grpc
 from libs.common.api.kepu.v1 import resources_pb2 as res
 from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
@@ -80,6 +82,7 @@ class KepuClient:
         self.alerts = alr_grpc.AlertServiceStub(self.channel)
         self.plans = plan_grpc.PlanServiceStub(self.channel)
         self.sessions = ses_grpc.SessionServiceStub(self.channel)
+        self.reporting = rep_grpc.ReportingServiceStub(self.channel)
 
     def with_token(self, token: str) -> "KepuClient":
         """The same connection and stubs, calling as ``token``: a server that calls for many people
@@ -205,6 +208,28 @@ class KepuClient:
 
     def plan(self) -> plan.Plan:
         return self.call(self.plans.GetPlan, plan.GetPlanRequest())
+
+    # --- reporting periods -------------------------------------------------------------------
+    def submit_period(self, period: str, nil: bool = False) -> rep.ReportingPeriod:
+        """本期已报送 (``nil``: 本期无活动) for the token's organisation."""
+        return self.call(self.reporting.SubmitPeriod, rep.SubmitPeriodRequest(period=period, nil=nil))
+
+    def reporting_status(self, year: int = 0, org: str = "", state: str = "") -> tuple[int, list[rep.ReportingPeriod]]:
+        """The year (0: this one) and every period the token may read, all pages."""
+        periods, token = [], ""
+        while True:
+            answer = self.call(self.reporting.ListReportingStatus, rep.ListReportingStatusRequest(
+                year=year, org=org, state=state, page_size=1000, page_token=token))
+            periods += list(answer.periods)
+            token = answer.next_page_token
+            if not token:
+                return answer.year, periods
+
+    def approve_period(self, org: str, period: str) -> rep.ReportingPeriod:
+        return self.call(self.reporting.ApprovePeriod, rep.ApprovePeriodRequest(org=org, period=period))
+
+    def reopen_period(self, org: str, period: str, reason: str) -> rep.ReportingPeriod:
+        return self.call(self.reporting.ReopenPeriod, rep.ReopenPeriodRequest(org=org, period=period, reason=reason))
 
     # --- people's sessions (SignIn, DescribeSetup and CompleteSetup need no token) ------------
     def sign_in(self, account: str, password: str, client_address: str = "") -> ses.SignInResponse:

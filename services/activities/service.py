@@ -176,6 +176,10 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
                                      self.clock.now())
 
     @rpc
-    def reporting_status(self, caller: dict, year: int, org: str | None = None) -> list[dict]:
-        """Every period of ``year`` of the organisations the caller may read (or ``org``), with its state."""
-        return periods.reporting_status(self._ctx(), Caller.model_validate(caller), year, china(), org)
+    def reporting_status(self, caller: dict, year: int | None = None, org: str | None = None) -> dict:
+        """Every period of ``year`` (None: this year, by the service's clock) of the organisations the
+        caller may read (or ``org``), with its state: ``{"year", "periods"}``."""
+        ctx = self._ctx()
+        year = year or ctx.today.year
+        return {"year": year, "periods": periods.reporting_status(ctx, Caller.model_validate(caller), year, china(),
+                                                                  org)}

@@ -3,6 +3,7 @@ message's for an answer), so no field list is written here."""
 from __future__ import annotations
 
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan_pb
+from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
 from libs.common.api.kepu.v1 import resources_pb2 as res
 from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.contracts.activity import REPORT_FIELDS
@@ -55,6 +56,10 @@ def status_change_pb(c: dict) -> res.StatusChange:
 
 def org_pb(o: dict) -> res.Organisation:
     return _message(res.Organisation, o)
+
+
+def period_pb(p: dict) -> rep.ReportingPeriod:
+    return _message(rep.ReportingPeriod, p)
 
 
 def identity_pb(i: dict) -> ses.Identity:

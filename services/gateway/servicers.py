@@ -15,6 +15,8 @@ from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
 from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
+from libs.common.api.kepu.v1 import reporting_service_pb2_grpc as rep_grpc
 from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
 from libs.common.errors import BadRequest, FailedPrecondition, NotFound, clip
@@ -101,10 +103,7 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
 
     @grpc_endpoint()
     def ListProgress(self, request, call):  # noqa: N802
-        if request.year and not 1900 <= request.year <= 2200:
-            raise BadRequest.of("year", "out_of_range", f"{request.year} is not a calendar year (or 0 for the "
-                                "current one)")
-        answer = self.backend.rpc().indicators.list_progress(request.year or None, request.indicator or None,
+        answer = self.backend.rpc().indicators.list_progress(_calendar_year(request.year), request.indicator or None,
                                                              request.targets_only)
         visible = [p for p in (_visible_progress(call.caller, item) for item in answer["indicators"]) if p is not None]
         items, next_token = page(visible, request.page_size, request.page_token, maximum=500)
@@ -123,6 +122,13 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
                 yield mapping.status_change_pb(change)
         finally:
             self.hub.unsubscribe(stream)
+
+
+def _calendar_year(year: int) -> int | None:
+    """A request's year: None for 0 (the current one, by the services' clock), else checked."""
+    if year and not 1900 <= year <= 2200:
+        raise BadRequest.of("year", "out_of_range", f"{year} is not a calendar year (or 0 for the current one)")
+    return year or None
 
 
 def _visible_progress(caller: Caller, item: dict) -> ind.IndicatorProgress | None:
@@ -179,6 +185,63 @@ class AlertServicer(alr_grpc.AlertServiceServicer):
         mine = [a for a in alerts if access.may_read_alert(call.caller, a["recipients"])]
         items, next_token = page(mine, request.page_size, request.page_token)
         return alr.ListAlertsResponse(alerts=[mapping.alert_pb(a) for a in items], next_page_token=next_token)
+
+
+PERIOD_STATES = ("open", "due", "on_time", "late", "missing")
+
+
+class ReportingServicer(rep_grpc.ReportingServiceServicer):
+    """Reporting as a duty: the activities service owns the periods (and refuses writes into an
+    approved one); who may submit, approve or read whose is decided there, with the caller."""
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    def _activities(self):
+        return self.backend.rpc().activities
+
+    @grpc_endpoint(write=True)
+    def SubmitPeriod(self, request, call):  # noqa: N802
+        return mapping.period_pb(self._activities().submit_period(call.caller.model_dump(), _period_key(request),
+                                                                  nil=request.nil))
+
+    @grpc_endpoint()
+    def ListReportingStatus(self, request, call):  # noqa: N802
+        if request.state and request.state not in PERIOD_STATES:
+            raise BadRequest.of("state", "unknown_state",
+                                f"{clip(request.state)!r}: one of {', '.join(PERIOD_STATES)}, or empty for all")
+        found = self._activities().reporting_status(call.caller.model_dump(), _calendar_year(request.year),
+                                                    request.org or None)
+        wanted = [p for p in found["periods"] if not request.state or p["state"] == request.state]
+        items, next_token = page(wanted, request.page_size, request.page_token)
+        return rep.ListReportingStatusResponse(year=found["year"], periods=[mapping.period_pb(p) for p in items],
+                                               next_page_token=next_token)
+
+    @grpc_endpoint(write=True)
+    def ApprovePeriod(self, request, call):  # noqa: N802
+        return mapping.period_pb(self._activities().approve_period(call.caller.model_dump(), _org_code(request),
+                                                                   _period_key(request)))
+
+    @grpc_endpoint(write=True)
+    def ReopenPeriod(self, request, call):  # noqa: N802
+        if not request.reason.strip():
+            raise BadRequest.of("reason", "missing", "重新打开需要填写原因（写入审计记录）")
+        if len(request.reason) > 500:
+            raise BadRequest.of("reason", "too_long", "原因最多500字")
+        return mapping.period_pb(self._activities().reopen_period(call.caller.model_dump(), _org_code(request),
+                                                                  _period_key(request), request.reason))
+
+
+def _period_key(request) -> str:
+    if not request.period.strip():
+        raise BadRequest.of("period", "missing", "请填写报送期，例如 2025Q3（季度）、2025-03（月）")
+    return clip(request.period.strip(), 16)
+
+
+def _org_code(request) -> str:
+    if not request.org.strip():
+        raise BadRequest.of("org", "missing", "请填写单位代码（kepu org list）")
+    return clip(request.org.strip(), 64)
 
 
 class PlanServicer(plan_grpc.PlanServiceServicer):

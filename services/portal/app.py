@@ -123,7 +123,10 @@ def routes() -> list:
         Route("/import/template.xlsx", imports.template, name="import_template"),
         Route("/import/{job_id}", imports.job_page, name="import_job"),
         Route("/import/{job_id}/confirm", imports.confirm, methods=["POST"], name="import_confirm"),
+        Route("/periods/submit", progress.submit, methods=["POST"], name="period_submit"),
         Route("/office", office.office_page, name="office"),
+        Route("/office/periods/approve", office.approve, methods=["POST"], name="period_approve"),
+        Route("/office/periods/reopen", office.reopen, methods=["POST"], name="period_reopen"),
         Route("/healthz", health, name="health"),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
     ]

@@ -301,6 +301,56 @@ def test_pages_carry_the_security_headers_and_the_portal_reports_to_prometheus(p
     assert (metric(portal["env"], "portal", 'kepu_portal_requests_total{page="sign_in_page",status="200"}') or 0) >= 1
 
 
+def test_a_clerk_submits_a_quarter_the_office_approves_it_and_the_lock_holds_until_reopened(portal):
+    """报送 in the portal (at 2025-06-30, the first quarter's deadline has passed): the clerk's
+    page offers the quarter and submits it as 本期无活动; the office sees who is late, approves
+    it; a report dated in it is refused beside its date, in Chinese; reopening with a reason
+    lets it through."""
+    office = person(portal, "office-li")
+    office.goto(portal["base"] + "/office")
+    late = office.locator("#periods ul.late li", has_text="2025年第一季度")
+    expect(late).to_contain_text("县教育局")
+    expect(late).to_contain_text("县妇联")
+    expect(office.locator("#periods ul.late")).not_to_contain_text("dangshan")  # the region reports to nobody
+
+    clerk = person(portal, "edu-chen")
+    section = clerk.locator("#periods")
+    expect(section.locator("form.submit-period")).to_contain_text("2025年第一季度：逾期未报送")
+    section.get_by_role("button", name="本期无活动").click()
+    expect(section.locator("[role=status]")).to_have_text("已报送2025年第一季度：本期无活动。")
+    expect(section.locator("tr", has_text="2025年第一季度")).to_contain_text("逾期报送")
+    expect(section.locator("tr", has_text="2025年第一季度")).to_contain_text("待审核")
+
+    office.goto(portal["base"] + "/office")
+    expect(late).not_to_contain_text("县教育局")
+    office.locator("#periods tr", has_text="县教育局").get_by_role("button", name="审核锁定").click()
+    expect(office.locator("#periods [role=status]")).to_have_text("已审核并锁定县教育局2025年第一季度的报送。")
+
+    fill_activity(clerk, portal, "science_week", "科普讲座（补报）", "2025-02-10", sessions=1, participants=40)
+    submit(clerk)
+    expect(clerk.locator("h1")).to_have_text("填报活动")
+    expect(clerk.locator("#start_date-error")).to_contain_text("2025年第一季度已于2025年6月30日审核锁定")
+    clerk.goto(portal["base"] + "/")
+    expect(section.locator("tr", has_text="2025年第一季度")).to_contain_text("已审核锁定")
+
+    office.goto(portal["base"] + "/office")
+    office.locator("#periods details summary").click()
+    reopen = office.locator("#periods li", has_text="县教育局 2025年第一季度").locator("form")
+    reopen.get_by_role("button", name="重新打开").click()  # no reason: the browser asks for one
+    expect(office.locator("#periods [role=status]")).to_have_count(0)
+    reopen.get_by_label("原因").fill("补报二月的一场讲座")
+    reopen.get_by_role("button", name="重新打开").click()
+    expect(office.locator("#periods [role=status]")).to_contain_text("已重新打开县教育局2025年第一季度")
+
+    fill_activity(clerk, portal, "science_week", "科普讲座（补报）", "2025-02-10", sessions=1, participants=40)
+    submit(clerk)
+    expect(clerk.locator("h1")).to_have_text("已保存")
+    clerk.goto(portal["base"] + "/")
+    expect(section.locator("tr", has_text="2025年第一季度")).to_contain_text("1项活动")
+    office.context.close()
+    clerk.context.close()
+
+
 PAGES = {  # name: (account, path)
     "login": (None, "/login"),
     "progress": ("fulian-wang", "/"),

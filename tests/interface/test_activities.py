@@ -252,7 +252,7 @@ def test_an_approved_period_refuses_reports_dated_in_it_over_the_bus_until_reope
     with pytest.raises(Locked) as refused:
         rpc.record_activity(cast, locked)
     assert refused.value.violations[0].code == "period_locked"
-    status = {s["period"]: s["state"] for s in rpc.reporting_status(cast, 2024)}
+    status = {s["period"]: s["state"] for s in rpc.reporting_status(cast, 2024)["periods"]}
     assert status == {"2024Q1": "late", "2024Q2": "open", "2024Q3": "open", "2024Q4": "open"}
     rpc.reopen_period(office, "cast", "2024Q1", "补报一场活动")
     assert rpc.record_activity(cast, locked)["created"] is True

@@ -46,10 +46,10 @@ def period_label(key: str) -> str:
 
 def duty_of(plan: Plan, org_code: str, org_kind: str) -> Duty | None:
     """The duty of one organisation: a rule naming it, else a rule naming its kind, else the default;
-    None for a unit that reports to nobody (``exempt``, or the ``town_category`` slot).
+    None for a unit that reports to nobody (``exempt``, the ``town_category`` slot, the region).
     ``org_kind`` is given because towns are registered later and are not in the plan."""
-    if org_code in plan.reporting.exempt or org_kind == "town_category":
-        return None
+    if org_code in plan.reporting.exempt or org_kind == "town_category" or org_code == plan.meta.region.code:
+        return None  # the region itself is the whole the units report to, not one of them
     rules = plan.reporting.rules
     for rule in rules:
         if org_code in rule.orgs:

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from libs.client.client import ClientError
 from services.portal.figures import STATUS_ORDER, Progress, current_windows, lagging_first, progress_of
 from services.portal.gateway import call
+from services.portal.pages import periods
 from services.portal.pages.progress import today_of
-from services.portal.web import render, visit
+from services.portal.web import checked_form, render, visit
 
 BEHIND = ("missed", "lagging")
+REASON_MAX = 500
 
 
 @dataclass
@@ -83,11 +86,13 @@ def towns_of(answer, towns, targeted: set[str], today) -> list[tuple[str, list[P
     return out
 
 
-async def office_page(request: Request):
+async def office_page(request: Request, refused: str | None = None, status: int = 200):
     v = await visit(request, admin=True)
     answer = await call(v.api.year_progress, 0)
     plan = await call(v.api.plan)
     towns = await call(v.api.list_organisations, "town")
+    year, reported = await call(v.api.reporting_status)
+    names = {o.code: o.name for o in (*plan.organisations, *towns)}
     section_of = {i.code: i.section for i in plan.indicators}
     rows = [progress_of(item.total, item.name, section_of.get(item.indicator, ""))
             for item in answer.indicators if item.HasField("total")]
@@ -98,4 +103,32 @@ async def office_page(request: Request):
         "year": answer.year, "today": today, "counts": counts, "total": sum(counts.values()),
         "sections": sections_of(plan, current), "standings": standings_of(plan, current),
         "towns": towns_of(answer, towns, {i.code for i in plan.indicators if not i.tracking}, today), "plan_title": plan.title,
-    }, visit_=v)
+        "reporting": periods.office_reporting([periods.view_of(p, names) for p in reported]), "reporting_year": year,
+        "periods_notice": periods.notice(request, names), "periods_refused": refused, "reason_max": REASON_MAX,
+    }, visit_=v, status=status)
+
+
+async def approve(request: Request):
+    """审核 from the office's overview."""
+    v = await visit(request, admin=True)
+    posted = await checked_form(request, v.credential)
+    org, key = str(posted.get("org", "")), str(posted.get("period", ""))
+    try:
+        await call(v.api.approve_period, org, key)
+    except ClientError as exc:
+        return await periods.refused_or_raise(exc, office_page, request)
+    return periods.done("/office", "approved", key, org)
+
+
+async def reopen(request: Request):
+    """重新打开 an approved period, with a reason (the audit trail keeps it)."""
+    v = await visit(request, admin=True)
+    posted = await checked_form(request, v.credential)
+    org, key, reason = str(posted.get("org", "")), str(posted.get("period", "")), str(posted.get("reason", "")).strip()
+    if not reason or len(reason) > REASON_MAX:
+        return await office_page(request, refused=f"重新打开需要填写原因（最多{REASON_MAX}字）", status=400)
+    try:
+        await call(v.api.reopen_period, org, key, reason)
+    except ClientError as exc:
+        return await periods.refused_or_raise(exc, office_page, request)
+    return periods.done("/office", "reopened", key, org)

@@ -6,9 +6,11 @@ import datetime as dt
 
 from starlette.requests import Request
 
+from libs.client.client import ClientError
 from services.portal.figures import Progress, current_windows, lagging_first, progress_of
 from services.portal.gateway import call
-from services.portal.web import render, visit
+from services.portal.pages import periods
+from services.portal.web import checked_form, render, visit
 
 
 def plan_names(plan) -> tuple[dict[str, str], dict[str, str]]:
@@ -38,7 +40,7 @@ def today_of(rows: list[Progress]) -> dt.date:
     return max((r.as_of for r in rows if r.as_of), default=dt.date.today())
 
 
-async def progress_page(request: Request):
+async def progress_page(request: Request, refused: str | None = None, status: int = 200):
     v = await visit(request)
     answer = await call(v.api.year_progress, 0)
     plan = await call(v.api.plan)
@@ -48,10 +50,24 @@ async def progress_page(request: Request):
     today = today_of(responsible + contributed)
     alerts = [a for a in await call(v.api.list_alerts, "firing") if not a.historical]
     own_alerts = [a for a in alerts if v.person.org in a.recipients or v.person.is_admin]
+    own = [p for p in await periods.own_periods(v) if p.start <= today]  # a period yet to begin is no news
     return render(request, "progress.html", {
-        "year": answer.year, "today": today,
+        "year": answer.year, "today": today, "periods": own, "submit_next": periods.next_to_submit(own),
+        "periods_notice": periods.notice(request), "periods_refused": refused,
         "rows": lagging_first(current_windows(responsible, today)),
         "contributed": lagging_first(current_windows(contributed, today)),
         "alerts": [progress_of(a, a.indicator_name, section_of.get(a.indicator, ""), kind_of.get(a.indicator, ""))
                    for a in own_alerts],
-    }, visit_=v)
+    }, visit_=v, status=status)
+
+
+async def submit(request: Request):
+    """本期已报送 / 本期无活动 from 我的进度."""
+    v = await visit(request, write=True)
+    posted = await checked_form(request, v.credential)
+    key, nil = str(posted.get("period", "")), posted.get("nil") == "1"
+    try:
+        await call(v.api.submit_period, key, nil)
+    except ClientError as exc:
+        return await periods.refused_or_raise(exc, progress_page, request)
+    return periods.done("/", "nil" if nil else "submitted", key)

@@ -75,7 +75,9 @@ async def report(request: Request):
     try:
         answer = await call(v.api.report, report)
     except ClientError as exc:
-        if exc.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS):
+        # FAILED_PRECONDITION: the date falls in a period the office approved (locked), said beside it
+        if exc.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS,
+                        grpc.StatusCode.FAILED_PRECONDITION):
             form.errors, form.general = place(exc.violations)
             if not exc.violations:
                 form.general = [exc.message]

@@ -49,9 +49,10 @@ def test_a_unit_no_rule_names_has_the_default():
     assert duty_of(PLAN, "qinglan-village-7", "village") == PLAN.reporting.default == duty("quarter", 10)
 
 
-def test_exempt_units_and_the_town_slot_report_to_nobody():
+def test_exempt_units_the_town_slot_and_the_region_itself_report_to_nobody():
     assert duty_of(PLAN, "qinglan-gov", "government") is None
     assert duty_of(PLAN, "qinglan-townships", "town_category") is None
+    assert duty_of(PLAN, PLAN.meta.region.code, PLAN.meta.region.level) is None  # the whole, not a unit
 
 
 def test_a_plan_without_reporting_asks_everyone_each_quarter():
