@@ -58,9 +58,16 @@ def year(token: Token = ..., year_: int = typer.Option(0, "--year", help="Calend
     for p in answer.indicators:
         total = f"{num(p.total.actual)} / {num(p.target)} {p.unit}" if p.HasField("total") else "—"
         table.add_row(f"{p.indicator} {p.name}", p.window, total, p.total.status if p.HasField("total") else "",
-                      ", ".join(f"{w.scope[4:]} {num(w.actual)}" for w in p.by_org),
+                      ", ".join(f"{w.scope[4:]} {_share(w)}" for w in p.by_org),
                       ", ".join(f"{w.scope[5:]} {num(w.actual)}" for w in p.by_town))
     console.print(table)
+
+
+def _share(w) -> str:
+    """An organisation's share: its figure, or "—" (未报送 and the periods) when it has none."""
+    if not w.HasField("actual"):
+        return f"— (未报送 {'、'.join(w.missing_periods)})"
+    return num(w.actual) + (f" (未报送 {'、'.join(w.missing_periods)})" if w.missing_periods else "")
 
 
 @app.command("watch")

@@ -2,7 +2,7 @@
 the alert digests, the refusals of a report, a spreadsheet's problems, the web portal and the
 documents.
 
-Numbers as people write them (no ".0"), windows as people say them (2025年, 2025年第2季度,
+Numbers as people write them (no ".0"), windows as people say them (2025年, 2025年第二季度,
 2021—2025年), statuses in the words the alerts use, days in a form as YYYY-MM-DD (the form
 people type them in) and in prose as 2025年3月18日, lists joined with 、 and cut to fit a message.
 """
@@ -35,11 +35,14 @@ def number(value: float, places: int = 1) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.{places}f}".rstrip("0")
 
 
+QUARTER_WORDS = ("第一季度", "第二季度", "第三季度", "第四季度")
+
+
 def window_label(window: str) -> str:
     if m := _YEAR.match(window):
         return f"{m[1]}年"
     if m := _QUARTER.match(window):
-        return f"{m[1]}年第{m[2]}季度"
+        return f"{m[1]}年{QUARTER_WORDS[int(m[2]) - 1]}"
     if m := _PERIOD.match(window):
         return f"{m[1]}—{m[2]}年"
     return window

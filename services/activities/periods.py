@@ -205,16 +205,37 @@ def reporting_status(ctx: Context, caller: Caller, year: int, calendar: WorkdayC
     if not caller.is_admin or org is not None:
         query = query.where(KnownOrganisation.code == (org or caller.org))
     orgs = list(ctx.session.execute(query).all()) or ([] if caller.is_admin else [(caller.org, caller.org_kind)])
+    return _statuses(ctx, orgs, year, year, calendar)
+
+
+def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_year: int,
+              calendar: WorkdayCalendar) -> list[dict]:
     codes = [o for o, _ in orgs]
     stored = {(r.org, r.period): r for r in ctx.session.scalars(select(PeriodReport).where(
         PeriodReport.org.in_(codes)))}
-    days = _activity_days(ctx, codes, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    days = _activity_days(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
     out = []
     for code, kind in orgs:
         duty = duty_of(ctx.plan, code, kind)
         if duty is None:
             continue
-        for period in periods(duty, year):
-            out.append(_view(stored.get((code, period.key)), period, deadline(period, duty, calendar), ctx.today,
-                             code, duty.every, _in_period(days, code, period)))
+        for year in range(first_year, last_year + 1):
+            for period in periods(duty, year):
+                out.append(_view(stored.get((code, period.key)), period, deadline(period, duty, calendar),
+                                 ctx.today, code, duty.every, _in_period(days, code, period)))
     return out
+
+
+def reporting_gaps(ctx: Context, first_year: int, last_year: int, calendar: WorkdayCalendar) -> dict[str, list]:
+    """Every organisation that reports, with the periods between two years it has not submitted
+    although their deadline passed ([key, first day, last day]; none: it owes nothing). What the
+    gateway needs to tell a share that is 0 from one that is not known (ListProgress)."""
+    if not 1900 <= first_year <= last_year <= first_year + 50:
+        raise BadRequest.of("year", "out_of_range", f"{first_year}–{last_year} is not a span of calendar years")
+    orgs = list(ctx.session.execute(select(KnownOrganisation.code, KnownOrganisation.kind)).all())
+    gaps: dict[str, list] = {}
+    for view in _statuses(ctx, orgs, first_year, last_year, calendar):
+        owed = gaps.setdefault(view["org"], [])
+        if view["state"] == "missing":
+            owed.append([view["period"], view["start"], view["end"]])
+    return gaps

@@ -176,6 +176,11 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
                                      self.clock.now())
 
     @rpc
+    def reporting_gaps(self, first_year: int, last_year: int) -> dict[str, list]:
+        """Each reporting organisation's missing periods between two years (the gateway's ListProgress)."""
+        return periods.reporting_gaps(self._ctx(), first_year, last_year, china())
+
+    @rpc
     def reporting_status(self, caller: dict, year: int | None = None, org: str | None = None) -> dict:
         """Every period of ``year`` (None: this year, by the service's clock) of the organisations the
         caller may read (or ``org``), with its state: ``{"year", "periods"}``."""

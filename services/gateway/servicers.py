@@ -21,7 +21,7 @@ from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
 from libs.common.errors import BadRequest, FailedPrecondition, NotFound, clip
 from libs.common.target_groups import TARGET_GROUP_NAMES
-from services.gateway import access, mapping
+from services.gateway import access, mapping, shares
 from services.gateway.backend import Backend
 from services.gateway.endpoint import grpc_endpoint, grpc_stream_endpoint
 from services.gateway.limits import peer_address
@@ -103,9 +103,13 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
 
     @grpc_endpoint()
     def ListProgress(self, request, call):  # noqa: N802
-        answer = self.backend.rpc().indicators.list_progress(_calendar_year(request.year), request.indicator or None,
-                                                             request.targets_only)
-        visible = [p for p in (_visible_progress(call.caller, item) for item in answer["indicators"]) if p is not None]
+        rpc = self.backend.rpc()
+        answer = rpc.indicators.list_progress(_calendar_year(request.year), request.indicator or None,
+                                              request.targets_only)
+        years = shares.years_of(answer["indicators"])
+        gaps = rpc.activities.reporting_gaps(*years) if years else {}
+        visible = [p for p in (_visible_progress(call.caller, shares.with_shares(item, gaps))
+                               for item in answer["indicators"]) if p is not None]
         items, next_token = page(visible, request.page_size, request.page_token, maximum=500)
         return ind.ListProgressResponse(year=answer["year"], indicators=items, next_page_token=next_token)
 

@@ -213,4 +213,4 @@ def year_progress(uow: UnitOfWork, plan: Plan, today: dt.date, year: int | None 
     breakdowns by organisation and town."""
     year = year or today.year
     states = repository.states(uow.session, indicator, window_keys=year_window_keys(plan, year))
-    return YearProgress.of(plan, states, year, targets_only)
+    return YearProgress.of(plan, states, year, targets_only, indicator)

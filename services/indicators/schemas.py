@@ -68,14 +68,15 @@ class YearProgress(BaseModel):
     indicators: list[YearWindow]
 
     @classmethod
-    def of(cls, plan: Plan, states: Sequence[WindowState], year: int, targets_only: bool = False) -> YearProgress:
+    def of(cls, plan: Plan, states: Sequence[WindowState], year: int, targets_only: bool = False,
+           indicator_code: str | None = None) -> YearProgress:
         by_key: dict[tuple[str, str], list[WindowState]] = {}
         for s in states:
             by_key.setdefault((s.indicator, s.window), []).append(s)
         region = plan.meta.region.code
         out = []
         for indicator in plan.all_indicators():
-            if targets_only and indicator.tracking:
+            if (targets_only and indicator.tracking) or (indicator_code and indicator.code != indicator_code):
                 continue
             for window in windows_of_year(indicator, plan.meta.period, year):
                 found = by_key.get((indicator.code, window), [])

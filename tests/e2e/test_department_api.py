@@ -461,37 +461,49 @@ def test_a_period_is_submitted_approved_locked_and_reopened_through_the_gateway(
     """Reporting as a duty over the public API: a missing period has no figure (not 0), a nil report
     is complete with 0, approval locks the quarter (FAILED_PRECONDITION naming the approval, in
     Chinese), reopening with a reason unlocks it, and both are in the audit trail."""
-    d, t = api["driver"], api["tokens"]
-    status = d.ok("ListReportingStatus", t["agri"], {"year": 2023})
-    assert status["year"] == 2023 and {p["org"] for p in status["periods"]} == {"agriculture"}
+    d, t = api["driver"], dict(api["tokens"])
+    with ClusterRpcProxy({"AMQP_URI": api["env"]["KEPU_AMQP_URI"]}, timeout=30) as rpc:  # a unit no other test uses
+        t["civil"] = issue_token(rpc.organisations, "civil-affairs", "periods", "reporter")[0]
+    status = d.ok("ListReportingStatus", t["civil"], {"year": 2023})
+    assert status["year"] == 2023 and {p["org"] for p in status["periods"]} == {"civil-affairs"}
     q2 = next(p for p in status["periods"] if p["period"] == "2023Q2")
     assert q2["state"] == "missing" and "activities" not in q2  # no value, least of all a 0
-    nil = d.ok("SubmitPeriod", t["agri"], {"period": "2023Q2", "nil": True})
+    nil = d.ok("SubmitPeriod", t["civil"], {"period": "2023Q2", "nil": True})
     assert (nil["state"], nil["nil"], nil["activities"]) == ("late", True, 0)
-    assert d.call("SubmitPeriod", t["agri"], {"period": "2023Q9"})["violations"][0][0] == "period"
+    assert d.call("SubmitPeriod", t["civil"], {"period": "2023Q9"})["violations"][0][0] == "period"
     assert d.call("SubmitPeriod", t["edu_viewer"], {"period": "2023Q2"})["code"] == "PERMISSION_DENIED"
-    assert d.call("ApprovePeriod", t["agri"], {"org": "agriculture", "period": "2023Q2"})["code"] == "PERMISSION_DENIED"
-    assert d.call("ApprovePeriod", t["admin"], {"org": "agriculture", "period": "2023Q3"})["code"] == \
+    assert d.call("ApprovePeriod", t["civil"], {"org": "civil-affairs", "period": "2023Q2"})["code"] == "PERMISSION_DENIED"
+    assert d.call("ApprovePeriod", t["admin"], {"org": "civil-affairs", "period": "2023Q3"})["code"] == \
         "FAILED_PRECONDITION"  # never submitted: nothing to approve
-    approved = d.ok("ApprovePeriod", t["admin"], {"org": "agriculture", "period": "2023Q2"})
+    approved = d.ok("ApprovePeriod", t["admin"], {"org": "civil-affairs", "period": "2023Q2"})
     assert approved["approved_at"] and approved["approved_by"]
 
-    locked = d.call("ReportActivity", t["agri"], report("high_quality_farmer_training", "2023-05-10", "lock-1", people=20))
+    locked = d.call("ReportActivity", t["civil"], report("high_quality_farmer_training", "2023-05-10", "lock-1", people=20))
     assert locked["code"] == "FAILED_PRECONDITION" and "2023年第二季度已于" in locked["message"]
     assert "审核锁定" in locked["message"]
-    assert d.call("SubmitPeriod", t["agri"], {"period": "2023Q2"})["code"] == "FAILED_PRECONDITION"
-    refused = d.call("ReopenPeriod", t["admin"], {"org": "agriculture", "period": "2023Q2"})
+    assert d.call("SubmitPeriod", t["civil"], {"period": "2023Q2"})["code"] == "FAILED_PRECONDITION"
+    refused = d.call("ReopenPeriod", t["admin"], {"org": "civil-affairs", "period": "2023Q2"})
     assert refused["code"] == "INVALID_ARGUMENT" and refused["violations"][0][0] == "reason"
-    d.ok("ReopenPeriod", t["admin"], {"org": "agriculture", "period": "2023Q2", "reason": "补报一场培训"})
-    d.ok("ReportActivity", t["agri"], report("high_quality_farmer_training", "2023-05-10", "lock-1", people=20))
-    late = d.ok("ListReportingStatus", t["admin"], {"year": 2023, "org": "agriculture", "state": "late"})["periods"]
+    d.ok("ReopenPeriod", t["admin"], {"org": "civil-affairs", "period": "2023Q2", "reason": "补报一场培训"})
+    d.ok("ReportActivity", t["civil"], report("high_quality_farmer_training", "2023-05-10", "lock-1", people=20))
+    late = d.ok("ListReportingStatus", t["admin"], {"year": 2023, "org": "civil-affairs", "state": "late"})["periods"]
     assert [(p["period"], p["nil"], p["activities"]) for p in late] == [("2023Q2", False, 1)]
 
-    shown = kepu(api["env"], "period", "status", "--year", "2023", "--token", t["agri"]).stdout
+    def civil_share() -> dict:  # civil affairs' share of a yearly target it answers for, in 2024
+        found = d.ok("ListProgress", t["admin"], {"year": 2024, "indicator": "rural-outreach"})["indicators"]
+        (item,) = found
+        return next(row for row in item["by_org"] if row["scope"] == "org:civil-affairs")
+
+    assert "actual" not in civil_share() and civil_share()["missing_periods"] == ["2024Q1"]
+    d.ok("SubmitPeriod", t["civil"], {"period": "2024Q1", "nil": True})
+    assert (civil_share()["actual"], civil_share()["missing_periods"]) == (0.0, [])  # 本期无活动: a true zero
+
+    shown = kepu(api["env"], "period", "status", "--year", "2023", "--token", t["civil"]).stdout
     assert "2023年第二季度" in shown and "逾期报送" in shown and "逾期未报送" in shown
     engine = create_engine(f"sqlite:///{api['var']}/db/activities.sqlite3")
     with engine.connect() as conn:
-        audit = conn.execute(text("select action, reason from period_audit where org = 'agriculture' "
+        audit = conn.execute(text("select action, reason from period_audit where org = 'civil-affairs' "
                                   "order by id")).all()
     engine.dispose()
-    assert [tuple(a) for a in audit] == [("submitted", None), ("approved", None), ("reopened", "补报一场培训")]
+    assert [tuple(a) for a in audit] == [("submitted", None), ("approved", None), ("reopened", "补报一场培训"),
+                                         ("submitted", None)]

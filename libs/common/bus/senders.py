@@ -35,7 +35,8 @@ GATEWAY_CALLS: frozenset[str] = frozenset({
     "activities.record_activity_group", "activities.record_activities", "activities.correct_activity",
     "activities.retract_activity", "activities.get_activity", "activities.activity_history",
     "activities.list_activities", "activities.plan_document", "activities.submit_period",
-    "activities.approve_period", "activities.reopen_period", "activities.reporting_status", "indicators.get_progress",
+    "activities.approve_period", "activities.reopen_period", "activities.reporting_status",
+    "activities.reporting_gaps", "indicators.get_progress",
     "indicators.list_progress", "notifications.list_alerts",
 })
 

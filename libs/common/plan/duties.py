@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from libs.common.plan.schema import Duty, Plan, ReportingEvery
+from libs.common.wording import window_label
 from libs.common.workdays import WorkdayCalendar
 
 MONTHS_PER_PERIOD: dict[ReportingEvery, int] = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
@@ -29,19 +30,14 @@ class ReportingPeriod:
     end: dt.date
 
 
-QUARTER_WORDS = ("第一季度", "第二季度", "第三季度", "第四季度")
-
-
 def period_label(key: str) -> str:
     """A period's key as people write it: 2025-03 → 2025年3月, 2025Q3 → 2025年第三季度,
-    2025H1 → 2025年上半年, 2025 → 2025年 (a key of no known shape stays as it is)."""
+    2025H1 → 2025年上半年, 2025 → 2025年 (the quarter and the year as indicator windows say them)."""
     if m := re.fullmatch(r"(\d{4})-(\d{2})", key):
         return f"{m[1]}年{int(m[2])}月"
-    if m := re.fullmatch(r"(\d{4})Q([1-4])", key):
-        return f"{m[1]}年{QUARTER_WORDS[int(m[2]) - 1]}"
     if m := re.fullmatch(r"(\d{4})H([12])", key):
         return f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"
-    return f"{key}年" if re.fullmatch(r"\d{4}", key) else key
+    return window_label(key)
 
 
 def duty_of(plan: Plan, org_code: str, org_kind: str) -> Duty | None:

@@ -2,7 +2,7 @@
 
 "科普大篷车巡展（2025年）：滞后，已完成4场次，按进度应完成7.5场次，全年目标10场次；剩余3个月，需每月完成2场次"
 — what is behind, by how much, against which pace, and what it takes to recover. Numbers are
-written as people write them (no ".0"), windows as people say them (2025年, 2025年第2季度,
+written as people write them (no ".0"), windows as people say them (2025年, 2025年第二季度,
 2021—2025年).
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ def test_numbers_as_people_write_them():
 
 
 def test_windows_as_people_say_them():
-    assert [window_label(w) for w in ("2025", "2025Q2", "2021-2025")] == ["2025年", "2025年第2季度", "2021—2025年"]
+    assert [window_label(w) for w in ("2025", "2025Q2", "2021-2025")] == ["2025年", "2025年第二季度", "2021—2025年"]
     assert [window_end(w) for w in ("2024", "2024Q1", "2024Q4", "2021-2025")] == [
         dt.date(2024, 12, 31), dt.date(2024, 3, 31), dt.date(2024, 12, 31), dt.date(2025, 12, 31)]
     assert months_left(dt.date(2025, 10, 1), dt.date(2025, 12, 31)) == 3
@@ -40,7 +40,7 @@ def test_the_monthly_need_is_rounded_up_never_down():
 
 def test_a_missed_window_says_the_gap_and_a_quarter_its_own_target():
     assert alert_text(change("missed", "2024Q3", actual=0, expected=1, target=1, unit="次")) == (
-        "科普大篷车巡展（2024年第3季度）：未完成，已完成0次，本季度目标1次，差1次")
+        "科普大篷车巡展（2024年第三季度）：未完成，已完成0次，本季度目标1次，差1次")
 
 
 def test_a_recovered_window_is_reported_once_without_a_demand():
@@ -52,7 +52,7 @@ def test_each_indicator_kind_reads_as_people_say_it():
     """yearly and quarterly windows, a cumulative total over the period, a stock level."""
     assert alert_text(change("lagging", "2024Q2", actual=0, expected=0.5, target=1, unit="次", kind="quarterly",
                              name="县全民科学素质工作领导小组调度会", as_of=dt.date(2024, 5, 15))) == (
-        "县全民科学素质工作领导小组调度会（2024年第2季度）：滞后，已完成0次，按进度应完成0.5次，本季度目标1次；"
+        "县全民科学素质工作领导小组调度会（2024年第二季度）：滞后，已完成0次，按进度应完成0.5次，本季度目标1次；"
         "剩余2个月，需每月完成0.5次")
     assert alert_text(change("lagging", "2021-2025", actual=300, expected=1398.7, target=2000, unit="人",
                              kind="cumulative", name="培育高素质农民", as_of=dt.date(2024, 6, 30))) == (

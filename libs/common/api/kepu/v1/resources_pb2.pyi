@@ -111,7 +111,7 @@ class AuditEntry(_message.Message):
     def __init__(self, revision: _Optional[int] = ..., action: _Optional[str] = ..., at: _Optional[str] = ..., by_org: _Optional[str] = ..., by_role: _Optional[str] = ..., by_token_id: _Optional[int] = ..., reason: _Optional[str] = ..., activity: _Optional[_Union[Activity, _Mapping]] = ..., by_account: _Optional[str] = ...) -> None: ...
 
 class WindowProgress(_message.Message):
-    __slots__ = ("indicator", "name", "kind", "window", "scope", "actual", "expected", "target", "unit", "status", "as_of")
+    __slots__ = ("indicator", "name", "kind", "window", "scope", "actual", "expected", "target", "unit", "status", "as_of", "missing_periods")
     INDICATOR_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +123,7 @@ class WindowProgress(_message.Message):
     UNIT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
+    MISSING_PERIODS_FIELD_NUMBER: _ClassVar[int]
     indicator: str
     name: str
     kind: str
@@ -134,7 +135,8 @@ class WindowProgress(_message.Message):
     unit: str
     status: str
     as_of: str
-    def __init__(self, indicator: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., window: _Optional[str] = ..., scope: _Optional[str] = ..., actual: _Optional[float] = ..., expected: _Optional[float] = ..., target: _Optional[float] = ..., unit: _Optional[str] = ..., status: _Optional[str] = ..., as_of: _Optional[str] = ...) -> None: ...
+    missing_periods: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, indicator: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., window: _Optional[str] = ..., scope: _Optional[str] = ..., actual: _Optional[float] = ..., expected: _Optional[float] = ..., target: _Optional[float] = ..., unit: _Optional[str] = ..., status: _Optional[str] = ..., as_of: _Optional[str] = ..., missing_periods: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class StatusChange(_message.Message):
     __slots__ = ("indicator", "indicator_name", "window", "scope", "previous", "status", "actual", "expected", "target", "unit", "as_of", "responsible")
