@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 
 from libs.common.plan import Plan
+from libs.common.plan.duties import duty_of, periods
 
 # campaign days and weeks in the month they are held (others: a month drawn at random)
 CAMPAIGN_MONTHS = {"national_science_day": 9, "science_week": 5, "disaster_reduction_day": 5,
@@ -138,6 +139,28 @@ def demo_year(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], seed
                 add(rng, f"{activity_type.code}-{org}-{k}", org, activity_type.code, day,
                     _quantities(rng, activity_type.quantities, "sessions", float(rng.randint(1, 4))))
     return reports
+
+
+def demo_submissions(plan: Plan, year: int, as_of: dt.date, towns: list[DemoTown], reports: dict[str, list[dict]],
+                     seed: int = 2024, submitted_share: float = 0.6) -> list[tuple[str, str, bool]]:
+    """(org, period, nil) that the demo's organisations submit on ``as_of`` (本期已报送): each one
+    that reported in the demo, and each example town, submits its latest ended period (on time
+    while its deadline is ahead); of its earlier periods a seeded share is submitted (late: the
+    demo submits them today) and the rest stay missing, which is what 逾期未报送 looks like.
+    A period with none of the organisation's activities is a nil report (本期无活动)."""
+    kinds = {o.code: o.kind for o in plan.organisations} | {t.code: "town" for t in towns}
+    out = []
+    for org in [*sorted(reports), *(t.code for t in towns)]:
+        duty = duty_of(plan, org, kinds.get(org, "department"))
+        if duty is None:
+            continue
+        rng = random.Random(f"{seed}-{year}-{org}-periods")
+        ended = [p for p in periods(duty, year) if p.end < as_of]
+        days = [dt.date.fromisoformat(r["start_date"]) for r in reports.get(org, [])]
+        for n, period in enumerate(ended):
+            if n == len(ended) - 1 or rng.random() < submitted_share:
+                out.append((org, period.key, not any(period.start <= d <= period.end for d in days)))
+    return out
 
 
 def _split(rng: random.Random, amount: float, count: int, whole: bool) -> list[float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from grafanalib.core import Dashboard, Templating, Time
 
 from libs.dashboards.panels import (
+    PERIOD_STATE_MAPPINGS,
     YEAR_WINDOWS,
     Grid,
     bars,
@@ -75,8 +76,39 @@ def plan_overview() -> Dashboard:
                description="按目前速度推算到窗口结束时的完成率；存量指标取最新值"), 12, 16)
     status = one(f'kepu_indicator_status{{scope="$region", {YEAR_WINDOWS}}}', "indicator, window, scope, status")
     g.add(timeseries("各状态指标数（个）", [target(f"sum by (status) ({status})", "{{status}}")]), 24, 8)
+    _completeness(g)
     return _dashboard("kepu-plan-overview", "规划总览", g, [REGION, YEAR],
                       "全民科学素质行动规划：每个目标的完成情况、进度与预计")
+
+
+# reporting periods (issue 19): the activities service's clock's current year. A period not
+# submitted has no kepu_period_activities series: its cell stays empty, never 0.
+ORG_NAMES = "* on(org) group_left(name) max by (org, name) (kepu_organisation_info)"
+
+
+def _periods(metric: str, org: str = "") -> str:
+    """Per organisation the sum over its period kinds (replicas reduced first)."""
+    selector = f'{metric}{{org="{org}"}}' if org else metric
+    return f"sum by (org) ({one(selector, 'org, every')})"
+
+
+SUBMITTED_SHARE = (f"100 * {_periods('kepu_reporting_submitted_periods')} "
+                   f"/ ({_periods('kepu_reporting_expected_periods')} > 0)")
+
+
+def _completeness(g: Grid) -> None:
+    """The overview's 报送完成率: each organisation's expected periods submitted, lagging first."""
+    g.add(bars("各单位报送完成率（%，最低在前）", f"sort({SUBMITTED_SHARE} {ORG_NAMES})", "{{name}}", unit="percent",
+               thresholds=share_thresholds(), description="本年度截止日已过（或已提前报送）的报送期中已报送的比例"
+               "（含本期无活动）；尚无应报送期的单位不显示（无值，不是0）"), 12, 16)
+    g.add(table("报送情况（各单位，本年度）", [
+        target(f"{_periods('kepu_reporting_expected_periods')} {ORG_NAMES}", instant=True, ref="A"),
+        target(f"{_periods('kepu_reporting_submitted_periods')} {ORG_NAMES}", instant=True, ref="B"),
+        target(f"{_periods('kepu_reporting_on_time_periods')} {ORG_NAMES}", instant=True, ref="C"),
+        target(f"{SUBMITTED_SHARE} {ORG_NAMES}", instant=True, ref="D"),
+    ], {"name": "单位", "Value #A": "应报送（期）", "Value #B": "已报送（期）", "Value #C": "按时报送（期）",
+        "Value #D": "报送完成率（%）"}, sort_by="报送完成率（%）", descending=False,
+        description="逾期未报送的期不计为0：它只是没有报送"), 12, 16)
 
 
 RESPONSIBLE = ' * on(indicator) group_left() max by (indicator) (kepu_indicator_responsible{org="$org"})'
@@ -100,7 +132,24 @@ def department() -> Dashboard:
     g.add(bars("本部门在各指标中的贡献", f"{contributed} {NAMED}",
                "{{name}}（{{window}}）", max_=None, description="本部门报送的活动计入各指标的数量（按各指标单位）"),
           12, 9)
+    _reporting(g)
     return _dashboard("kepu-department", "部门", g, [REGION, YEAR, ORG], "一个部门负责的指标与近期报送")
+
+
+def _reporting(g: Grid) -> None:
+    """The department's 报送情况: its periods of this year, counted and one by one."""
+    for title, metric, description in (
+            ("本年应报送（期）", "kepu_reporting_expected_periods", "截止日已过或已提前报送的报送期"),
+            ("已报送（期）", "kepu_reporting_submitted_periods", "含本期无活动（零报告）"),
+            ("按时报送（期）", "kepu_reporting_on_time_periods", "在截止日（按中国法定工作日计算）前报送")):
+        g.add(stat(title, _periods(metric, "$org"), description=description), 8, 4)
+    state = one('kepu_reporting_period_state_code{org="$org"}', "org, period")
+    g.add(table("报送情况（本年度各期）", [
+        target(state, instant=True, ref="A"),
+        target(one('kepu_period_activities{org="$org"}', "org, period"), instant=True, ref="B"),
+    ], {"period": "报送期", "Value #A": "状态", "Value #B": "活动（场）"}, sort_by="报送期", descending=False,
+        status_column="状态", mappings=PERIOD_STATE_MAPPINGS, description="未报送的期没有活动数（显示为空，不是0）；"
+        "本期无活动的零报告显示0"), 24, 9)
 
 
 TOWN_NAMES = ('* on(town) group_left(name, example) label_replace(max by (org, name, example) '

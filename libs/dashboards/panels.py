@@ -26,6 +26,12 @@ STATUS_MAPPINGS = [{"type": "value", "options": {
     "2": {"text": "进度正常", "color": "green"}, "3": {"text": "进度偏慢", "color": "yellow"},
     "4": {"text": "滞后", "color": "orange"}, "5": {"text": "未完成", "color": "red"}}}]
 
+# reporting periods: kepu_reporting_period_state_code (0 open, 1 due, 2 on time, 3 late, 4 missing)
+PERIOD_STATE_MAPPINGS = [{"type": "value", "options": {
+    "0": {"text": "进行中", "color": "text"}, "1": {"text": "待报送", "color": "blue"},
+    "2": {"text": "按时报送", "color": "green"}, "3": {"text": "逾期报送", "color": "yellow"},
+    "4": {"text": "逾期未报送", "color": "red"}}}]
+
 
 def target(expr: str, legend: str = "", instant: bool = False, ref: str = "A") -> Target:
     return Target(expr=expr, legendFormat=legend, refId=ref, instant=instant, datasource=DATASOURCE,
@@ -81,12 +87,14 @@ def bars(title: str, expr: str, legend: str, unit: str = "none", max_: float | N
 
 
 def table(title: str, targets: list[Target], columns: dict[str, str], sort_by: str | None = None,
-          description: str = "", status_column: str | None = None) -> Table:
-    """Instant queries merged into one row per series; ``columns`` renames fields (and keeps only them)."""
+          description: str = "", status_column: str | None = None, mappings: list | None = None,
+          descending: bool = True) -> Table:
+    """Instant queries merged into one row per series; ``columns`` renames fields (and keeps only them).
+    A series a query does not return leaves its cell empty (no value), never 0."""
     overrides = []
     if status_column:
         overrides.append({"matcher": {"id": "byName", "options": status_column},
-                          "properties": [{"id": "mappings", "value": STATUS_MAPPINGS},
+                          "properties": [{"id": "mappings", "value": mappings or STATUS_MAPPINGS},
                                          {"id": "custom.displayMode", "value": "color-background"}]})
     for name in columns.values():
         if name.endswith("（%）"):
@@ -94,7 +102,7 @@ def table(title: str, targets: list[Target], columns: dict[str, str], sort_by: s
                               "properties": [{"id": "unit", "value": "percent"}, {"id": "decimals", "value": 0}]})
     return Table(
         title=title, description=description, dataSource=DATASOURCE, targets=targets, overrides=overrides,
-        sortBy=[TableSortByField(displayName=sort_by, desc=True)] if sort_by else [],
+        sortBy=[TableSortByField(displayName=sort_by, desc=descending)] if sort_by else [],
         transformations=[
             {"id": "merge", "options": {}},
             {"id": "organize", "options": {

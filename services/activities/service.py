@@ -28,8 +28,8 @@ from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.workdays import china
-from services.activities import app, periods, repository
-from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_town_totals
+from services.activities import app, periods, reporting_figures, repository
+from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_reporting, publish_town_totals
 from services.activities.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,10 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
 
     @timer(interval=15, eager=True)
     def count_by_town(self) -> None:
-        """The Towns dashboard's figures, from what is stored (one GROUP BY every 15 seconds)."""
+        """The Towns dashboard's and the reporting panels' figures, from what is stored (a few
+        GROUP BYs every 15 seconds)."""
         publish_town_totals(repository.town_totals(self.db))
+        publish_reporting(reporting_figures.read(self._ctx(), china()))
         self.db.rollback()
 
     @on_events("organisations", ORGANISATION_CHANGED)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections import Counter as Tally
 from collections.abc import Sequence
+from itertools import product
 from pathlib import Path
+from typing import get_args
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from libs.common.events import CHANNEL_KINDS
+from services.notifications.domain.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,8 @@ ALERT_TRANSITIONS = Counter("kepu_alert_transitions_total", "Alerts opened, upda
 DIGESTS = Counter("kepu_alert_digests_total", "Digests composed, by kind (news, reminder, history).", ["kind"])
 DELIVERIES = Counter("kepu_alert_deliveries_total", "Delivery attempts by channel kind and outcome (sent; failed: "
                      "will retry; parked: gave up).", ["channel", "outcome"])
+for _kind, _outcome in product(("log", *CHANNEL_KINDS), get_args(Outcome)):
+    DELIVERIES.labels(_kind, _outcome)  # "nothing delivered" is a reading too: 0 from the start, not no data
 DELIVERIES_PARKED = Gauge("kepu_alert_deliveries_parked", "Deliveries parked after their last attempt, waiting for "
                           "`kepu alert deliveries retry`.", ["channel"])
 DELIVERY_LATENCY = Histogram("kepu_alert_delivery_latency_seconds", "From a digest's composition to its delivery.",

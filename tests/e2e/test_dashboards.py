@@ -1,7 +1,9 @@
 """The test that keeps dashboards honest: a real project-local Prometheus (started by `kepu run`)
 scrapes a running system loaded with `kepu demo`; every panel query of every dashboard, with
 each variable set to a real value, must evaluate without error and return series. Every
-alerting rule's expression must evaluate, on metrics that exist."""
+alerting rule's expression must evaluate, on metrics that exist. And both sides of "silence is
+not zero": a true zero (no deliveries on a channel kind nobody has) reads 0, while a period
+nobody submitted reads no value at all (a submitted one, even a nil report, has its figure)."""
 from __future__ import annotations
 
 import json
@@ -50,7 +52,8 @@ def prometheus(vhost_pipeline, broker_uris, tmp_path_factory):
             url = f"http://127.0.0.1:{port}"
             # the demo's figures, the towns' and the rules' results have been scraped and evaluated
             for series in ("kepu_town_participants", "kepu_organisation_info", 'kepu:indicator_target_share',
-                           "kepu_gateway_request_seconds_bucket", "kepu_alert_deliveries_total"):
+                           "kepu_gateway_request_seconds_bucket", "kepu_alert_deliveries_total",
+                           "kepu_period_activities"):
                 eventually(lambda s=series: query(url, s), timeout=60, what=f"{series} in Prometheus")
             scraped = scrapes(url)  # two more scrapes of every target: rates over the demo have two points each
             eventually(lambda: all(scrapes(url).get(target, 0) >= n + 2 for target, n in scraped.items()),
@@ -126,3 +129,37 @@ def test_every_rule_evaluates_on_metrics_that_exist(prometheus, path):
     assert {g["name"] for g in alerts} >= {g["name"] for g in yaml.safe_load(path.read_text())["groups"]}
     assert all(r["health"] == "ok" for g in alerts for r in g["rules"]), [
         (r["name"], r.get("lastError")) for g in alerts for r in g["rules"] if r["health"] != "ok"]
+
+
+def panel_targets(board: str, title: str) -> list[str]:
+    panels = json.loads((REPO_ROOT / "deploy" / "grafana" / "dashboards" / f"{board}.json").read_text(encoding="utf-8"))
+    return next(([t["expr"] for t in p["targets"]] for p in panels["panels"] if p["title"] == title))
+
+
+def test_a_true_zero_reads_0_on_the_deliveries_panel_not_no_data(prometheus):
+    """The demo registers no channels: every channel kind but the log has delivered nothing, and says so."""
+    [expr] = panel_targets("pipeline-health", "预警投递（次/小时，按渠道与结果）")
+    found = {(r["metric"]["channel"], r["metric"]["outcome"]): float(r["value"][1]) for r in query(prometheus, expr)}
+    for kind in ("webhook", "wecom", "dingtalk", "email"):
+        assert found.get((kind, "sent")) == 0, (kind, found)
+
+
+def test_a_missing_period_has_no_value_while_a_submitted_one_even_nil_has_its_figure(prometheus):
+    """kepu demo on 2024-10-15 submitted each unit's 2024Q3 (towns: 本期无活动) and left some
+    earlier quarters missing; the department board's 报送情况 table reads them as they are."""
+    state_expr, activities_expr = panel_targets("department", "报送情况（本年度各期）")
+    states = {(r["metric"]["org"], r["metric"]["period"]): float(r["value"][1])
+              for r in query(prometheus, state_expr.replace('org="$org"', 'org=~".+"'))}
+    missing = sorted(key for key, code in states.items() if code == 4)
+    assert missing, "the demo leaves some periods missing"
+
+    def figures(org: str) -> dict[str, float]:
+        return {r["metric"]["period"]: float(r["value"][1])
+                for r in query(prometheus, substitute(activities_expr, {"org": org}))}
+
+    for org, period in missing:
+        assert period not in figures(org), f"{org} {period} was never submitted, yet it has a figure"
+    town = figures("demo-town-1")  # nil reports: true zeros
+    assert town["2024Q3"] == 0 and set(town.values()) == {0.0}
+    org = next(org for org, _ in missing if states[(org, "2024Q3")] == 2)  # on time, with its activities
+    assert "2024Q3" in figures(org)

@@ -54,3 +54,17 @@ def test_every_demo_row_passes_the_plans_checks():
     for row in rows(demo_year(PLAN, 2024, AS_OF, TOWNS)):
         report = ActivityReport.model_validate({k: v for k, v in row.items() if k != "town" or v})
         assert check_against_plan(report, PLAN, AS_OF) == [], row
+
+
+def test_the_demo_submits_each_latest_period_leaves_some_missing_and_nil_only_where_nothing_happened():
+    from libs.demo import demo_submissions
+
+    reports = demo_year(PLAN, 2024, AS_OF, TOWNS)
+    submitted = demo_submissions(PLAN, 2024, AS_OF, TOWNS, reports)
+    assert submitted == demo_submissions(PLAN, 2024, AS_OF, TOWNS, reports)
+    by_org = {org: {p for o, p, _ in submitted if o == org} for org in [*reports, *(t.code for t in TOWNS)]}
+    assert all("2024Q3" in keys for keys in by_org.values())  # the latest ended quarter: still due on 10-15
+    assert not any("2024Q4" in keys for keys in by_org.values())  # not ended
+    assert any(len(keys) < 3 for keys in by_org.values())  # some earlier quarters stay missing
+    assert all(nil for org, _, nil in submitted if org.startswith("demo-town-"))  # towns report no activities
+    assert any(not nil for _, _, nil in submitted)

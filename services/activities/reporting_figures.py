@@ -1,0 +1,92 @@
+"""What the reporting gauges read (issue 19): where every organisation's periods of the current
+year stand, the activities each submitted period holds, and when each organisation's last
+activity came in. Read-only, for the metrics refresh; ``metrics.publish_reporting`` sets the gauges.
+
+A period not submitted has no activity figure (``None``), never a 0: the national 科普统计
+forms write "-" for no value, and a nil report (本期无活动) is the only way to a true 0.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import Session
+
+from libs.common.access import Caller
+from libs.common.plan.duties import duty_of
+from libs.common.workdays import WorkdayCalendar
+from services.activities import periods
+from services.activities.models import Activity
+from services.activities.repository import org_kinds
+
+if TYPE_CHECKING:
+    from services.activities.app import Context
+
+# the metrics refresh reads every organisation's periods, as the office does
+READER = Caller(org="activities", org_kind="office", role="admin", name="metrics")
+SUBMITTED = frozenset({"on_time", "late"})
+
+
+@dataclass(frozen=True)
+class PeriodFigure:
+    """One organisation's period: its state, and its activities if (and only if) it was submitted."""
+
+    org: str
+    every: str  # month, quarter, half_year, year
+    period: str  # "2024Q3"
+    state: str  # open, due, on_time, late, missing
+    activities: int | None  # None: not submitted (no value, not 0)
+
+    @property
+    def submitted(self) -> bool:
+        return self.state in SUBMITTED
+
+    @property
+    def expected(self) -> bool:
+        """Counted among the expected periods: its deadline passed, or its report came in early."""
+        return self.submitted or self.state == "missing"
+
+
+@dataclass(frozen=True)
+class ReportingFigures:
+    periods: list[PeriodFigure]
+    last_recorded: dict[str, dt.datetime]  # org → when its latest activity was stored
+
+
+def monthly_activities(session: Session, year: int) -> dict[tuple[str, int], int]:
+    """(org, month) → activities starting in that month of ``year``, retractions excluded: one
+    GROUP BY, summed into any period (every period is a run of whole months)."""
+    month = extract("month", Activity.start_date)
+    rows = session.execute(
+        select(Activity.org, month, func.count())
+        .where(Activity.retracted.is_(False), Activity.start_date >= dt.date(year, 1, 1),
+               Activity.start_date <= dt.date(year, 12, 31))
+        .group_by(Activity.org, month))
+    return {(org, int(m)): n for org, m, n in rows}
+
+
+def last_recorded(session: Session) -> dict[str, dt.datetime]:
+    """org → the moment its latest activity was stored (what "no reports for N days" reads)."""
+    return dict(session.execute(select(Activity.org, func.max(Activity.created_at)).group_by(Activity.org)).all())
+
+
+def _activities(counts: dict[tuple[str, int], int], org: str, start: str, end: str) -> int:
+    first, last = dt.date.fromisoformat(start).month, dt.date.fromisoformat(end).month
+    return sum(counts.get((org, m), 0) for m in range(first, last + 1))
+
+
+def read(ctx: Context, calendar: WorkdayCalendar) -> ReportingFigures:
+    """The current year's periods (those started by ``ctx.today``) of every organisation that reports."""
+    year = ctx.today.year
+    status = [s for s in periods.reporting_status(ctx, READER, year, calendar)
+              if dt.date.fromisoformat(s["start"]) <= ctx.today]
+    kinds = org_kinds(ctx.session, sorted({s["org"] for s in status}))
+    every = {org: duty_of(ctx.plan, org, kind).every for org, kind in kinds.items()}
+    counts = monthly_activities(ctx.session, year)
+    figures = [PeriodFigure(org=s["org"], every=every[s["org"]], period=s["period"], state=s["state"],
+                            activities=_activities(counts, s["org"], s["start"], s["end"])
+                            if s["state"] in SUBMITTED else None)
+               for s in status]
+    return ReportingFigures(figures, last_recorded(ctx.session))
