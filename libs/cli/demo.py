@@ -62,7 +62,8 @@ def demo(year: int = typer.Option(None, help="The year to fill (default: the sys
         table.add_row(org, str(len(rows)), *map(str, counts))
         totals = [a + b for a, b in zip(totals, counts)]
     console.print(table)
-    submitted = _submit_periods(demo_submissions(plan, year, today, example_towns, reports, seed), tokens)
+    submitted = _submit_periods(demo_submissions(plan, year, today, example_towns, reports, seed), tokens,
+                                gateway_ or settings.grpc_target, ca_file or settings.grpc_ca_file)
     console.print(f"{year}: {totals[0]} example activities stored up to {today} ({totals[1]} were there already, "
                   f"{totals[2]} refused); {submitted} reporting periods submitted (some 本期无活动), others "
                   f"left missing; "
@@ -70,20 +71,19 @@ def demo(year: int = typer.Option(None, help="The year to fill (default: the sys
                   f"Open the dashboards, or `kepu indicator year --year {year}`.", highlight=False)
 
 
-def _submit_periods(submissions: list[tuple[str, str, bool]], tokens: dict[str, str]) -> int:
-    """本期已报送 for the demo's organisations, as each one's token stands (the activities RPC
-    ``submit_period``, until the gateway offers it): how many were accepted. A period the office
-    has approved since an earlier run is left as it is."""
-    from libs.common.access import token_hash
-    from libs.common.errors import ClientError
+def _submit_periods(submissions: list[tuple[str, str, bool]], tokens: dict[str, str], target: str,
+                    ca_file) -> int:
+    """本期已报送 for the demo's organisations through the gateway, each with its own token (as a
+    clerk would): how many were accepted. A period the office has approved since an earlier run is
+    left as it is (FAILED_PRECONDITION, printed)."""
+    from libs.client.client import ClientError, KepuClient
 
     accepted = 0
-    with services() as rpc:
-        callers = {org: rpc.organisations.authenticate(token_hash(tokens[org])) for org, _, _ in submissions}
+    with KepuClient(target, "", ca_file) as shared:
         for org, period, nil in submissions:
             try:
-                rpc.activities.submit_period(callers[org], period, nil)
+                shared.with_token(tokens[org]).submit_period(period, nil)
                 accepted += 1
             except ClientError as exc:
-                errors.print(f"{org} {period}: {exc}", markup=False)
+                errors.print(f"{org} {period}: {' '.join(exc.lines())}", markup=False)
     return accepted

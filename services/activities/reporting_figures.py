@@ -11,15 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.plan.duties import duty_of
 from libs.common.workdays import WorkdayCalendar
 from services.activities import periods
 from services.activities.models import Activity
-from services.activities.repository import org_kinds
 
 if TYPE_CHECKING:
     from services.activities.app import Context
@@ -55,38 +53,16 @@ class ReportingFigures:
     last_recorded: dict[str, dt.datetime]  # org → when its latest activity was stored
 
 
-def monthly_activities(session: Session, year: int) -> dict[tuple[str, int], int]:
-    """(org, month) → activities starting in that month of ``year``, retractions excluded: one
-    GROUP BY, summed into any period (every period is a run of whole months)."""
-    month = extract("month", Activity.start_date)
-    rows = session.execute(
-        select(Activity.org, month, func.count())
-        .where(Activity.retracted.is_(False), Activity.start_date >= dt.date(year, 1, 1),
-               Activity.start_date <= dt.date(year, 12, 31))
-        .group_by(Activity.org, month))
-    return {(org, int(m)): n for org, m, n in rows}
-
-
 def last_recorded(session: Session) -> dict[str, dt.datetime]:
     """org → the moment its latest activity was stored (what "no reports for N days" reads)."""
     return dict(session.execute(select(Activity.org, func.max(Activity.created_at)).group_by(Activity.org)).all())
 
 
-def _activities(counts: dict[tuple[str, int], int], org: str, start: str, end: str) -> int:
-    first, last = dt.date.fromisoformat(start).month, dt.date.fromisoformat(end).month
-    return sum(counts.get((org, m), 0) for m in range(first, last + 1))
-
-
 def read(ctx: Context, calendar: WorkdayCalendar) -> ReportingFigures:
     """The current year's periods (those started by ``ctx.today``) of every organisation that reports."""
-    year = ctx.today.year
-    status = [s for s in periods.reporting_status(ctx, READER, year, calendar)
+    status = [s for s in periods.reporting_status(ctx, READER, ctx.today.year, calendar)
               if dt.date.fromisoformat(s["start"]) <= ctx.today]
-    kinds = org_kinds(ctx.session, sorted({s["org"] for s in status}))
-    every = {org: duty_of(ctx.plan, org, kind).every for org, kind in kinds.items()}
-    counts = monthly_activities(ctx.session, year)
-    figures = [PeriodFigure(org=s["org"], every=every[s["org"]], period=s["period"], state=s["state"],
-                            activities=_activities(counts, s["org"], s["start"], s["end"])
-                            if s["state"] in SUBMITTED else None)
+    figures = [PeriodFigure(org=s["org"], every=s["every"], period=s["period"], state=s["state"],
+                            activities=s["activities"] if s["state"] in SUBMITTED else None)
                for s in status]
     return ReportingFigures(figures, last_recorded(ctx.session))
