@@ -268,7 +268,10 @@ def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[
                  now: dt.datetime) -> Digest:
     items = digests.news_items(entries, group.org)
     counts = Counter((i["topic"] == "indicator", i["state"]) for i in items)
-    title = messages.digest_title(kind, rules.names.get(group.org, group.org), counts[True, "firing"],
+    # a town registered after the plan is named by its duties' events
+    name = rules.names.get(group.org) or next((a.scope_name for a, _ in entries if a.scope == group.org
+                                               and a.scope_name), group.org)
+    title = messages.digest_title(kind, name, counts[True, "firing"],
                                   counts[True, "resolved"], counts[False, "firing"], counts[False, "resolved"])
     as_of = max((a.as_of for a, _ in entries if a.as_of), default=None)
     return _store_digest(session, group, kind, title, messages.digest_text(title, as_of, items), items, rules, now)

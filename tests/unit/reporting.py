@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
-from libs.common.events import Envelope, OrganisationChanged
+from libs.common.events import Envelope, OrganisationChanged, ReportingDutyChanged
 from libs.common.plan import load_plan
 from libs.common.settings import REPO_ROOT
 from libs.common.workdays import china
@@ -56,6 +56,7 @@ class ReportingCounty:
         self.rules = dataclasses.replace(notifications.Rules.of(PLAN, settings(
             hours, alert_working_days="china", **more)), office=office)
         self.published = 0  # outbox rows already handed to notifications
+        self.events: list[Envelope] = []  # every reporting_duty_changed activities published
         self.digests: list[Digest] = []
 
     def ctx(self, day: dt.date) -> activities.Context:
@@ -69,6 +70,7 @@ class ReportingCounty:
                                             .order_by(OutboxEvent.id)))
         self.published = rows[-1].id if rows else self.published
         envelopes = [Envelope.model_validate_json(r.body) for r in rows if r.event_type == "reporting_duty_changed"]
+        self.events += envelopes
         if envelopes:
             notifications.apply_duty_changes(self.notifications, envelopes, self.rules, local(day, 9))
         return envelopes
@@ -83,6 +85,14 @@ class ReportingCounty:
             "external_id": f"{org}-{activity_type}-{start.isoformat()}"})
         self.judge(day, [org])
         return done
+
+    def retract(self, org: str, activity_id: str, day: dt.date) -> None:
+        activities.retract(self.ctx(day), caller(org), activity_id, 0, "误报")
+        self.judge(day, [org])
+
+    def changes(self) -> list[ReportingDutyChanged]:
+        """Every change activities published so far, in order."""
+        return [e.typed_payload() for e in self.events]
 
     def rounds(self, day: dt.date, times: tuple[tuple[int, int], ...] = ((9, 5), (11, 0), (17, 0))) -> list[Digest]:
         """Digest rounds on ``day`` at these local times (the service runs one every few seconds)."""
