@@ -16,12 +16,22 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = (
+    sa.Column('topic', sa.String(length=16), nullable=False, server_default='indicator'),
+    sa.Column('due', sa.Date(), nullable=True),
+    sa.Column('days_left', sa.Integer(), nullable=True),
+    sa.Column('scope_name', sa.String(length=200), nullable=False, server_default=''),
+)
+
+
 def upgrade() -> None:
+    existing = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('alerts')}
+    missing = [column for column in COLUMNS if column.name not in existing]  # made with the models: none
+    if not missing:
+        return
     with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('topic', sa.String(length=16), nullable=False, server_default='indicator'))
-        batch_op.add_column(sa.Column('due', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('days_left', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('scope_name', sa.String(length=200), nullable=False, server_default=''))
+        for column in missing:
+            batch_op.add_column(column)
 
 
 def downgrade() -> None:
