@@ -57,10 +57,12 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
 
     def _wake_relay_and_count(self, caller: Caller, activities: list[dict], action: str) -> None:
         """After a commit: the outbox relay publishes the staged events now (not at its next
-        poll), and the activity metrics count what changed; a report may fulfil an expected
-        campaign, so the caller's duties are judged again."""
-        if activities:
-            self._review_duties(sorted({a["org"] for a in activities}))
+        poll), and the activity metrics count what changed. A report of a campaign with a season
+        may fulfil (a retraction undo) an expected campaign: its organisation's duties are judged
+        again at once (anything else waits for the clock's round)."""
+        seasonal = {t.code for t in self.plan.current.activity_types if t.season}
+        if orgs := sorted({a["org"] for a in activities if a["activity_type"] in seasonal}):
+            self._review_duties(orgs)
         self.outbox.wake()
         for a in activities:
             if action == "recorded":
