@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
 
 from libs.common.errors import BadRequest
 from libs.common.rpc import rpc
@@ -73,3 +74,15 @@ class ClockMixin:
         except ValueError as exc:
             raise BadRequest.of("as_of", "invalid", str(exc)) from None
         return as_of
+
+
+class ClockTimer(Timer):
+    """A timer for what changes with the date alone (indicators' pace, activities' reporting
+    duties), every ``KEPU_EVALUATE_INTERVAL`` seconds and once at start."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=60.0, eager=True, **kwargs)
+
+    def setup(self):
+        self.interval = settings_from_config(self.container.config).evaluate_interval
+        super().setup()

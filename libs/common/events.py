@@ -88,6 +88,36 @@ class IndicatorStatusChanged(BaseModel):
     kind: str = ""
 
 
+DutyState = Literal["reminder", "overdue", "missing_campaign", "resolved"]
+DUTY_STATES: tuple[str, ...] = get_args(DutyState)
+
+
+class ReportingDutyChanged(BaseModel):
+    """An organisation's reporting duty changed state (activities judges them on the clock and
+    after each submission or report): one period's report (``campaign`` None) or one year's
+    expected campaign (``campaign``: the activity type, ``period``: the year).
+
+    ``reminder``: due soon and not submitted (before a campaign's season: nothing reported yet);
+    ``overdue``: the deadline passed (逾期未报送); ``missing_campaign``: the season ended with
+    nothing reported; ``resolved``: submitted (a nil report too) or reported after all. A
+    reminder is sent again, same state, when its working days left change, so that its line
+    reads true. ``sequence`` counts the changes of one duty: a consumer skips an older one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org: Code
+    org_name: str = Field(max_length=200)
+    period: str = Field(min_length=4, max_length=16)  # "2025Q3", "2025-03", "2025H1", "2025"; a campaign's year
+    campaign: Code | None = None
+    campaign_name: str = Field("", max_length=200)
+    state: DutyState
+    starts: Day  # the period's or the season's first day
+    due: Day  # the deadline (a working day), or the season's last day
+    days_left: int | None = Field(None, ge=0)  # working days until ``due``, for a period's reminder
+    as_of: Day
+    sequence: int = Field(ge=1)
+
+
 ChannelKind = Literal["webhook", "wecom", "dingtalk", "email", "alertmanager"]
 CHANNEL_KINDS: tuple[str, ...] = get_args(ChannelKind)
 
@@ -160,6 +190,7 @@ REBUILD_REPLAYED = "rebuild_replayed"
 ORG_CHANNEL_CHANGED = "org_channel_changed"
 ORGANISATION_CHANGED = "organisation_changed"
 REFERENCE_REQUESTED = "reference_requested"
+REPORTING_DUTY_CHANGED = "reporting_duty_changed"
 
 PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (ACTIVITY_RECORDED, 1): ActivityRecorded,
@@ -169,6 +200,7 @@ PAYLOADS: dict[tuple[str, int], type[BaseModel]] = {
     (ORG_CHANNEL_CHANGED, 1): OrgChannelChanged,
     (ORGANISATION_CHANGED, 1): OrganisationChanged,
     (REFERENCE_REQUESTED, 1): ReferenceRequested,
+    (REPORTING_DUTY_CHANGED, 1): ReportingDutyChanged,
 }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import UtcDateTime
+from libs.common.db import SerialLockMixin, UtcDateTime
 from libs.common.outbox import OutboxMixin
 
 
@@ -100,6 +100,36 @@ class PeriodAudit(Base):
     by_account: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DutyRecord(Base):
+    """The last state published of one reporting duty (a period's report, or a year's expected
+    campaign) and how many changes of it were published: what the next evaluation compares with."""
+
+    __tablename__ = "reporting_duties"
+    __table_args__ = (UniqueConstraint("org", "period", "campaign", name="uq_reporting_duty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))  # the period's key, or the campaign's year
+    campaign: Mapped[str] = mapped_column(String(64), default="")  # the activity type; "" for a period
+    state: Mapped[str] = mapped_column(String(16))  # reminder / overdue / missing_campaign / resolved
+    days_left: Mapped[int | None] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DutyMonitoring(Base):
+    """Since when reporting duties are judged (the first evaluation's date): a period due before
+    it, or a season ended before it, is history and nobody is chased for it."""
+
+    __tablename__ = "duty_monitoring"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[dt.date] = mapped_column(Date)
+
+
+class SerialLock(SerialLockMixin, Base):
+    """Replicas judge the reporting duties one at a time (``libs.common.db.serialise``)."""
 
 
 class OutboxEvent(OutboxMixin, Base):

@@ -12,12 +12,13 @@ import time
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
 from libs.common.bus.publisher import EnvelopePublisher
 from libs.common.bus.topology import REBUILD_EXCHANGE
-from libs.common.clock import ClockMixin
+from libs.common.clock import ClockMixin, ClockTimer
 from libs.common.consumers import on_events
 from libs.common.db import Database
 from libs.common.errors import RequestExpired
@@ -28,7 +29,7 @@ from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.workdays import china
-from services.activities import app, periods, reporting_figures, repository
+from services.activities import app, periods, reminders, reporting_figures, repository
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_reporting, publish_town_totals
 from services.activities.models import OutboxEvent
 
@@ -56,7 +57,12 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
 
     def _wake_relay_and_count(self, caller: Caller, activities: list[dict], action: str) -> None:
         """After a commit: the outbox relay publishes the staged events now (not at its next
-        poll), and the activity metrics count what changed."""
+        poll), and the activity metrics count what changed. A report of a campaign with a season
+        may fulfil (a retraction undo) an expected campaign: its organisation's duties are judged
+        again at once (anything else waits for the clock's round)."""
+        seasonal = {t.code for t in self.plan.current.activity_types if t.season}
+        if orgs := sorted({a["org"] for a in activities if a["activity_type"] in seasonal}):
+            self._review_duties(orgs)
         self.outbox.wake()
         for a in activities:
             if action == "recorded":
@@ -71,6 +77,34 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         publish_town_totals(repository.town_totals(self.db))
         publish_reporting(reporting_figures.read(self._ctx(), china()))
         self.db.rollback()
+
+    @ClockTimer.decorator
+    def judge_duties(self) -> None:
+        """Reminders fall due and deadlines pass with the date alone: judge every duty on the clock."""
+        self._review_duties(None)
+
+    def _review_duties(self, orgs: list[str] | None) -> None:
+        """Judge reporting duties (all, or of ``orgs``) and publish what changed. After a report or
+        a submission this is a courtesy (a prompt resolution): the clock's next round does it too,
+        so a failure here is logged and leaves the caller's answer alone."""
+        try:
+            if reminders.review_duties(self._ctx(), china(), self.clock.now(), orgs):
+                self.outbox.wake()
+        except SQLAlchemyError:
+            self.db.rollback()
+            if orgs is None:
+                raise
+            log.warning("reporting duties of %s not judged now; the clock's next round will", orgs, exc_info=True)
+
+    @rpc
+    def evaluate_duties(self, as_of: str | None = None) -> int:
+        """Judge every reporting duty now (``as_of`` first moves a frozen clock), as the clock's
+        round does: for an operator, a demo or a test. Returns how many duties changed."""
+        if as_of:
+            self.set_clock(as_of)
+        changed = reminders.review_duties(self._ctx(), china(), self.clock.now())
+        self.outbox.wake()
+        return changed
 
     @on_events("organisations", ORGANISATION_CHANGED)
     def handle_organisation_changed(self, bodies: list[dict]) -> None:
@@ -160,11 +194,15 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
                         page_token: str = "") -> dict:
         return app.list_page(self._ctx(), Caller.model_validate(caller), filters or {}, page_size, page_token)
 
-    # --- reporting periods (issue 19 groundwork; the gateway does not expose them yet) -----------
+    # --- reporting periods (kepu.v1 ReportingService; reporting_gaps for ListProgress) -----------
     @rpc
     def submit_period(self, caller: dict, period: str, nil: bool = False) -> dict:
-        """本期已报送 (``nil``: 本期无活动) for the caller's organisation."""
-        return periods.submit_period(self._ctx(), Caller.model_validate(caller), period, nil, china(), self.clock.now())
+        """本期已报送 (``nil``: 本期无活动) for the caller's organisation; its reminder or
+        逾期未报送 line resolves at once."""
+        who = Caller.model_validate(caller)
+        view = periods.submit_period(self._ctx(), who, period, nil, china(), self.clock.now())
+        self._review_duties([who.org])
+        return view
 
     @rpc
     def approve_period(self, caller: dict, org: str, period: str) -> dict:

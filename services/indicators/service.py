@@ -11,7 +11,7 @@ from nameko.timer import Timer, timer
 from sqlalchemy.orm import Session
 
 from libs.common.bus.topology import REBUILD_QUEUE
-from libs.common.clock import ClockMixin
+from libs.common.clock import ClockMixin, ClockTimer
 from libs.common.consumers import on_events, on_queue
 from libs.common.db import Database
 from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED
@@ -25,17 +25,6 @@ from services.indicators import app
 from services.indicators.metrics import publish_plan
 from services.indicators.models import OutboxEvent
 from services.indicators.repository import UnitOfWork
-
-
-class ClockTimer(Timer):
-    """A timer whose interval comes from settings (``KEPU_EVALUATE_INTERVAL``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=60.0, eager=True, **kwargs)
-
-    def setup(self):
-        self.interval = settings_from_config(self.container.config).evaluate_interval
-        super().setup()
 
 
 class ReplicaGaugeTimer(Timer):

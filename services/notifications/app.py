@@ -17,16 +17,24 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from libs.common.errors import BadRequest, Violation, invalid
-from libs.common.events import Envelope, IndicatorStatusChanged, OrgChannelChanged, ReferenceRequested, make_envelope
+from libs.common.events import (
+    Envelope,
+    IndicatorStatusChanged,
+    OrgChannelChanged,
+    ReferenceRequested,
+    ReportingDutyChanged,
+    make_envelope,
+)
 from libs.common.plan import Plan
 from services.notifications import repository
 from services.notifications.domain import alerts as rules_of_alerts
-from services.notifications.domain import digests, messages
+from services.notifications.domain import digests, duties, messages
 from services.notifications.domain.deliveries import (
     ERROR_CHARS,
     ChannelGone,
@@ -59,6 +67,7 @@ class Rules:
     timing: digests.Timing
     hours: WorkingHours
     site_channels: tuple[tuple[str, str], ...]  # (channel_key, kind)
+    duty_keys: frozenset[str] = frozenset()  # what else a silence may name: "reporting", "campaign[:type]"
 
     @classmethod
     def of(cls, plan: Plan, settings: NotificationSettings) -> "Rules":
@@ -66,7 +75,8 @@ class Rules:
                    names={o.code: o.name for o in plan.organisations},
                    indicators=frozenset(i.code for i in plan.all_indicators()), routes=tuple(settings.alert_routes),
                    lookback_days=settings.alert_lookback_days, timing=settings.timing(),
-                   hours=settings.working_hours(), site_channels=settings.site_channels())
+                   hours=settings.working_hours(), site_channels=settings.site_channels(),
+                   duty_keys=duties.silence_keys(plan))
 
 
 # --- status changes and reference data ----------------------------------------------------------
@@ -74,7 +84,7 @@ class Rules:
 @dataclass(frozen=True)
 class Transition:
     action: rules_of_alerts.Action
-    change: IndicatorStatusChanged
+    change: IndicatorStatusChanged | Alert  # a duty's alert stands in for its change (same figures)
     recipients: list[str]
     historical: bool
 
@@ -83,6 +93,19 @@ def apply_status_changes(session: Session, envelopes: list[Envelope], rules: Rul
                          now: dt.datetime) -> list[Transition]:
     """Apply status-change events in order, replicas taking turns; events seen before or older
     than the window's last are skipped. Returns what happened to alerts (opened, updated, resolved)."""
+    return _apply_in_order(session, envelopes, lambda c: (c.indicator, c.window, c.scope),
+                           lambda change: _apply(session, change, rules, now))
+
+
+def apply_duty_changes(session: Session, envelopes: list[Envelope], rules: Rules,
+                       now: dt.datetime) -> list[Transition]:
+    """Apply ``reporting_duty_changed`` events from activities like status changes: one alert per
+    organisation and duty, each change once, an older one (by the duty's sequence) skipped."""
+    return _apply_in_order(session, envelopes, duties.key, lambda change: _apply_duty(session, change, rules, now))
+
+
+def _apply_in_order(session: Session, envelopes: list[Envelope], key_of: Callable[[Any], repository.AlertKey],
+                    apply: Callable[[Any], Transition | None]) -> list[Transition]:
     repository.take_turn(session, "alerts")
     new = repository.mark_new_events(session, [e.event_id for e in envelopes])
     out = []
@@ -91,11 +114,10 @@ def apply_status_changes(session: Session, envelopes: list[Envelope], rules: Rul
             continue
         new.discard(envelope.event_id)  # the same event twice in one batch counts once
         change = envelope.typed_payload()
-        key = (change.indicator, change.window, change.scope)
         # without a sequence (an indicators service before sequences): order of arrival
-        if change.sequence and not repository.record_sequence(session, key, change.sequence):
+        if change.sequence and not repository.record_sequence(session, key_of(change), change.sequence):
             continue
-        if (transition := _apply(session, change, rules, now)) is not None:
+        if (transition := apply(change)) is not None:
             out.append(transition)
     session.commit()
     return out
@@ -126,6 +148,34 @@ def _apply(session: Session, change: IndicatorStatusChanged, rules: Rules, now: 
     if action == "resolve":
         alert.resolved_at = now
     return Transition(action, change, alert.recipients, bool(alert.historical))
+
+
+def _apply_duty(session: Session, change: ReportingDutyChanged, rules: Rules, now: dt.datetime) -> Transition | None:
+    key = duties.key(change)
+    alert = repository.alert(session, key)
+    action = duties.decide(alert.state if alert else None, change)
+    if action == "ignore":
+        return None
+    if alert is None:
+        indicator, window, scope = key
+        alert = Alert(indicator=indicator, window=window, scope=scope, topic=duties.topic(change), times_opened=1,
+                      opened_at=now, actual=0.0, expected=0.0, target=0.0, unit="", kind="")
+        session.add(alert)
+    elif action == "open":
+        alert.times_opened += 1
+        alert.resolved_at = None
+    if alert.status != change.state:
+        alert.changed_at = now
+    alert.indicator_name, alert.scope_name, alert.status = change.campaign_name, change.org_name, change.state
+    alert.due, alert.days_left, alert.as_of = change.due, change.days_left, change.as_of
+    if action == "resolve":
+        alert.state, alert.resolved_at = "resolved", now
+    else:
+        alert.state, alert.severity = "firing", duties.SEVERITY[change.state]
+        alert.recipients = duties.recipients(change, rules.office, list(rules.routes))
+        alert.historical = rules_of_alerts.is_history(change.period, change.as_of, dt.date.min, rules.lookback_days,
+                                                      change.due)
+    return Transition(action, alert, alert.recipients, bool(alert.historical))
 
 
 def apply_channel_changes(session: Session, changes: Iterable[OrgChannelChanged]) -> None:
@@ -216,9 +266,13 @@ def _compose(session: Session, rules: Rules, now: dt.datetime) -> list[Digest]:
 
 def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[tuple[Alert, bool]], rules: Rules,
                  now: dt.datetime) -> Digest:
-    items = digests.news_items(entries)
-    firing = sum(1 for i in items if i["state"] == "firing")
-    title = messages.digest_title(kind, rules.names.get(group.org, group.org), firing, len(items) - firing)
+    items = digests.news_items(entries, group.org)
+    counts = Counter((i["topic"] == "indicator", i["state"]) for i in items)
+    # a town registered after the plan is named by its duties' events
+    name = rules.names.get(group.org) or next((a.scope_name for a, _ in entries if a.scope == group.org
+                                               and a.scope_name), group.org)
+    title = messages.digest_title(kind, name, counts[True, "firing"],
+                                  counts[True, "resolved"], counts[False, "firing"], counts[False, "resolved"])
     as_of = max((a.as_of for a, _ in entries if a.as_of), default=None)
     return _store_digest(session, group, kind, title, messages.digest_text(title, as_of, items), items, rules, now)
 
@@ -268,8 +322,8 @@ def list_alerts(session: Session, now: dt.datetime, state: str | None = None,
     """Alerts with who they go to, whether they are history, and the silences muting them."""
     silences = repository.active_silences(session, now)
     # silenced: no recipient hears of it (a silence of one organisation leaves the others told)
-    return [AlertView.of(a, [s for s in silences if s.alert_id in (None, a.id) and s.indicator in (None, a.indicator)
-                             and s.org is None])
+    return [AlertView.of(a, [s for s in silences if s.alert_id in (None, a.id)
+                             and s.indicator in (None, a.indicator, a.topic) and s.org is None])
             for a in repository.alerts(session, state, indicator)]
 
 
@@ -290,9 +344,10 @@ def silence(session: Session, spec: dict, rules: Rules, now: dt.datetime) -> Sil
 
 def _unknown(session: Session, request: SilenceRequest, rules: Rules) -> Violation | None:
     """A silence naming what does not exist would silence nothing while seeming to work."""
-    if request.indicator and request.indicator not in rules.indicators:
+    if request.indicator and request.indicator not in rules.indicators | rules.duty_keys:
         return Violation("indicator", "unknown_indicator",
-                         f"the plan has no indicator {request.indicator!r} (see `kepu plan show`)")
+                         f"the plan has no indicator {request.indicator!r} (see `kepu plan show`; reporting "
+                         "reminders are 'reporting', expected campaigns 'campaign' or 'campaign:<activity type>')")
     if request.org and request.org not in set(rules.names) | {org for r in rules.routes for org in r.to}:
         return Violation("org", "unknown_recipient",
                          f"no alert goes to {request.org!r} (the plan's organisations and KEPU_ALERT_ROUTES)")

@@ -22,7 +22,12 @@ class Base(DeclarativeBase):
 
 
 class Alert(Base):
-    """One alert per (indicator, window, scope): opened, reminded, resolved, maybe reopened."""
+    """One alert per (indicator, window, scope): opened, reminded, resolved, maybe reopened.
+
+    ``topic`` says what it is about: an indicator window (``indicator``), or a reporting duty from
+    activities (``reporting``: a period's report, indicator "reporting", window the period, scope
+    the organisation; ``campaign``: an expected campaign, indicator "campaign:<type>", window the
+    year). A duty has no figures (0): its ``due`` day and, for a reminder, ``days_left`` instead."""
 
     __tablename__ = "alerts"
     __table_args__ = (UniqueConstraint("indicator", "window", "scope", name="uq_alert_key"),)
@@ -49,6 +54,10 @@ class Alert(Base):
     changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # status last moved: digest order
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     times_opened: Mapped[int] = mapped_column(Integer, default=1)
+    topic: Mapped[str] = mapped_column(String(16), default="indicator", server_default="indicator")
+    due: Mapped[dt.date | None] = mapped_column()  # a duty's deadline, or its season's last day
+    days_left: Mapped[int | None] = mapped_column(Integer)  # working days to ``due`` (a reminder)
+    scope_name: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the organisation's name
 
 
 class Receipt(Base):

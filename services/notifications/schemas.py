@@ -84,6 +84,8 @@ class AlertView(BaseModel):
     resolved_at: str | None
     silenced_by: list[int]
     silenced_until: str | None
+    topic: str = "indicator"  # or a reporting duty: "reporting" (a period), "campaign"
+    due: str | None = None  # a duty's deadline, or its season's last day
 
     @classmethod
     def of(cls, a: Alert, muting: list[Silence]) -> "AlertView":
@@ -92,7 +94,8 @@ class AlertView(BaseModel):
                    target=a.target, unit=a.unit, as_of=a.as_of.isoformat() if a.as_of else None,
                    recipients=a.recipients, times_opened=a.times_opened, historical=bool(a.historical),
                    opened_at=iso(a.opened_at), resolved_at=iso(a.resolved_at), silenced_by=[s.id for s in muting],
-                   silenced_until=max((iso(s.ends_at) for s in muting), default=None))
+                   silenced_until=max((iso(s.ends_at) for s in muting), default=None), topic=a.topic or "indicator",
+                   due=a.due.isoformat() if a.due else None)
 
 
 class DeliveryView(BaseModel):

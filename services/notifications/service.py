@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from libs.common.consumers import on_events
 from libs.common.db import Database
-from libs.common.events import INDICATOR_STATUS_CHANGED, ORG_CHANNEL_CHANGED, Envelope
+from libs.common.events import INDICATOR_STATUS_CHANGED, ORG_CHANNEL_CHANGED, REPORTING_DUTY_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
@@ -50,6 +50,16 @@ class NotificationsService(HealthMixin, PlanMixin):
         """A batch of status changes, applied in order in one transaction; news starts a round."""
         envelopes = [Envelope.model_validate(body) for body in bodies]
         transitions = app.apply_status_changes(self.db, envelopes, self._rules(), _now())
+        observe_transitions(transitions)
+        if transitions:
+            self.digest_round()
+
+    @on_events("activities", REPORTING_DUTY_CHANGED)
+    def handle_duty_changed(self, bodies: list[dict]) -> None:
+        """Reporting duties that changed (reminders, 逾期未报送, campaigns): alerts like the others,
+        so digests, quiet hours, silences and deliveries apply to them unchanged."""
+        envelopes = [Envelope.model_validate(body) for body in bodies]
+        transitions = app.apply_duty_changes(self.db, envelopes, self._rules(), _now())
         observe_transitions(transitions)
         if transitions:
             self.digest_round()

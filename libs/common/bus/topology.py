@@ -19,6 +19,7 @@ from libs.common.events import (
     ORG_CHANNEL_CHANGED,
     ORGANISATION_CHANGED,
     REFERENCE_REQUESTED,
+    REPORTING_DUTY_CHANGED,
 )
 
 # named apart from the exchange services park through: a permission on one name never covers the other
@@ -79,6 +80,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("organisations", ORGANISATION_CHANGED, "activities", "handle_organisation_changed"),
     Subscription("activities", REFERENCE_REQUESTED, "organisations", "handle_reference_requested_by_activities"),
     Subscription("notifications", REFERENCE_REQUESTED, "organisations", "handle_reference_requested_by_notifications"),
+    Subscription("activities", REPORTING_DUTY_CHANGED, "notifications", "handle_duty_changed"),
 )
 
 # where parked messages wait for an operator

@@ -46,10 +46,11 @@ def recipients(change: IndicatorStatusChanged, office: str | None, routes: list[
     return out
 
 
-def is_history(window: str, as_of: dt.date, monitoring_since: dt.date, lookback_days: int) -> bool:
-    """A window that closed before monitoring began, or longer than the look-back before
-    ``as_of``: nobody can still act on it, so it is summarised once, not sent as an alert."""
-    end = window_end(window)
+def is_history(window: str, as_of: dt.date, monitoring_since: dt.date, lookback_days: int,
+               due: dt.date | None = None) -> bool:
+    """A window that closed (a duty that fell ``due``) before monitoring began, or longer than the
+    look-back before ``as_of``: nobody can still act on it, so it is summarised once, not sent."""
+    end = due or window_end(window)
     if end is None:
         return False
     return end < monitoring_since or end < as_of - dt.timedelta(days=lookback_days)
@@ -60,6 +61,7 @@ class Window(Protocol):
     state: str
     historical: bool
     as_of: dt.date | None
+    due: dt.date | None
 
 
 def past_look_back(alerts: Sequence[Window], lookback_days: int) -> list[Window]:
@@ -70,4 +72,4 @@ def past_look_back(alerts: Sequence[Window], lookback_days: int) -> list[Window]
     if today is None:
         return []
     return [a for a in alerts if a.state == "firing" and not a.historical
-            and is_history(a.window, today, dt.date.min, lookback_days)]
+            and is_history(a.window, today, dt.date.min, lookback_days, a.due)]

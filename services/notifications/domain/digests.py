@@ -45,8 +45,9 @@ def due(pending_since: dt.datetime | None, last_sent_at: dt.datetime | None, has
 
 
 # What makes a firing alert news again: lagging and at_risk are one level (a window swinging
-# across the slack day by day must not send a digest each time); missed is worse.
-LEVEL = {"missed": "missed"}
+# across the slack day by day must not send a digest each time); missed is worse; a reporting
+# reminder that became overdue (or a campaign whose season ended) is news too.
+LEVEL = {"missed": "missed", "overdue": "overdue", "missing_campaign": "missed"}
 
 
 def is_news(state: str, status: str, told: tuple[str, str] | None) -> bool:
@@ -59,7 +60,8 @@ def is_news(state: str, status: str, told: tuple[str, str] | None) -> bool:
 
 @dataclass(frozen=True)
 class SilenceRule:
-    """Matches alerts by id, indicator and recipient organisation (None: any)."""
+    """Matches alerts by id, indicator and recipient organisation (None: any). The indicator may
+    name a topic of duties instead (``reporting``, ``campaign``): every alert of it."""
 
     id: int
     alert_id: int | None
@@ -68,13 +70,14 @@ class SilenceRule:
     starts_at: dt.datetime
     ends_at: dt.datetime
 
-    def mutes(self, alert_id: int, indicator: str, org: str, now: dt.datetime) -> bool:
+    def mutes(self, alert_id: int, indicator: str, org: str, now: dt.datetime, topic: str = "indicator") -> bool:
         return (self.starts_at <= now < self.ends_at and self.alert_id in (None, alert_id)
-                and self.indicator in (None, indicator) and self.org in (None, org))
+                and self.indicator in (None, indicator, topic) and self.org in (None, org))
 
 
-def silenced(rules: Iterable[SilenceRule], alert_id: int, indicator: str, org: str, now: dt.datetime) -> bool:
-    return any(rule.mutes(alert_id, indicator, org, now) for rule in rules)
+def silenced(rules: Iterable[SilenceRule], alert_id: int, indicator: str, org: str, now: dt.datetime,
+             topic: str = "indicator") -> bool:
+    return any(rule.mutes(alert_id, indicator, org, now, topic) for rule in rules)
 
 
 def ordered(items: Sequence[dict]) -> list[dict]:
@@ -83,7 +86,7 @@ def ordered(items: Sequence[dict]) -> list[dict]:
     return sorted(by_time, key=lambda item: SECTION_ORDER[item["section"]])
 
 
-class StoredAlert(messages.Figures, Protocol):
+class StoredAlert(messages.Figures, messages.Duty, Protocol):
     """What the digest rules read of an alert as stored."""
 
     id: int
@@ -96,6 +99,7 @@ class StoredAlert(messages.Figures, Protocol):
     opened_at: dt.datetime | None
     changed_at: dt.datetime | None
     resolved_at: dt.datetime | None
+    scope_name: str
 
 
 class Told(Protocol):
@@ -111,7 +115,7 @@ def entries(org: str, alerts: Iterable[StoredAlert], told: Mapping[tuple[int, st
     firing, and those that recovered since ``org`` was told; none silenced, none history."""
     out = []
     for alert in alerts:
-        if alert.historical or silenced(rules, alert.id, alert.indicator, org, now):
+        if alert.historical or silenced(rules, alert.id, alert.indicator, org, now, alert.topic):
             continue
         receipt = told.get((alert.id, org))
         news = is_news(alert.state, alert.status, (receipt.state, receipt.status) if receipt else None)
@@ -122,10 +126,11 @@ def entries(org: str, alerts: Iterable[StoredAlert], told: Mapping[tuple[int, st
     return out
 
 
-def item(alert: StoredAlert, section: str) -> dict:
+def item(alert: StoredAlert, section: str, reader: str | None = None) -> dict:
     """One alert in a digest as it stood, with its line of text (stored with the digest, so every
-    channel and every retry sends the same words)."""
-    return {
+    channel and every retry sends the same words). Another organisation's duty, as ``reader``
+    (the office) reads it, is ``listed`` under a heading with the others in the same state."""
+    out = {
         "alert_id": alert.id, "indicator": alert.indicator, "indicator_name": alert.indicator_name,
         "window": alert.window, "scope": alert.scope, "state": alert.state, "status": alert.status,
         "severity": alert.severity, "actual": alert.actual, "expected": alert.expected, "target": alert.target,
@@ -133,14 +138,20 @@ def item(alert: StoredAlert, section: str) -> dict:
         "opened_at": alert.opened_at.isoformat() if alert.opened_at else None,
         "changed_at": alert.changed_at.isoformat() if alert.changed_at else None,
         "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
-        "responsible": list(alert.recipients), "section": section,
-        "text": messages.alert_text(alert, recovered=alert.state == "resolved"),
+        "responsible": list(alert.recipients), "section": section, "topic": alert.topic,
     }
+    if alert.topic == "indicator":
+        return out | {"text": messages.alert_text(alert, recovered=alert.state == "resolved")}
+    out |= {"due": alert.due.isoformat() if alert.due else None, "days_left": alert.days_left,
+            "scope_name": alert.scope_name or alert.scope, "text": messages.duty_text(alert)}
+    if reader is not None and reader != alert.scope:
+        out |= {"listed": messages.duty_heading(alert), "text": f"{out['scope_name']}：{out['text']}"}
+    return out
 
 
-def news_items(entries_: Iterable[tuple[StoredAlert, bool]]) -> list[dict]:
+def news_items(entries_: Iterable[tuple[StoredAlert, bool]], reader: str | None = None) -> list[dict]:
     """A news or reminder digest's items: recovered, new or still firing, in section order."""
-    return ordered([item(a, "resolved" if a.state == "resolved" else "new" if news else "firing")
+    return ordered([item(a, "resolved" if a.state == "resolved" else "new" if news else "firing", reader)
                     for a, news in entries_])
 
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
+from libs.common.plan.duties import period_label
 from libs.common.wording import (
     RECOVERED,
     STATUS_WORDS,
@@ -63,12 +64,69 @@ def alert_text(change: Figures, recovered: bool = False) -> str:
     return f"{text}；剩余{months}个月，{need}{number(per_month)}{unit}"
 
 
-def digest_title(kind: str, org_name: str, firing: int, resolved: int) -> str:
+def digest_title(kind: str, org_name: str, firing: int, resolved: int, duties_firing: int = 0,
+                 duties_done: int = 0) -> str:
+    """The subject line: the indicators' count first (as before duties existed), then the
+    reporting duties' (reminders, 逾期未报送, campaigns) when there are any."""
+    if not firing and not resolved:
+        return _duties_title(kind, org_name, duties_firing, duties_done)
+    duties = f"，{duties_firing}项报送待跟进" if duties_firing else ""
     if kind == "reminder":
-        return f"【科普工作提醒】{org_name}：{firing}项指标仍未达到进度"
+        return f"【科普工作提醒】{org_name}：{firing}项指标仍未达到进度{duties}"
     if firing:
-        return f"【科普工作预警】{org_name}：{firing}项指标滞后或未完成" + (f"，{resolved}项已恢复" if resolved else "")
-    return f"【科普工作预警】{org_name}：{resolved}项指标已恢复"
+        recovered = f"，{resolved}项已恢复" if resolved else ""
+        return f"【科普工作预警】{org_name}：{firing}项指标滞后或未完成{recovered}{duties}"
+    return f"【科普工作预警】{org_name}：{resolved}项指标已恢复{duties}"
+
+
+def _duties_title(kind: str, org_name: str, firing: int, done: int) -> str:
+    if kind == "reminder" or not done:
+        return f"【科普报送提醒】{org_name}：{firing}项报送待跟进"
+    return f"【科普报送提醒】{org_name}：" + (f"{firing}项报送待跟进，" if firing else "") + f"{done}项已报送"
+
+
+# --- reporting duties (reminders, 逾期未报送, expected campaigns) ---------------------------------
+
+class Duty(Protocol):
+    """What a line about a reporting duty reads (an alert as stored)."""
+
+    topic: str
+    indicator_name: str  # a campaign's name
+    window: str  # the period's key, or the campaign's year
+    status: str  # reminder / overdue / missing_campaign / resolved
+    due: dt.date | None
+    days_left: int | None
+
+
+def duty_text(duty: Duty) -> str:
+    """One organisation's line: "2025年第三季度报送：截止2025年10月21日，尚未报送（还剩3个工作日）",
+    "逾期未报送：2025年第三季度（截止2025年10月21日）", "2025年科技活动周：未报送活动"."""
+    due = date_label(duty.due)
+    if duty.topic == "campaign":
+        head = f"{duty.window}年{duty.indicator_name}"
+        lines = {"reminder": f"{head}：尚未报送活动（活动期至{due}），请组织开展并及时报送",
+                 "missing_campaign": f"{head}：未报送活动（活动期已于{due}结束）"}
+        return lines.get(duty.status, f"{head}：已报送活动")
+    label = period_label(duty.window)
+    if duty.status == "reminder":
+        left = "今天截止" if not duty.days_left else f"还剩{duty.days_left}个工作日"
+        return f"{label}报送：截止{due}，尚未报送（{left}）"
+    if duty.status == "overdue":
+        return f"逾期未报送：{label}（截止{due}）"
+    return f"{label}报送：已报送"
+
+
+def duty_heading(duty: Duty) -> str:
+    """The line under which another reader (the office) sees the organisations in one state of one
+    duty: "逾期未报送的单位（2025年第三季度，截止2025年10月21日）：县妇联、县教育局"."""
+    due = date_label(duty.due)
+    if duty.topic == "campaign":
+        head = f"{duty.window}年{duty.indicator_name}"
+        return {"reminder": f"{head}：尚未报送活动的单位", "missing_campaign": f"{head}：未报送活动的单位"}.get(
+            duty.status, f"{head}：已补报活动的单位")
+    label = period_label(duty.window)
+    headings = {"reminder": f"{label}尚未报送的单位（截止{due}）", "overdue": f"逾期未报送的单位（{label}，截止{due}）"}
+    return headings.get(duty.status, f"已补报的单位（{label}）")
 
 
 SECTIONS = (("new", "新情况"), ("firing", "仍需跟进"), ("resolved", "已恢复"))
@@ -82,15 +140,32 @@ def digest_text(title: str, as_of: dt.date | None, items: Sequence[dict]) -> str
         lines.append(f"数据截至{date_label(as_of)}。")
     number_ = 0
     for section, heading in SECTIONS:
-        rows = [item for item in items if item["section"] == section]
+        rows = _lines([item for item in items if item["section"] == section])
         if not rows:
             continue
         lines.append(f"{heading}：")
-        for item in rows:
+        for row in rows:
             number_ += 1
-            lines.append(f"{number_}. {item['text']}")
+            lines.append(f"{number_}. {row}")
     lines.append("请及时组织开展并报送活动数据；如有疑问请联系县科协（领导小组办公室）。")
     return "\n".join(lines)
+
+
+def _lines(items: Sequence[dict]) -> list[str]:
+    """A section's lines: one per item, except that items listing organisations under one heading
+    (``listed``: others' duties, as the office reads them) make one line, where the first stood."""
+    lines: list[str] = []
+    names: dict[str, list[str]] = {}
+    for item in items:
+        heading = item.get("listed")
+        if heading is None:
+            lines.append(item["text"])
+        elif heading not in names:
+            names[heading] = [item["scope_name"]]
+            lines.append(heading)
+        else:
+            names[heading].append(item["scope_name"])
+    return [f"{line}：{'、'.join(names[line])}" if line in names else line for line in lines]
 
 
 HISTORY_LINES = 60  # a summary longer than this says how many more there are
