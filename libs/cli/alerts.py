@@ -22,7 +22,8 @@ from libs.cli.common import (
     services,
 )
 
-app = typer.Typer(help="Alerts raised for lagging indicators.", no_args_is_help=True)
+app = typer.Typer(help="Alerts raised for lagging indicators and for reporting duties (reminders, 逾期未报送, "
+                  "expected campaigns).", no_args_is_help=True)
 
 
 class AlertState(str, enum.Enum):
@@ -43,8 +44,10 @@ def list_(token: Token = ..., state: AlertState = typer.Option(None, help="Only 
     for a in rows:
         note = ", ".join(n for n in ("history" if a.historical else "",
                                      f"silenced until {a.silenced_until[:16]}" if a.silenced_until else "") if n)
-        table.add_row(str(a.id), f"{a.indicator} {a.indicator_name}", a.window, a.state, a.status,
-                      f"{num(a.actual)} / {num(a.expected)} / {num(a.target)} {a.unit}", ", ".join(a.recipients), note)
+        figures = a.text if a.topic not in ("", "indicator") else \
+            f"{num(a.actual)} / {num(a.expected)} / {num(a.target)} {a.unit}"  # a reporting duty: its line
+        table.add_row(str(a.id), f"{a.indicator} {a.indicator_name}", a.window, a.state, a.status, figures,
+                      ", ".join(a.recipients), note)
     console.print(table)
 
 
@@ -63,7 +66,8 @@ def _duration_hours(text: str) -> float:
 def silence(reason: str = typer.Option(..., help="Why (kept with the silence, shown in `kepu alert silences`)."),
             for_: str = typer.Option(..., "--for", help="How long: 90m, 12h, 3d, 2w."),
             alert: int = typer.Option(None, help="One alert, by the id `kepu alert list --json` shows."),
-            indicator: str = typer.Option(None, help="Every alert of this indicator."),
+            indicator: str = typer.Option(None, help="Every alert of this indicator; `reporting`: every period "
+                                          "reminder and 逾期未报送; `campaign` (or campaign:TYPE): campaigns."),
             org: str = typer.Option(None, help="Nothing to this organisation (its alerts still go to others)."),
             by: str = typer.Option(os.environ.get("USER", "operator"), help="Who silences (default: $USER).")) -> None:
     """Hold digests about matching alerts for a while (operator command, on RPC). The alerts stay

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.bounds import text
 from libs.common.db import iso
+from services.notifications.domain import messages
 from services.notifications.models import Alert, Delivery, Digest, Silence
 
 MAX_SILENCE = dt.timedelta(days=366)
@@ -86,6 +87,7 @@ class AlertView(BaseModel):
     silenced_until: str | None
     topic: str = "indicator"  # or a reporting duty: "reporting" (a period), "campaign"
     due: str | None = None  # a duty's deadline, or its season's last day
+    text: str = ""  # a duty's line as the digests word it ("逾期未报送：2025年第三季度（截止…）")
 
     @classmethod
     def of(cls, a: Alert, muting: list[Silence]) -> "AlertView":
@@ -95,7 +97,8 @@ class AlertView(BaseModel):
                    recipients=a.recipients, times_opened=a.times_opened, historical=bool(a.historical),
                    opened_at=iso(a.opened_at), resolved_at=iso(a.resolved_at), silenced_by=[s.id for s in muting],
                    silenced_until=max((iso(s.ends_at) for s in muting), default=None), topic=a.topic or "indicator",
-                   due=a.due.isoformat() if a.due else None)
+                   due=a.due.isoformat() if a.due else None,
+                   text=messages.duty_text(a) if a.topic not in (None, "indicator") else "")
 
 
 class DeliveryView(BaseModel):

@@ -50,10 +50,12 @@ async def progress_page(request: Request, refused: str | None = None, status: in
     today = today_of(responsible + contributed)
     alerts = [a for a in await call(v.api.list_alerts, "firing") if not a.historical]
     own_alerts = [a for a in alerts if v.person.org in a.recipients or v.person.is_admin]
+    duty_lines = [a.text for a in own_alerts if a.topic not in ("", "indicator") and v.person.org in a.recipients]
+    own_alerts = [a for a in own_alerts if a.topic in ("", "indicator")]
     own = [p for p in await periods.own_periods(v) if p.start <= today]  # a period yet to begin is no news
     return render(request, "progress.html", {
         "year": answer.year, "today": today, "periods": own, "submit_next": periods.next_to_submit(own),
-        "periods_notice": periods.notice(request), "periods_refused": refused,
+        "periods_notice": periods.notice(request), "periods_refused": refused, "duty_lines": duty_lines,
         "rows": lagging_first(current_windows(responsible, today)),
         "contributed": lagging_first(current_windows(contributed, today)),
         "alerts": [progress_of(a, a.indicator_name, section_of.get(a.indicator, ""), kind_of.get(a.indicator, ""))

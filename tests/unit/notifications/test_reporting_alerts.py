@@ -36,6 +36,8 @@ def test_one_alert_per_duty_however_its_changes_repeat_or_arrive_out_of_order():
     reminder, overdue = duty("reminder", 1, days_left=2), duty("overdue", 3)
     feed(county, reminder, overdue, reminder, duty("reminder", 2, days_left=1))  # late and repeated: skipped
     assert alerts(county) == [("reporting", "2025Q3", TOWN, "firing", "overdue", [TOWN, county.rules.office])]
+    (view,) = app.list_alerts(county.session, county.now)  # what ListAlerts and the portal show: the line itself
+    assert (view.topic, view.due, view.text) == ("reporting", "2025-10-21", "逾期未报送：2025年第三季度（截止2025年10月21日）")
     feed(county, duty("resolved", 4))
     assert alerts(county)[0][3:5] == ("resolved", "resolved")
 

@@ -183,7 +183,7 @@ class Organisation(_message.Message):
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent: _Optional[str] = ..., from_plan: _Optional[bool] = ..., is_example: _Optional[bool] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("id", "indicator", "indicator_name", "window", "scope", "state", "status", "actual", "expected", "target", "unit", "as_of", "recipients", "opened_at", "resolved_at", "times_opened", "severity", "historical", "silenced_until")
+    __slots__ = ("id", "indicator", "indicator_name", "window", "scope", "state", "status", "actual", "expected", "target", "unit", "as_of", "recipients", "opened_at", "resolved_at", "times_opened", "severity", "historical", "silenced_until", "topic", "due", "text")
     ID_FIELD_NUMBER: _ClassVar[int]
     INDICATOR_FIELD_NUMBER: _ClassVar[int]
     INDICATOR_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +203,9 @@ class Alert(_message.Message):
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     HISTORICAL_FIELD_NUMBER: _ClassVar[int]
     SILENCED_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     id: int
     indicator: str
     indicator_name: str
@@ -222,4 +225,7 @@ class Alert(_message.Message):
     severity: str
     historical: bool
     silenced_until: str
-    def __init__(self, id: _Optional[int] = ..., indicator: _Optional[str] = ..., indicator_name: _Optional[str] = ..., window: _Optional[str] = ..., scope: _Optional[str] = ..., state: _Optional[str] = ..., status: _Optional[str] = ..., actual: _Optional[float] = ..., expected: _Optional[float] = ..., target: _Optional[float] = ..., unit: _Optional[str] = ..., as_of: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., opened_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., times_opened: _Optional[int] = ..., severity: _Optional[str] = ..., historical: _Optional[bool] = ..., silenced_until: _Optional[str] = ...) -> None: ...
+    topic: str
+    due: str
+    text: str
+    def __init__(self, id: _Optional[int] = ..., indicator: _Optional[str] = ..., indicator_name: _Optional[str] = ..., window: _Optional[str] = ..., scope: _Optional[str] = ..., state: _Optional[str] = ..., status: _Optional[str] = ..., actual: _Optional[float] = ..., expected: _Optional[float] = ..., target: _Optional[float] = ..., unit: _Optional[str] = ..., as_of: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., opened_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., times_opened: _Optional[int] = ..., severity: _Optional[str] = ..., historical: _Optional[bool] = ..., silenced_until: _Optional[str] = ..., topic: _Optional[str] = ..., due: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
