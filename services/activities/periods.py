@@ -102,17 +102,26 @@ def _view(record: PeriodReport | None, period: ReportingPeriod, due: dt.date, to
             "approved_by": record.approved_by if record and record.approved_at else ""}
 
 
-def _activity_days(ctx: Context, orgs: list[str], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], int]:
-    """Activities (retractions excluded) of ``orgs`` by start date between two days: one query."""
+Months = dict[str, dict[tuple[int, int], int]]  # organisation -> (year, month) -> activities
+
+
+def _activity_months(ctx: Context, orgs: list[str], start: dt.date, end: dt.date) -> Months:
+    """Activities (retractions excluded) of ``orgs`` by organisation and month of their start date
+    between two days: one query; a period is a run of whole months, so it sums a few buckets."""
     rows = ctx.session.execute(
         select(Activity.org, Activity.start_date, func.count()).where(
             Activity.org.in_(orgs), Activity.retracted.is_(False), Activity.start_date.between(start, end))
         .group_by(Activity.org, Activity.start_date))
-    return {(org, day): count for org, day, count in rows}
+    months: Months = {}
+    for org, day, count in rows:
+        bucket = months.setdefault(org, {})
+        bucket[(day.year, day.month)] = bucket.get((day.year, day.month), 0) + count
+    return months
 
 
-def _in_period(days: dict[tuple[str, dt.date], int], org: str, period: ReportingPeriod) -> int:
-    return sum(n for (o, day), n in days.items() if o == org and period.start <= day <= period.end)
+def _in_period(months: Months, org: str, period: ReportingPeriod) -> int:
+    own = months.get(org, {})
+    return sum(own.get((period.start.year, m), 0) for m in range(period.start.month, period.end.month + 1))
 
 
 def _record(ctx: Context, org: str, key: str) -> PeriodReport | None:
@@ -145,7 +154,7 @@ def submit_period(ctx: Context, caller: Caller, key: str, nil: bool, calendar: W
 def _period_view(ctx: Context, org: str, kind: str, record: PeriodReport | None, period: ReportingPeriod,
                  calendar: WorkdayCalendar) -> dict:
     duty = duty_of(ctx.plan, org, kind)
-    activities = _in_period(_activity_days(ctx, [org], period.start, period.end), org, period)
+    activities = _in_period(_activity_months(ctx, [org], period.start, period.end), org, period)
     return _view(record, period, deadline(period, duty, calendar), ctx.today, org, duty.every, activities)
 
 
@@ -213,7 +222,7 @@ def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_y
     codes = [o for o, _ in orgs]
     stored = {(r.org, r.period): r for r in ctx.session.scalars(select(PeriodReport).where(
         PeriodReport.org.in_(codes)))}
-    days = _activity_days(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    months = _activity_months(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
     out = []
     for code, kind in orgs:
         duty = duty_of(ctx.plan, code, kind)
@@ -222,7 +231,7 @@ def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_y
         for year in range(first_year, last_year + 1):
             for period in periods(duty, year):
                 out.append(_view(stored.get((code, period.key)), period, deadline(period, duty, calendar),
-                                 ctx.today, code, duty.every, _in_period(days, code, period)))
+                                 ctx.today, code, duty.every, _in_period(months, code, period)))
     return out
 
 
