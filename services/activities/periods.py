@@ -158,21 +158,22 @@ def _period_view(ctx: Context, org: str, kind: str, record: PeriodReport | None,
     return _view(record, period, deadline(period, duty, calendar), ctx.today, org, duty.every, activities)
 
 
-def _org_kind(ctx: Context, org: str) -> str:
+def _office_acts_on(ctx: Context, caller: Caller, org: str, key: str,
+                    verb: str) -> tuple[str, ReportingPeriod, PeriodReport | None]:
+    """What approving or reopening acts on: the organisation's kind, the period, its stored report;
+    only the office may, and only on a period of the organisation's duty."""
+    if not caller.is_admin:
+        raise PermissionDenied(f"only the 科协 office (admin) {verb} periods")
     kind = org_kinds(ctx.session, [org]).get(org)
     if kind is None:
         raise NotFound(f"no organisation {org!r}")
-    return kind
+    return kind, _period(ctx, org, kind, key), _record(ctx, org, key)
 
 
 def approve_period(ctx: Context, caller: Caller, org: str, key: str, calendar: WorkdayCalendar,
                    now: dt.datetime) -> dict:
     """审核: the office locks a submitted period."""
-    if not caller.is_admin:
-        raise PermissionDenied("only the 科协 office (admin) approves periods")
-    kind = _org_kind(ctx, org)
-    period = _period(ctx, org, kind, key)
-    record = _record(ctx, org, key)
+    kind, period, record = _office_acts_on(ctx, caller, org, key, "approves")
     try:
         submission = completeness.approve(_submission(record), caller.account or caller.org, now)
     except completeness.NotSubmitted as exc:
@@ -187,11 +188,7 @@ def approve_period(ctx: Context, caller: Caller, org: str, key: str, calendar: W
 def reopen_period(ctx: Context, caller: Caller, org: str, key: str, reason: str, calendar: WorkdayCalendar,
                   now: dt.datetime) -> dict:
     """An admin unlocks an approved period, with a reason for the audit trail."""
-    if not caller.is_admin:
-        raise PermissionDenied("only the 科协 office (admin) reopens periods")
-    kind = _org_kind(ctx, org)
-    period = _period(ctx, org, kind, key)
-    record = _record(ctx, org, key)
+    kind, period, record = _office_acts_on(ctx, caller, org, key, "reopens")
     try:
         completeness.reopen(_submission(record), reason)
     except completeness.NotSubmitted as exc:
