@@ -16,6 +16,7 @@ from services.portal.web import checked_form, render, visit
 
 BEHIND = ("missed", "lagging")
 REASON_MAX = 500
+MOST_AT_ONCE = 500  # 审核 of a whole period: every unit and town of a county, with room
 
 
 @dataclass
@@ -109,15 +110,24 @@ async def office_page(request: Request, refused: str | None = None, status: int 
 
 
 async def approve(request: Request):
-    """审核 from the office's overview."""
+    """审核 from the office's overview: one organisation's period, or every one listed (all that a
+    period's group shows); each is its own call, so one refusal leaves the others approved."""
     v = await visit(request, admin=True)
     posted = await checked_form(request, v.credential)
-    org, key = str(posted.get("org", "")), str(posted.get("period", ""))
-    try:
-        await call(v.api.approve_period, org, key)
-    except ClientError as exc:
-        return await periods.refused_or_raise(exc, office_page, request)
-    return periods.done("/office", "approved", key, org)
+    orgs, key = [str(o) for o in posted.getlist("org")][:MOST_AT_ONCE], str(posted.get("period", ""))
+    refused = []
+    for org in orgs:
+        try:
+            await call(v.api.approve_period, org, key)
+        except ClientError as exc:
+            if len(orgs) == 1:
+                return await periods.refused_or_raise(exc, office_page, request)
+            refused.append(f"{org}：{exc.message}")
+    if refused:
+        return await office_page(request, refused="；".join(refused), status=400)
+    if len(orgs) == 1:
+        return periods.done("/office", "approved", key, orgs[0])
+    return periods.done("/office", "approved_all", key, count=len(orgs))
 
 
 async def reopen(request: Request):

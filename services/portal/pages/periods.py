@@ -88,12 +88,31 @@ def owed(periods: list[PeriodView]) -> list[Owed]:
 
 
 @dataclass(frozen=True)
+class ToApprove:
+    """One period's submitted reports waiting for 审核, approved one by one or all at once."""
+
+    key: str
+    label: str
+    rows: list[PeriodView]
+
+
+def to_approve(periods: list[PeriodView]) -> list[ToApprove]:
+    """Submitted, not yet approved, by period (the latest first: what the office works on now)."""
+    groups: dict[str, list[PeriodView]] = {}
+    for p in sorted(periods, key=lambda p: p.org_name):
+        if p.submitted and not p.approved:
+            groups.setdefault(p.key, []).append(p)
+    return sorted((ToApprove(key, rows[0].label, rows) for key, rows in groups.items()),
+                  key=lambda g: g.rows[0].due, reverse=True)
+
+
+@dataclass(frozen=True)
 class OfficeReporting:
     """The office's view of one year: who is late, who is due, what waits for approval."""
 
     missing: list[Owed]
     due: list[Owed]
-    to_approve: list[PeriodView]
+    to_approve: list[ToApprove]
     approved: list[PeriodView]
     expected: int
     submitted: int
@@ -106,7 +125,7 @@ def office_reporting(periods: list[PeriodView]) -> OfficeReporting:
     return OfficeReporting(
         missing=owed([p for p in periods if p.state == "missing"]),
         due=owed([p for p in periods if p.state == "due"]),
-        to_approve=sorted((p for p in periods if p.submitted and not p.approved), key=lambda p: (p.due, p.org_name)),
+        to_approve=to_approve(periods),
         approved=sorted((p for p in periods if p.approved), key=lambda p: (p.due, p.org_name), reverse=True),
         expected=sum(p.state in ("on_time", "late", "missing") for p in periods),
         submitted=sum(p.state in ("on_time", "late") for p in periods),
@@ -131,10 +150,11 @@ async def refused_or_raise(exc: ClientError, page, request: Request):
     raise page_for(exc) from None
 
 
-def done(path: str, outcome: str, key: str, org: str = ""):
+def done(path: str, outcome: str, key: str, org: str = "", count: int | None = None):
     """Back to the page (a GET: reloading does not submit twice), saying what happened once: the
     page words it from the outcome and the period's key, never from text in the address."""
-    query = urlencode({k: v for k, v in (("periods", outcome), ("period", key[:16]), ("org", org[:64])) if v})
+    query = urlencode({k: v for k, v in (("periods", outcome), ("period", key[:16]), ("org", org[:64]),
+                                         ("count", "" if count is None else str(count))) if v})
     return redirect(f"{path}?{query}#periods")
 
 
@@ -143,7 +163,9 @@ def notice(request: Request, names: dict[str, str] | None = None) -> str | None:
     outcome, key = request.query_params.get("periods"), request.query_params.get("period", "")
     org = request.query_params.get("org", "")
     who = (names or {}).get(org, "")  # a name the office knows, never text from the address
+    count = request.query_params.get("count", "")
     words = {"submitted": f"已报送{period_label(key)}。", "nil": f"已报送{period_label(key)}：本期无活动。",
              "approved": f"已审核并锁定{who}{period_label(key)}的报送。",
+             "approved_all": f"已审核并锁定{period_label(key)}{count if count.isdigit() else ''}个单位的报送。",
              "reopened": f"已重新打开{who}{period_label(key)}，该单位可以修改后再报送。"}
     return words.get(outcome or "")

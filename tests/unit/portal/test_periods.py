@@ -43,7 +43,8 @@ def test_the_office_counts_what_is_owed_and_lists_who_is_late():
     assert (office.expected, office.submitted, office.on_time) == (4, 3, 2)
     assert [(o.label, o.names) for o in office.missing] == [("2025年第一季度", ["edu"])]
     assert [(o.label, o.names) for o in office.due] == [("2025年第二季度", ["edu"])]
-    assert [(p.org, p.key) for p in office.to_approve] == [("cast", "2025Q1"), ("cast", "2025Q2")]
+    assert [(g.key, [p.org for p in g.rows]) for g in office.to_approve] == [("2025Q2", ["cast"]),
+                                                                            ("2025Q1", ["cast"])]  # latest first
     assert [p.org for p in office.approved] == ["agri"]
 
 
