@@ -321,10 +321,17 @@ def test_a_clerk_submits_a_quarter_the_office_approves_it_and_the_lock_holds_unt
     expect(section.locator("tr", has_text="2025年第一季度")).to_contain_text("逾期报送")
     expect(section.locator("tr", has_text="2025年第一季度")).to_contain_text("待审核")
 
+    other = person(portal, "fulian-wang")  # a second unit's clerk, so the office approves the quarter at once
+    other.locator("#periods").get_by_role("button", name="本期无活动").click()
+    expect(other.locator("#periods [role=status]")).to_have_text("已报送2025年第一季度：本期无活动。")
+    other.context.close()
+
     office.goto(portal["base"] + "/office")
     expect(late).not_to_contain_text("县教育局")
-    office.locator("#periods tr", has_text="县教育局").get_by_role("button", name="审核锁定").click()
-    expect(office.locator("#periods [role=status]")).to_have_text("已审核并锁定县教育局2025年第一季度的报送。")
+    group = office.locator("#periods details.approve", has_text="2025年第一季度：2个单位待审核")
+    expect(group.locator("tr", has_text="县教育局")).to_contain_text("本期无活动")
+    group.get_by_role("button", name="全部审核锁定（2个单位）").click()
+    expect(office.locator("#periods [role=status]")).to_have_text("已审核并锁定2025年第一季度2个单位的报送。")
 
     fill_activity(clerk, portal, "science_week", "科普讲座（补报）", "2025-02-10", sessions=1, participants=40)
     submit(clerk)
