@@ -220,6 +220,7 @@ def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_y
     stored = {(r.org, r.period): r for r in ctx.session.scalars(select(PeriodReport).where(
         PeriodReport.org.in_(codes)))}
     months = _activity_months(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    due: dict[tuple, dt.date] = {}  # every unit of one duty shares its deadlines: worked out once
     out = []
     for code, kind in orgs:
         duty = duty_of(ctx.plan, code, kind)
@@ -227,8 +228,11 @@ def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_y
             continue
         for year in range(first_year, last_year + 1):
             for period in periods(duty, year):
-                out.append(_view(stored.get((code, period.key)), period, deadline(period, duty, calendar),
-                                 ctx.today, code, duty.every, _in_period(months, code, period)))
+                key = (duty.every, duty.due_working_days, period.key)
+                if key not in due:
+                    due[key] = deadline(period, duty, calendar)
+                out.append(_view(stored.get((code, period.key)), period, due[key], ctx.today, code, duty.every,
+                                 _in_period(months, code, period)))
     return out
 
 

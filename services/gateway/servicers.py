@@ -103,11 +103,12 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
 
     @grpc_endpoint()
     def ListProgress(self, request, call):  # noqa: N802
-        rpc = self.backend.rpc()
-        answer = rpc.indicators.list_progress(_calendar_year(request.year), request.indicator or None,
-                                              request.targets_only)
-        years = shares.years_of(answer["indicators"])
-        gaps = rpc.activities.reporting_gaps(*years) if years else {}
+        rpc, year = self.backend.rpc(), _calendar_year(request.year)
+        # who has not reported, asked at once beside the figures: every window lies in the plan's period
+        period = self.backend.plan()["plan"]["period"]
+        gaps = rpc.activities.reporting_gaps.call_async(period["start"], period["end"])
+        answer = rpc.indicators.list_progress(year, request.indicator or None, request.targets_only)
+        gaps = gaps.result()
         visible = [p for p in (_visible_progress(call.caller, shares.with_shares(item, gaps))
                                for item in answer["indicators"]) if p is not None]
         items, next_token = page(visible, request.page_size, request.page_token, maximum=500)

@@ -16,12 +16,6 @@ from libs.common.wording import window_end, window_start
 Gaps = dict[str, list]  # organisation -> [[period key, first day, last day], ...] missing (activities)
 
 
-def years_of(items: list[dict]) -> tuple[int, int] | None:
-    """The calendar years the windows of ``items`` span (None for none)."""
-    days = [d for item in items for d in (window_start(item["window"]), window_end(item["window"])) if d]
-    return (min(days).year, max(days).year) if days else None
-
-
 def missing_in(window: str, owed: list) -> list[str]:
     """The missing periods of one organisation that overlap ``window``."""
     start, end = window_start(window), window_end(window)

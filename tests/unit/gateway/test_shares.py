@@ -2,7 +2,7 @@
 figure, a true 0 when it owes nothing, or no value when a period of the window is missing."""
 from __future__ import annotations
 
-from services.gateway.shares import missing_in, with_shares, years_of
+from services.gateway.shares import missing_in, with_shares
 
 TOTAL = {"indicator": "outreach", "name": "科普惠民乡村行", "kind": "yearly", "window": "2024", "scope": "county",
          "actual": 3.0, "expected": 5.0, "target": 10.0, "unit": "场次", "status": "lagging", "as_of": "2024-06-30"}
@@ -31,5 +31,3 @@ def test_silence_has_no_value_a_nil_report_is_zero_and_a_figure_stays_a_figure()
 
 def test_only_periods_overlapping_the_window_count():
     assert missing_in("2024Q2", [Q1]) == [] and missing_in("2021-2025", [Q1]) == ["2024Q1"]
-    assert years_of([item(window="2024"), item(window="2021-2025")]) == (2021, 2025)
-    assert years_of([]) is None
