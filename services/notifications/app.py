@@ -274,7 +274,8 @@ def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[
     title = messages.digest_title(kind, name, counts[True, "firing"],
                                   counts[True, "resolved"], counts[False, "firing"], counts[False, "resolved"])
     as_of = max((a.as_of for a, _ in entries if a.as_of), default=None)
-    return _store_digest(session, group, kind, title, messages.digest_text(title, as_of, items), items, rules, now)
+    text = messages.digest_text(title, as_of, items, to_office=group.org == rules.office)
+    return _store_digest(session, group, kind, title, text, items, rules, now)
 
 
 def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, text: str, items: list[dict],

@@ -54,6 +54,8 @@ def test_a_reminder_goes_to_the_organisation_alone_and_overdue_is_news_to_it_and
     assert set(sent) == {TOWN, county.rules.office}
     assert "1. 逾期未报送：2025年第三季度（截止2025年10月21日）" in sent[TOWN].text
     assert "1. 逾期未报送的单位（2025年第三季度，截止2025年10月21日）：东岚镇" in sent[county.rules.office].text
+    assert sent[county.rules.office].text.endswith("请督促上述单位及时开展并报送；各单位情况见门户“全县总览”。")
+    assert sent[TOWN].text.endswith("请及时组织开展并报送活动数据；如有疑问请联系县科协（领导小组办公室）。")
 
 
 @pytest.mark.parametrize("key", ["reporting", "campaign", "campaign:star_night"])
