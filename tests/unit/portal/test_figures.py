@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 from libs.common.plan import load_plan
+from libs.common.plan.provider import PlanMixin
 from services.gateway.mapping import plan_of
 from services.portal.figures import Progress, current_windows, lagging_first, plan_whole
 
@@ -63,6 +65,5 @@ def test_the_current_window_is_the_one_holding_today_else_the_latest():
 
 def test_the_portal_reads_from_the_getplan_answer_which_figures_are_whole_as_the_digests_do():
     plan = load_plan(Path(__file__).resolve().parents[3] / "plans" / "dangshan-2021-2025.yaml")
-    document = {**plan.model_dump(mode="json", exclude={"indicators"}),  # as the gateway's GetPlan is made
-                "indicators": [{**i.model_dump(mode="json"), "tracking": i.tracking} for i in plan.all_indicators()]}
+    document = PlanMixin.plan_document(SimpleNamespace(plan=SimpleNamespace(current=plan)))  # what GetPlan maps
     assert plan_whole(plan_of(document, {})) == plan.figures_whole()
