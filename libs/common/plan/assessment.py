@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, Protocol
 
@@ -163,6 +163,11 @@ class Assessment:
     deferred: tuple[Deferred, ...]
     weights: str  # how the plan weighs its targets, in words
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The rules the table follows, in words, for its foot: the weights and how scores rank."""
+        return self.weights, SCORE_RULE
+
 
 def assessed_windows(indicator: Indicator, period: Period, year: int) -> list[str]:
     """The keys of the windows that decide ``indicator`` in ``year`` (none: it does not count then)."""
@@ -200,17 +205,18 @@ def _outcome(indicator: Indicator, key: str, figures: Figures | None, as_of: dt.
     return WindowOutcome(key, state, actual, status)
 
 
+# of a target's windows, the first state here that one of them holds decides it: one quarter
+# missed (or without data) decides the year whatever is still running
+PRECEDENCE: tuple[TargetState, ...] = ("missed", "no_data", "pending", "achieved")
+
+
 def _combined(outcomes: list[WindowOutcome]) -> TargetState:
-    """A target of several windows (quarters) is achieved only when each is; one missed or without
-    data decides it, whatever is still pending."""
+    """A target of several windows (quarters) is achieved only when each is."""
     states = {o.state for o in outcomes}
-    for state in ("missed", "no_data", "pending"):
-        if state in states:
-            return state  # type: ignore[return-value]
-    return "achieved"
+    return next(state for state in PRECEDENCE if state in states)
 
 
-def _note(indicator: Indicator, outcomes: list[WindowOutcome], period: Period) -> str:
+def _note(indicator: Indicator, outcomes: list[WindowOutcome], period: Period, year: int) -> str:
     if indicator.kind == "quarterly":
         short = [o for o in outcomes if o.state != "achieved"]
         if not short:
@@ -219,7 +225,7 @@ def _note(indicator: Indicator, outcomes: list[WindowOutcome], period: Period) -
     (only,) = outcomes
     note = _state_note(only) if only.state == "pending" else ""
     if indicator.kind in ("cumulative", "stock"):
-        return "；".join(filter(None, [_deferral(indicator, period, int(only.window[-4:])), note]))
+        return "；".join(filter(None, [_deferral(indicator, period, year), note]))
     return note
 
 
@@ -245,7 +251,7 @@ def _target_results(plan: Plan, year: int, figures: Iterable[Figures], as_of: dt
             continue
         outcomes = [_outcome(indicator, key, by_window.get((indicator.code, key)), as_of) for key in keys]
         results[indicator.code] = TargetResult(indicator, plan.assessment.weight(indicator.code), _combined(outcomes),
-                                               tuple(outcomes), _note(indicator, outcomes, period))
+                                               tuple(outcomes), _note(indicator, outcomes, period, year))
     return results, deferred
 
 
@@ -260,12 +266,11 @@ def _score(targets: Iterable[TargetResult]) -> float | None:
 
 def _ranking(title: str, units: list[UnitResult]) -> Ranking:
     """Best score first (a tie keeps the order given), competition ranks on the published score."""
-    scored = sorted((u for u in units if u.score is not None), key=lambda u: -u.score)  # type: ignore[operator]
-    ranked = tuple(UnitResult(u.code, u.name, u.kind, u.targets, u.score,
-                              rank=1 + sum(other.score > u.score for other in scored),  # type: ignore[operator]
-                              tied=sum(other.score == u.score for other in scored) > 1)
-                   for u in scored)
-    return Ranking(title, ranked, not_scored=tuple(u for u in units if u.targets and u.score is None),
+    scores = [u.score for u in units if u.score is not None]
+    ranked = sorted((replace(u, rank=1 + sum(other > u.score for other in scores),
+                             tied=scores.count(u.score) > 1) for u in units if u.score is not None),
+                    key=lambda u: u.rank or 0)
+    return Ranking(title, tuple(ranked), not_scored=tuple(u for u in units if u.targets and u.score is None),
                    without_targets=tuple(u for u in units if not u.targets))
 
 

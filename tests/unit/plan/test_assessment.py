@@ -129,6 +129,7 @@ def test_weights_declared_by_the_plan_change_the_order():
     ]
     assert result.weights == "考核权重：健康讲座3、培训农民4，其余指标各1"
     assert assess(plan(), 2026, FINAL_2026, YEAR_END).weights == "考核权重：各项指标相同"
+    assert "得分相同者并列" in result.notes[1] and result.notes[0] == result.weights
 
 
 def test_a_default_weight_weighs_every_target_not_named():
