@@ -3,7 +3,9 @@
 
 Only what the system knew at T counts: a report recorded after T does not, even if dated before;
 a correction after T leaves the figure at the revision known then; a retraction after T does not
-remove it. The windows are judged as of T's date, as the clock's evaluation on that date did.
+remove it. The windows are judged as of T's date, as the clock's evaluation on that date did,
+and every window says T's date as its ``as_of`` (in the live store a window only events move, a
+breakdown or a tracking count, keeps the day it last moved; its figures are the same).
 
 Why this design (the least new machinery): indicators keeps, per activity, only the
 contributions of its latest revision, without when each was counted (``models.ContributionRow``;
