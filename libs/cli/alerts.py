@@ -16,11 +16,11 @@ from libs.cli.common import (
     console,
     errors,
     gateway,
-    num,
     print_json,
     print_plain_json,
     services,
 )
+from libs.common.wording import figure
 
 app = typer.Typer(help="Alerts raised for lagging indicators and for reporting duties (reminders, 逾期未报送, "
                   "expected campaigns).", no_args_is_help=True)
@@ -44,8 +44,8 @@ def list_(token: Token = ..., state: AlertState = typer.Option(None, help="Only 
     for a in rows:
         note = ", ".join(n for n in ("history" if a.historical else "",
                                      f"silenced until {a.silenced_until[:16]}" if a.silenced_until else "") if n)
-        figures = a.text if a.topic not in ("", "indicator") else \
-            f"{num(a.actual)} / {num(a.expected)} / {num(a.target)} {a.unit}"  # a reporting duty: its line
+        figures = a.text if a.topic not in ("", "indicator") else (  # a reporting duty: its line
+            f"{' / '.join(figure(v, a.unit) for v in (a.actual, a.expected, a.target))} {a.unit}")
         table.add_row(str(a.id), f"{a.indicator} {a.indicator_name}", a.window, a.state, a.status, figures,
                       ", ".join(a.recipients), note)
     console.print(table)

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from libs.common.channels import masked
 from libs.common.settings import get_settings
+from libs.common.wording import number
 
 console = Console()
 errors = Console(stderr=True, highlight=False)
@@ -57,8 +58,9 @@ def print_plain_json(data) -> None:
 
 
 def num(value: float) -> str:
-    """A figure as people write it: 3, not 3.0."""
-    return f"{value:g}"
+    """An amount as it was reported: 3, not 3.0; 2000000, not 2e+06 (an indicator's figures are
+    read as ``wording.figure`` writes them)."""
+    return number(value, 6)
 
 
 @contextmanager

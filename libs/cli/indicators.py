@@ -13,11 +13,11 @@ from libs.cli.common import (
     errors,
     gateway,
     iso_date,
-    num,
     print_json,
     print_plain_json,
     services,
 )
+from libs.common.wording import figure
 
 app = typer.Typer(help="Progress of the plan's indicators.", no_args_is_help=True)
 
@@ -39,8 +39,9 @@ def progress(token: Token = ..., indicator: str = typer.Option(""), scope: str =
     table = Table("indicator", "window", "scope", "actual", "expected", "target", "unit", "status")
     for r in rows:
         judged = _judged(r.status)
-        table.add_row(r.indicator, r.window, r.scope, num(r.actual), num(r.expected) if judged else "—",
-                      num(r.target) if judged else "—", r.unit, r.status)
+        table.add_row(r.indicator, r.window, r.scope, figure(r.actual, r.unit),
+                      figure(r.expected, r.unit) if judged else "—", figure(r.target, r.unit) if judged else "—",
+                      r.unit, r.status)
     console.print(table)
 
 
@@ -56,18 +57,19 @@ def year(token: Token = ..., year_: int = typer.Option(0, "--year", help="Calend
         return
     table = Table("indicator", "window", "total", "status", "by organisation", "by town", title=f"{answer.year}")
     for p in answer.indicators:
-        total = f"{num(p.total.actual)} / {num(p.target)} {p.unit}" if p.HasField("total") else "—"
+        total = (f"{figure(p.total.actual, p.unit)} / {figure(p.target, p.unit)} {p.unit}" if p.HasField("total")
+                 else "—")
         table.add_row(f"{p.indicator} {p.name}", p.window, total, p.total.status if p.HasField("total") else "",
-                      ", ".join(f"{w.scope[4:]} {_share(w)}" for w in p.by_org),
-                      ", ".join(f"{w.scope[5:]} {num(w.actual)}" for w in p.by_town))
+                      ", ".join(f"{w.scope[4:]} {_share(w, p.unit)}" for w in p.by_org),
+                      ", ".join(f"{w.scope[5:]} {figure(w.actual, p.unit)}" for w in p.by_town))
     console.print(table)
 
 
-def _share(w) -> str:
+def _share(w, unit: str) -> str:
     """An organisation's share: its figure, or "—" (未报送 and the periods) when it has none."""
     if not w.HasField("actual"):
         return f"— (未报送 {'、'.join(w.missing_periods)})"
-    return num(w.actual) + (f" (未报送 {'、'.join(w.missing_periods)})" if w.missing_periods else "")
+    return figure(w.actual, unit) + (f" (未报送 {'、'.join(w.missing_periods)})" if w.missing_periods else "")
 
 
 @app.command("watch")
@@ -79,8 +81,9 @@ def watch(token: Token = ..., indicator: str = typer.Option(""),
         try:
             for c in client.watch(indicator, timeout=seconds):
                 console.print(f"{c.as_of} {c.indicator} {c.indicator_name} {c.window} {c.scope}: "
-                              f"{c.previous or '—'} → {c.status} ({num(c.actual)} of {num(c.target)} {c.unit}, "
-                              f"expected {num(c.expected)})", markup=False)
+                              f"{c.previous or '—'} → {c.status} ({figure(c.actual, c.unit)} of "
+                              f"{figure(c.target, c.unit)} {c.unit}, expected {figure(c.expected, c.unit)})",
+                              markup=False)
         except KeyboardInterrupt:
             pass
 

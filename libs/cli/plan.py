@@ -17,6 +17,7 @@ from libs.common.plan.assessment import weights_words
 from libs.common.plan.duties import EVERY_NAMES, KIND_NAMES
 from libs.common.plan.schema import TRACKING_PREFIX, Duty, Indicator, Season
 from libs.common.settings import get_settings
+from libs.common.wording import number
 
 app = typer.Typer(help="Validate, show and export plan files.", no_args_is_help=True)
 
@@ -65,15 +66,11 @@ def normalised(plan: Plan) -> dict:
     return data
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
 def target_text(indicator: Indicator) -> str:
     """'≥ 10 场次', '> 20000 人' or '—' for a tracking indicator."""
     if indicator.target is None:
         return "—"
-    return f"{COMPARISONS[indicator.comparison]} {_number(indicator.target)} {indicator.unit}"
+    return f"{COMPARISONS[indicator.comparison]} {number(indicator.target, 6)} {indicator.unit}"
 
 
 def due_text(duty: Duty) -> str:

@@ -2,7 +2,8 @@
 the alert digests, the refusals of a report, a spreadsheet's problems, the web portal and the
 documents.
 
-Numbers as people write them (no ".0"), windows as people say them (2025年, 2025年第二季度,
+Numbers as people write them (no ".0"), figures as people say them (a count whole, a percentage
+to one decimal: ``amount``), windows as people say them (2025年, 2025年第二季度,
 2021—2025年), statuses in the words the alerts use, days in a form as YYYY-MM-DD (the form
 people type them in) and in prose as 2025年3月18日, lists joined with 、 and cut to fit a message.
 """
@@ -12,6 +13,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 DAY_HINT = "日期格式应为 YYYY-MM-DD，例如 2025-03-18"
 
@@ -33,6 +35,46 @@ def number(value: float, places: int = 1) -> str:
         return f"{value:.6g}"
     rounded = round(value, places)
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.{places}f}".rstrip("0")
+
+
+# Units that measure rather than count. A plan's figures in any other unit (人, 人次, 场次, 次, 个, 家,
+# 所, 项 …: the units a plan invents are open-ended) count things, so a list of what counts could never
+# be complete; what measures is short. A plan says otherwise per quantity (``whole: false``).
+MEASURE_UNITS = frozenset({"%"})
+
+
+def counts(unit: str) -> bool:
+    """Whether figures in ``unit`` count things (and so are whole) when the plan does not say: the
+    default of a quantity's ``whole`` and of the figures people read (``amount``)."""
+    return unit not in MEASURE_UNITS
+
+
+def figure(value: float, unit: str, need: bool = False, whole: bool | None = None) -> str:
+    """``value`` in ``unit`` as people say it (without the unit); ``whole`` as the plan says (see
+    ``plan.schema.whole_figures``), else as ``counts(unit)``.
+
+    A count is whole: a figure to the nearest, half up (17984.7人 → 17985), a ``need`` (what it
+    takes per month, what is missing) rounded up (55.2个 → 56, 0.3场次 → 1): a county cannot hold
+    0.3 of a lecture, and rounding down would fall short. Anything else keeps one decimal
+    (12.34% → 12.3), a need rounded up at that decimal."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return number(value)
+    if whole is None:
+        whole = counts(unit)
+    if not whole:
+        return number(_up(value, 1) if need else value)
+    return str(int(_up(value, 0) if need else Decimal(repr(value)).quantize(Decimal(1), ROUND_HALF_UP)))
+
+
+def amount(value: float, unit: str, need: bool = False, whole: bool | None = None) -> str:
+    """``figure`` with its unit: "17985人", "需每月完成" + "56个", "12.3%"."""
+    return f"{figure(value, unit, need, whole)}{unit}"
+
+
+def _up(value: float, places: int) -> float:
+    """``value`` rounded up at ``places`` decimals, float noise aside (0.3 stays 0.3, not 0.4)."""
+    scale = 10 ** places
+    return math.ceil(round(value * scale, 9)) / scale
 
 
 QUARTER_WORDS = ("第一季度", "第二季度", "第三季度", "第四季度")

@@ -15,8 +15,8 @@ import logging
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -68,6 +68,7 @@ class Rules:
     hours: WorkingHours
     site_channels: tuple[tuple[str, str], ...]  # (channel_key, kind)
     duty_keys: frozenset[str] = frozenset()  # what else a silence may name: "reporting", "campaign[:type]"
+    whole: Mapping[str, bool] = field(default_factory=dict)  # indicator → its figures are read whole
 
     @classmethod
     def of(cls, plan: Plan, settings: NotificationSettings) -> "Rules":
@@ -76,7 +77,7 @@ class Rules:
                    indicators=frozenset(i.code for i in plan.all_indicators()), routes=tuple(settings.alert_routes),
                    lookback_days=settings.alert_lookback_days, timing=settings.timing(),
                    hours=settings.working_hours(), site_channels=settings.site_channels(),
-                   duty_keys=duties.silence_keys(plan))
+                   duty_keys=duties.silence_keys(plan), whole=plan.figures_whole())
 
 
 # --- status changes and reference data ----------------------------------------------------------
@@ -266,7 +267,7 @@ def _compose(session: Session, rules: Rules, now: dt.datetime) -> list[Digest]:
 
 def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[tuple[Alert, bool]], rules: Rules,
                  now: dt.datetime) -> Digest:
-    items = digests.news_items(entries, group.org)
+    items = digests.news_items(entries, group.org, rules.whole)
     counts = Counter((i["topic"] == "indicator", i["state"]) for i in items)
     # a town registered after the plan is named by its duties' events
     name = rules.names.get(group.org) or next((a.scope_name for a, _ in entries if a.scope == group.org
@@ -308,7 +309,8 @@ def _history_digest(session: Session, alerts: list[Alert], groups: dict[tuple[st
     latest = max((a.changed_at or now for a in pending), default=now)
     if not digests.history_settled(latest, now, rules.timing) or not rules.hours.is_open(now):
         return None
-    items = [digests.item(a, "firing") for a in sorted(pending, key=lambda a: (a.window, a.indicator, a.scope))]
+    items = [digests.item(a, "firing", whole=rules.whole)
+             for a in sorted(pending, key=lambda a: (a.window, a.indicator, a.scope))]
     title = messages.history_title(len(items), repository.monitoring_since(session, pending[0].as_of))
     for alert in pending:
         alert.summarised_at = now

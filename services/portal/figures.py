@@ -1,16 +1,25 @@
 """Progress as a person reads it (pure: no gateway, no web): an indicator window's figures
 turned into the words, colours and numbers of 我的进度 and the office's overview.
 
-The words, windows and recovery sums are the alerts' own (``libs.common.wording``), so what a
-department reads in an alert digest and on the portal is the same sentence.
+The words, windows, figures and recovery sums are the alerts' own (``libs.common.wording``), so
+what a department reads in an alert digest and on the portal is the same sentence.
 """
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
-from libs.common.wording import STATUS_WORDS, months_left, number, target_word, window_end, window_holds, window_label
+from libs.common.plan.schema import whole_figures
+from libs.common.wording import (
+    STATUS_WORDS,
+    amount,
+    figure,
+    months_left,
+    target_word,
+    window_end,
+    window_holds,
+    window_label,
+)
 
 # colour of each status, as the dashboards and digests show it (a word always goes with it:
 # colour alone does not tell a colour-blind reader anything)
@@ -39,6 +48,7 @@ class Progress:
     status: str
     as_of: dt.date | None
     section: str = ""
+    whole: bool | None = None  # its figures count things, as the plan says (None: as its unit says)
 
     @property
     def window_label(self) -> str:
@@ -78,14 +88,30 @@ class Progress:
         return max(0, (end - self.as_of).days)
 
     @property
+    def actual_figure(self) -> str:
+        """"4" of "4场次"."""
+        return figure(self.actual, self.unit, whole=self.whole)
+
+    @property
+    def target_figure(self) -> str:
+        return figure(self.target, self.unit, whole=self.whole)
+
+    @property
+    def done(self) -> str:
+        """"4场次"."""
+        return amount(self.actual, self.unit, whole=self.whole)
+
+    @property
     def figures(self) -> str:
-        """"已完成4场次 / 全年目标10场次"."""
-        text = f"{number(self.actual)}{self.unit}"
-        return f"{text} / {target_word(self.window)}{number(self.target)}{self.unit}" if self.has_target else text
+        """"4场次 / 全年目标10场次"."""
+        goal = f"{target_word(self.window)}{amount(self.target, self.unit, whole=self.whole)}"
+        return f"{self.done} / {goal}" if self.has_target else self.done
 
     @property
     def pace(self) -> str:
-        return f"按进度应完成{number(self.expected)}{self.unit}" if self.has_target and self.expected else ""
+        if not self.has_target or not self.expected:
+            return ""
+        return f"按进度应完成{amount(self.expected, self.unit, whole=self.whole)}"
 
     @property
     def recovery(self) -> str:
@@ -98,22 +124,28 @@ class Progress:
         months = months_left(self.as_of, end)
         if months == 0:
             return ""
-        per_month = math.ceil(remaining / months * 10) / 10
         verb = "需每月提高" if self.kind == "stock" else "需每月完成"
-        return f"剩余{months}个月，{verb}{number(per_month)}{self.unit}"
+        return f"剩余{months}个月，{verb}{amount(remaining / months, self.unit, need=True, whole=self.whole)}"
 
     @property
     def needs_attention(self) -> bool:
         return self.status in ("missed", "lagging", "at_risk")
 
 
-def progress_of(window, name: str = "", section: str = "", kind: str = "") -> Progress:
-    """A ``WindowProgress`` or an ``Alert`` (proto; an alert names no kind: ``kind``) as shown."""
+def progress_of(window, name: str = "", section: str = "", kind: str = "", whole: bool | None = None) -> Progress:
+    """A ``WindowProgress`` or an ``Alert`` (proto; an alert names no kind: ``kind``) as shown;
+    ``whole`` as ``plan_whole`` tells of its indicator."""
     as_of = dt.date.fromisoformat(window.as_of) if window.as_of else None
     return Progress(indicator=window.indicator, name=name or window.name, kind=kind or getattr(window, "kind", ""),
                     window=window.window,
                     unit=window.unit, actual=window.actual, expected=window.expected, target=window.target,
-                    status=window.status, as_of=as_of, section=section)
+                    status=window.status, as_of=as_of, section=section, whole=whole)
+
+
+def plan_whole(plan) -> dict[str, bool]:
+    """Indicator code → whether its figures are whole, from the GetPlan answer (the same rule as
+    the alert digests': ``whole_figures``)."""
+    return whole_figures(plan.indicators, (q.code for q in plan.quantities if q.whole))
 
 
 def lagging_first(rows: list[Progress]) -> list[Progress]:

@@ -129,5 +129,6 @@ def place(violations: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]
 def values_of(activity) -> dict[str, str]:
     """A stored activity (proto) as the form's values, for a correction."""
     values = {name: str(getattr(activity, name)) for name in TEXT_FIELDS}
-    values.update({f"q.{code}": number(amount) for code, amount in activity.quantities.items()})
+    # as reported, every decimal kept: saving the correction must not round 12.34% to 12.3%
+    values.update({f"q.{code}": number(amount, 6) for code, amount in activity.quantities.items()})
     return values

@@ -11,13 +11,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
 
 from libs.common.bounds import CODE_PATTERN
-from libs.common.wording import number
+from libs.common.wording import counts, number
 
 Code = str  # ASCII machine id: lower case letters, digits, '-', '_' and '.' (CODE_PATTERN)
 EVENTS = "events"  # the implicit quantity: 1 per activity
@@ -105,7 +106,7 @@ class Quantity(Strict):
 
     @property
     def is_whole(self) -> bool:
-        return self.whole if self.whole is not None else self.unit != "%"
+        return self.whole if self.whole is not None else counts(self.unit)
 
     @property
     def most(self) -> float:
@@ -126,6 +127,15 @@ class Quantity(Strict):
         if self.is_whole and amount != int(amount):
             return f"{self.name}应为整数，不能是 {number(amount, 6)}"
         return None
+
+
+def whole_figures(indicators: Iterable, whole_quantities: Iterable[str]) -> dict[str, bool]:
+    """Indicator code → whether its figures count things and so are written whole
+    (``wording.amount``): its unit counts and every quantity feeding it is whole (the implicit
+    events always are). Takes the plan's indicators or the GetPlan answer's alike (code, unit,
+    feeds), with the codes of the quantities that are whole."""
+    whole = {*whole_quantities, EVENTS}
+    return {i.code: counts(i.unit) and all(f.quantity in whole for f in i.feeds) for i in indicators}
 
 
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
@@ -400,6 +410,10 @@ class Plan(Strict):
 
     def organisation(self, code: str) -> Organisation:
         return {o.code: o for o in self.organisations}[code]
+
+    def figures_whole(self) -> dict[str, bool]:
+        """Indicator code → whether people read its figures whole (``whole_figures``)."""
+        return whole_figures(self.all_indicators(), (q.code for q in self.quantities if q.is_whole))
 
     def all_indicators(self) -> list[Indicator]:
         """Declared indicators plus the tracking indicators derived from activity types."""

@@ -126,10 +126,12 @@ def entries(org: str, alerts: Iterable[StoredAlert], told: Mapping[tuple[int, st
     return out
 
 
-def item(alert: StoredAlert, section: str, reader: str | None = None) -> dict:
+def item(alert: StoredAlert, section: str, reader: str | None = None,
+         whole: Mapping[str, bool] | None = None) -> dict:
     """One alert in a digest as it stood, with its line of text (stored with the digest, so every
     channel and every retry sends the same words). Another organisation's duty, as ``reader``
-    (the office) reads it, is ``listed`` under a heading with the others in the same state."""
+    (the office) reads it, is ``listed`` under a heading with the others in the same state.
+    ``whole``: indicator code → whether its figures are whole (``Plan.figures_whole``)."""
     out = {
         "alert_id": alert.id, "indicator": alert.indicator, "indicator_name": alert.indicator_name,
         "window": alert.window, "scope": alert.scope, "state": alert.state, "status": alert.status,
@@ -141,7 +143,8 @@ def item(alert: StoredAlert, section: str, reader: str | None = None) -> dict:
         "responsible": list(alert.recipients), "section": section, "topic": alert.topic,
     }
     if alert.topic == "indicator":
-        return out | {"text": messages.alert_text(alert, recovered=alert.state == "resolved")}
+        recovered, whole_ = alert.state == "resolved", (whole or {}).get(alert.indicator)
+        return out | {"text": messages.alert_text(alert, recovered, whole_)}
     out |= {"due": alert.due.isoformat() if alert.due else None, "days_left": alert.days_left,
             "scope_name": alert.scope_name or alert.scope, "text": messages.duty_text(alert)}
     if reader is not None and reader != alert.scope:
@@ -149,9 +152,10 @@ def item(alert: StoredAlert, section: str, reader: str | None = None) -> dict:
     return out
 
 
-def news_items(entries_: Iterable[tuple[StoredAlert, bool]], reader: str | None = None) -> list[dict]:
+def news_items(entries_: Iterable[tuple[StoredAlert, bool]], reader: str | None = None,
+               whole: Mapping[str, bool] | None = None) -> list[dict]:
     """A news or reminder digest's items: recovered, new or still firing, in section order."""
-    return ordered([item(a, "resolved" if a.state == "resolved" else "new" if news else "firing", reader)
+    return ordered([item(a, "resolved" if a.state == "resolved" else "new" if news else "firing", reader, whole)
                     for a, news in entries_])
 
 

@@ -1,14 +1,13 @@
 """What a department reads about one alert, in Chinese (no bus, no database).
 
-"科普大篷车巡展（2025年）：滞后，已完成4场次，按进度应完成7.5场次，全年目标10场次；剩余3个月，需每月完成2场次"
-— what is behind, by how much, against which pace, and what it takes to recover. Numbers are
-written as people write them (no ".0"), windows as people say them (2025年, 2025年第二季度,
-2021—2025年).
+"科普大篷车巡展（2025年）：滞后，已完成4场次，按进度应完成8场次，全年目标10场次；剩余3个月，需每月完成2场次"
+— what is behind, by how much, against which pace, and what it takes to recover. Figures are
+written as people say them (``wording.amount``: a count whole, the need per month rounded up, a
+percentage to one decimal), windows as people say them (2025年, 2025年第二季度, 2021—2025年).
 """
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -16,9 +15,9 @@ from libs.common.plan.duties import period_label
 from libs.common.wording import (
     RECOVERED,
     STATUS_WORDS,
+    amount,
     date_label,
     months_left,
-    number,
     target_word,
     window_end,
     window_label,
@@ -39,20 +38,21 @@ class Figures(Protocol):
     kind: str
 
 
-def alert_text(change: Figures, recovered: bool = False) -> str:
-    """One line for one alert: status, figures against pace and target, and what recovery takes."""
+def alert_text(change: Figures, recovered: bool = False, whole: bool | None = None) -> str:
+    """One line for one alert: status, figures against pace and target, and what recovery takes.
+    ``whole``: whether the indicator's figures count things, as the plan says (else its unit)."""
     unit, label = change.unit, window_label(change.window)
     status = RECOVERED if recovered else STATUS_WORDS.get(change.status, change.status)
     head = f"{change.indicator_name}（{label}）：{status}"
     stock = change.kind == "stock"  # a level reached (volunteers registered, a literacy rate), not a sum
     reached, pace, need = (("已达到", "按进度应达到", "需每月提高") if stock
                            else ("已完成", "按进度应完成", "需每月完成"))
-    done = f"{reached}{number(change.actual)}{unit}"
-    goal = f"{target_word(change.window)}{number(change.target)}{unit}"
+    done = f"{reached}{amount(change.actual, unit, whole=whole)}"
+    goal = f"{target_word(change.window)}{amount(change.target, unit, whole=whole)}"
     if change.status == "missed":
         gap = max(change.target - change.actual, 0.0)
-        return f"{head}，{done}，{goal}，差{number(gap)}{unit}"
-    text = f"{head}，{done}，{pace}{number(change.expected)}{unit}，{goal}"
+        return f"{head}，{done}，{goal}，差{amount(gap, unit, need=True, whole=whole)}"
+    text = f"{head}，{done}，{pace}{amount(change.expected, unit, whole=whole)}，{goal}"
     end = window_end(change.window)
     remaining = change.target - change.actual
     if recovered or remaining <= 0 or end is None:
@@ -60,8 +60,7 @@ def alert_text(change: Figures, recovered: bool = False) -> str:
     months = months_left(change.as_of, end)
     if months == 0:
         return text
-    per_month = math.ceil(remaining / months * 10) / 10  # rounded up: rounding down would fall short
-    return f"{text}；剩余{months}个月，{need}{number(per_month)}{unit}"
+    return f"{text}；剩余{months}个月，{need}{amount(remaining / months, unit, need=True, whole=whole)}"
 
 
 def digest_title(kind: str, org_name: str, firing: int, resolved: int, duties_firing: int = 0,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from libs.client.client import ClientError
-from services.portal.figures import STATUS_ORDER, Progress, current_windows, lagging_first, progress_of
+from services.portal.figures import STATUS_ORDER, Progress, current_windows, lagging_first, plan_whole, progress_of
 from services.portal.gateway import call
 from services.portal.pages import periods
 from services.portal.pages.progress import today_of
@@ -76,13 +76,14 @@ def standings_of(plan, rows: list[Progress]) -> list[OrgStanding]:
     return sorted(standings.values(), key=lambda s: (-len(s.behind), s.name))
 
 
-def towns_of(answer, towns, targeted: set[str], today) -> list[tuple[str, list[Progress]]]:
+def towns_of(answer, towns, targeted: set[str], today,
+             whole: dict[str, bool] | None = None) -> list[tuple[str, list[Progress]]]:
     """Each town's share of the indicators with a target (current windows; the tracking counts
-    stay on the dashboards)."""
-    out = []
+    stay on the dashboards); ``whole``: which indicators' figures are whole (``plan_whole``)."""
+    out, whole = [], whole or {}
     for town in towns:
         scope = f"town:{town.code}"
-        rows = [progress_of(share, item.name) for item in answer.indicators for share in item.by_town
+        rows = [progress_of(share, item.name, whole=whole.get(item.indicator)) for item in answer.indicators for share in item.by_town
                 if share.scope == scope and share.actual and item.indicator in targeted]
         out.append((town.name, sorted(current_windows(rows, today), key=lambda r: r.name)))
     return out
@@ -94,8 +95,8 @@ async def office_page(request: Request, refused: str | None = None, status: int 
         call(v.api.year_progress, 0), call(v.api.plan), call(v.api.list_organisations, "town"),
         call(v.api.reporting_status))
     names = {o.code: o.name for o in (*plan.organisations, *towns)}
-    section_of = {i.code: i.section for i in plan.indicators}
-    rows = [progress_of(item.total, item.name, section_of.get(item.indicator, ""))
+    section_of, whole = {i.code: i.section for i in plan.indicators}, plan_whole(plan)
+    rows = [progress_of(item.total, item.name, section_of.get(item.indicator, ""), whole=whole.get(item.indicator))
             for item in answer.indicators if item.HasField("total")]
     today = today_of(rows)
     current = current_windows(rows, today)
@@ -103,7 +104,8 @@ async def office_page(request: Request, refused: str | None = None, status: int 
     return render(request, "office.html", {
         "year": answer.year, "today": today, "counts": counts, "total": sum(counts.values()),
         "sections": sections_of(plan, current), "standings": standings_of(plan, current),
-        "towns": towns_of(answer, towns, {i.code for i in plan.indicators if not i.tracking}, today), "plan_title": plan.title,
+        "towns": towns_of(answer, towns, {i.code for i in plan.indicators if not i.tracking}, today, whole),
+        "plan_title": plan.title,
         "reporting": periods.office_reporting([periods.view_of(p, names) for p in reported]), "reporting_year": year,
         "periods_notice": periods.notice(request, names), "periods_refused": refused, "reason_max": REASON_MAX,
     }, visit_=v, status=status)

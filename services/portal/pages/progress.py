@@ -8,7 +8,7 @@ import datetime as dt
 from starlette.requests import Request
 
 from libs.client.client import ClientError
-from services.portal.figures import Progress, current_windows, lagging_first, progress_of
+from services.portal.figures import Progress, current_windows, lagging_first, plan_whole, progress_of
 from services.portal.gateway import call
 from services.portal.pages import periods
 from services.portal.web import checked_form, render, visit
@@ -20,19 +20,22 @@ def plan_names(plan) -> tuple[dict[str, str], dict[str, str]]:
     return {i.code: sections.get(i.section, "") for i in plan.indicators}, sections
 
 
-def own_rows(answer, person, section_of: dict[str, str]) -> tuple[list[Progress], list[Progress]]:
+def own_rows(answer, person, section_of: dict[str, str],
+             whole: dict[str, bool] | None = None) -> tuple[list[Progress], list[Progress]]:
     """What the organisation answers for (the region's figure of each indicator it is
-    responsible for), and what it contributed elsewhere (its own share of other indicators)."""
+    responsible for), and what it contributed elsewhere (its own share of other indicators);
+    ``whole``: which indicators' figures are whole (``plan_whole``)."""
+    whole = whole or {}
     own_scope = f"{'town' if person.is_town else 'org'}:{person.org}"
     responsible, contributed = [], []
     for item in answer.indicators:
         section = section_of.get(item.indicator, "")
         if item.HasField("total") and not person.is_admin:
-            responsible.append(progress_of(item.total, item.name, section))
+            responsible.append(progress_of(item.total, item.name, section, whole=whole.get(item.indicator)))
             continue
         for share in (*item.by_org, *item.by_town):
             if share.scope == own_scope and share.actual:
-                contributed.append(progress_of(share, item.name, section))
+                contributed.append(progress_of(share, item.name, section, whole=whole.get(item.indicator)))
     return responsible, contributed
 
 
@@ -47,8 +50,8 @@ async def progress_page(request: Request, refused: str | None = None, status: in
     answer, plan, firing, reported = await asyncio.gather(
         call(v.api.year_progress, 0), call(v.api.plan), call(v.api.list_alerts, "firing"), periods.own_periods(v))
     section_of, _ = plan_names(plan)
-    kind_of = {i.code: i.kind for i in plan.indicators}
-    responsible, contributed = own_rows(answer, v.person, section_of)
+    kind_of, whole = {i.code: i.kind for i in plan.indicators}, plan_whole(plan)
+    responsible, contributed = own_rows(answer, v.person, section_of, whole)
     today = today_of(responsible + contributed)
     alerts = [a for a in firing if not a.historical]
     own_alerts = [a for a in alerts if v.person.org in a.recipients or v.person.is_admin]
@@ -60,8 +63,8 @@ async def progress_page(request: Request, refused: str | None = None, status: in
         "periods_notice": periods.notice(request), "periods_refused": refused, "duty_lines": duty_lines,
         "rows": lagging_first(current_windows(responsible, today)),
         "contributed": lagging_first(current_windows(contributed, today)),
-        "alerts": [progress_of(a, a.indicator_name, section_of.get(a.indicator, ""), kind_of.get(a.indicator, ""))
-                   for a in own_alerts],
+        "alerts": [progress_of(a, a.indicator_name, section_of.get(a.indicator, ""), kind_of.get(a.indicator, ""),
+                               whole.get(a.indicator)) for a in own_alerts],
     }, visit_=v, status=status)
 
 

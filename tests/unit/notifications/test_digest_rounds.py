@@ -5,6 +5,7 @@ memory with the fictional plan; the clock is a parameter, so hours and weeks pas
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def test_fire_then_digest_then_reminder_then_resolved_notice():
     assert set(sent) == {ASSOCIATION, OFFICE}
     digest = sent[ASSOCIATION]
     assert digest.kind == "news" and digest.title == "【科普工作预警】青岚县科协：1项指标滞后或未完成"
-    assert "新情况：\n1. 观星展位（2025年）：滞后，已完成4个，按进度应完成7.5个" in digest.text
+    assert "新情况：\n1. 观星展位（2025年）：滞后，已完成4个，按进度应完成8个" in digest.text
     assert county.round(after=HOUR) == {}  # told already: nothing until the reminder
     reminder = county.round(after=7 * DAY)
     assert reminder[ASSOCIATION].kind == "reminder" and "仍需跟进：\n1. 观星展位" in reminder[ASSOCIATION].text
@@ -49,6 +50,15 @@ def test_fire_then_digest_then_reminder_then_resolved_notice():
     assert "已恢复：\n1. 观星展位（2025年）：已恢复" in resolved[ASSOCIATION].text
     assert county.round(after=30 * DAY) == {}  # a resolved alert is reported once, never reminded
 
+
+
+def test_a_digest_writes_figures_whole_as_the_plan_says():
+    county = County()
+    assert county.rules.whole[BOOTHS]  # 个: the fictional plan's booths are counted
+    county.rules = dataclasses.replace(county.rules, whole={BOOTHS: False})  # as if the plan said `whole: false`
+    county.feed(change())
+    county.round()
+    assert "按进度应完成7.5个" in county.round(after=MINUTE)[ASSOCIATION].text
 
 def test_news_within_the_group_interval_waits_for_it():
     county = County()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from libs.common.plan import load_plan
+from libs.common.plan.schema import whole_figures
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FICTIONAL = load_plan(REPO_ROOT / "tests" / "plans" / "fictional-county.yaml")
@@ -47,3 +48,11 @@ def test_tracking_indicators_derived_from_its_own_activity_type():
 def test_organisation_hierarchy():
     assert FICTIONAL.organisation("qinglan-townships").kind == "town_category"
     assert {o.parent for o in FICTIONAL.organisations} == {None, "qinglan-gov"}
+
+
+def test_figures_are_whole_when_every_quantity_feeding_them_counts_things():
+    assert all(FICTIONAL.figures_whole().values())  # 个, 人次 and the implicit events: all counts
+    assert {code for code, whole in DANGSHAN.figures_whole().items() if not whole} == {"literacy-rate"}  # %
+    booths_not_whole = whole_figures(FICTIONAL.all_indicators(), ["visitors"])  # as if booths said `whole: false`
+    assert not booths_not_whole["star-night-booths"] and booths_not_whole["star-night-visitors"]
+    assert booths_not_whole["track.star_night.events"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace as NS
 
-from services.portal.forms import activity_form, fill, place, report_of
+from services.portal.forms import TEXT_FIELDS, activity_form, fill, place, report_of, values_of
 
 PLAN = NS(
     activity_types=[NS(code="caravan_tour", name="科普大篷车巡展", quantities=["sessions", "people"]),
@@ -63,3 +63,8 @@ def test_the_gateways_problems_land_on_their_inputs():
                                ("start_date", "晚于今天"), ("start_date", "不在规划期内"), ("<request>", "请求有误")])
     assert by_input == {"q.sessions": "应为整数", "co_organisers": "不是协办单位", "start_date": "晚于今天；不在规划期内"}
     assert general == ["请求有误"]
+
+
+def test_a_correction_starts_from_the_amounts_as_reported():
+    activity = NS(**dict.fromkeys(TEXT_FIELDS, ""), quantities={"rate": 12.34, "people": 120.0})
+    assert {k: v for k, v in values_of(activity).items() if k.startswith("q.")} == {"q.rate": "12.34", "q.people": "120"}
