@@ -180,7 +180,7 @@ def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
     if weighed:
         indicators.add_column("weight (考核权重)", no_wrap=True, justify="right")
     for i in plan.indicators:
-        weight = [_number(plan.assessment.weight(i.code)) if i.target is not None else "—"] if weighed else []
+        weight = [number(plan.assessment.weight(i.code), 6) if i.target is not None else "—"] if weighed else []
         indicators.add_row(i.code, i.name, i.kind, target_text(i), units(i.responsible), *weight)
     console.print(indicators)
     console.print(weights_words(plan), soft_wrap=True)
