@@ -28,6 +28,8 @@ from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import report_service_pb2 as doc
+from libs.common.api.kepu.v1 import report_service_pb2_grpc as doc_grpc
 from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
 from libs.common.api.kepu.v1 import reporting_service_pb2_grpc as rep_grpc
 from libs.common.api.kepu.v1 import session_service_pb2 as ses
@@ -46,6 +48,7 @@ from services.gateway.servicers import (
     OrganisationServicer,
     PlanServicer,
     ReportingServicer,
+    ReportServicer,
     SessionServicer,
 )
 from services.gateway.settings import GatewaySettings
@@ -60,6 +63,7 @@ SERVICE_NAMES = [
     plan.DESCRIPTOR.services_by_name["PlanService"].full_name,
     ses.DESCRIPTOR.services_by_name["SessionService"].full_name,
     rep.DESCRIPTOR.services_by_name["ReportingService"].full_name,
+    doc.DESCRIPTOR.services_by_name["ReportService"].full_name,
 ]
 
 
@@ -90,6 +94,7 @@ def build_server(settings: Settings, gateway: GatewaySettings, backend: Backend,
     plan_grpc.add_PlanServiceServicer_to_server(PlanServicer(backend), server)
     ses_grpc.add_SessionServiceServicer_to_server(SessionServicer(backend), server)
     rep_grpc.add_ReportingServiceServicer_to_server(ReportingServicer(backend), server)
+    doc_grpc.add_ReportServiceServicer_to_server(ReportServicer(backend), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     if gateway.grpc_reflection:

@@ -507,3 +507,39 @@ def test_a_period_is_submitted_approved_locked_and_reopened_through_the_gateway(
     engine.dispose()
     assert [tuple(a) for a in audit] == [("submitted", None), ("approved", None), ("reopened", "补报一场培训"),
                                          ("submitted", None)]
+
+
+def test_the_quarterly_pack_has_the_figures_as_they_stood_at_the_quarter_s_end(api):
+    """The 调度会 pack through the gateway: the quarter just ended (2024Q2, today 2024-06-30) says
+    what ListProgress says now, in the PDF's text and as numbers in the workbook; an earlier
+    quarter's pack leaves out what was reported after it, even when it is dated inside it."""
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    d, t = api["driver"], api["tokens"]
+    d.ok("ReportActivity", t["cast"], report("caravan_tour", "2024-02-01", "pack-late-1", sessions=3))
+    now = {i["indicator"]: i for i in d.ok("ListProgress", t["admin"], {"year": 2024, "targets_only": True})[
+        "indicators"] if i.get("total") and i["window"] in ("2024", "2021-2025", "2024Q2")}
+
+    def workbook(quarter: str) -> dict:
+        answer = d.ok("GetQuarterPack", t["admin"], {"quarter": quarter, "format": "xlsx"})
+        sheet = openpyxl.load_workbook(io.BytesIO(__import__("base64").b64decode(answer["content"])))["各项目标"]
+        return {row[2]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+    q2 = workbook("2024Q2")
+    assert set(q2) == set(now)  # every target of the plan
+    assert all(q2[code][4] == item["total"]["actual"] for code, item in now.items())  # numbers, not text
+    assert now["caravan-tours"]["total"]["actual"] >= 3 and workbook("2024Q1")["caravan-tours"][4] == 0
+
+    pdf = d.ok("GetQuarterPack", t["admin"], {"quarter": "2024Q2"})
+    assert pdf["filename"] == "砀山县2024年第二季度调度会材料.pdf" and pdf["as_of"] == "2024-06-30"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(__import__("base64").b64decode(pdf["content"])))
+                   .pages).replace("\n", "")
+    assert all(item["name"] in text for item in now.values())
+    assert d.call("GetQuarterPack", t["cast"], {"quarter": "2024Q2"})["code"] == "PERMISSION_DENIED"
+    for bad, field in (({"quarter": "2024Q3"}, "quarter"), ({"quarter": "2024"}, "quarter"),
+                       ({"quarter": "2024Q2", "format": "odt"}, "format")):
+        refused = d.call("GetQuarterPack", t["admin"], bad)
+        assert refused["code"] == "INVALID_ARGUMENT" and refused["violations"][0][0] == field, refused

@@ -166,6 +166,11 @@ def standings_of(codes_names: list[tuple[str, str]], rows: list[TargetRow], resp
     return sorted(out, key=lambda s: (-(len(s.behind) + len(s.unreported)), s.name))
 
 
+def section_shares(quarter: str, plan: dict, progress: dict) -> dict[str, float]:
+    """Each section's mean share of target reached at the end of ``quarter`` (a point of the trend)."""
+    return {s.title: s.done_share for s in sections_of(plan, target_rows(plan, progress, quarter_end(quarter)))}
+
+
 def build(quarter: str, plan: dict, progress: dict, towns: list[dict], reporting: list[dict],
           trend: list[tuple[str, dict[str, float]]] | None = None) -> QuarterPack:
     """The pack of ``quarter`` from the plan (``plan_document``), the year's figures as they stood

@@ -1,0 +1,27 @@
+"""The office's documents as files: what the gateway renders, in a process of its own, from the
+figures it gathered (plain data in, bytes out: nothing here touches the bus or a database)."""
+from __future__ import annotations
+
+from libs.common.plan.duties import period_label
+from services.reports.domain.pack import build, section_shares
+
+FORMATS = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def quarter_pack_file(quarter: str, fmt: str, plan: dict, progress: dict[str, dict], towns: list[dict],
+                      reporting: list[dict]) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the quarter's pack in ``fmt``; ``progress`` holds the
+    figures at the end of that quarter and of each earlier one of its year (the trend)."""
+    trend = [(period_label(q), section_shares(q, plan, progress[q])) for q in sorted(progress)]
+    pack = build(quarter, plan, progress[quarter], towns, reporting, trend)
+    if fmt == "xlsx":
+        from services.reports.render.xlsx import pack_xlsx as render
+    elif fmt == "docx":
+        from services.reports.render.docx import pack_docx as render
+    else:
+        from services.reports.render.pdf import pack_pdf as render
+    return f"{pack.region}{pack.label}调度会材料.{fmt}", FORMATS[fmt], render(pack)
