@@ -240,6 +240,11 @@ class KepuClient:
         return self.call(self.documents.GetQuarterPack, doc.GetQuarterPackRequest(quarter=quarter, format=fmt),
                          timeout=max(self.timeout, 120))
 
+    def assessment(self, year: int, fmt: str = "pdf") -> doc.Document:
+        """The year-end 考核 table of an ended year (admin)."""
+        return self.call(self.documents.GetAssessment, doc.GetAssessmentRequest(year=year, format=fmt),
+                         timeout=max(self.timeout, 120))
+
     # --- people's sessions (SignIn, DescribeSetup and CompleteSetup need no token) ------------
     def sign_in(self, account: str, password: str, client_address: str = "") -> ses.SignInResponse:
         """A new session: send its ``session_token`` as the bearer of later calls."""

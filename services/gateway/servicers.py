@@ -3,6 +3,7 @@ answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics an
 runs the method in the backend's threads (its lines may block on a service)."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from libs.common.access import Caller, token_hash
@@ -272,22 +273,49 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         quarters = _quarters_up_to(request.quarter, plan["plan"]["period"])
         rpc, caller = self.backend.rpc(), call.caller.model_dump()
         progress = {}
+        not_ended = BadRequest.of("quarter", "not_ended", f"{request.quarter} 尚未结束：季度结束后才能生成调度会材料"
+                                  "（可先看门户的全县总览）")
         for quarter in reversed(quarters):  # each quarter's figures as the system knew them at its end
-            at = quarter_end(quarter).isoformat()
-            try:
-                progress[quarter] = rpc.indicators.progress_as_of(at, rpc.activities.revisions_as_of(caller, at),
-                                                                  int(quarter[:4]), None, True)
-            except BadRequest as refused:
-                if any(v.code == "in_future" for v in refused.violations):
-                    raise BadRequest.of("quarter", "not_ended", f"{request.quarter} 尚未结束：季度结束后才能生成"
-                                        "调度会材料（可先看门户的全县总览）") from None
-                raise
+            progress[quarter] = _figures_at(rpc, caller, quarter_end(quarter), not_ended)
         reporting = rpc.activities.reporting_status(caller, int(request.quarter[:4]))["periods"]
         towns = rpc.organisations.list_orgs("town")
         name, content_type, content = self.backend.render(documents.quarter_pack_file, request.quarter, fmt, plan,
                                                           progress, towns, reporting)
         return doc.Document(filename=name, content_type=content_type, content=content,
                             as_of=quarter_end(request.quarter).isoformat())
+
+
+    @grpc_endpoint()
+    def GetAssessment(self, request, call):  # noqa: N802
+        if not call.caller.is_admin:
+            raise PermissionDenied("the 考核 table is the 科协 office's (an admin token)")
+        fmt = request.format or "pdf"
+        if fmt not in ("pdf", "xlsx"):
+            raise BadRequest.of("format", "unknown_format", f"{clip(fmt)!r}: pdf or xlsx")
+        plan = self.backend.plan()
+        period = plan["plan"]["period"]
+        if not period["start"] <= request.year <= period["end"]:
+            raise BadRequest.of("year", "outside_plan_period",
+                                f"{request.year} 不在规划期（{period['start']}—{period['end']}年）内")
+        rpc, caller = self.backend.rpc(), call.caller.model_dump()
+        end = dt.date(request.year, 12, 31)
+        progress = _figures_at(rpc, caller, end, BadRequest.of(
+            "year", "not_ended", f"{request.year}年尚未结束：年终考核表在年度结束后生成"))
+        name, content_type, content = self.backend.render(documents.assessment_file, request.year, fmt, plan,
+                                                          progress, rpc.organisations.list_orgs("town"))
+        return doc.Document(filename=name, content_type=content_type, content=content, as_of=end.isoformat())
+
+
+def _figures_at(rpc, caller: dict, day: dt.date, not_ended: BadRequest) -> dict:
+    """A year's figures of the targets as the system knew them at the end of ``day``
+    (``not_ended`` when that is still to come)."""
+    at = day.isoformat()
+    try:
+        return rpc.indicators.progress_as_of(at, rpc.activities.revisions_as_of(caller, at), day.year, None, True)
+    except BadRequest as refused:
+        if any(v.code == "in_future" for v in refused.violations):
+            raise not_ended from None
+        raise
 
 
 def _quarters_up_to(quarter: str, period: dict) -> list[str]:

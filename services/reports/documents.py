@@ -2,6 +2,8 @@
 figures it gathered (plain data in, bytes out: nothing here touches the bus or a database)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from libs.common.plan.duties import period_label
 from services.reports.domain.pack import build, section_shares
 
@@ -25,3 +27,26 @@ def quarter_pack_file(quarter: str, fmt: str, plan: dict, progress: dict[str, di
     else:
         from services.reports.render.pdf import pack_pdf as render
     return f"{pack.region}{pack.label}调度会材料.{fmt}", FORMATS[fmt], render(pack)
+
+
+def assessment_file(year: int, fmt: str, plan: dict, progress: dict, towns: list[dict]) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the year's 考核 table in ``fmt`` (pdf or xlsx), from the
+    region's figures as they stood at the year's end."""
+    from libs.common.plan.assessment import WindowFigures, assess
+    from libs.common.plan.schema import Plan
+
+    model = Plan.model_validate({**plan, "indicators": [{k: v for k, v in i.items() if k != "tracking"}
+                                                         for i in plan["indicators"] if not i.get("tracking")]})
+    figures = [WindowFigures(i["indicator"], i["window"], i["total"]["status"], i["total"]["actual"])
+               for i in progress["indicators"] if i["total"]]
+    result = assess(model, year, figures, dt.date(year, 12, 31), {t["code"]: t["name"] for t in towns})
+    region = plan["plan"]["region"]["name"]
+    if fmt == "xlsx":
+        from services.reports.render.assessment import assessment_xlsx
+
+        content = assessment_xlsx(result)
+    else:
+        from services.reports.render.assessment import assessment_pdf
+
+        content = assessment_pdf(result, region, plan["plan"]["title"])
+    return f"{region}{year}年目标考核表.{fmt}", FORMATS[fmt], content

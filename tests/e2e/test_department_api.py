@@ -543,3 +543,27 @@ def test_the_quarterly_pack_has_the_figures_as_they_stood_at_the_quarter_s_end(a
                        ({"quarter": "2024Q2", "format": "odt"}, "format")):
         refused = d.call("GetQuarterPack", t["admin"], bad)
         assert refused["code"] == "INVALID_ARGUMENT" and refused["violations"][0][0] == field, refused
+
+
+def test_the_year_end_assessment_ranks_the_units_of_an_ended_year(api):
+    """The 考核 table through the gateway: a workbook of every unit ranked (or set apart in words),
+    a PDF, and the refusals of a year not ended or outside the plan."""
+    import base64
+    import io
+
+    import openpyxl
+
+    d, t = api["driver"], api["tokens"]
+    answer = d.ok("GetAssessment", t["admin"], {"year": 2023, "format": "xlsx"})
+    assert answer["filename"] == "砀山县2023年目标考核表.xlsx" and answer["as_of"] == "2023-12-31"
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(answer["content"])))
+    rows = list(book["部门和单位"].iter_rows(min_row=2, values_only=True))
+    assert {r[2] for r in rows} >= {"cast", "edu"}  # every unit of the plan that answers for a target
+    assert all(r[0].endswith("名") or r[0] in ("无考核指标", "考核期未结束，暂不评分") for r in rows)
+    assert all(isinstance(r[3], int | float) for r in rows if r[0].endswith("名"))  # scores as numbers
+    pdf = d.ok("GetAssessment", t["admin"], {"year": 2023})
+    assert base64.b64decode(pdf["content"])[:5] == b"%PDF-"
+    for year, code in ((2024, "not_ended"), (2030, "outside_plan_period")):
+        refused = d.call("GetAssessment", t["admin"], {"year": year})
+        assert refused["code"] == "INVALID_ARGUMENT" and refused["violations"][0][0] == "year", refused
+    assert d.call("GetAssessment", t["edu"], {"year": 2023})["code"] == "PERMISSION_DENIED"

@@ -16,6 +16,11 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 _env.filters.update(date=date_label, number=number)
 
 
+def environment() -> Environment:
+    """The documents' templates, with the portal's filters for dates and numbers."""
+    return _env
+
+
 def pack_html(pack: QuarterPack) -> str:
     return _env.get_template("pack.html").render(
         pack=pack, counted=COUNTED, words=STATUS_WORDS,

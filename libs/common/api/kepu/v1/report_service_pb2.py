@@ -24,17 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ckepu/v1/report_service.proto\x12\x07kepu.v1\"8\n\x15GetQuarterPackRequest\x12\x0f\n\x07quarter\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"R\n\x08\x44ocument\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\x12\r\n\x05\x61s_of\x18\x04 \x01(\t2T\n\rReportService\x12\x43\n\x0eGetQuarterPack\x12\x1e.kepu.v1.GetQuarterPackRequest\x1a\x11.kepu.v1.Documentb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ckepu/v1/report_service.proto\x12\x07kepu.v1\"4\n\x14GetAssessmentRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"8\n\x15GetQuarterPackRequest\x12\x0f\n\x07quarter\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"R\n\x08\x44ocument\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\x12\r\n\x05\x61s_of\x18\x04 \x01(\t2\x97\x01\n\rReportService\x12\x43\n\x0eGetQuarterPack\x12\x1e.kepu.v1.GetQuarterPackRequest\x1a\x11.kepu.v1.Document\x12\x41\n\rGetAssessment\x12\x1d.kepu.v1.GetAssessmentRequest\x1a\x11.kepu.v1.Documentb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kepu.v1.report_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETQUARTERPACKREQUEST']._serialized_start=41
-  _globals['_GETQUARTERPACKREQUEST']._serialized_end=97
-  _globals['_DOCUMENT']._serialized_start=99
-  _globals['_DOCUMENT']._serialized_end=181
-  _globals['_REPORTSERVICE']._serialized_start=183
-  _globals['_REPORTSERVICE']._serialized_end=267
+  _globals['_GETASSESSMENTREQUEST']._serialized_start=41
+  _globals['_GETASSESSMENTREQUEST']._serialized_end=93
+  _globals['_GETQUARTERPACKREQUEST']._serialized_start=95
+  _globals['_GETQUARTERPACKREQUEST']._serialized_end=151
+  _globals['_DOCUMENT']._serialized_start=153
+  _globals['_DOCUMENT']._serialized_end=235
+  _globals['_REPORTSERVICE']._serialized_start=238
+  _globals['_REPORTSERVICE']._serialized_end=389
 # @@protoc_insertion_point(module_scope)

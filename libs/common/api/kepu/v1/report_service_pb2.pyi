@@ -4,6 +4,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class GetAssessmentRequest(_message.Message):
+    __slots__ = ("year", "format")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    format: str
+    def __init__(self, year: _Optional[int] = ..., format: _Optional[str] = ...) -> None: ...
+
 class GetQuarterPackRequest(_message.Message):
     __slots__ = ("quarter", "format")
     QUARTER_FIELD_NUMBER: _ClassVar[int]

@@ -39,6 +39,11 @@ class ReportServiceStub:
                 request_serializer=kepu_dot_v1_dot_report__service__pb2.GetQuarterPackRequest.SerializeToString,
                 response_deserializer=kepu_dot_v1_dot_report__service__pb2.Document.FromString,
                 _registered_method=True)
+        self.GetAssessment = channel.unary_unary(
+                '/kepu.v1.ReportService/GetAssessment',
+                request_serializer=kepu_dot_v1_dot_report__service__pb2.GetAssessmentRequest.SerializeToString,
+                response_deserializer=kepu_dot_v1_dot_report__service__pb2.Document.FromString,
+                _registered_method=True)
 
 
 class ReportServiceServicer:
@@ -52,12 +57,25 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAssessment(self, request, context):
+        """The year-end 考核 table of an ended year of the plan: per department and per town, each target
+        it answers for, achieved or not, a score by the plan's weights (equal by default), ranked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'GetQuarterPack': grpc.unary_unary_rpc_method_handler(
                     servicer.GetQuarterPack,
                     request_deserializer=kepu_dot_v1_dot_report__service__pb2.GetQuarterPackRequest.FromString,
+                    response_serializer=kepu_dot_v1_dot_report__service__pb2.Document.SerializeToString,
+            ),
+            'GetAssessment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAssessment,
+                    request_deserializer=kepu_dot_v1_dot_report__service__pb2.GetAssessmentRequest.FromString,
                     response_serializer=kepu_dot_v1_dot_report__service__pb2.Document.SerializeToString,
             ),
     }
@@ -87,6 +105,33 @@ class ReportService:
             target,
             '/kepu.v1.ReportService/GetQuarterPack',
             kepu_dot_v1_dot_report__service__pb2.GetQuarterPackRequest.SerializeToString,
+            kepu_dot_v1_dot_report__service__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAssessment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kepu.v1.ReportService/GetAssessment',
+            kepu_dot_v1_dot_report__service__pb2.GetAssessmentRequest.SerializeToString,
             kepu_dot_v1_dot_report__service__pb2.Document.FromString,
             options,
             channel_credentials,
