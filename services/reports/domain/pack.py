@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from libs.common.plan.duties import period_label
-from libs.common.wording import window_end
+from libs.common.plan.schema import Quantity, whole_figures
+from libs.common.wording import figure, window_end
 from services.portal.figures import STATUS_ORDER, Progress, current_windows, progress_of
 
 BEHIND = ("missed", "lagging")
@@ -46,6 +47,10 @@ class TargetRow:
         if p.kind == "stock" or p.expected <= 0 or p.status in ("achieved", "missed"):
             return p.actual
         return p.actual * p.target / p.expected
+
+    @property
+    def projected_figure(self) -> str:
+        return figure(self.projected, self.progress.unit, whole=self.progress.whole)
 
     @property
     def done_share(self) -> float:
@@ -107,8 +112,16 @@ class QuarterPack:
         return sum(self.counts.values())
 
 
-def _row(item: dict, window: dict) -> Progress:
-    return progress_of(SimpleNamespace(**{**window, "name": item["name"], "kind": item["kind"]}), item["name"])
+def _row(item: dict, window: dict, whole: dict[str, bool]) -> Progress:
+    return progress_of(SimpleNamespace(**{**window, "name": item["name"], "kind": item["kind"]}), item["name"],
+                       whole=whole.get(item["indicator"]))
+
+
+def _whole(plan: dict) -> dict[str, bool]:
+    """Indicator code → whether its figures count things (the digests' and the portal's rule)."""
+    return whole_figures([SimpleNamespace(**{**i, "feeds": [SimpleNamespace(**f) for f in i["feeds"]]})
+                          for i in plan["indicators"]],
+                         (q["code"] for q in plan["quantities"] if Quantity.model_validate(q).is_whole))
 
 
 def target_rows(plan: dict, progress: dict, as_of: dt.date) -> list[TargetRow]:
@@ -117,7 +130,8 @@ def target_rows(plan: dict, progress: dict, as_of: dt.date) -> list[TargetRow]:
     names = {o["code"]: o["name"] for o in plan["organisations"]}
     indicators = {i["code"]: i for i in plan["indicators"]}
     sections = {s["code"]: s["title"] for s in plan["sections"]}
-    rows = [_row(item, item["total"]) for item in progress["indicators"]
+    whole = _whole(plan)
+    rows = [_row(item, item["total"], whole) for item in progress["indicators"]
             if item["total"] and not indicators.get(item["indicator"], {}).get("tracking", True)]
     out = []
     for p in current_windows(rows, as_of):

@@ -9,7 +9,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from libs.common.wording import STATUS_WORDS, date_label, number
+from libs.common.wording import STATUS_WORDS, date_label
 from services.reports.domain.pack import COUNTED, QuarterPack
 from services.reports.render.charts import sections_chart, trend_chart
 
@@ -56,9 +56,9 @@ def pack_docx(pack: QuarterPack) -> bytes:
     for s in pack.sections:
         doc.add_heading(s.title + (f"（{s.behind}项落后）" if s.behind else ""), level=3)
         _table(doc, ["指标", "期间", "完成", "目标", "按进度应完成", "状态", "预计期末"],
-               [[r.progress.name, r.progress.window_label, f"{number(r.progress.actual)}{r.progress.unit}",
-                 f"{number(r.progress.target)}{r.progress.unit}", f"{number(r.progress.expected)}{r.progress.unit}",
-                 r.progress.status_word, f"{number(r.projected)}{r.progress.unit}"] for r in s.rows])
+               [[r.progress.name, r.progress.window_label, r.progress.done, r.progress.target_figure + r.progress.unit,
+                 r.progress.expected_figure + r.progress.unit, r.progress.status_word,
+                 r.projected_figure + r.progress.unit] for r in s.rows])
     doc.add_heading("各责任单位", level=2)
     _table(doc, ["单位", "负责指标", "落后的指标", "未报送"],
            [[s.name, str(s.targets), _names(s.behind), "、".join(s.unreported) or "无"] for s in pack.departments])
