@@ -272,11 +272,10 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         plan = self.backend.plan()
         quarters = _quarters_up_to(request.quarter, plan["plan"]["period"])
         rpc, caller = self.backend.rpc(), call.caller.model_dump()
-        progress = {}
         not_ended = BadRequest.of("quarter", "not_ended", f"{request.quarter} 尚未结束：季度结束后才能生成调度会材料"
                                   "（可先看门户的全县总览）")
-        for quarter in reversed(quarters):  # each quarter's figures as the system knew them at its end
-            progress[quarter] = _figures_at(rpc, caller, quarter_end(quarter), not_ended)
+        # each quarter's figures as the system knew them at its end, the quarters asked at once
+        progress = dict(zip(quarters, _figures_at(rpc, caller, [quarter_end(q) for q in quarters], not_ended)))
         reporting = rpc.activities.reporting_status(caller, int(request.quarter[:4]))["periods"]
         towns = rpc.organisations.list_orgs("town")
         name, content_type, content = self.backend.render(documents.quarter_pack_file, request.quarter, fmt, plan,
@@ -299,19 +298,21 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
                                 f"{request.year} 不在规划期（{period['start']}—{period['end']}年）内")
         rpc, caller = self.backend.rpc(), call.caller.model_dump()
         end = dt.date(request.year, 12, 31)
-        progress = _figures_at(rpc, caller, end, BadRequest.of(
+        (progress,) = _figures_at(rpc, caller, [end], BadRequest.of(
             "year", "not_ended", f"{request.year}年尚未结束：年终考核表在年度结束后生成"))
         name, content_type, content = self.backend.render(documents.assessment_file, request.year, fmt, plan,
                                                           progress, rpc.organisations.list_orgs("town"))
         return doc.Document(filename=name, content_type=content_type, content=content, as_of=end.isoformat())
 
 
-def _figures_at(rpc, caller: dict, day: dt.date, not_ended: BadRequest) -> dict:
-    """A year's figures of the targets as the system knew them at the end of ``day``
-    (``not_ended`` when that is still to come)."""
-    at = day.isoformat()
+def _figures_at(rpc, caller: dict, days: list[dt.date], not_ended: BadRequest) -> list[dict]:
+    """Each day's year of target figures as the system knew them at the end of that day, the days
+    asked at once (the services answer them side by side); ``not_ended`` when a day is to come."""
     try:
-        return rpc.indicators.progress_as_of(at, rpc.activities.revisions_as_of(caller, at), day.year, None, True)
+        revisions = [rpc.activities.revisions_as_of.call_async(caller, day.isoformat()) for day in days]
+        figures = [rpc.indicators.progress_as_of.call_async(day.isoformat(), known.result(), day.year, None, True)
+                   for day, known in zip(days, revisions)]
+        return [answer.result() for answer in figures]
     except BadRequest as refused:
         if any(v.code == "in_future" for v in refused.violations):
             raise not_ended from None
