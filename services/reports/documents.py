@@ -39,7 +39,8 @@ def assessment_file(year: int, fmt: str, plan: dict, progress: dict, towns: list
                                                          for i in plan["indicators"] if not i.get("tracking")]})
     figures = [WindowFigures(i["indicator"], i["window"], i["total"]["status"], i["total"]["actual"])
                for i in progress["indicators"] if i["total"]]
-    result = assess(model, year, figures, dt.date(year, 12, 31), {t["code"]: t["name"] for t in towns})
+    # the figures known at the end of the year's last day are its final ones: judged the day after
+    result = assess(model, year, figures, dt.date(year + 1, 1, 1), {t["code"]: t["name"] for t in towns})
     region = plan["plan"]["region"]["name"]
     if fmt == "xlsx":
         from services.reports.render.assessment import assessment_xlsx

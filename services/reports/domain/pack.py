@@ -169,7 +169,7 @@ def sections_of(plan: dict, rows: list[TargetRow]) -> list[Section]:
 
 
 def standings_of(codes_names: list[tuple[str, str]], rows: list[TargetRow], responsible: dict[str, list[str]],
-                 unreported: dict[str, list[str]]) -> list[Standing]:
+                 unreported: dict[str, list[str]], everyone: bool = False) -> list[Standing]:
     """Per unit: the targets it answers for that are behind, and its unreported periods; units
     with something to say first."""
     out = []
@@ -177,7 +177,9 @@ def standings_of(codes_names: list[tuple[str, str]], rows: list[TargetRow], resp
         mine = [r for r in rows if code in responsible.get(r.progress.indicator, [])]
         out.append(Standing(code, name, [r for r in mine if r.progress.status in BEHIND],
                             [period_label(k) for k in unreported.get(code, [])], len(mine)))
-    return sorted(out, key=lambda s: (-(len(s.behind) + len(s.unreported)), s.name))
+    # a unit that answers for nothing and owes nothing has nothing to say in the meeting
+    return sorted((s for s in out if everyone or s.targets or s.unreported),
+                  key=lambda s: (-(len(s.behind) + len(s.unreported)), s.name))
 
 
 def section_shares(quarter: str, plan: dict, progress: dict) -> dict[str, float]:
@@ -204,5 +206,5 @@ def build(quarter: str, plan: dict, progress: dict, towns: list[dict], reporting
         quarter=quarter, label=period_label(quarter), as_of=as_of, plan_title=plan["plan"]["title"],
         region=plan["plan"]["region"]["name"], counts=counts, urgent=urgent_of(rows), sections=sections,
         departments=standings_of(units, rows, responsible, unreported),
-        towns=standings_of([(t["code"], t["name"]) for t in towns], rows, responsible, unreported),
+        towns=standings_of([(t["code"], t["name"]) for t in towns], rows, responsible, unreported, everyone=True),
         trend=trend or [(period_label(quarter), {s.title: s.done_share for s in sections})])

@@ -46,8 +46,8 @@ def sections_chart(pack: QuarterPack, fmt: str = "svg") -> bytes:
     ax.set_yticks(list(y), [s.title for s in sections])
     ax.set_xlim(0, 100)
     ax.set_xlabel("%")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=2, frameon=False)
-    ax.set_title(f"{pack.label}各行动、工程目标完成率（均值）", pad=26)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    ax.set_title(f"{pack.label}各行动、工程目标完成率（均值）")
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, fmt)
 
