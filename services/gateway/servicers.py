@@ -23,7 +23,7 @@ from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
 from libs.common.errors import BadRequest, FailedPrecondition, NotFound, PermissionDenied, clip
 from libs.common.target_groups import TARGET_GROUP_NAMES
-from services.gateway import access, mapping, shares
+from services.gateway import access, mapping, packs, shares
 from services.gateway.backend import Backend
 from services.gateway.endpoint import grpc_endpoint, grpc_stream_endpoint
 from services.gateway.limits import peer_address
@@ -254,9 +254,8 @@ def _org_code(request) -> str:
 
 
 class ReportServicer(doc_grpc.ReportServiceServicer):
-    """The office's documents. The gateway is where every service's figures may be read together:
-    it gathers them (the figures as known at the quarter's end, each earlier quarter's for the
-    trend, the reporting periods, the towns) and has them laid out in its documents process."""
+    """The office's documents, gathered and laid out as ``packs`` says (the courier delivers the
+    same pack unasked before each quarter's meeting)."""
 
     def __init__(self, backend: Backend):
         self.backend = backend
@@ -268,38 +267,10 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         fmt = request.format or "pdf"
         if fmt not in documents.FORMATS:
             raise BadRequest.of("format", "unknown_format", f"{clip(fmt)!r}: pdf, xlsx or docx")
-        plan = self.backend.plan()
-        quarters = _quarters_up_to(request.quarter, plan["plan"]["period"])
-        rpc, caller = self.backend.rpc(), call.caller.model_dump()
-        progress = {}
-        for quarter in reversed(quarters):  # each quarter's figures as the system knew them at its end
-            at = quarter_end(quarter).isoformat()
-            try:
-                progress[quarter] = rpc.indicators.progress_as_of(at, rpc.activities.revisions_as_of(caller, at),
-                                                                  int(quarter[:4]), None, True)
-            except BadRequest as refused:
-                if any(v.code == "in_future" for v in refused.violations):
-                    raise BadRequest.of("quarter", "not_ended", f"{request.quarter} 尚未结束：季度结束后才能生成"
-                                        "调度会材料（可先看门户的全县总览）") from None
-                raise
-        reporting = rpc.activities.reporting_status(caller, int(request.quarter[:4]))["periods"]
-        towns = rpc.organisations.list_orgs("town")
-        name, content_type, content = self.backend.render(documents.quarter_pack_file, request.quarter, fmt, plan,
-                                                          progress, towns, reporting)
+        figures = packs.gather(self.backend, call.caller, request.quarter)
+        name, content_type, content = packs.render(self.backend, figures, fmt)
         return doc.Document(filename=name, content_type=content_type, content=content,
                             as_of=quarter_end(request.quarter).isoformat())
-
-
-def _quarters_up_to(quarter: str, period: dict) -> list[str]:
-    """The quarters of ``quarter``'s year up to it, checked: "2025Q2" → [2025Q1, 2025Q2]."""
-    try:
-        end = quarter_end(quarter)
-    except ValueError:
-        raise BadRequest.of("quarter", "invalid", f"{clip(quarter)!r} 不是季度；写作 2025Q2") from None
-    if not period["start"] <= end.year <= period["end"]:
-        raise BadRequest.of("quarter", "outside_plan_period",
-                            f"{quarter} 不在规划期（{period['start']}—{period['end']}年）内")
-    return [f"{end.year}Q{n}" for n in range(1, int(quarter[-1]) + 1)]
 
 
 class PlanServicer(plan_grpc.PlanServiceServicer):
