@@ -307,7 +307,8 @@ def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, t
     group.sent += 1
     group.last_sent_at, group.pending_since = now, None
     channels = [(key, kind_) for key, kind_ in rules.site_channels if kind not in FOR_PEOPLE_ONLY or kind_ == "log"]
-    channels += [(f"channel-{c.id}", c.kind) for c in repository.org_channels(session, group.org)]
+    channels += [(f"channel-{c.id}", c.kind) for c in repository.org_channels(session, group.org)
+                 if kind != "documents" or c.kind != "alertmanager"]  # an Alertmanager takes alerts only
     digest = Digest(org=group.org, kind=kind, number=group.sent, uid=uuid.uuid4().hex[:8], title=title, text=text,
                     items=items, created_at=now)
     return repository.add_digest(session, digest, channels, now, due)

@@ -35,7 +35,8 @@ def pack(key: str = "pack:2025Q2", pdf: bytes = PDF) -> dict:
 def county_with_channels() -> County:
     county = County(alertmanager_url="http://alertmanager.example:9093")
     app.apply_channel_changes(county.session, [channel(1, county.now, org=OFFICE),
-                                               channel(2, county.now, org=OFFICE, target="https://example.org/b")])
+                                               channel(2, county.now, org=OFFICE, target="https://example.org/b"),
+                                               channel(3, county.now, org=OFFICE, kind="alertmanager")])
     return county
 
 
@@ -49,7 +50,8 @@ def test_documents_handed_over_twice_under_one_key_go_out_once():
     again = app.deliver_documents(county.session, pack(pdf=b"%PDF made again"), county.rules, county.now + HOUR)
     assert first.created and not again.created
     assert (again.digest_id, again.digest, again.received_at) == (first.digest_id, "documents #1", first.received_at)
-    assert [d.channel_key for d in deliveries(county)] == ["log", "channel-1", "channel-2"]  # no Alertmanager
+    # no Alertmanager, neither the site's nor the office's own: documents are no alerts
+    assert [d.channel_key for d in deliveries(county)] == ["log", "channel-1", "channel-2"]
     assert app.documents_received(county.session, OFFICE, "pack:2025Q2") == again
     assert app.documents_received(county.session, OFFICE, "pack:2025Q3") is None
     third = app.deliver_documents(county.session, pack("pack:2025Q3"), county.rules, county.now)
