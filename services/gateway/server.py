@@ -38,6 +38,7 @@ from libs.common.logs import configure_logging
 from libs.common.metrics import serve_metrics
 from libs.common.settings import Settings, get_settings
 from services.gateway.backend import Backend
+from services.gateway.courier import Courier
 from services.gateway.endpoint import guard_sign_in
 from services.gateway.guard import RequestGuard
 from services.gateway.limits import StreamSlots
@@ -126,12 +127,16 @@ async def serve(settings: Settings, gateway: GatewaySettings) -> None:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("gRPC gateway listening on %s:%s (%s)", settings.grpc_host, settings.grpc_port,
              "TLS" if gateway.grpc_tls_cert_file else "plaintext")
+    courier = Courier(backend, settings.portal_base, gateway.pack_meeting_working_days, gateway.pack_courier_interval)
+    courier_task = courier.start()
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopped.set)
     await stopped.wait()
     await health_servicer.enter_graceful_shutdown()
+    if courier_task is not None:
+        courier_task.cancel()
     hub.stop()
     await server.stop(grace=5)
     backend.close()

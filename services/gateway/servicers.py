@@ -24,7 +24,7 @@ from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
 from libs.common.errors import BadRequest, FailedPrecondition, NotFound, PermissionDenied, clip
 from libs.common.target_groups import TARGET_GROUP_NAMES
-from services.gateway import access, mapping, shares
+from services.gateway import access, mapping, packs, shares
 from services.gateway.backend import Backend
 from services.gateway.endpoint import grpc_endpoint, grpc_stream_endpoint
 from services.gateway.limits import peer_address
@@ -255,9 +255,8 @@ def _org_code(request) -> str:
 
 
 class ReportServicer(doc_grpc.ReportServiceServicer):
-    """The office's documents. The gateway is where every service's figures may be read together:
-    it gathers them (the figures as known at the quarter's end, each earlier quarter's for the
-    trend, the reporting periods, the towns) and has them laid out in its documents process."""
+    """The office's documents, gathered and laid out as ``packs`` says (the courier delivers the
+    same pack unasked before each quarter's meeting)."""
 
     def __init__(self, backend: Backend):
         self.backend = backend
@@ -269,17 +268,8 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         fmt = request.format or "pdf"
         if fmt not in documents.FORMATS:
             raise BadRequest.of("format", "unknown_format", f"{clip(fmt)!r}: pdf, xlsx or docx")
-        plan = self.backend.plan()
-        quarters = _quarters_up_to(request.quarter, plan["plan"]["period"])
-        rpc, caller = self.backend.rpc(), call.caller.model_dump()
-        not_ended = BadRequest.of("quarter", "not_ended", f"{request.quarter} 尚未结束：季度结束后才能生成调度会材料"
-                                  "（可先看门户的全县总览）")
-        # each quarter's figures as the system knew them at its end, the quarters asked at once
-        progress = dict(zip(quarters, _figures_at(rpc, caller, [quarter_end(q) for q in quarters], not_ended)))
-        reporting = rpc.activities.reporting_status(caller, int(request.quarter[:4]))["periods"]
-        towns = rpc.organisations.list_orgs("town")
-        name, content_type, content = self.backend.render(documents.quarter_pack_file, request.quarter, fmt, plan,
-                                                          progress, towns, reporting)
+        figures = packs.gather(self.backend, call.caller, request.quarter)
+        name, content_type, content = packs.render(self.backend, figures, fmt)
         return doc.Document(filename=name, content_type=content_type, content=content,
                             as_of=quarter_end(request.quarter).isoformat())
 
@@ -296,39 +286,12 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         if not period["start"] <= request.year <= period["end"]:
             raise BadRequest.of("year", "outside_plan_period",
                                 f"{request.year} 不在规划期（{period['start']}—{period['end']}年）内")
-        rpc, caller = self.backend.rpc(), call.caller.model_dump()
         end = dt.date(request.year, 12, 31)
-        (progress,) = _figures_at(rpc, caller, [end], BadRequest.of(
+        (progress,) = packs.figures_at(self.backend, call.caller, [end], BadRequest.of(
             "year", "not_ended", f"{request.year}年尚未结束：年终考核表在年度结束后生成"))
         name, content_type, content = self.backend.render(documents.assessment_file, request.year, fmt, plan,
-                                                          progress, rpc.organisations.list_orgs("town"))
+                                                          progress, self.backend.rpc().organisations.list_orgs("town"))
         return doc.Document(filename=name, content_type=content_type, content=content, as_of=end.isoformat())
-
-
-def _figures_at(rpc, caller: dict, days: list[dt.date], not_ended: BadRequest) -> list[dict]:
-    """Each day's year of target figures as the system knew them at the end of that day, the days
-    asked at once (the services answer them side by side); ``not_ended`` when a day is to come."""
-    try:
-        revisions = [rpc.activities.revisions_as_of.call_async(caller, day.isoformat()) for day in days]
-        figures = [rpc.indicators.progress_as_of.call_async(day.isoformat(), known.result(), day.year, None, True)
-                   for day, known in zip(days, revisions)]
-        return [answer.result() for answer in figures]
-    except BadRequest as refused:
-        if any(v.code == "in_future" for v in refused.violations):
-            raise not_ended from None
-        raise
-
-
-def _quarters_up_to(quarter: str, period: dict) -> list[str]:
-    """The quarters of ``quarter``'s year up to it, checked: "2025Q2" → [2025Q1, 2025Q2]."""
-    try:
-        end = quarter_end(quarter)
-    except ValueError:
-        raise BadRequest.of("quarter", "invalid", f"{clip(quarter)!r} 不是季度；写作 2025Q2") from None
-    if not period["start"] <= end.year <= period["end"]:
-        raise BadRequest.of("quarter", "outside_plan_period",
-                            f"{quarter} 不在规划期（{period['start']}—{period['end']}年）内")
-    return [f"{end.year}Q{n}" for n in range(1, int(quarter[-1]) + 1)]
 
 
 class PlanServicer(plan_grpc.PlanServiceServicer):

@@ -38,6 +38,8 @@ GATEWAY_CALLS: frozenset[str] = frozenset({
     "activities.approve_period", "activities.reopen_period", "activities.reporting_status",
     "activities.reporting_gaps", "activities.revisions_as_of", "indicators.get_progress",
     "indicators.list_progress", "indicators.progress_as_of", "notifications.list_alerts",
+    # the pack courier (services/gateway/courier.py): the county's date, and the pack handed over once
+    "activities.today", "notifications.documents_received", "notifications.deliver_documents",
 })
 
 # each queue a service consumes -> (that service, the source whose user publishes into it)
