@@ -178,8 +178,9 @@ def standings_of(codes_names: list[tuple[str, str]], rows: list[TargetRow], resp
         out.append(Standing(code, name, [r for r in mine if r.progress.status in BEHIND],
                             [period_label(k) for k in unreported.get(code, [])], len(mine)))
     # a unit that answers for nothing and owes nothing has nothing to say in the meeting
+    # those with something to say first; then by name, or (the towns) in the registry's order
     return sorted((s for s in out if everyone or s.targets or s.unreported),
-                  key=lambda s: (-(len(s.behind) + len(s.unreported)), s.name))
+                  key=lambda s: (-(len(s.behind) + len(s.unreported)), "" if everyone else s.name))
 
 
 def section_shares(quarter: str, plan: dict, progress: dict) -> dict[str, float]:
