@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench bench-portal soak proto dashboards clean
+.PHONY: setup run test bench bench-portal bench-pack soak proto dashboards clean
 
 setup: $(STAMP)
 	@deploy/scripts/install-system-packages.sh
@@ -33,6 +33,10 @@ BENCH_ENV := KEPU_VAR_DIR=$(CURDIR)/var/bench/env KEPU_TEST_BROKER_NODE=kepu-ben
 	KEPU_TEST_BROKER_DIST_PORT=25892 KEPU_TEST_POSTGRES_PORT=5893
 bench: setup
 	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.pipeline $(BENCH_ARGS)
+
+## The quarterly pack's wait on the seed plan with 20 towns after `kepu demo`; not part of `make test`.
+bench-pack: setup
+	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.pack $(BENCH_ARGS)
 
 ## Portal page render times on the seed plan after `kepu demo` (BENCH_ARGS="-n 100"); not part of `make test`.
 bench-portal: setup

@@ -30,6 +30,8 @@ random.choice = random.SystemRandom().choice
 # systems the tests start with `kepu run` scrape nothing unless a test asks (tests/e2e/test_dashboards.py):
 # a Prometheus per system would fight over one port
 os.environ.setdefault("KEPU_PROMETHEUS", "false")
+# nor does their gateway deliver a quarter's pack unasked (tests/e2e/test_pack_courier.py turns it on)
+os.environ.setdefault("KEPU_PACK_COURIER_INTERVAL", "0")
 
 
 @pytest.fixture(scope="session")

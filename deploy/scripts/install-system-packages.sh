@@ -13,6 +13,8 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # reachable everywhere); pages and their screenshots are Chinese, so a CJK font
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+# the quarterly pack's PDF is laid out by WeasyPrint, which draws text through pango
+ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)
 # the quarterly pack's PDF is checked page by page as PNG (its tests render it with pdftoppm)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 

@@ -18,6 +18,7 @@ from libs.cli import (
     orgs,
     periods,
     plan,
+    reports,
     run,
     testenv,
 )
@@ -35,6 +36,7 @@ app.add_typer(indicators.app, name="indicator")
 app.add_typer(indicators.app, name="indicators", hidden=True)  # `kepu indicators rebuild` reads naturally too
 app.add_typer(alerts.app, name="alert")
 app.add_typer(periods.app, name="period")
+app.add_typer(reports.app, name="report")
 app.add_typer(deadletters.app, name="dead-letters")
 app.add_typer(db.app, name="db")
 app.command("import")(importer.import_file)

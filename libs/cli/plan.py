@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from libs.common.plan import Plan, PlanError, load_plan
+from libs.common.plan.assessment import weights_words
 from libs.common.plan.duties import EVERY_NAMES, KIND_NAMES
 from libs.common.plan.schema import TRACKING_PREFIX, Duty, Indicator, Season
 from libs.common.settings import get_settings
@@ -146,7 +147,8 @@ def validate(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
 
 @app.command()
 def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
-    """Print the plan's sections, indicators, reporting duties and campaign seasons as tables."""
+    """Print the plan's sections, indicators (with their 考核 weights), reporting duties and campaign
+    seasons as tables."""
     plan = _load_or_exit(file)
     console = Console(highlight=False)
     names = {o.code: o.name for o in plan.organisations}
@@ -174,9 +176,14 @@ def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
     indicators.add_column("kind", no_wrap=True)
     indicators.add_column("target", no_wrap=True, justify="right")
     indicators.add_column("responsible", overflow="fold")
+    weighed = bool(plan.assessment.weights)
+    if weighed:
+        indicators.add_column("weight (考核权重)", no_wrap=True, justify="right")
     for i in plan.indicators:
-        indicators.add_row(i.code, i.name, i.kind, target_text(i), units(i.responsible))
+        weight = [number(plan.assessment.weight(i.code), 6) if i.target is not None else "—"] if weighed else []
+        indicators.add_row(i.code, i.name, i.kind, target_text(i), units(i.responsible), *weight)
     console.print(indicators)
+    console.print(weights_words(plan), soft_wrap=True)
 
     tracking = tracking_indicators(plan)
     if tracking:

@@ -25,6 +25,8 @@ from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import report_service_pb2 as doc
+from libs.common.api.kepu.v1 import report_service_pb2_grpc as doc_grpc
 from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
 from libs.common.api.kepu.v1 import reporting_service_pb2_grpc as rep_grpc
 from libs.common.api.kepu.v1 import resources_pb2 as res
@@ -83,6 +85,7 @@ class KepuClient:
         self.plans = plan_grpc.PlanServiceStub(self.channel)
         self.sessions = ses_grpc.SessionServiceStub(self.channel)
         self.reporting = rep_grpc.ReportingServiceStub(self.channel)
+        self.documents = doc_grpc.ReportServiceStub(self.channel)
 
     def with_token(self, token: str) -> "KepuClient":
         """The same connection and stubs, calling as ``token``: a server that calls for many people
@@ -230,6 +233,17 @@ class KepuClient:
 
     def reopen_period(self, org: str, period: str, reason: str) -> rep.ReportingPeriod:
         return self.call(self.reporting.ReopenPeriod, rep.ReopenPeriodRequest(org=org, period=period, reason=reason))
+
+    # --- the office's documents ---------------------------------------------------------------
+    def quarter_pack(self, quarter: str, fmt: str = "pdf") -> doc.Document:
+        """The 调度会 pack of an ended quarter (admin); laying it out takes a few seconds."""
+        return self.call(self.documents.GetQuarterPack, doc.GetQuarterPackRequest(quarter=quarter, format=fmt),
+                         timeout=max(self.timeout, 120))
+
+    def assessment(self, year: int, fmt: str = "pdf") -> doc.Document:
+        """The year-end 考核 table of an ended year (admin)."""
+        return self.call(self.documents.GetAssessment, doc.GetAssessmentRequest(year=year, format=fmt),
+                         timeout=max(self.timeout, 120))
 
     # --- people's sessions (SignIn, DescribeSetup and CompleteSetup need no token) ------------
     def sign_in(self, account: str, password: str, client_address: str = "") -> ses.SignInResponse:

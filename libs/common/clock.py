@@ -45,6 +45,20 @@ class Clock:
         moment = real if self.as_of is None else dt.datetime.combine(self.as_of, real.timetz())
         return moment.astimezone(dt.timezone.utc)
 
+    def moment(self, text: str) -> dt.datetime:
+        """The moment (UTC) a caller names: an ISO 8601 time (without an offset: the county's time),
+        or a day, meaning its end in the county (what was known on 2025-06-30 includes its evening).
+        ValueError for anything else."""
+        if len(text.strip()) == len("2025-06-30"):
+            moment = dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time.max, self.zone)
+        else:
+            moment = dt.datetime.fromisoformat(text.strip())
+        return (moment if moment.tzinfo else moment.replace(tzinfo=self.zone)).astimezone(dt.timezone.utc)
+
+    def day_of(self, moment: dt.datetime) -> dt.date:
+        """The county's date at ``moment``."""
+        return moment.astimezone(self.zone).date()
+
 
 class ClockProvider(DependencyProvider):
     """Injects the service's clock, frozen when ``KEPU_AS_OF`` is set."""

@@ -58,6 +58,8 @@ class Context:
     session: Session
     plan: Plan
     today: dt.date
+    # the moment a change is recorded (the clock's: on a frozen date, that date), what an as-of read cuts at
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
         elif row.outcome == "corrected":
             _apply_content(row.stored, row.report)
             changes.append((row.stored, "corrected", "re-sent with other content"))
-    repository.stage_changes(ctx.session, SOURCE, changes, caller)
+    repository.stage_changes(ctx.session, SOURCE, changes, caller, ctx.now)
 
 
 def _new_activity(caller: Caller, report: ActivityReport) -> Activity:
@@ -316,7 +318,7 @@ def correct(ctx: Context, caller: Caller, activity_id: str, revision: int, conte
                             f"编号不能更改，仍为「{activity.external_id}」")
     _unlocked(ctx, activity, [row.report.start_date, activity.start_date])
     _apply_content(activity, row.report)
-    repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, why)
+    repository.stage_change(ctx.session, SOURCE, activity, "corrected", caller, ctx.now, why)
     ctx.session.commit()
     return ActivityRecord.model_validate(activity).rpc(), True
 
@@ -332,7 +334,7 @@ def retract(ctx: Context, caller: Caller, activity_id: str, revision: int, reaso
     _unlocked(ctx, activity, [activity.start_date])
     activity.retracted, activity.retract_reason = True, why
     _next_revision(activity)
-    repository.stage_change(ctx.session, SOURCE, activity, "retracted", caller, why)
+    repository.stage_change(ctx.session, SOURCE, activity, "retracted", caller, ctx.now, why)
     ctx.session.commit()
     return ActivityRecord.model_validate(activity).rpc(), True
 
@@ -362,6 +364,15 @@ def get(ctx: Context, caller: Caller, activity_id: str) -> dict:
 def history(ctx: Context, caller: Caller, activity_id: str) -> list[dict]:
     _readable(ctx, caller, activity_id)
     return [AuditEntryView.of(row).model_dump() for row in repository.history(ctx.session, activity_id)]
+
+
+def revisions_known_at(ctx: Context, caller: Caller, at: dt.datetime) -> list[dict]:
+    """Every revision of every activity recorded by ``at`` (retractions too), as the events that
+    carried them: what the indicators count for the figures known then (``indicators.as_of``).
+    The office's read: every organisation's activities."""
+    if not caller.is_admin:
+        raise PermissionDenied("只有管理员（科协办公室）可以查看某一时刻全县的活动记录")
+    return [revision.model_dump(mode="json") for revision in repository.revisions_known_at(ctx.session, at)]
 
 
 def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, page_token: str = "") -> dict:

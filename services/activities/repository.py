@@ -64,12 +64,13 @@ def event_of(activity: Activity) -> ActivityRecorded:
 
 
 def stage_changes(session: Session, source: str, changes: list[tuple[Activity, str, str | None]],
-                  caller: Caller) -> None:
-    """Stage an audit entry per change and one event for them all, beside the changes themselves
-    (one transaction): ``activity_recorded`` for one, ``activities_recorded`` for a batch."""
+                  caller: Caller, at: dt.datetime) -> None:
+    """Stage an audit entry per change, recorded ``at`` (the clock's moment), and one event for them
+    all, beside the changes themselves (one transaction): ``activity_recorded`` for one,
+    ``activities_recorded`` for a batch."""
     if not changes:
         return
-    at, who = dt.datetime.now(dt.timezone.utc), caller.audit_fields()
+    who = caller.audit_fields()
     # a bulk insert (no objects, no ids to read back): after the activities it refers to, which
     # the session flushes first
     session.execute(insert(ActivityAudit), [
@@ -82,8 +83,8 @@ def stage_changes(session: Session, source: str, changes: list[tuple[Activity, s
 
 
 def stage_change(session: Session, source: str, activity: Activity, action: str, caller: Caller,
-                 reason: str | None = None) -> None:
-    stage_changes(session, source, [(activity, action, reason)], caller)
+                 at: dt.datetime, reason: str | None = None) -> None:
+    stage_changes(session, source, [(activity, action, reason)], caller, at)
 
 
 def every_activity(session: Session, page_size: int = 2000) -> Iterator[list[Activity]]:
@@ -95,6 +96,15 @@ def every_activity(session: Session, page_size: int = 2000) -> Iterator[list[Act
         session.rollback()  # and no transaction stays open while the page is published
         yield page
         after = page[-1].id
+
+
+def revisions_known_at(session: Session, at: dt.datetime) -> list[ActivityRecorded]:
+    """Each revision recorded by ``at`` (its audit snapshot), as the event that carried it, in the
+    order they were recorded."""
+    fields = ActivityRecorded.model_fields
+    snapshots = session.scalars(select(ActivityAudit.snapshot).where(ActivityAudit.at <= at)
+                                .order_by(ActivityAudit.id))
+    return [ActivityRecorded.model_validate({k: v for k, v in s.items() if k in fields}) for s in snapshots]
 
 
 def history(session: Session, activity_id: str) -> list[ActivityAudit]:

@@ -21,7 +21,7 @@ from libs.common.bus.topology import REBUILD_EXCHANGE
 from libs.common.clock import ClockMixin, ClockTimer
 from libs.common.consumers import on_events
 from libs.common.db import Database
-from libs.common.errors import RequestExpired
+from libs.common.errors import BadRequest, RequestExpired, clip
 from libs.common.events import ORGANISATION_CHANGED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
@@ -53,7 +53,7 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     config = Config()
 
     def _ctx(self) -> app.Context:
-        return app.Context(self.db, self.plan.current, self.clock.today())
+        return app.Context(self.db, self.plan.current, self.clock.today(), self.clock.now())
 
     def _wake_relay_and_count(self, caller: Caller, activities: list[dict], action: str) -> None:
         """After a commit: the outbox relay publishes the staged events now (not at its next
@@ -193,6 +193,16 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     def list_activities(self, caller: dict, filters: dict | None = None, page_size: int = 0,
                         page_token: str = "") -> dict:
         return app.list_page(self._ctx(), Caller.model_validate(caller), filters or {}, page_size, page_token)
+
+    @rpc
+    def revisions_as_of(self, caller: dict, at: str) -> list[dict]:
+        """Every activity revision recorded by ``at`` (an ISO time, or a day: its end in the
+        county), for ``indicators.progress_as_of``: the figures known then."""
+        try:
+            moment = self.clock.moment(at)
+        except ValueError as exc:
+            raise BadRequest.of("at", "invalid", f"「{clip(at)}」不是日期或时间（如 2025-06-30）：{exc}") from None
+        return app.revisions_known_at(self._ctx(), Caller.model_validate(caller), moment)
 
     # --- reporting periods (kepu.v1 ReportingService; reporting_gaps for ListProgress) -----------
     @rpc

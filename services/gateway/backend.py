@@ -12,11 +12,12 @@ session is a bearer like a token; signing out drops it from the cache at once (`
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
 
 from libs.common.access import Caller, token_hash
@@ -54,6 +55,7 @@ class Backend:
         self._reports = ReportGroups(self._send_reports)
         self._sign_ins = FailedSignIns(gateway.grpc_failed_sign_ins)
         self._pool = ThreadPoolExecutor(gateway.grpc_workers, thread_name_prefix="rpc")
+        self._documents: ProcessPoolExecutor | None = None  # started on the first document asked for
 
     async def run(self, blocking: Callable[..., T], *args) -> T:
         """``blocking(*args)`` in one of the backend's threads, awaited: the event loop never
@@ -123,7 +125,18 @@ class Backend:
             self._plan = (now, self.rpc().activities.plan_document())
         return self._plan[1]
 
+    def render(self, make: Callable[..., T], *args) -> T:
+        """``make(*args)`` in the documents process: laying out a PDF takes the CPU for a second or
+        two, which the gateway's own threads (and the GIL they share) must not lose. One process,
+        spawned (not forked from a process holding gRPC's threads), kept for the next document."""
+        with self._lock:
+            if self._documents is None:
+                self._documents = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._documents.submit(make, *args).result(timeout=self.timeout * 4)
+
     def close(self) -> None:
+        if self._documents is not None:
+            self._documents.shutdown(wait=False, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for holder in self._proxies:

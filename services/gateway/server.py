@@ -28,6 +28,8 @@ from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2 as plan
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import report_service_pb2 as doc
+from libs.common.api.kepu.v1 import report_service_pb2_grpc as doc_grpc
 from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
 from libs.common.api.kepu.v1 import reporting_service_pb2_grpc as rep_grpc
 from libs.common.api.kepu.v1 import session_service_pb2 as ses
@@ -36,6 +38,7 @@ from libs.common.logs import configure_logging
 from libs.common.metrics import serve_metrics
 from libs.common.settings import Settings, get_settings
 from services.gateway.backend import Backend
+from services.gateway.courier import Courier
 from services.gateway.endpoint import guard_sign_in
 from services.gateway.guard import RequestGuard
 from services.gateway.limits import StreamSlots
@@ -46,6 +49,7 @@ from services.gateway.servicers import (
     OrganisationServicer,
     PlanServicer,
     ReportingServicer,
+    ReportServicer,
     SessionServicer,
 )
 from services.gateway.settings import GatewaySettings
@@ -60,6 +64,7 @@ SERVICE_NAMES = [
     plan.DESCRIPTOR.services_by_name["PlanService"].full_name,
     ses.DESCRIPTOR.services_by_name["SessionService"].full_name,
     rep.DESCRIPTOR.services_by_name["ReportingService"].full_name,
+    doc.DESCRIPTOR.services_by_name["ReportService"].full_name,
 ]
 
 
@@ -90,6 +95,7 @@ def build_server(settings: Settings, gateway: GatewaySettings, backend: Backend,
     plan_grpc.add_PlanServiceServicer_to_server(PlanServicer(backend), server)
     ses_grpc.add_SessionServiceServicer_to_server(SessionServicer(backend), server)
     rep_grpc.add_ReportingServiceServicer_to_server(ReportingServicer(backend), server)
+    doc_grpc.add_ReportServiceServicer_to_server(ReportServicer(backend), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     if gateway.grpc_reflection:
@@ -121,12 +127,16 @@ async def serve(settings: Settings, gateway: GatewaySettings) -> None:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("gRPC gateway listening on %s:%s (%s)", settings.grpc_host, settings.grpc_port,
              "TLS" if gateway.grpc_tls_cert_file else "plaintext")
+    courier = Courier(backend, settings.portal_base, gateway.pack_meeting_working_days, gateway.pack_courier_interval)
+    courier_task = courier.start()
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopped.set)
     await stopped.wait()
     await health_servicer.enter_graceful_shutdown()
+    if courier_task is not None:
+        courier_task.cancel()
     hub.stop()
     await server.stop(grace=5)
     backend.close()

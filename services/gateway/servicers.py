@@ -3,6 +3,7 @@ answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics an
 runs the method in the backend's threads (its lines may block on a service)."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from libs.common.access import Caller, token_hash
@@ -15,18 +16,22 @@ from libs.common.api.kepu.v1 import indicator_service_pb2_grpc as ind_grpc
 from libs.common.api.kepu.v1 import organisation_service_pb2 as org
 from libs.common.api.kepu.v1 import organisation_service_pb2_grpc as org_grpc
 from libs.common.api.kepu.v1 import plan_service_pb2_grpc as plan_grpc
+from libs.common.api.kepu.v1 import report_service_pb2 as doc
+from libs.common.api.kepu.v1 import report_service_pb2_grpc as doc_grpc
 from libs.common.api.kepu.v1 import reporting_service_pb2 as rep
 from libs.common.api.kepu.v1 import reporting_service_pb2_grpc as rep_grpc
 from libs.common.api.kepu.v1 import session_service_pb2 as ses
 from libs.common.api.kepu.v1 import session_service_pb2_grpc as ses_grpc
-from libs.common.errors import BadRequest, FailedPrecondition, NotFound, clip
+from libs.common.errors import BadRequest, FailedPrecondition, NotFound, PermissionDenied, clip
 from libs.common.target_groups import TARGET_GROUP_NAMES
-from services.gateway import access, mapping, shares
+from services.gateway import access, mapping, packs, shares
 from services.gateway.backend import Backend
 from services.gateway.endpoint import grpc_endpoint, grpc_stream_endpoint
 from services.gateway.limits import peer_address
 from services.gateway.paging import page
 from services.gateway.watch import StatusChangeHub
+from services.reports import documents
+from services.reports.domain.pack import quarter_end
 
 OUTCOMES = {o: act.RowResult.Outcome.Value(o.upper()) for o in ("created", "unchanged", "corrected", "invalid",
                                                                "conflict")}
@@ -247,6 +252,46 @@ def _org_code(request) -> str:
     if not request.org.strip():
         raise BadRequest.of("org", "missing", "请填写单位代码（kepu org list）")
     return clip(request.org.strip(), 64)
+
+
+class ReportServicer(doc_grpc.ReportServiceServicer):
+    """The office's documents, gathered and laid out as ``packs`` says (the courier delivers the
+    same pack unasked before each quarter's meeting)."""
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @grpc_endpoint()
+    def GetQuarterPack(self, request, call):  # noqa: N802
+        if not call.caller.is_admin:
+            raise PermissionDenied("the 调度会 pack is the 科协 office's (an admin token)")
+        fmt = request.format or "pdf"
+        if fmt not in documents.FORMATS:
+            raise BadRequest.of("format", "unknown_format", f"{clip(fmt)!r}: pdf, xlsx or docx")
+        figures = packs.gather(self.backend, call.caller, request.quarter)
+        name, content_type, content = packs.render(self.backend, figures, fmt)
+        return doc.Document(filename=name, content_type=content_type, content=content,
+                            as_of=quarter_end(request.quarter).isoformat())
+
+
+    @grpc_endpoint()
+    def GetAssessment(self, request, call):  # noqa: N802
+        if not call.caller.is_admin:
+            raise PermissionDenied("the 考核 table is the 科协 office's (an admin token)")
+        fmt = request.format or "pdf"
+        if fmt not in ("pdf", "xlsx"):
+            raise BadRequest.of("format", "unknown_format", f"{clip(fmt)!r}: pdf or xlsx")
+        plan = self.backend.plan()
+        period = plan["plan"]["period"]
+        if not period["start"] <= request.year <= period["end"]:
+            raise BadRequest.of("year", "outside_plan_period",
+                                f"{request.year} 不在规划期（{period['start']}—{period['end']}年）内")
+        end = dt.date(request.year, 12, 31)
+        (progress,) = packs.figures_at(self.backend, call.caller, [end], BadRequest.of(
+            "year", "not_ended", f"{request.year}年尚未结束：年终考核表在年度结束后生成"))
+        name, content_type, content = self.backend.render(documents.assessment_file, request.year, fmt, plan,
+                                                          progress, self.backend.rpc().organisations.list_orgs("town"))
+        return doc.Document(filename=name, content_type=content_type, content=content, as_of=end.isoformat())
 
 
 class PlanServicer(plan_grpc.PlanServiceServicer):

@@ -40,6 +40,11 @@ class GatewaySettings(BaseSettings):
                                            "`kepu plan reload` shows on GetPlan within this time.")
     grpc_reflection: bool = Field(False, description="Serve gRPC server reflection (grpcurl, Postman); off "
                                   "unless turned on: it shows the whole API to anyone who connects.")
+    pack_meeting_working_days: int = Field(10, ge=0, le=60, description="The quarter's 调度会 is held this many "
+                                           "working days (China's calendar) after the quarter ends: from that day "
+                                           "on the office gets the pack (PDF and XLSX) by its channels, once.")
+    pack_courier_interval: float = Field(600.0, ge=0, description="Seconds between the gateway's looks for a "
+                                         "pack that is due (the first a minute after start); 0 = deliver none.")
     grpc_tls_cert_file: Path | None = Field(None, description="PEM certificate: the gateway serves TLS.")
     grpc_tls_key_file: Path | None = Field(None, description="PEM private key of that certificate.")
 

@@ -58,16 +58,16 @@ def count_activities(uow: UnitOfWork, plan: Plan, bodies: Sequence[dict], today:
     new = repository.mark_processed(uow.session, [event_id for event_id, _ in items])
     latest = counting.fresh_latest(items, new)
     if rebuilding:
-        _replace(uow.session, REBUILD_STORE, plan, latest)
-    deltas = _replace(uow.session, LIVE_STORE, plan, latest)
-    judged = _judge(uow.session, plan, deltas.keys(), today, deltas)
+        replace_contributions(uow.session, REBUILD_STORE, plan, latest)
+    deltas = replace_contributions(uow.session, LIVE_STORE, plan, latest)
+    judged = judge_windows(uow.session, plan, deltas.keys(), today, deltas)
     uow.stage(judged.changes)
     uow.commit()
     publish_states(plan, judged.states, today)
     return judged
 
 
-def _replace(session: Session, store: Store, plan: Plan, activities: Sequence[ActivityRecorded]
+def replace_contributions(session: Session, store: Store, plan: Plan, activities: Sequence[ActivityRecorded]
              ) -> dict[WindowKey, float]:
     """Each activity's contributions are replaced by those of its revision, if that is newer than
     the one applied before. Returns by how much the sum of each touched window moved. (One
@@ -85,7 +85,7 @@ def _replace(session: Session, store: Store, plan: Plan, activities: Sequence[Ac
     return counting.moved_sums(removed, [c for _, c in added])
 
 
-def _judge(session: Session, plan: Plan, keys: Collection[WindowKey], as_of: dt.date,
+def judge_windows(session: Session, plan: Plan, keys: Collection[WindowKey], as_of: dt.date,
            deltas: Mapping[WindowKey, float] | None = None) -> Judged:
     """Judge these windows again (in key order) and write their figures.
 
@@ -128,7 +128,7 @@ def judge_on_the_clock(uow: UnitOfWork, plan: Plan, today: dt.date, every_gauge:
     uow.serialise()
     started = status.judged_on_the_clock(plan, today)
     due = status.due_on_the_clock(started, repository.window_states(uow.session, started))
-    judged = _judge(uow.session, plan, due, today)
+    judged = judge_windows(uow.session, plan, due, today)
     uow.stage(judged.changes)
     uow.commit()
     publish_states(plan, repository.states(uow.session) if every_gauge else judged.states, today)
@@ -177,12 +177,12 @@ def take_replay(uow: UnitOfWork, plan: Plan, bodies: Sequence[dict], today: dt.d
         repository.expect_replayed(run, replayed.count)
     new = repository.mark_replayed(uow.session, [event_id for event_id, _ in replayed.activities])
     fresh = counting.fresh_latest([(event_id, [a]) for event_id, a in replayed.activities], new)
-    _replace(uow.session, REBUILD_STORE, plan, fresh)
+    replace_contributions(uow.session, REBUILD_STORE, plan, fresh)
     count = repository.count_replayed(uow.session)
     if not replay_complete(run.expected, count):
         uow.commit()
         return RebuildStatus.of(run, count)
-    judged = _judge(uow.session, plan, repository.switch_stores(uow.session), today)
+    judged = judge_windows(uow.session, plan, repository.switch_stores(uow.session), today)
     repository.clear_rebuild_store(uow.session)
     repository.finish_rebuild(run, now, len(judged.changes))
     uow.stage(judged.changes)

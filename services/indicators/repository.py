@@ -6,10 +6,11 @@ fills from the activities' replay until it switches over (see ``app.replay``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import create_engine, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from libs.common.db import chunks, serialise
@@ -21,6 +22,7 @@ from services.indicators.domain.counting import Contribution, WindowKey
 from services.indicators.domain.status import Held, Judgement
 from services.indicators.models import (
     ActivityRevision,
+    Base,
     ContributionRow,
     OutboxEvent,
     ProcessedEvent,
@@ -59,6 +61,19 @@ class UnitOfWork:
         self.session.commit()
         if staged:
             self.wake()
+
+
+@contextmanager
+def scratch_session() -> Iterator[Session]:
+    """A session on an empty copy of the service's tables in memory (SQLite), for figures worked
+    out by the live store's own queries and then thrown away (``as_of``)."""
+    engine = create_engine("sqlite://")
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 # --- contributions and applied revisions ----------------------------------------------------

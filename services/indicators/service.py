@@ -14,14 +14,15 @@ from libs.common.bus.topology import REBUILD_QUEUE
 from libs.common.clock import ClockMixin, ClockTimer
 from libs.common.consumers import on_events, on_queue
 from libs.common.db import Database
-from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED
+from libs.common.errors import BadRequest, clip
+from libs.common.events import ACTIVITIES_RECORDED, ACTIVITY_RECORDED, ActivityRecorded
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
-from services.indicators import app
+from services.indicators import app, as_of
 from services.indicators.metrics import publish_plan
 from services.indicators.models import OutboxEvent
 from services.indicators.repository import UnitOfWork
@@ -113,6 +114,22 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
                       targets_only: bool = False) -> dict:
         return app.year_progress(self._work(), self.plan.current, self.clock.today(), year, indicator,
                                  targets_only).model_dump()
+
+    @rpc
+    def progress_as_of(self, at: str, revisions: list[dict], year: int | None = None, indicator: str | None = None,
+                       targets_only: bool = False) -> dict:
+        """``list_progress`` as it answered at ``at`` (an ISO time, or a day: its end in the county),
+        from every activity revision recorded by then: ``activities.revisions_as_of(caller, at)``,
+        which the gateway asks first (see ``as_of``)."""
+        try:
+            day = self.clock.day_of(self.clock.moment(at))
+        except ValueError as exc:
+            raise BadRequest.of("at", "invalid", f"「{clip(at)}」不是日期或时间（如 2025-06-30）：{exc}") from None
+        if day > self.clock.today():
+            raise BadRequest.of("at", "in_future", f"{day.isoformat()} 晚于今天（{self.clock.today().isoformat()}）；"
+                                "只能查看已过去的时刻")
+        known = [ActivityRecorded.model_validate(r) for r in revisions]
+        return as_of.progress_as_of(self.plan.current, known, day, year, indicator, targets_only).model_dump()
 
     @rpc
     def reload_plan(self) -> dict:

@@ -37,6 +37,7 @@ from services.notifications.domain import alerts as rules_of_alerts
 from services.notifications.domain import digests, duties, messages
 from services.notifications.domain.deliveries import (
     ERROR_CHARS,
+    Attachment,
     ChannelGone,
     Job,
     Outcome,
@@ -45,12 +46,33 @@ from services.notifications.domain.deliveries import (
     delivery_key,
 )
 from services.notifications.domain.schedule import WorkingHours
-from services.notifications.models import Alert, Channel, DeliveryAttempt, Digest, DigestGroup, Silence
-from services.notifications.schemas import AlertView, DeliveryView, SilenceRequest, SilenceView, matcher
+from services.notifications.models import (
+    Alert,
+    Channel,
+    DeliveryAttempt,
+    Digest,
+    DigestFile,
+    DigestGroup,
+    ReceivedDocuments,
+    Silence,
+)
+from services.notifications.schemas import (
+    MAX_DOCUMENT_BYTES,
+    AlertView,
+    DeliveryView,
+    DocumentsRequest,
+    ReceivedView,
+    SilenceRequest,
+    SilenceView,
+    matcher,
+)
 from services.notifications.settings import AlertRoute, NotificationSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "notifications"
+# digests for people, pushed to no site-wide Alertmanager: a history summary (it would be dozens
+# of alerts) and documents (no alert at all)
+FOR_PEOPLE_ONLY = frozenset({"history", "documents"})
 
 
 @dataclass(frozen=True)
@@ -280,15 +302,16 @@ def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[
 
 
 def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, text: str, items: list[dict],
-                  rules: Rules, now: dt.datetime) -> Digest:
+                  rules: Rules, now: dt.datetime, due: dt.datetime | None = None) -> Digest:
+    """The digest, numbered in its group, with a delivery per channel due at ``due`` (now by default)."""
     group.sent += 1
     group.last_sent_at, group.pending_since = now, None
-    # a history summary is for people: pushed to no site-wide Alertmanager as dozens of alerts
-    channels = [(key, kind_) for key, kind_ in rules.site_channels if kind != "history" or kind_ == "log"]
-    channels += [(f"channel-{c.id}", c.kind) for c in repository.org_channels(session, group.org)]
+    channels = [(key, kind_) for key, kind_ in rules.site_channels if kind not in FOR_PEOPLE_ONLY or kind_ == "log"]
+    channels += [(f"channel-{c.id}", c.kind) for c in repository.org_channels(session, group.org)
+                 if kind != "documents" or c.kind != "alertmanager"]  # an Alertmanager takes alerts only
     digest = Digest(org=group.org, kind=kind, number=group.sent, uid=uuid.uuid4().hex[:8], title=title, text=text,
                     items=items, created_at=now)
-    return repository.add_digest(session, digest, channels, now)
+    return repository.add_digest(session, digest, channels, now, due)
 
 
 def _history_digest(session: Session, alerts: list[Alert], groups: dict[tuple[str, str], DigestGroup], rules: Rules,
@@ -316,6 +339,48 @@ def _history_digest(session: Session, alerts: list[Alert], groups: dict[tuple[st
         alert.summarised_at = now
     return _store_digest(session, group, "history", title, messages.history_text(title, items, rules.names), items,
                          rules, now)
+
+
+# --- documents (the 调度会 pack) ---------------------------------------------------------------
+
+def deliver_documents(session: Session, spec: dict, rules: Rules, now: dt.datetime) -> ReceivedView:
+    """Take files for an organisation under a key (``pack:2025Q2``) and send them as a digest of
+    kind ``documents`` over its channels, through the delivery outbox like every digest: mail
+    attaches the files, robots and webhooks get the text (where to download them). Once per key:
+    documents handed over again under it add nothing and answer what the first call made.
+    Outside working hours the deliveries wait for them, as digests do."""
+    try:
+        request = DocumentsRequest.model_validate(spec)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    if request.size() > MAX_DOCUMENT_BYTES:
+        raise BadRequest([Violation("files", "too_large", f"{request.size() / 2 ** 20:.1f} MB together; mail "
+                                    f"carries at most {MAX_DOCUMENT_BYTES // 2 ** 20} MB")])
+    repository.take_turn(session, "documents")
+    if (known := repository.received_documents(session, request.org, request.key)) is not None:
+        view = ReceivedView.of(known, repository.digest(session, known.digest_id), created=False)
+        session.rollback()
+        return view
+    groups = repository.digest_groups(session)
+    group = groups.get((request.org, "documents")) or repository.add_group(session, groups, request.org, "documents")
+    digest = _store_digest(session, group, "documents", request.title, request.text, [], rules, now,
+                           due=rules.hours.next_open(now))
+    files = [DigestFile(digest_id=digest.id, position=n, filename=a.filename, content_type=a.content_type,
+                        content=a.content) for n, a in enumerate(f.attachment() for f in request.files)]
+    received = repository.add_received(session, ReceivedDocuments(org=request.org, key=request.key,
+                                                                   digest_id=digest.id, received_at=now), files)
+    session.commit()
+    log.info("documents %s for %s: %s, %d files, going out as %s #%d", request.key, request.org, request.title,
+             len(files), digest.kind, digest.number)
+    return ReceivedView.of(received, digest, created=True)
+
+
+def documents_received(session: Session, org: str, key: str) -> ReceivedView | None:
+    """The documents held under ``key`` for ``org`` (their deliveries may still be under way), or None."""
+    known = repository.received_documents(session, org, key)
+    view = ReceivedView.of(known, repository.digest(session, known.digest_id), created=False) if known else None
+    session.rollback()
+    return view
 
 
 # --- alerts and silences ------------------------------------------------------------------------
@@ -411,11 +476,14 @@ def load_job(session: Session, delivery_id: int) -> Job:
     """What the sender needs of a claimed delivery, read before any network I/O."""
     row = repository.delivery(session, delivery_id)
     digest = repository.digest(session, row.digest_id)
+    # only mail carries files: the other channels' jobs stay small
+    files = tuple(Attachment(f.filename, f.content_type, f.content) for f in repository.digest_files(session, digest.id)
+                  ) if row.channel_kind == "email" else ()
     return Job(row.id, delivery_key(digest.org, digest.kind, digest.number, digest.uid, row.channel_key), row.org,
                row.channel_key, row.channel_kind, row.attempts + 1,
                {"id": digest.id, "org": digest.org, "kind": digest.kind, "number": digest.number,
                 "title": digest.title, "text": digest.text, "items": digest.items,
-                "created_at": digest.created_at.isoformat()}, digest.created_at)
+                "created_at": digest.created_at.isoformat()}, digest.created_at, files)
 
 
 def target_of(session: Session, job: Job, alertmanager_url: str, open_sealed: Callable[[str], str]) -> Target:

@@ -3,7 +3,8 @@
 - webhook: Prometheus Alertmanager's webhook payload, version 4, so tools that accept
   Alertmanager's webhooks accept ours;
 - wecom / dingtalk: group-robot markdown messages (DingTalk's signed requests when a secret is set);
-- email: a plain-text mail over SMTP (STARTTLS and login from settings);
+- email: a plain-text mail over SMTP (STARTTLS and login from settings), with the digest's files
+  attached (file names in Chinese encoded per RFC 2231);
 - alertmanager: each alert pushed to an Alertmanager's ``POST /api/v2/alerts``;
 - log: the digest in the service log (every digest, always).
 
@@ -142,6 +143,9 @@ def email_message(job: Job, sender: str, to: list[str]) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{job.key}@kepu-monitor>"  # the same on a resend: mail systems de-duplicate
     message.set_content(job.digest["text"])
+    for file in job.files:
+        maintype, subtype = file.content_type.split("/", 1)
+        message.add_attachment(file.content, maintype=maintype, subtype=subtype, filename=file.filename)
     return message
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import SerialLockMixin, UtcDateTime
@@ -91,13 +91,41 @@ class Digest(Base):
     __table_args__ = (UniqueConstraint("org", "kind", "number", name="uq_digest_number"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # news / reminder / history
+    kind: Mapped[str] = mapped_column(String(16))  # news / reminder / history / documents
     number: Mapped[int] = mapped_column(Integer)
     uid: Mapped[str] = mapped_column(String(16), default="")  # keeps keys unique past a restored database
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     items: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ReceivedDocuments(Base):
+    """Documents handed over for delivery under a key (``pack:2025Q2``): the digest they went out
+    as. The key is unique per organisation, so a caller that hands them over again (after a
+    restart, or a retry of a call whose answer was lost) adds nothing."""
+
+    __tablename__ = "received_documents"
+    __table_args__ = (UniqueConstraint("org", "key", name="uq_received_documents"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DigestFile(Base):
+    """A file a digest carries (mail attaches it), kept with the digest so that every retry sends
+    the same bytes."""
+
+    __tablename__ = "digest_files"
+    __table_args__ = (UniqueConstraint("digest_id", "position", name="uq_digest_file"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Delivery(Base):

@@ -19,11 +19,13 @@ from services.notifications.models import (
     Delivery,
     DeliveryAttempt,
     Digest,
+    DigestFile,
     DigestGroup,
     Monitoring,
     OutboxEvent,
     ProcessedEvent,
     Receipt,
+    ReceivedDocuments,
     SerialLock,
     Silence,
     WindowSeen,
@@ -138,13 +140,31 @@ def add_receipt(session: Session, receipts_: dict[tuple[int, str], Receipt], ale
     return receipt
 
 
-def add_digest(session: Session, digest: Digest, channels: list[tuple[str, str]], now: dt.datetime) -> Digest:
-    """Store a digest and one pending delivery per (channel key, kind), due now."""
+def add_digest(session: Session, digest: Digest, channels: list[tuple[str, str]], now: dt.datetime,
+               due: dt.datetime | None = None) -> Digest:
+    """Store a digest and one pending delivery per (channel key, kind), due at ``due`` (now by default)."""
     session.add(digest)
     session.flush()
     session.add_all(Delivery(digest_id=digest.id, org=digest.org, channel_key=key, channel_kind=kind, status="pending",
-                             attempts=0, next_attempt_at=now, created_at=now) for key, kind in channels)
+                             attempts=0, next_attempt_at=due or now, created_at=now) for key, kind in channels)
     return digest
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+def received_documents(session: Session, org: str, key: str) -> ReceivedDocuments | None:
+    return session.scalar(select(ReceivedDocuments).where(ReceivedDocuments.org == org, ReceivedDocuments.key == key))
+
+
+def add_received(session: Session, received: ReceivedDocuments, files: list[DigestFile]) -> ReceivedDocuments:
+    session.add(received)
+    session.add_all(files)
+    return received
+
+
+def digest_files(session: Session, digest_id: int) -> list[DigestFile]:
+    return list(session.scalars(select(DigestFile).where(DigestFile.digest_id == digest_id)
+                                .order_by(DigestFile.position)))
 
 
 # --- listings and gauges -----------------------------------------------------------------------

@@ -1,16 +1,22 @@
 """Typed requests and results of the notifications service's RPC methods."""
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from libs.common.bounds import text
 from libs.common.db import iso
 from services.notifications.domain import messages
-from services.notifications.models import Alert, Delivery, Digest, Silence
+from services.notifications.domain.deliveries import Attachment
+from services.notifications.models import Alert, Delivery, Digest, ReceivedDocuments, Silence
 
 MAX_SILENCE = dt.timedelta(days=366)
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what mail servers commonly accept, after base64's third more
+MAX_DOCUMENT_FILES = 10
+Title = text(300, min_length=1)  # named here: a request field is called ``text``
 
 
 class SilenceRequest(BaseModel):
@@ -124,3 +130,61 @@ class DeliveryView(BaseModel):
                    channel=d.channel_key, kind=d.channel_kind, status=d.status, attempts=d.attempts,
                    next_attempt_at=d.next_attempt_at.isoformat() if d.status == "pending" else None,
                    last_error=d.last_error, created_at=d.created_at.isoformat(), sent_at=iso(d.sent_at))
+
+
+class DocumentFile(BaseModel):
+    """One file of ``deliver_documents``: its name as the office will see it, its type, its bytes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: text(200, min_length=1)
+    content_type: str = Field(pattern=r"^[a-z]+/[A-Za-z0-9.+-]+$", max_length=100)
+    # base64 of at most MAX_DOCUMENT_BYTES; the length is checked before anything is decoded
+    content_b64: str = Field(min_length=1, max_length=(MAX_DOCUMENT_BYTES + 2) // 3 * 4)
+
+    @field_validator("content_b64")
+    @classmethod
+    def _base64(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not base64") from None
+        return value
+
+    def attachment(self) -> Attachment:
+        return Attachment(self.filename, self.content_type, base64.b64decode(self.content_b64))
+
+
+class DocumentsRequest(BaseModel):
+    """``deliver_documents``: files for an organisation, once per ``key``, with a title (the mail's
+    subject) and a text (the mail's body, and the whole message on robots and webhooks)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    org: str = Field(min_length=1, max_length=64)
+    key: str = Field(min_length=1, max_length=64)
+    title: Title
+    text: str = Field(min_length=1, max_length=2000)
+    files: list[DocumentFile] = Field(min_length=1, max_length=MAX_DOCUMENT_FILES)
+
+    def size(self) -> int:
+        """The files' bytes together, from their base64 (before decoding any)."""
+        return sum(len(f.content_b64) // 4 * 3 for f in self.files)
+
+
+class ReceivedView(BaseModel):
+    """Documents notifications holds under a key: the digest they go out as, and whether this call
+    handed them over (``created``) or an earlier one had."""
+
+    org: str
+    key: str
+    digest_id: int
+    digest: str
+    title: str
+    received_at: str
+    created: bool
+
+    @classmethod
+    def of(cls, received: ReceivedDocuments, digest: Digest, created: bool) -> "ReceivedView":
+        return cls(org=received.org, key=received.key, digest_id=digest.id, digest=f"{digest.kind} #{digest.number}",
+                   title=digest.title, received_at=iso(received.received_at), created=created)

@@ -121,3 +121,20 @@ class NotificationsService(HealthMixin, PlanMixin):
         count = app.retry_deliveries(self.db, _now(), delivery_ids)
         self.worker.wake()
         return count
+
+    @rpc
+    def deliver_documents(self, org: str, key: str, title: str, text: str, files: list[dict]) -> dict:
+        """Files for ``org`` (each {filename, content_type, content_b64}), sent once per ``key``
+        over its channels: mail attaches them, the others get ``text``. Called by the gateway's
+        courier with the 调度会 pack."""
+        received = app.deliver_documents(self.db, {"org": org, "key": key, "title": title, "text": text,
+                                                   "files": files}, self._rules(), _now())
+        if received.created:
+            self.worker.wake()
+        return received.model_dump()
+
+    @rpc
+    def documents_received(self, org: str, key: str) -> dict | None:
+        """What ``deliver_documents`` holds under ``key`` for ``org``, or None: asked before a pack is made."""
+        received = app.documents_received(self.db, org, key)
+        return received.model_dump() if received else None

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from libs.client.client import ClientError
 from services.portal.gateway import Gateway, is_signed_out
 from services.portal.metrics import PAGE_SECONDS, PAGES_SERVED
-from services.portal.pages import account, imports, office, progress, records, report
+from services.portal.pages import account, imports, office, packs, progress, records, report
 from services.portal.settings import PortalSettings
 from services.portal.web import PageError, SignInNeeded, page_for, render, sign_in_redirect
 
@@ -127,6 +127,8 @@ def routes() -> list:
         Route("/office", office.office_page, name="office"),
         Route("/office/periods/approve", office.approve, methods=["POST"], name="period_approve"),
         Route("/office/periods/reopen", office.reopen, methods=["POST"], name="period_reopen"),
+        Route("/office/packs/{quarter}", packs.pack_page, name="pack"),
+        Route("/office/packs/{quarter}/{fmt}", packs.pack_file, name="pack_file"),
         Route("/healthz", health, name="health"),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
     ]

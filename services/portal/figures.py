@@ -93,6 +93,11 @@ class Progress:
         return figure(self.actual, self.unit, whole=self.whole)
 
     @property
+    def expected_figure(self) -> str:
+        """Where the pace line stands, as people say it (whole for a count)."""
+        return figure(self.expected, self.unit, whole=self.whole)
+
+    @property
     def target_figure(self) -> str:
         return figure(self.target, self.unit, whole=self.whole)
 

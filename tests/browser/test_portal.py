@@ -358,6 +358,21 @@ def test_a_clerk_submits_a_quarter_the_office_approves_it_and_the_lock_holds_unt
     clerk.context.close()
 
 
+def test_the_office_downloads_the_last_quarter_s_pack(portal, tmp_path):
+    """调度会材料 from 全县总览: the ended quarter's page, and its PDF as the gateway lays it out."""
+    office = person(portal, "office-li")
+    office.goto(portal["base"] + "/office")
+    office.get_by_role("link", name="2025年第一季度").click()
+    expect(office.locator("h1")).to_have_text("2025年第一季度调度会材料")
+    with office.expect_download(timeout=60_000) as download:
+        office.get_by_role("link", name="下载PDF（打印、会上分发）").click()
+    path = tmp_path / "pack.pdf"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "砀山县2025年第一季度调度会材料.pdf"
+    assert path.read_bytes()[:5] == b"%PDF-"
+    office.context.close()
+
+
 PAGES = {  # name: (account, path)
     "login": (None, "/login"),
     "progress": ("fulian-wang", "/"),
@@ -366,6 +381,7 @@ PAGES = {  # name: (account, path)
     "records": ("fulian-wang", "/records"),
     "import": ("fulian-wang", "/import"),
     "office": ("office-li", "/office"),
+    "pack": ("office-li", "/office/packs/2025Q1"),
     "office-records": ("office-li", "/records"),
     "viewer-progress": ("fulian-zhao", "/"),
     "not-found": ("fulian-wang", "/records/no-such-activity"),

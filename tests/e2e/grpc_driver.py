@@ -27,6 +27,7 @@ from libs.common.api.kepu.v1 import (
     indicator_service_pb2,
     organisation_service_pb2,
     plan_service_pb2,
+    report_service_pb2,
     reporting_service_pb2,
     session_service_pb2,
 )
@@ -35,7 +36,8 @@ POOL = symbol_database.Default().pool
 # method name -> "package.Service/Method": every kepu.v1 method name is unique across services
 METHODS = {m.name: f"{svc.full_name}/{m.name}"
            for module in (activity_service_pb2, alert_service_pb2, indicator_service_pb2, organisation_service_pb2,
-                          plan_service_pb2, reporting_service_pb2, session_service_pb2)
+                          plan_service_pb2, report_service_pb2, reporting_service_pb2,
+                          session_service_pb2)
            for svc in module.DESCRIPTOR.services_by_name.values() for m in svc.methods}
 CHANNELS: dict[tuple, grpc.Channel] = {}
 STREAMS: dict[int, tuple[threading.Thread, list]] = {}

@@ -507,3 +507,74 @@ def test_a_period_is_submitted_approved_locked_and_reopened_through_the_gateway(
     engine.dispose()
     assert [tuple(a) for a in audit] == [("submitted", None), ("approved", None), ("reopened", "补报一场培训"),
                                          ("submitted", None)]
+
+
+def test_the_quarterly_pack_has_the_figures_as_they_stood_at_the_quarter_s_end(api):
+    """The 调度会 pack through the gateway: the quarter just ended (2024Q2, today 2024-06-30) says
+    what ListProgress says now, in the PDF's text and as numbers in the workbook; an earlier
+    quarter's pack leaves out what was reported after it, even when it is dated inside it."""
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    from libs.common.plan import load_plan
+    from libs.common.wording import amount
+
+    d, t = api["driver"], api["tokens"]
+
+    def targets() -> dict:
+        return {i["indicator"]: i for i in d.ok("ListProgress", t["admin"], {"year": 2024, "targets_only": True})[
+            "indicators"] if i.get("total") and i["window"] in ("2024", "2021-2025", "2024Q2")}
+
+    before = targets().get("caravan-tours", {}).get("total", {}).get("actual", 0.0)
+    d.ok("ReportActivity", t["cast"], report("caravan_tour", "2024-02-01", "pack-late-1", sessions=3))
+    now = eventually(lambda: (found := targets())["caravan-tours"]["total"]["actual"] >= before + 3 and found,
+                     what="the late caravan tour counted")
+
+    def workbook(quarter: str) -> dict:
+        answer = d.ok("GetQuarterPack", t["admin"], {"quarter": quarter, "format": "xlsx"})
+        sheet = openpyxl.load_workbook(io.BytesIO(__import__("base64").b64decode(answer["content"])))["各项目标"]
+        return {row[2]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+    q2 = workbook("2024Q2")
+    assert set(q2) == set(now)  # every target of the plan
+    assert all(q2[code][4] == item["total"]["actual"] for code, item in now.items())  # numbers, not text
+    assert now["caravan-tours"]["total"]["actual"] >= 3 and workbook("2024Q1")["caravan-tours"][4] == 0
+
+    pdf = d.ok("GetQuarterPack", t["admin"], {"quarter": "2024Q2"})
+    assert pdf["filename"] == "砀山县2024年第二季度调度会材料.pdf" and pdf["as_of"] == "2024-06-30"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(__import__("base64").b64decode(pdf["content"])))
+                   .pages).replace("\n", "")
+    whole = load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml").figures_whole()
+    for code, item in now.items():  # every target, with its figure as people say it (17985人, not 17984.7人)
+        assert item["name"] in text and amount(item["total"]["actual"], item["unit"], whole=whole[code]) in text
+    assert d.call("GetQuarterPack", t["cast"], {"quarter": "2024Q2"})["code"] == "PERMISSION_DENIED"
+    for bad, field in (({"quarter": "2024Q3"}, "quarter"), ({"quarter": "2024"}, "quarter"),
+                       ({"quarter": "2024Q2", "format": "odt"}, "format")):
+        refused = d.call("GetQuarterPack", t["admin"], bad)
+        assert refused["code"] == "INVALID_ARGUMENT" and refused["violations"][0][0] == field, refused
+
+
+def test_the_year_end_assessment_ranks_the_units_of_an_ended_year(api):
+    """The 考核 table through the gateway: a workbook of every unit ranked (or set apart in words),
+    a PDF, and the refusals of a year not ended or outside the plan."""
+    import base64
+    import io
+
+    import openpyxl
+
+    d, t = api["driver"], api["tokens"]
+    answer = d.ok("GetAssessment", t["admin"], {"year": 2023, "format": "xlsx"})
+    assert answer["filename"] == "砀山县2023年目标考核表.xlsx" and answer["as_of"] == "2023-12-31"
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(answer["content"])))
+    rows = list(book["部门和单位"].iter_rows(min_row=2, values_only=True))
+    assert {r[2] for r in rows} >= {"cast", "edu"}  # every unit of the plan that answers for a target
+    assert all(r[0].endswith("名") or r[0] in ("无考核指标", "考核期未结束，暂不评分") for r in rows)
+    assert all(isinstance(r[3], int | float) for r in rows if r[0].endswith("名"))  # scores as numbers
+    pdf = d.ok("GetAssessment", t["admin"], {"year": 2023})
+    assert base64.b64decode(pdf["content"])[:5] == b"%PDF-"
+    for year, code in ((2024, "not_ended"), (2030, "outside_plan_period")):
+        refused = d.call("GetAssessment", t["admin"], {"year": year})
+        assert refused["code"] == "INVALID_ARGUMENT" and refused["violations"][0][0] == "year", refused
+    assert d.call("GetAssessment", t["edu"], {"year": 2023})["code"] == "PERMISSION_DENIED"

@@ -36,8 +36,10 @@ GATEWAY_CALLS: frozenset[str] = frozenset({
     "activities.retract_activity", "activities.get_activity", "activities.activity_history",
     "activities.list_activities", "activities.plan_document", "activities.submit_period",
     "activities.approve_period", "activities.reopen_period", "activities.reporting_status",
-    "activities.reporting_gaps", "indicators.get_progress",
-    "indicators.list_progress", "notifications.list_alerts",
+    "activities.reporting_gaps", "activities.revisions_as_of", "indicators.get_progress",
+    "indicators.list_progress", "indicators.progress_as_of", "notifications.list_alerts",
+    # the pack courier (services/gateway/courier.py): the county's date, and the pack handed over once
+    "activities.today", "notifications.documents_received", "notifications.deliver_documents",
 })
 
 # each queue a service consumes -> (that service, the source whose user publishes into it)

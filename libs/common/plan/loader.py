@@ -121,6 +121,7 @@ class _View:
     sections: list
     indicators: list
     reporting: Reporting | None
+    weighted: list[str]  # the indicator codes ``assessment.weights`` names, whether or not their weights validated
     declared: dict[str, set[str]]
 
 
@@ -136,7 +137,7 @@ def _raw_codes(items: Any) -> set[str]:
 def _view(data: dict, plan: Plan | None) -> _View:
     if plan is not None:
         return _View(plan.meta, plan.organisations, plan.quantities, plan.activity_types, plan.sections,
-                     plan.indicators, plan.reporting, {})
+                     plan.indicators, plan.reporting, list(plan.assessment.weights), {})
 
     def each(key: str, model: type) -> list:
         out = []
@@ -155,6 +156,9 @@ def _view(data: dict, plan: Plan | None) -> _View:
         reporting = Reporting.model_validate(data["reporting"]) if "reporting" in data else Reporting()
     except (ValidationError, TypeError):
         reporting = None
+    assessment = data.get("assessment")
+    weights = assessment.get("weights") if isinstance(assessment, dict) else None
+    weighted = [code for code in weights if isinstance(code, str)] if isinstance(weights, dict) else []
     raw_sections = data.get("sections") if isinstance(data.get("sections"), list) else []
     declared = {
         "organisations": _raw_codes(data.get("organisations")),
@@ -162,10 +166,11 @@ def _view(data: dict, plan: Plan | None) -> _View:
         "activity_types": _raw_codes(data.get("activity_types")),
         "sections": _raw_codes(raw_sections),
         "measures": set().union(*[_raw_codes(s.get("measures")) for s in raw_sections if isinstance(s, dict)]),
+        "indicators": _raw_codes(data.get("indicators")),
     }
     return _View(meta, each("organisations", Organisation), each("quantities", Quantity),
                  each("activity_types", ActivityType), each("sections", Section), each("indicators", Indicator),
-                 reporting, declared)
+                 reporting, weighted, declared)
 
 
 def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
@@ -222,6 +227,7 @@ def _cross_references(plan: _View) -> list[tuple[tuple, str]]:
     kinds = {o.code: o.kind for _, o in _present(plan.organisations)}
     errors += _reporting_problems(plan.reporting, orgs, kinds)
     errors += _season_problems(plan, orgs, kinds)
+    errors += _weight_problems(plan)
     period = plan.meta.period if plan.meta is not None else None
     for i, ind in _present(plan.indicators):
         at = ("indicators", i)
@@ -310,6 +316,20 @@ def _reporting_problems(reporting: Reporting | None, orgs: set[str], kinds: dict
         elif code in org_rule:
             errors.append((at, f"organisation {code!r} is exempt but reporting.rules[{org_rule[code]}] gives it a "
                            "duty: remove it from one of them"))
+    return errors
+
+
+def _weight_problems(plan: _View) -> list[tuple[tuple, str]]:
+    """Each weight names a declared target (a tracking count has no target to assess)."""
+    present = {ind.code: ind for _, ind in _present(plan.indicators)}
+    declared = set(present) | plan.declared.get("indicators", set())
+    errors: list[tuple[tuple, str]] = []
+    for code in plan.weighted:
+        at = ("assessment", "weights", code)
+        if code.startswith(TRACKING_PREFIX) or (code in present and present[code].tracking):
+            errors.append((at, f"{code!r} is a tracking indicator: it has no target, so the 考核 does not weigh it"))
+        elif code not in declared:
+            errors.append((at, f"indicator {code!r} is not declared: weigh a declared indicator by its code"))
     return errors
 
 

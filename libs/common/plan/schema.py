@@ -3,7 +3,8 @@
 A plan file is everything a machine can act on in a county's 实施方案: its period, the
 organisations it names, its sections and measures, the activity types departments report (with
 the seasons of campaigns), every quantitative target as an :class:`Indicator`, and who reports how
-often and by when (:class:`Reporting`).
+often and by when (:class:`Reporting`), and how the year-end 考核 weighs the targets
+(:class:`AssessmentWeights`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
 
@@ -332,6 +333,30 @@ class Indicator(Strict):
     def tracking(self) -> bool:
         return self.target is None
 
+    def met_by(self, actual: float) -> bool:
+        """Whether ``actual`` reaches the target as the plan compares (不少于/达到: ≥, 超过: >)."""
+        if self.target is None:
+            raise ValueError(f"{self.code} is a tracking indicator: it has no target to meet")
+        return actual > self.target if self.comparison == "more_than" else actual >= self.target
+
+
+Weight = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False, strict=True)]
+
+
+class AssessmentWeights(Strict):
+    """How much each target weighs in the year-end 考核 (目标管理绩效考核) of the units answering for it.
+
+    ``weights`` names indicators by code; every other target weighs ``default_weight``. Without an
+    ``assessment:`` section all targets weigh the same. Only the ratio matters: a unit's score is
+    the weight of the targets it achieved over the weight of all its assessed targets.
+    """
+
+    weights: dict[Code, Weight] = {}
+    default_weight: Weight = 1.0
+
+    def weight(self, indicator: str) -> float:
+        return self.weights.get(indicator, self.default_weight)
+
 
 class Plan(Strict):
     # the file's `plan:` block: what the plan is (code, region, period), beside what it asks
@@ -345,6 +370,7 @@ class Plan(Strict):
     sections: list[Section] = []
     indicators: list[Indicator] = []
     reporting: Reporting = Reporting()
+    assessment: AssessmentWeights = AssessmentWeights()
 
     # --- look-ups used by services -------------------------------------------------
     def quantity_problems(self, quantities: dict[str, float]) -> list[tuple[str, str]]:

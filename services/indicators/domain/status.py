@@ -7,14 +7,14 @@ windows are judged by ``progress.evaluate``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from libs.common.events import FIRING_STATUSES, IndicatorStatusChanged
+from libs.common.events import FIRING_STATUSES, ActivityRecorded, IndicatorStatusChanged
 from libs.common.plan.schema import Indicator, Plan
 from services.indicators.domain import progress
-from services.indicators.domain.counting import WindowKey
+from services.indicators.domain.counting import WindowKey, contributions
 from services.indicators.domain.windows import Window, windows
 
 QUIET_START = frozenset({"not_started", "no_data"})  # a window's first status worth no event
@@ -73,3 +73,11 @@ def due_on_the_clock(started: Mapping[WindowKey, bool], stored: Collection[Windo
     """The windows the clock re-judges: those started, and those not started that hold a state
     (a frozen clock moved back), so that their status and alert are reset."""
     return {key for key, has_started in started.items() if has_started or key in stored}
+
+
+def held_on(plan: Plan, revisions: Iterable[ActivityRecorded], as_of: dt.date) -> set[WindowKey]:
+    """The windows that hold a state once ``revisions`` were counted and the clock judged on
+    ``as_of``: each window a revision contributed to (one whose activity was later corrected
+    away or retracted too: it stays, at its new figure), and each target's window started by then."""
+    counted = {c.key for revision in revisions for c in contributions(plan, revision)}
+    return counted | due_on_the_clock(judged_on_the_clock(plan, as_of), ())

@@ -58,6 +58,16 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes along with a message (the 调度会 pack's PDF and XLSX): mail attaches it,
+    the other channels name where to download it."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Job:
     """What a sender needs, read before any network I/O."""
 
@@ -69,6 +79,7 @@ class Job:
     attempt: int
     digest: dict
     created_at: dt.datetime
+    files: tuple[Attachment, ...] = ()  # loaded for the channels that carry them (mail)
 
 
 def delivery_key(org: str, kind: str, number: int, uid: str, channel_key: str) -> str:

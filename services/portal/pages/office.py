@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from libs.client.client import ClientError
+from libs.common.plan.duties import period_label
 from services.portal.figures import STATUS_ORDER, Progress, current_windows, lagging_first, plan_whole, progress_of
 from services.portal.gateway import call
 from services.portal.pages import periods
+from services.portal.pages.packs import ended_quarters
 from services.portal.pages.progress import today_of
 from services.portal.web import checked_form, render, visit
 
@@ -108,6 +110,7 @@ async def office_page(request: Request, refused: str | None = None, status: int 
         "plan_title": plan.title,
         "reporting": periods.office_reporting([periods.view_of(p, names) for p in reported]), "reporting_year": year,
         "periods_notice": periods.notice(request, names), "periods_refused": refused, "reason_max": REASON_MAX,
+        "packs": [(q, period_label(q)) for q in ended_quarters(plan.period_start, plan.period_end, today)[:4]],
     }, visit_=v, status=status)
 
 

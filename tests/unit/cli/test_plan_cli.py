@@ -218,3 +218,19 @@ def test_export_yaml_matches_json(default_plan):
 def test_export_rejects_unknown_format():
     result = run("export", str(FICTIONAL), "--format", "xml")
     assert result.exit_code == 2
+
+
+def test_show_says_how_the_assessment_weighs_targets(tmp_path):
+    result = run("show", str(FICTIONAL), env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "考核权重：各项指标相同" in result.stdout
+    assert "weight (考核权重)" not in result.stdout  # no weight column when every target weighs the same
+    weighed = tmp_path / "weighed.yaml"
+    weighed.write_text(FICTIONAL.read_text(encoding="utf-8")
+                       + "\nassessment: {weights: {star-night-booths: 3}, default_weight: 2}\n", encoding="utf-8")
+    result = run("show", str(weighed), env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "weight (考核权重)" in result.stdout
+    assert row_of(result.stdout, " star-night-booths ").rstrip(" │").endswith("3")
+    assert row_of(result.stdout, " steering-meetings ").rstrip(" │").endswith("2")
+    assert "考核权重：观星展位3，其余指标各2" in result.stdout

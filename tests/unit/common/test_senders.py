@@ -31,6 +31,8 @@ def test_the_sender_is_the_user_of_the_connection():
 @pytest.mark.parametrize(("user", "service", "method", "allowed"), [
     ("gateway", "activities", "record_activity_group", True),
     ("gateway", "organisations", "issue_token", False),  # only operators issue tokens
+    ("gateway", "activities", "revisions_as_of", True), ("gateway", "indicators", "progress_as_of", True),
+    ("indicators", "activities", "revisions_as_of", False),  # services do not call each other: the gateway asks
     ("notifications", "organisations", "issue_token", False),  # a stolen service password forges nothing
     ("notifications", "activities", "record_activity_group", False),
     ("activities", "activities", "health", True), ("activities", "indicators", "health", False),

@@ -29,8 +29,8 @@ POLICY = RetryPolicy(base=10, cap=25, attempts=3)
 
 
 def channel(channel_id: int, at: dt.datetime, org: str = ASSOCIATION, target: str = "https://example.org/hook",
-            removed: bool = False) -> OrgChannelChanged:
-    return OrgChannelChanged(channel_id=channel_id, org=org, kind="webhook", sealed_target=KEY.seal(target),
+            removed: bool = False, kind: str = "webhook") -> OrgChannelChanged:
+    return OrgChannelChanged(channel_id=channel_id, org=org, kind=kind, sealed_target=KEY.seal(target),
                              removed=removed, changed_at=at)
 
 
