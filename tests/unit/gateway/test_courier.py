@@ -39,15 +39,28 @@ def test_the_pack_due_is_the_latest_ended_quarter_s_of_the_plan_from_the_day_bef
     assert latest_ended_quarter(dt.date(2026, 1, 5)) == "2025Q4"
 
 
+class Method:
+    """A service method as nameko's proxy offers it: called, or ``call_async`` with ``result()``."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def __call__(self, *args):
+        return self.answer(*args)
+
+    def call_async(self, *args):
+        return SimpleNamespace(result=lambda: self.answer(*args))
+
+
 class FakeServices:
     """The services as the gateway's proxy reaches them, answering what the courier asks."""
 
     def __init__(self, today: str):
         self.received: dict[tuple[str, str], dict] = {}
         self.callers: list[dict] = []
-        self.activities = SimpleNamespace(today=lambda: today, revisions_as_of=self._revisions,
+        self.activities = SimpleNamespace(today=lambda: today, revisions_as_of=Method(self._revisions),
                                           reporting_status=lambda caller, year: {"periods": []})
-        self.indicators = SimpleNamespace(progress_as_of=lambda at, revisions, year, scope, whole: {"at": at})
+        self.indicators = SimpleNamespace(progress_as_of=Method(lambda at, revisions, year, scope, whole: {"at": at}))
         self.organisations = SimpleNamespace(list_orgs=lambda kind: [])
         self.notifications = SimpleNamespace(documents_received=lambda org, key: self.received.get((org, key)),
                                              deliver_documents=self._deliver)
