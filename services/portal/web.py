@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from libs.client.client import ClientError, KepuClient
+from libs.common.progress import STATUS_TONES
 from libs.common.wording import date_label, number
-from services.portal.figures import STATUS_TONES
 from services.portal.gateway import Gateway, Person, call, is_signed_out
 
 SESSION_COOKIE = "kepu_session"

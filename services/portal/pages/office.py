@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from libs.client.client import ClientError
 from libs.common.plan.duties import period_label
-from services.portal.figures import STATUS_ORDER, Progress, current_windows, lagging_first, plan_whole, progress_of
+from libs.common.progress import STATUS_ORDER, Progress, current_windows, lagging_first, plan_whole, progress_of
 from services.portal.gateway import call
 from services.portal.pages import periods
 from services.portal.pages.packs import ended_quarters

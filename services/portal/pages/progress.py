@@ -8,7 +8,7 @@ import datetime as dt
 from starlette.requests import Request
 
 from libs.client.client import ClientError
-from services.portal.figures import Progress, current_windows, lagging_first, plan_whole, progress_of
+from libs.common.progress import Progress, current_windows, lagging_first, plan_whole, progress_of
 from services.portal.gateway import call
 from services.portal.pages import periods
 from services.portal.web import checked_form, render, visit

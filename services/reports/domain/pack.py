@@ -4,7 +4,7 @@ what lags per responsible unit and per town, who has not reported, and the trend
 Built from the figures as they stood at the quarter's end (``progress``: a year's windows as the
 indicators service answers ``list_progress``, or its as-of read for a past quarter) and the
 reporting periods of that quarter; the words and sums are the portal's and the digests' own
-(``services.portal.figures``, ``libs.common.wording``), so the pack, the alerts and 我的进度 say
+(``libs.common.progress``, ``libs.common.wording``), so the pack, the alerts and 我的进度 say
 the same sentence about the same figure. The renderers (PDF, XLSX, DOCX) only lay this out.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 from libs.common.plan.duties import period_label
 from libs.common.plan.schema import Quantity, whole_figures
+from libs.common.progress import STATUS_ORDER, Progress, current_windows, progress_of
 from libs.common.wording import figure, window_end
-from services.portal.figures import STATUS_ORDER, Progress, current_windows, progress_of
 
 BEHIND = ("missed", "lagging")
 COUNTED = ("achieved", "on_track", "at_risk", "lagging", "missed")  # the summary's columns, best first

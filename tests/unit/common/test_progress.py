@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from libs.common.plan import load_plan
 from libs.common.plan.provider import PlanMixin
+from libs.common.progress import Progress, current_windows, lagging_first, plan_whole
 from services.gateway.mapping import plan_of
-from services.portal.figures import Progress, current_windows, lagging_first, plan_whole
 
 
 def progress(status="lagging", actual=4.0, expected=7.5, target=10.0, window="2025", kind="yearly",

@@ -1,5 +1,6 @@
-"""Progress as a person reads it (pure: no gateway, no web): an indicator window's figures
-turned into the words, colours and numbers of 我的进度 and the office's overview.
+"""Progress as a person reads it (pure: no gateway, no web, no file format): an indicator
+window's figures turned into the words, colours and numbers of the portal's 我的进度 and 全县总览
+and of the office's documents (the 调度会 pack).
 
 The words, windows, figures and recovery sums are the alerts' own (``libs.common.wording``), so
 what a department reads in an alert digest and on the portal is the same sentence.
