@@ -73,6 +73,10 @@ def test_compose_environment_names_only_real_settings():
     dockerfile = (REPO_ROOT / "deploy/docker/Dockerfile").read_text()
     for var in ("KEPU_VAR_DIR", "KEPU_MANAGE_BROKER", "KEPU_METRICS_HOST", "KEPU_GRPC_HOST"):
         assert var in dockerfile and var in fields
+    # the gateway lays out the office's PDFs: pango and a CJK font must be in the image
+    from services.reports.render.charts import CJK_FONT
+
+    assert "fonts-noto-cjk" in dockerfile and "libpangoft2-1.0-0" in dockerfile and "noto" in CJK_FONT
     plan = COMPOSE["x-kepu"]["environment"]["KEPU_PLAN_FILE"].removeprefix("/app/")
     assert (REPO_ROOT / plan).exists()
 
