@@ -7,7 +7,7 @@ Pure: lines of text in, a ``Draft`` out (no bus, no database, no model). What th
 - a paragraph's trailing ``（…按职责分工负责）`` / ``（…负责）`` / ``（unit、unit）`` names who answers for
   every target in it;
 - a number with a unit (不少于2场次, 达到13%, 10名, 7万人, 1至2个以上, 每季度召开一次) is a target; its
-  clause says its kind: 每年/年均 yearly, 每季度 quarterly, 累计 cumulative, 达到/超过 by a year or a
+  clause says its kind: 每年/年均/全年 yearly, 每季度 quarterly, 累计/共 cumulative, 达到/超过 by a year or a
   percentage stock (a level), ``其中`` the kind of the target before it, nothing said cumulative;
 - campaign days are found by name (``draft_words.CAMPAIGN_DAYS``).
 Each item keeps the line and sentence it came from and a confidence, so a person reviews the draft.
@@ -200,10 +200,10 @@ def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
 
 def _kind(clause: str, sentence: str, before: Kind | None) -> tuple[Kind, Confidence, str]:
     """The target's kind from its clause (and the sentence for 到YYYY年), with why."""
-    if "累计" in clause or clause.startswith("共"):
-        return "cumulative", "high", "累计"
-    if re.search(r"每年|年均|每年度", clause):
-        return "yearly", "high", "每年"
+    if re.search(r"累计|共计|^共|年共", clause):
+        return "cumulative", "high", "累计/共"
+    if re.search(r"每年|年均|全年", clause):
+        return "yearly", "high", "每年/年均/全年"
     if "每季度" in clause:
         return "quarterly", "high", "每季度"
     if clause.startswith("其中") and before is not None:
