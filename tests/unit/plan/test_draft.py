@@ -184,3 +184,21 @@ def test_responsibility_clauses_are_read_with_nested_parentheses():
     assert responsible_names("……工作。（县委组织部负责）") == ["县委组织部"]
     assert responsible_names("……汇报。（县全民科学素质工作领导小组办公室）") == ["县全民科学素质工作领导小组办公室"]
     assert responsible_names("……设施（含流动设施）") == []
+
+
+def test_kepu_plan_draft_writes_a_file_that_validate_reads_with_only_the_feeds_left_to_fill(tmp_path):
+    from typer.testing import CliRunner
+
+    from libs.cli.plan import app
+
+    out = tmp_path / "draft.yaml"
+    runner = CliRunner()
+    drafted = runner.invoke(app, ["draft", str(SEED_TEXT), "--region", "dangshan", "--region-name", "砀山县",
+                                  "--out", str(out)])
+    assert drafted.exit_code == 0, drafted.output
+    assert "20 targets" in drafted.output
+
+    checked = runner.invoke(app, ["validate", str(out)], env={"COLUMNS": "250"})
+    problems = [line for line in checked.output.splitlines() if line.startswith(str(out))]
+    assert checked.exit_code == 1
+    assert len(problems) == 20 and all(".feeds: List should have at least 1 item" in p for p in problems)
