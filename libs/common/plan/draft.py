@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from libs.common.plan import draft_words as words
 
@@ -244,9 +244,20 @@ def _quantities(sentence: str) -> list[_Found]:
     return sorted(found, key=lambda f: f.start)
 
 
-def sentence_targets(sentence: str) -> list[tuple[str, float, str, Kind, str, Confidence, list[str]]]:
-    """(name, value, unit, kind, comparison, confidence, notes) of every target in one sentence."""
-    results: list[tuple[str, float, str, Kind, str, Confidence, list[str]]] = []
+class TargetReading(NamedTuple):
+    """One target as a sentence states it (who answers for it comes from the paragraph)."""
+    name: str
+    value: float
+    unit: str
+    kind: Kind
+    comparison: Literal["at_least", "more_than"]
+    confidence: Confidence
+    notes: list[str]
+
+
+def sentence_targets(sentence: str) -> list[TargetReading]:
+    """Every target in one sentence, in order."""
+    results: list[TargetReading] = []
     found = _quantities(sentence)
     previous_kind: Kind | None = None
     for index, quantity in enumerate(found):
@@ -254,14 +265,16 @@ def sentence_targets(sentence: str) -> list[tuple[str, float, str, Kind, str, Co
         clause = sentence[left:right]
         kind, confidence, why = _kind(clause, sentence, previous_kind)
         previous_kind = kind
-        comparison = "more_than" if any(w in clause for w in _MORE_THAN) else "at_least"
+        more_than = any(w in clause for w in _MORE_THAN)
+        comparison: Literal["at_least", "more_than"] = "more_than" if more_than else "at_least"
         notes = [f"kind: {why}", *quantity.notes]
         if quantity.notes and confidence == "high":
             confidence = "medium"
         quoted = _QUOTED.findall(sentence[:quantity.start])
         if "每项" in clause and len(quoted) >= 2:
             notes.append("每项: one target for each quoted activity")
-            results += [(q, quantity.value, quantity.unit, kind, comparison, "medium", notes) for q in quoted]
+            results += [TargetReading(q, quantity.value, quantity.unit, kind, comparison, "medium", notes)
+                        for q in quoted]
             continue
         seg_start, seg_end = left, right  # several targets in one clause: cut at the 、 between them
         if index and found[index - 1].end > left:
@@ -270,7 +283,7 @@ def sentence_targets(sentence: str) -> list[tuple[str, float, str, Kind, str, Co
             cut = sentence.rfind("、", quantity.end, found[index + 1].start)
             seg_end = cut if cut >= 0 else right
         name = _name(sentence[seg_start:seg_end]) or _name(clause) or _name(sentence)
-        results.append((name, quantity.value, quantity.unit, kind, comparison, confidence, notes))
+        results.append(TargetReading(name, quantity.value, quantity.unit, kind, comparison, confidence, notes))
     return results
 
 
