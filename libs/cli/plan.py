@@ -228,3 +228,31 @@ def reload() -> None:
     Console(highlight=False).print(
         f"reloaded {result['plan']}: {orgs} organisations, {result['indicators']} indicators, "
         f"{result['status_changes']} status change(s)")
+
+
+@app.command()
+def draft(
+    document: Path = typer.Argument(..., help="The county's 实施方案: a .docx or a UTF-8 .txt.", dir_okay=False,
+                                    exists=True),
+    region: str = typer.Option("county", "--region", help="Region code for the draft (plan.region.code)."),
+    region_name: str | None = typer.Option(None, "--region-name",
+                                           help="Region name (砀山县): stripped from unit names before lookup."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the draft here instead of stdout."),
+) -> None:
+    """Draft a plan YAML from a 实施方案 document: sections, targets, units, campaign days, for review."""
+    from libs.common.plan.draft import document_lines, draft_plan
+    from libs.common.plan.draft_yaml import draft_yaml
+
+    result = draft_plan(document_lines(document), region_name)
+    text = draft_yaml(result, document.name, region, region_name)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    confidences = Counter(t.confidence for t in result.targets)
+    unknown = sum(o.kind is None for o in result.organisations)
+    Console(highlight=False, stderr=True).print(
+        f"wrote {out}: {len(result.sections)} sections, {len(result.targets)} targets "
+        f"({', '.join(f'{n} {c}' for c, n in confidences.items()) or 'none'}), "
+        f"{len(result.campaigns)} campaign days, {unknown} unknown organisation(s) to name; "
+        f"review it, then `kepu plan validate {out}`")
