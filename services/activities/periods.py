@@ -215,11 +215,14 @@ def reporting_status(ctx: Context, caller: Caller, year: int, calendar: WorkdayC
 
 
 def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_year: int,
-              calendar: WorkdayCalendar) -> list[dict]:
+              calendar: WorkdayCalendar, count_activities: bool = True) -> list[dict]:
+    """Each period of ``orgs`` between two years; without ``count_activities`` the activities are
+    not read (a period's state depends on its submission alone)."""
     codes = [o for o, _ in orgs]
     stored = {(r.org, r.period): r for r in ctx.session.scalars(select(PeriodReport).where(
         PeriodReport.org.in_(codes)))}
-    months = _activity_months(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    months = _activity_months(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31)) \
+        if count_activities else {}
     due: dict[tuple, dt.date] = {}  # every unit of one duty shares its deadlines: worked out once
     out = []
     for code, kind in orgs:
@@ -244,7 +247,8 @@ def reporting_gaps(ctx: Context, first_year: int, last_year: int, calendar: Work
         raise BadRequest.of("year", "out_of_range", f"{first_year}–{last_year} is not a span of calendar years")
     orgs = list(ctx.session.execute(select(KnownOrganisation.code, KnownOrganisation.kind)).all())
     gaps: dict[str, list] = {}
-    for view in _statuses(ctx, orgs, first_year, last_year, calendar):
+    # asked with every ListProgress: the states only, five years of activities left unread
+    for view in _statuses(ctx, orgs, first_year, last_year, calendar, count_activities=False):
         owed = gaps.setdefault(view["org"], [])
         if view["state"] == "missing":
             owed.append([view["period"], view["start"], view["end"]])
