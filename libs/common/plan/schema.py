@@ -37,10 +37,19 @@ class ParentPlan(Strict):
     document: str | None = None  # e.g. 国发〔2021〕9号
 
 
+RegionLevel = Literal["county", "city", "province", "national"]
+LEVEL_RANK: dict[str, int] = {"county": 0, "city": 1, "province": 2, "national": 3}
+
+
 class Region(Strict):
+    """The region a plan is for. ``parent`` names the region above it (a city above a county) when
+    both are followed in one system: its plan's indicators then count this region's activities too
+    (each as its ``rollup`` says). Without it the region is a root of the deployment's tree."""
+
     code: Code = Field(pattern=CODE_PATTERN)
     name: str
-    level: Literal["county", "city", "province", "national"]
+    level: RegionLevel
+    parent: Code | None = Field(None, pattern=CODE_PATTERN)
 
 
 class Period(Strict):
@@ -328,6 +337,9 @@ class Indicator(Strict):
     stock_aggregation: Literal["latest", "sum_per_reporter"] = "latest"
     first_year: int | None = None  # restricts the windows; defaults to the plan period
     last_year: int | None = None
+    # whose activities count: the whole subtree (a city's target over all its counties, the
+    # default) or the region's own organisations only (全市市直单位); a county has no subtree
+    rollup: Literal["subtree", "own"] = "subtree"
 
     @property
     def tracking(self) -> bool:
