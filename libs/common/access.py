@@ -33,6 +33,7 @@ class Caller(BaseModel):
     role: Role
     token_id: int | None = None
     name: str = ""  # the organisation's name (WhoAmI shows it)
+    region: str | None = None  # the organisation's region: an admin's reach is this region and those below
     account: str | None = None  # a person signed in through the portal; None for a system's token
     display_name: str = ""
     session_id: int | None = None

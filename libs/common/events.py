@@ -41,6 +41,7 @@ class ActivityRecorded(ActivityFacts):
     revision: int = Field(1, ge=1)
     retracted: bool = False
     org: Code
+    region: Code | None = None  # the reporter's region; None from a system before regions (its only one)
 
 
 class ActivitiesRecorded(BaseModel):
@@ -86,6 +87,7 @@ class IndicatorStatusChanged(BaseModel):
     sequence: int = 0
     # yearly / quarterly / cumulative / stock: a stock is a level reached, not a sum (alert wording)
     kind: str = ""
+    region: Code | None = None  # the region whose target this is (its scope); None before regions
 
 
 DutyState = Literal["reminder", "overdue", "missing_campaign", "resolved"]
@@ -107,6 +109,7 @@ class ReportingDutyChanged(BaseModel):
 
     org: Code
     org_name: str = Field(max_length=200)
+    region: Code | None = None  # the organisation's region (whose office hears of it); None before regions
     period: str = Field(min_length=4, max_length=16)  # "2025Q3", "2025-03", "2025H1", "2025"; a campaign's year
     campaign: Code | None = None
     campaign_name: str = Field("", max_length=200)
@@ -158,6 +161,7 @@ class OrganisationChanged(BaseModel):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32)
     parent: Code | None = None
+    region: Code | None = None  # the region it belongs to; None from a system before regions
     from_plan: bool = False
     is_example: bool = False
     changed_at: dt.datetime

@@ -41,7 +41,9 @@ from libs.common.events import (
     replay_event_id,
 )
 from libs.common.outbox import add_to_outbox
-from libs.common.plan.schema import Plan
+from libs.common.plan.atlas import Atlas
+from libs.common.plan.duties import duty_of
+from libs.common.plan.schema import Duty, Plan
 from services.activities import access, domain, periods, repository
 from services.activities.models import Activity, OutboxEvent
 from services.activities.schemas import ActivityPage, AuditEntryView, BatchResult, GroupAnswer, RowResult
@@ -56,10 +58,33 @@ class Context:
     """What every use case needs besides its arguments."""
 
     session: Session
-    plan: Plan
+    atlas: Atlas
     today: dt.date
     # the moment a change is recorded (the clock's: on a frozen date, that date), what an as-of read cuts at
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    _regions: dict[str, str] = field(default_factory=dict)
+
+    def region(self, org: str) -> str:
+        """An organisation's region: as organisations said (``organisation_changed``), else as the
+        plans name it, else the top region (a system from before regions has only that one)."""
+        if org not in self._regions:
+            known = repository.org_regions(self.session, [org]).get(org)
+            self._regions[org] = known or self.atlas.region_of(org) or self.atlas.first_region
+        return self._regions[org]
+
+    def caller_region(self, caller: Caller) -> str:
+        return caller.region if caller.region in self.atlas.regions else self.region(caller.org)
+
+    def plan_for(self, region: str, day: dt.date) -> Plan:
+        """The region's plan holding ``day``, else the one it works to today (whose period the
+        refusal then names)."""
+        return self.atlas.plan_at(region, day) or self.atlas.current(region, self.today)
+
+    def duty(self, org: str, kind: str, year: int) -> Duty | None:
+        """``org``'s reporting duty in ``year``, as its region's plan of that year sets it (none
+        outside every plan)."""
+        plan = self.atlas.plan_of_year(self.region(org), year)
+        return duty_of(plan, org, kind) if plan is not None else None
 
 
 @dataclass
@@ -90,15 +115,18 @@ def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
         except ValidationError as exc:
             row.problems = describe(exc)
         else:
-            row.problems = domain.check_against_plan(row.report, ctx.plan, ctx.today)
+            plan = ctx.plan_for(ctx.caller_region(caller), row.report.start_date)
+            row.problems = domain.check_against_plan(row.report, plan, ctx.today)
             if why := access.town_problem(caller, row.report.town):
                 row.problems.append(Violation("town", "outside_own_town", why))
         rows.append(row)
     referenced = sorted({c for r in rows if r.report and not r.problems for c in domain.referenced_orgs(r.report)})
     kinds = repository.org_kinds(ctx.session, referenced) if referenced else {}
+    regions = {code: ctx.region(code) for code in kinds}
     for row in rows:
         if row.report and not row.problems:
             row.problems = domain.check_orgs(row.report, kinds, caller.org)
+            row.problems += domain.check_town_region(row.report, regions, ctx.caller_region(caller))
     return rows
 
 
@@ -132,7 +160,8 @@ def decide(ctx: Context, caller: Caller, rows: list[_Row], correct_changed: bool
     writes = [r for r in rows if not r.problems and r.outcome in ("created", "corrected")]
     approved = periods.approved_periods(ctx.session, caller.org) if writes else {}
     for row in writes:  # a new activity or a correction dated in an approved period (a resend still answers)
-        if why := periods.locked_by(approved, ctx.plan, caller.org, caller.org_kind, _days(row.report, row.stored)):
+        if why := periods.locked_by(approved, lambda year: ctx.duty(caller.org, caller.org_kind, year),
+                                    _days(row.report, row.stored)):
             row.problems, row.locked = [why], True
     for row in rows:
         if row.problems and row.outcome != "conflict":
@@ -148,7 +177,7 @@ def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
     changes = []
     for row in rows:
         if row.outcome == "created":
-            row.stored = _new_activity(caller, row.report)
+            row.stored = _new_activity(ctx, caller, row.report)
             ctx.session.add(row.stored)
             changes.append((row.stored, "recorded", None))
         elif row.outcome == "corrected":
@@ -157,10 +186,11 @@ def _stage(ctx: Context, caller: Caller, rows: list[_Row]) -> None:
     repository.stage_changes(ctx.session, SOURCE, changes, caller, ctx.now)
 
 
-def _new_activity(caller: Caller, report: ActivityReport) -> Activity:
+def _new_activity(ctx: Context, caller: Caller, report: ActivityReport) -> Activity:
     # created_at set here, not by the database: nothing to read back, so PostgreSQL takes a batch
     # of activities as one pipelined executemany instead of a multi-row INSERT … RETURNING
-    return Activity(id=domain.new_activity_id(), org=caller.org, external_id=report.external_id, revision=1,
+    return Activity(id=domain.new_activity_id(), org=caller.org, region=ctx.caller_region(caller),
+                    external_id=report.external_id, revision=1,
                     retracted=False, created_at=dt.datetime.now(dt.timezone.utc), **report.content().model_dump())
 
 
@@ -344,7 +374,7 @@ def _unlocked(ctx: Context, activity: Activity, days: list[dt.date]) -> None:
     change too: the office reopens the period first, with a reason)."""
     approved = periods.approved_periods(ctx.session, activity.org)
     kind = repository.org_kinds(ctx.session, [activity.org]).get(activity.org, "") if approved else ""
-    if why := periods.locked_by(approved, ctx.plan, activity.org, kind, days):
+    if why := periods.locked_by(approved, lambda year: ctx.duty(activity.org, kind, year), days):
         raise Locked([why])
 
 

@@ -87,6 +87,16 @@ def check_orgs(report: ActivityReport, kinds: dict[str, str], reporter: str) -> 
     return problems
 
 
+def check_town_region(report: ActivityReport, regions: dict[str, str], reporter_region: str) -> Violations:
+    """A town of another county is not where this reporter's activity took place: counted there, it
+    would add to a neighbour's figures."""
+    town_region = regions.get(report.town) if report.town else None
+    if town_region is None or town_region == reporter_region:
+        return []
+    return [Violation("town", "outside_region", f"「{clip(report.town)}」属于{town_region}，不在本单位所在地区"
+                      f"（{reporter_region}）；请填本地区的镇（园区）")]
+
+
 def referenced_orgs(report: ActivityReport) -> list[str]:
     return [c for c in (report.town, *report.co_organisers) if c]
 

@@ -24,6 +24,7 @@ class Activity(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     org: Mapped[str] = mapped_column(String(64), index=True)
+    region: Mapped[str | None] = mapped_column(String(64))  # the reporter's region (None: from before regions)
     external_id: Mapped[str | None] = mapped_column(String(128))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -66,6 +67,7 @@ class KnownOrganisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     parent: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(String(64))  # None: sent by a system from before regions
     changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 

@@ -10,6 +10,7 @@ the gateway).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -22,12 +23,11 @@ from libs.common.plan.duties import (
     EVERY_NAMES,
     ReportingPeriod,
     deadline,
-    duty_of,
     period_label,
     period_of,
     periods,
 )
-from libs.common.plan.schema import Plan
+from libs.common.plan.schema import Duty
 from libs.common.workdays import WorkdayCalendar
 from services.activities.models import Activity, KnownOrganisation, PeriodAudit, PeriodReport
 from services.activities.repository import org_kinds
@@ -43,15 +43,16 @@ def approved_periods(session: Session, org: str) -> dict[str, completeness.Submi
         select(PeriodReport).where(PeriodReport.org == org, PeriodReport.approved_at.is_not(None)))}
 
 
-def locked_by(approved: dict[str, completeness.Submission], plan: Plan, org: str, kind: str,
+def locked_by(approved: dict[str, completeness.Submission], duty_in: Callable[[int], Duty | None],
               days: list[dt.date]) -> Violation | None:
-    """Why a change by ``org`` touching ``days`` is refused: the first of them in an approved
-    period (a violation on ``start_date`` naming the approval), else None."""
-    duty = duty_of(plan, org, kind) if approved else None
-    if duty is None:
+    """Why a change touching ``days`` is refused: the first of them in an approved period of the
+    organisation's duty in that year (``duty_in``; a violation on ``start_date`` naming the
+    approval), else None."""
+    if not approved:
         return None
     for day in days:
-        if (submission := approved.get(period_of(duty, day).key)) is not None:
+        duty = duty_in(day.year)
+        if duty is not None and (submission := approved.get(period_of(duty, day).key)) is not None:
             return Violation("start_date", "period_locked", str(completeness.PeriodLocked(submission)))
     return None
 
@@ -65,13 +66,14 @@ def _submission(record: PeriodReport | None) -> completeness.Submission | None:
 
 def _period(ctx: Context, org: str, kind: str, key: str) -> ReportingPeriod:
     """The period ``key`` of ``org``'s duty; a key that is not one of its periods names the field."""
-    duty = duty_of(ctx.plan, org, kind)
-    if duty is None:
-        raise BadRequest.of("org", "not_reporting", f"「{org}」按规划不需要报送")
     try:
         year = int(key[:4])
     except ValueError:
         year = 0
+    duty = ctx.duty(org, kind, year if 1900 < year < 2200 else ctx.today.year) \
+        or ctx.duty(org, kind, ctx.atlas.year_in_plan(ctx.region(org), ctx.today))
+    if duty is None:
+        raise BadRequest.of("org", "not_reporting", f"「{org}」按规划不需要报送")
     found = next((p for p in periods(duty, year) if p.key == key), None) if 1900 < year < 2200 else None
     if found is None:
         example = periods(duty, ctx.today.year)[0].key
@@ -153,7 +155,7 @@ def submit_period(ctx: Context, caller: Caller, key: str, nil: bool, calendar: W
 
 def _period_view(ctx: Context, org: str, kind: str, record: PeriodReport | None, period: ReportingPeriod,
                  calendar: WorkdayCalendar) -> dict:
-    duty = duty_of(ctx.plan, org, kind)
+    duty = ctx.duty(org, kind, period.start.year)
     activities = _in_period(_activity_months(ctx, [org], period.start, period.end), org, period)
     return _view(record, period, deadline(period, duty, calendar), ctx.today, org, duty.every, activities)
 
@@ -211,6 +213,9 @@ def reporting_status(ctx: Context, caller: Caller, year: int, calendar: WorkdayC
     if not caller.is_admin or org is not None:
         query = query.where(KnownOrganisation.code == (org or caller.org))
     orgs = list(ctx.session.execute(query).all()) or ([] if caller.is_admin else [(caller.org, caller.org_kind)])
+    if caller.is_admin:  # an office reads its region and the regions below it, nothing beside
+        top = ctx.caller_region(caller)
+        orgs = [(code, kind) for code, kind in orgs if ctx.atlas.within(ctx.region(code), top)]
     return _statuses(ctx, orgs, year, year, calendar)
 
 
@@ -226,10 +231,10 @@ def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_y
     due: dict[tuple, dt.date] = {}  # every unit of one duty shares its deadlines: worked out once
     out = []
     for code, kind in orgs:
-        duty = duty_of(ctx.plan, code, kind)
-        if duty is None:
-            continue
         for year in range(first_year, last_year + 1):
+            duty = ctx.duty(code, kind, year)
+            if duty is None:
+                continue
             for period in periods(duty, year):
                 key = (duty.every, duty.due_working_days, period.key)
                 if key not in due:

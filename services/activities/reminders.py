@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from libs.common.db import serialise
 from libs.common.events import ReportingDutyChanged, make_envelope
 from libs.common.outbox import add_to_outbox
+from libs.common.plan.schema import Plan
 from libs.common.workdays import WorkdayCalendar
 from services.activities import duty_rules
 from services.activities.models import (
@@ -39,17 +40,23 @@ SOURCE = "activities"
 def review_duties(ctx: Context, calendar: WorkdayCalendar, now: dt.datetime, orgs: list[str] | None = None) -> int:
     """Judge the duties of every known organisation (or of ``orgs``) as of ``ctx.today``, stage an
     event for each that changed, and commit. Returns how many changed."""
-    session, plan, today = ctx.session, ctx.plan, ctx.today
+    session, today = ctx.session, ctx.today
     serialise(session, SerialLock, "duties")
     since = _monitoring_since(session, today)
     known = _organisations(session, orgs)
-    kinds = {code: kind for code, (kind, _) in known.items()}
-    in_season = duty_rules.seasons(plan, today, since)
-    judged = [*duty_rules.judge_periods(plan, kinds, _submitted(session, list(known)), today, since, calendar),
-              *duty_rules.judge_campaigns(plan, kinds, in_season, _reported(session, in_season, list(known)), today,
-                                          calendar)]
+    submitted = _submitted(session, list(known))
+    judged: list[duty_rules.Judgement] = []
+    names: dict[str, str] = {}
+    for region, plan in _plans_open(ctx, today):  # each region's duties, by the plan of each year still open
+        kinds = {code: kind for code, (kind, _) in known.items() if ctx.region(code) == region}
+        if not kinds:
+            continue
+        in_season = duty_rules.seasons(plan, today, since)
+        judged += [*duty_rules.judge_periods(plan, kinds, submitted, today, since, calendar),
+                   *duty_rules.judge_campaigns(plan, kinds, in_season, _reported(session, in_season, list(kinds)),
+                                               today, calendar)]
+        names |= {t.code: t.name for t in plan.activity_types}
     records = _records(session, list(known))
-    names = {t.code: t.name for t in plan.activity_types}
     changed = 0
     for judgement in judged:
         record = records.get(judgement.key)
@@ -61,12 +68,20 @@ def review_duties(ctx: Context, calendar: WorkdayCalendar, now: dt.datetime, org
         record.sequence += 1
         key = judgement.key
         add_to_outbox(session, OutboxEvent, make_envelope(SOURCE, ReportingDutyChanged(
-            org=key.org, org_name=known[key.org][1], period=key.period, campaign=key.campaign or None,
+            org=key.org, org_name=known[key.org][1], region=ctx.region(key.org), period=key.period,
+            campaign=key.campaign or None,
             campaign_name=names.get(key.campaign, ""), state=state, starts=judgement.starts, due=judgement.due,
             days_left=judgement.days_left if state == "reminder" else None, as_of=today, sequence=record.sequence)))
         changed += 1
     session.commit()
     return changed
+
+
+def _plans_open(ctx: Context, today: dt.date) -> list[tuple[str, Plan]]:
+    """(region, plan) for each plan of each region covering last year or this one: a period of the
+    ended plan can still be due in the new one's first weeks."""
+    return [(region, plan) for region in ctx.atlas.regions for plan in ctx.atlas.plans_of(region)
+            if plan.meta.period.start <= today.year and plan.meta.period.end >= today.year - 1]
 
 
 def _monitoring_since(session: Session, today: dt.date) -> dt.date:

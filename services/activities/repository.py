@@ -36,6 +36,13 @@ def org_kinds(session: Session, codes: list[str]) -> dict[str, str]:
                                 .where(KnownOrganisation.code.in_(codes))).all())
 
 
+def org_regions(session: Session, codes: list[str]) -> dict[str, str]:
+    """The region of each named organisation in activities' copy that has one."""
+    return {code: region for code, region in session.execute(
+        select(KnownOrganisation.code, KnownOrganisation.region).where(KnownOrganisation.code.in_(codes)))
+        if region}
+
+
 def knows_organisations(session: Session) -> bool:
     return session.scalar(select(KnownOrganisation.code).limit(1)) is not None
 
@@ -46,7 +53,8 @@ def upsert_organisation(session: Session, changed: OrganisationChanged) -> bool:
     row = session.get(KnownOrganisation, changed.code)
     if row is not None and row.changed_at >= changed.changed_at:
         return False
-    fields = {"name": changed.name, "kind": changed.kind, "parent": changed.parent, "changed_at": changed.changed_at}
+    fields = {"name": changed.name, "kind": changed.kind, "parent": changed.parent, "region": changed.region,
+              "changed_at": changed.changed_at}
     if row is None:
         session.add(KnownOrganisation(code=changed.code, **fields))
     else:
@@ -60,7 +68,7 @@ def event_of(activity: Activity) -> ActivityRecorded:
     return ActivityRecorded.model_validate(
         {name: getattr(activity, name) for name in ActivityFacts.model_fields}
         | {"activity_id": activity.id, "revision": activity.revision, "retracted": activity.retracted,
-           "org": activity.org})
+           "org": activity.org, "region": activity.region})
 
 
 def stage_changes(session: Session, source: str, changes: list[tuple[Activity, str, str | None]],

@@ -53,14 +53,14 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     config = Config()
 
     def _ctx(self) -> app.Context:
-        return app.Context(self.db, self.plan.current, self.clock.today(), self.clock.now())
+        return app.Context(self.db, self.plan.atlas, self.clock.today(), self.clock.now())
 
     def _wake_relay_and_count(self, caller: Caller, activities: list[dict], action: str) -> None:
         """After a commit: the outbox relay publishes the staged events now (not at its next
         poll), and the activity metrics count what changed. A report of a campaign with a season
         may fulfil (a retraction undo) an expected campaign: its organisation's duties are judged
         again at once (anything else waits for the clock's round)."""
-        seasonal = {t.code for t in self.plan.current.activity_types if t.season}
+        seasonal = {t.code for plan in self.plan.atlas.all_plans() for t in plan.activity_types if t.season}
         if orgs := sorted({a["org"] for a in activities if a["activity_type"] in seasonal}):
             self._review_duties(orgs)
         self.outbox.wake()

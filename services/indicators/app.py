@@ -17,12 +17,13 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from libs.common.events import ActivityRecorded, Envelope, IndicatorStatusChanged, recorded_activities
-from libs.common.plan.schema import Plan
+from libs.common.plan.atlas import Atlas
+from libs.common.plan.provider import chosen_plan
 from services.indicators import repository
 from services.indicators.domain import counting, status
 from services.indicators.domain.counting import WindowKey
 from services.indicators.domain.replay import replay_complete, replayed_for
-from services.indicators.domain.windows import window_by_key, year_window_keys
+from services.indicators.domain.windows import plan_of_window, window_by_key, year_window_keys
 from services.indicators.metrics import publish_states
 from services.indicators.models import WindowState
 from services.indicators.repository import LIVE_STORE, REBUILD_STORE, Store, UnitOfWork
@@ -36,11 +37,12 @@ class Judged(NamedTuple):
 
     changes: list[IndicatorStatusChanged]
     states: list[WindowState]
+    regions: Mapping[str, str] = {}  # the region of each state's scope (what its gauges say)
 
 
 # --- counting activities --------------------------------------------------------------------
 
-def count_activities(uow: UnitOfWork, plan: Plan, bodies: Sequence[dict], today: dt.date) -> Judged:
+def count_activities(uow: UnitOfWork, atlas: Atlas, bodies: Sequence[dict], today: dt.date) -> Judged:
     """A batch of activity events (each of one activity or of a batch report), counted and marked
     processed in one transaction; the windows they touched judged again.
 
@@ -51,23 +53,23 @@ def count_activities(uow: UnitOfWork, plan: Plan, bodies: Sequence[dict], today:
     """
     events = [Envelope.model_validate(body) for body in bodies]
     items = [(e.event_id, recorded_activities(e)) for e in events]
-    if (why := counting.refusal(plan, items)) is not None:
+    if (why := counting.refusal(atlas, items)) is not None:
         raise ValueError(why)
     uow.serialise()
     rebuilding = repository.active_rebuild(uow.session) is not None
     new = repository.mark_processed(uow.session, [event_id for event_id, _ in items])
     latest = counting.fresh_latest(items, new)
     if rebuilding:
-        replace_contributions(uow.session, REBUILD_STORE, plan, latest)
-    deltas = replace_contributions(uow.session, LIVE_STORE, plan, latest)
-    judged = judge_windows(uow.session, plan, deltas.keys(), today, deltas)
+        replace_contributions(uow.session, REBUILD_STORE, atlas, latest)
+    deltas = replace_contributions(uow.session, LIVE_STORE, atlas, latest)
+    judged = judge_windows(uow.session, atlas, deltas.keys(), today, deltas)
     uow.stage(judged.changes)
     uow.commit()
-    publish_states(plan, judged.states, today)
+    publish_states(atlas, judged.states, today, judged.regions)
     return judged
 
 
-def replace_contributions(session: Session, store: Store, plan: Plan, activities: Sequence[ActivityRecorded]
+def replace_contributions(session: Session, store: Store, atlas: Atlas, activities: Sequence[ActivityRecorded]
              ) -> dict[WindowKey, float]:
     """Each activity's contributions are replaced by those of its revision, if that is newer than
     the one applied before. Returns by how much the sum of each touched window moved. (One
@@ -79,13 +81,14 @@ def replace_contributions(session: Session, store: Store, plan: Plan, activities
     if not newer:
         return {}
     removed = repository.remove_contributions(session, store, [a.activity_id for a in newer])
-    added = [(a, c) for a in newer for c in counting.contributions(plan, a)]
+    added = [(a, c) for a in newer for c in counting.contributions(atlas, a)]
+    repository.remember_scope_regions(session, {c.scope: c.region for _, c in added})
     repository.add_contributions(session, store, added)
     repository.record_revisions(session, store, newer, applied)
     return counting.moved_sums(removed, [c for _, c in added])
 
 
-def judge_windows(session: Session, plan: Plan, keys: Collection[WindowKey], as_of: dt.date,
+def judge_windows(session: Session, atlas: Atlas, keys: Collection[WindowKey], as_of: dt.date,
            deltas: Mapping[WindowKey, float] | None = None) -> Judged:
     """Judge these windows again (in key order) and write their figures.
 
@@ -98,14 +101,16 @@ def judge_windows(session: Session, plan: Plan, keys: Collection[WindowKey], as_
     stored = repository.window_states(session, keys)
     sums = repository.flow_sums(session, keys) if deltas is None else {
         key: (stored[key].actual if key in stored else 0.0) + delta for key, delta in deltas.items()}
+    regions = regions_of(session, atlas, {key[2] for key in keys})
     changes, states = [], []
     for key in sorted(keys):
         code, window_key, scope = key
+        plan = plan_of_window(atlas, regions.get(scope, ""), window_key)
         try:
-            indicator = plan.indicator(code)
+            indicator = plan.indicator(code) if plan is not None else None
         except KeyError:
-            continue  # the indicator left the plan; its contributions stay for the record
-        window = window_by_key(indicator, plan.meta.period, window_key)
+            indicator = None  # the indicator left the plan; its contributions stay for the record
+        window = window_by_key(indicator, plan.meta.period, window_key) if indicator is not None else None
         if window is None:
             continue
         observed = (repository.current_value(session, indicator, window_key, scope) if indicator.kind == "stock"
@@ -116,36 +121,72 @@ def judge_windows(session: Session, plan: Plan, keys: Collection[WindowKey], as_
         states.append(state)
         if judgement.change is not None:
             changes.append(judgement.change)
-    return Judged(changes, states)
+    return Judged(changes, states, regions)
+
+
+def regions_of(session: Session, atlas: Atlas, scopes: Collection[str]) -> dict[str, str]:
+    """The region of each scope: a region's own scope is itself; an organisation's or a town's as
+    recorded when it was counted (``adopt_scopes`` fills those from before regions)."""
+    own = {scope: scope for scope in scopes if scope in atlas.regions}
+    rest = [scope for scope in scopes if scope not in own]
+    return own | (repository.scope_regions(session, rest) if rest else {})
+
+
+def adopt_scopes(session: Session, atlas: Atlas) -> int:
+    """Record the region of scopes counted before regions existed: an organisation the plans name
+    is in its region; any other (a registered town) in the region the old system followed, the
+    one region scope among them. Returns how many were recorded."""
+    waiting = repository.scopes_without_region(session)
+    if not waiting:
+        return 0
+    old_regions = {scope for scope in waiting if scope in atlas.regions}
+    fallback = next(iter(old_regions)) if len(old_regions) == 1 else (atlas.first_region if atlas.single else None)
+    found: dict[str, str] = {}
+    for scope in waiting:
+        region = scope if scope in atlas.regions else atlas.region_of(scope.partition(":")[2]) or fallback
+        if region is not None:
+            found[scope] = region
+        else:
+            log.warning("scope %s was counted before regions and its region is unknown: its figures are kept but "
+                        "not shown; register its organisation under a region and rebuild (kepu indicators rebuild)",
+                        scope)
+    repository.remember_scope_regions(session, found)
+    return len(found)
 
 
 # --- the clock and the plan -----------------------------------------------------------------
 
-def judge_on_the_clock(uow: UnitOfWork, plan: Plan, today: dt.date, every_gauge: bool = False) -> int:
+def judge_on_the_clock(uow: UnitOfWork, atlas: Atlas, today: dt.date, every_gauge: bool = False) -> int:
     """Judge every window of every target again: lag grows with time alone, not only on events.
     Returns how many statuses changed. The gauges then show the windows judged, or with
     ``every_gauge`` every window, breakdowns included (the timer's: whole after a restart)."""
     uow.serialise()
-    started = status.judged_on_the_clock(plan, today)
+    adopt_scopes(uow.session, atlas)
+    started = status.judged_on_the_clock(atlas, today)
     due = status.due_on_the_clock(started, repository.window_states(uow.session, started))
-    judged = judge_windows(uow.session, plan, due, today)
+    judged = judge_windows(uow.session, atlas, due, today)
     uow.stage(judged.changes)
     uow.commit()
-    publish_states(plan, repository.states(uow.session) if every_gauge else judged.states, today)
+    if every_gauge:
+        show_every_window(uow, atlas, today)
+    else:
+        publish_states(atlas, judged.states, today, judged.regions)
     return len(judged.changes)
 
 
-def reload_plan(uow: UnitOfWork, load: Callable[[], Plan], today: dt.date) -> PlanReloaded:
-    """Load the plan again (targets may have changed) and judge every window by it; counts are kept.
-    A plan file that does not validate raises from ``load`` and changes nothing."""
-    plan = load()
-    changed = judge_on_the_clock(uow, plan, today)
-    return PlanReloaded(plan=plan.meta.code, indicators=len(plan.all_indicators()), status_changes=changed)
+def reload_plan(uow: UnitOfWork, load: Callable[[], Atlas], today: dt.date) -> PlanReloaded:
+    """Load the plans again (targets may have changed) and judge every window by them; counts are
+    kept. Plan files that do not validate raise from ``load`` and change nothing."""
+    atlas = load()
+    changed = judge_on_the_clock(uow, atlas, today)
+    return PlanReloaded(plan=", ".join(p.meta.code for p in atlas.all_plans()),
+                        indicators=sum(len(p.all_indicators()) for p in atlas.all_plans()), status_changes=changed)
 
 
-def show_every_window(uow: UnitOfWork, plan: Plan, today: dt.date) -> None:
+def show_every_window(uow: UnitOfWork, atlas: Atlas, today: dt.date) -> None:
     """Set the gauges of every stored window (replicas: what the others changed shows here too)."""
-    publish_states(plan, repository.states(uow.session), today)
+    states = repository.states(uow.session)
+    publish_states(atlas, states, today, regions_of(uow.session, atlas, {s.scope for s in states}))
 
 
 # --- rebuilding from the activities' history ------------------------------------------------
@@ -160,7 +201,7 @@ def begin_rebuild(uow: UnitOfWork, now: dt.datetime) -> str:
     return run.id
 
 
-def take_replay(uow: UnitOfWork, plan: Plan, bodies: Sequence[dict], today: dt.date, now: dt.datetime
+def take_replay(uow: UnitOfWork, atlas: Atlas, bodies: Sequence[dict], today: dt.date, now: dt.datetime
                 ) -> RebuildStatus | None:
     """Put a rebuild's replayed activities into its store; once all are in, switch over in the same
     transaction: the live contributions and revisions are replaced by the rebuilt ones and every
@@ -177,18 +218,18 @@ def take_replay(uow: UnitOfWork, plan: Plan, bodies: Sequence[dict], today: dt.d
         repository.expect_replayed(run, replayed.count)
     new = repository.mark_replayed(uow.session, [event_id for event_id, _ in replayed.activities])
     fresh = counting.fresh_latest([(event_id, [a]) for event_id, a in replayed.activities], new)
-    replace_contributions(uow.session, REBUILD_STORE, plan, fresh)
+    replace_contributions(uow.session, REBUILD_STORE, atlas, fresh)
     count = repository.count_replayed(uow.session)
     if not replay_complete(run.expected, count):
         uow.commit()
         return RebuildStatus.of(run, count)
-    judged = judge_windows(uow.session, plan, repository.switch_stores(uow.session), today)
+    judged = judge_windows(uow.session, atlas, repository.switch_stores(uow.session), today)
     repository.clear_rebuild_store(uow.session)
     repository.finish_rebuild(run, now, len(judged.changes))
     uow.stage(judged.changes)
     uow.commit()
     log.info("rebuild %s switched over: %d activities, %d status changes", run.id, run.expected, len(judged.changes))
-    publish_states(plan, repository.states(uow.session), today)
+    show_every_window(uow, atlas, today)
     return RebuildStatus.of(run, run.expected)
 
 
@@ -201,16 +242,30 @@ def rebuild_status(uow: UnitOfWork, run_id: str) -> RebuildStatus | None:
 
 # --- reading progress -----------------------------------------------------------------------
 
-def progress(uow: UnitOfWork, plan: Plan, indicator: str | None = None, scope: str | None = None
+def progress(uow: UnitOfWork, atlas: Atlas, indicator: str | None = None, scope: str | None = None
              ) -> list[WindowView]:
-    """Window states, each with its indicator's name, target, unit and responsible units."""
-    return WindowView.all_of(plan, repository.states(uow.session, indicator, scope))
+    """Window states, each with its indicator's name, target, unit and responsible units (as the
+    plan of its region and window says)."""
+    states = repository.states(uow.session, indicator, scope)
+    regions = regions_of(uow.session, atlas, {s.scope for s in states})
+    out = []
+    for state in states:
+        plan = plan_of_window(atlas, regions.get(state.scope, ""), state.window)
+        out += WindowView.all_of(plan, [state]) if plan is not None else []
+    return out
 
 
-def year_progress(uow: UnitOfWork, plan: Plan, today: dt.date, year: int | None = None,
-                  indicator: str | None = None, targets_only: bool = False) -> YearProgress:
-    """Every indicator window of ``year`` (default: today's), the region's figure beside the
-    breakdowns by organisation and town."""
-    year = year or today.year
+def year_progress(uow: UnitOfWork, atlas: Atlas, today: dt.date, year: int | None = None,
+                  indicator: str | None = None, targets_only: bool = False, region: str | None = None
+                  ) -> YearProgress:
+    """Every indicator window of ``year`` (default: this year, or the nearest year of a plan) of
+    ``region`` (default: the top one), by its plan of that year: the region's figure beside the
+    breakdowns by organisation and town, and each region directly below's own figure."""
+    plan = chosen_plan(atlas, today, region, year)
+    region = plan.meta.region.code
+    year = year or atlas.year_in_plan(region, today)
     states = repository.states(uow.session, indicator, window_keys=year_window_keys(plan, year))
-    return YearProgress.of(plan, states, year, targets_only, indicator)
+    regions = regions_of(uow.session, atlas, {s.scope for s in states})
+    children = set(atlas.children(region))
+    return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only,
+                           indicator, below=[s for s in states if s.scope in children])

@@ -25,9 +25,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from libs.common.events import ActivityRecorded
-from libs.common.plan.schema import Plan
+from libs.common.plan.atlas import Atlas
+from libs.common.plan.provider import chosen_plan
 from services.indicators import repository
-from services.indicators.app import judge_windows, replace_contributions
+from services.indicators.app import judge_windows, regions_of, replace_contributions
 from services.indicators.domain.counting import latest_revisions
 from services.indicators.domain.status import held_on
 from services.indicators.domain.windows import year_window_keys
@@ -35,16 +36,22 @@ from services.indicators.repository import LIVE_STORE
 from services.indicators.schemas import YearProgress
 
 
-def progress_as_of(plan: Plan, revisions: Sequence[ActivityRecorded], day: dt.date, year: int | None = None,
-                   indicator: str | None = None, targets_only: bool = False) -> YearProgress:
+def progress_as_of(atlas: Atlas, revisions: Sequence[ActivityRecorded], day: dt.date, year: int | None = None,
+                   indicator: str | None = None, targets_only: bool = False, region: str | None = None
+                   ) -> YearProgress:
     """What ``app.year_progress`` answered on ``day`` when the system held ``revisions`` (every
     revision of every activity recorded by then, in any order): each activity counted at its
     latest revision, every window the live store then held judged as of ``day``."""
-    year = year or day.year
+    plan = chosen_plan(atlas, day, region, year)
+    region = plan.meta.region.code
+    year = year or atlas.year_in_plan(region, day)
     in_year = year_window_keys(plan, year)
-    keys = {key for key in held_on(plan, revisions, day) if key[1] in in_year}
+    keys = {key for key in held_on(atlas, revisions, day) if key[1] in in_year}
     with repository.scratch_session() as session:
-        replace_contributions(session, LIVE_STORE, plan, latest_revisions(revisions))
-        judge_windows(session, plan, keys, day)
+        replace_contributions(session, LIVE_STORE, atlas, latest_revisions(revisions))
+        judge_windows(session, atlas, keys, day)
         states = repository.states(session, indicator, window_keys=in_year)
-        return YearProgress.of(plan, states, year, targets_only, indicator)
+        regions = regions_of(session, atlas, {s.scope for s in states})
+        children = set(atlas.children(region))
+        return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only,
+                               indicator, below=[s for s in states if s.scope in children])

@@ -11,21 +11,23 @@ plan and the registry, never by activities).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from prometheus_client import Gauge
 
 from libs.common.events import INDICATOR_STATUSES
-from libs.common.plan.schema import Indicator, Plan
+from libs.common.plan.atlas import Atlas
+from libs.common.plan.schema import Indicator
 from services.indicators.domain.progress import elapsed_share
-from services.indicators.domain.windows import Window, window_index
+from services.indicators.domain.windows import Window, plan_of_window, window_index
 from services.indicators.models import WindowState
 
-WINDOW_SCOPE = ["indicator", "window", "scope"]
+WINDOW_SCOPE = ["region", "indicator", "window", "scope"]
+WINDOW = ["region", "indicator", "window"]
 ACTUAL = Gauge("kepu_indicator_actual", "Counted value of an indicator window (latest observation for stock).",
                WINDOW_SCOPE)
 EXPECTED = Gauge("kepu_indicator_expected", "Value expected by now at the plan's pace (region scope).", WINDOW_SCOPE)
-TARGET = Gauge("kepu_indicator_target", "Target of an indicator window.", ["indicator", "window"])
+TARGET = Gauge("kepu_indicator_target", "Target of an indicator window.", WINDOW)
 PROJECTED = Gauge("kepu_indicator_projected", "Value at the window's end if it goes on at the rate so far "
                   "(region scope; a stock: its latest level).", WINDOW_SCOPE)
 STATUS = Gauge("kepu_indicator_status", "1 for the window's current status, 0 for the others.",
@@ -33,9 +35,9 @@ STATUS = Gauge("kepu_indicator_status", "1 for the window's current status, 0 fo
 STATUS_CODE = Gauge("kepu_indicator_status_code", "The window's status as a number for colouring: 0 not started "
                     "or no data, 1 achieved, 2 on track, 3 at risk, 4 lagging, 5 missed (region scope).", WINDOW_SCOPE)
 ELAPSED = Gauge("kepu_indicator_elapsed_ratio", "Share of the window elapsed at the plan's pace (0..1), by the "
-                "service's clock.", ["indicator", "window"])
+                "service's clock.", WINDOW)
 DAYS_LEFT = Gauge("kepu_indicator_days_left", "Days until the window ends, by the service's clock (0 once ended).",
-                  ["indicator", "window"])
+                  WINDOW)
 
 STATUS_CODES = {"not_started": 0, "no_data": 0, "achieved": 1, "on_track": 2, "at_risk": 3, "lagging": 4,
                 "missed": 5}
@@ -49,11 +51,12 @@ def projected(indicator: Indicator, actual: float, share: float) -> float:
     return actual / share if share > 0 else 0.0
 
 
-def publish_state(state: WindowState, indicator: Indicator, window: Window | None, as_of: dt.date) -> None:
-    labels = (state.indicator, state.window, state.scope)
+def publish_state(region: str, state: WindowState, indicator: Indicator, window: Window | None,
+                  as_of: dt.date) -> None:
+    labels = (region, state.indicator, state.window, state.scope)
     ACTUAL.labels(*labels).set(state.actual)
     if indicator.target is not None:
-        TARGET.labels(state.indicator, state.window).set(indicator.target)
+        TARGET.labels(region, state.indicator, state.window).set(indicator.target)
     if not state.status or state.status == "tracking":
         return  # breakdowns and tracking indicators: counted, not judged
     EXPECTED.labels(*labels).set(state.expected)
@@ -63,34 +66,47 @@ def publish_state(state: WindowState, indicator: Indicator, window: Window | Non
     if window is not None:
         share = elapsed_share(indicator, window, as_of)
         PROJECTED.labels(*labels).set(projected(indicator, state.actual, share))
-        ELAPSED.labels(state.indicator, state.window).set(share)
-        DAYS_LEFT.labels(state.indicator, state.window).set(max((window.end - as_of).days - 1, 0))
+        ELAPSED.labels(region, state.indicator, state.window).set(share)
+        DAYS_LEFT.labels(region, state.indicator, state.window).set(max((window.end - as_of).days - 1, 0))
 
 
-def publish_states(plan: Plan, states: Iterable[WindowState], as_of: dt.date) -> None:
-    """Set the gauges of these windows; windows of indicators no longer in the plan are skipped."""
-    index = window_index(plan)
+def publish_states(atlas: Atlas, states: Iterable[WindowState], as_of: dt.date, regions: Mapping[str, str]) -> None:
+    """Set the gauges of these windows (``regions``: each scope's region); windows of indicators no
+    longer in their plan, or of a scope whose region is unknown, are skipped."""
     for state in states:
+        region = regions.get(state.scope)
+        plan = plan_of_window(atlas, region, state.window) if region else None
         try:
-            indicator = plan.indicator(state.indicator)
+            indicator = plan.indicator(state.indicator) if plan is not None else None
         except KeyError:
-            continue
-        publish_state(state, indicator, index.get((state.indicator, state.window)), as_of)
+            indicator = None
+        if indicator is not None:
+            publish_state(region, state, indicator, window_index(plan).get((state.indicator, state.window)), as_of)
 
 
 # reference data for joins in dashboards (bounded by the plan): names, kinds, units, who answers
-INFO = Gauge("kepu_indicator_info", "1 per indicator of the plan, with its name, kind and unit as labels.",
-             ["indicator", "name", "kind", "unit", "tracking"])
+INFO = Gauge("kepu_indicator_info", "1 per indicator of each region's plan in force, with its name, kind and "
+             "unit as labels.", ["region", "indicator", "name", "kind", "unit", "tracking"])
 RESPONSIBLE = Gauge("kepu_indicator_responsible", "1 per indicator and organisation responsible for it.",
-                    ["indicator", "org"])
+                    ["region", "indicator", "org"])
+PLAN = Gauge("kepu_plan_info", "1 per plan followed, with its region and period (2 for the plan in force).",
+             ["region", "region_name", "parent", "level", "plan", "start", "end"])
 
 
-def publish_plan(plan: Plan) -> None:
-    """The plan's indicators as info series (the whole set: a reloaded plan replaces it)."""
+def publish_plan(atlas: Atlas, today: dt.date) -> None:
+    """Every region's plan in force as info series (the whole set: reloaded plans replace it), and
+    every plan of every region, so the dashboards offer the regions and the years of all plans."""
     INFO.clear()
     RESPONSIBLE.clear()
-    for indicator in plan.all_indicators():
-        INFO.labels(indicator.code, indicator.name, indicator.kind, indicator.unit,
-                    "true" if indicator.tracking else "false").set(1)
-        for org in indicator.responsible:
-            RESPONSIBLE.labels(indicator.code, org).set(1)
+    PLAN.clear()
+    for code, held in atlas.regions.items():
+        current = atlas.current(code, today)
+        region = held.region
+        for plan in held.plans:
+            PLAN.labels(code, region.name, region.parent or "", region.level, plan.meta.code,
+                        str(plan.meta.period.start), str(plan.meta.period.end)).set(2 if plan is current else 1)
+        for indicator in current.all_indicators():
+            INFO.labels(code, indicator.code, indicator.name, indicator.kind, indicator.unit,
+                        "true" if indicator.tracking else "false").set(1)
+            for org in indicator.responsible:
+                RESPONSIBLE.labels(code, indicator.code, org).set(1)

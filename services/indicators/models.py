@@ -88,6 +88,16 @@ class WindowState(Base):
                                                     onupdate=func.now())
 
 
+class ScopeRegion(Base):
+    """The region each scope belongs to: a region's own scope is itself, an organisation's or a
+    town's is where it reports (written as activities are counted; org codes are one namespace
+    across regions, so a scope has one region). What finds the plan of a breakdown's window."""
+
+    __tablename__ = "scope_regions"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    region: Mapped[str] = mapped_column(String(64))
+
+
 class ProcessedEvent(ProcessedEventMixin, Base):
     """Activity events already applied, marked in the same transaction as their counts."""
 

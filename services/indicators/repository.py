@@ -6,7 +6,7 @@ fills from the activities' replay until it switches over (see ``app.replay``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -30,6 +30,7 @@ from services.indicators.models import (
     RebuildReplayedEvent,
     RebuildRevision,
     RebuildRun,
+    ScopeRegion,
     SerialLock,
     WindowState,
 )
@@ -182,6 +183,32 @@ def current_value(session: Session, indicator: Indicator, window: str, scope: st
 
 
 # --- window states --------------------------------------------------------------------------
+
+def scope_regions(session: Session, scopes: Collection[str] | None = None) -> dict[str, str]:
+    """The region of each of these scopes (all with None) that has one recorded."""
+    if scopes is None:
+        return dict(session.execute(select(ScopeRegion.scope, ScopeRegion.region)).all())
+    found: dict[str, str] = {}
+    for chunk in chunks(list(scopes), 500):
+        found |= dict(session.execute(select(ScopeRegion.scope, ScopeRegion.region)
+                                      .where(ScopeRegion.scope.in_(chunk))).all())
+    return found
+
+
+def remember_scope_regions(session: Session, regions: Mapping[str, str]) -> None:
+    """Record the region of each scope not recorded yet (a scope's region never changes)."""
+    known = scope_regions(session, list(regions))
+    fresh = [{"scope": scope, "region": region} for scope, region in regions.items() if scope not in known]
+    if fresh:
+        session.execute(insert(ScopeRegion), fresh)
+
+
+def scopes_without_region(session: Session) -> set[str]:
+    """Scopes counted before regions (no region recorded): what ``app.adopt_scopes`` fills in."""
+    recorded = select(ScopeRegion.scope)
+    return set(session.scalars(select(WindowState.scope).distinct().where(WindowState.scope.not_in(recorded)))) | \
+        set(session.scalars(select(ContributionRow.scope).distinct().where(ContributionRow.scope.not_in(recorded))))
+
 
 def window_states(session: Session, keys: Collection[WindowKey]) -> dict[WindowKey, WindowState]:
     """The stored states of these windows, in a few queries. Held in the dict: the session keeps

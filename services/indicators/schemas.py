@@ -59,6 +59,7 @@ class YearWindow(IndicatorFacts):
     total: WindowView | None
     by_org: list[WindowView]
     by_town: list[WindowView]
+    by_region: list[WindowView] = []  # each region directly below: its own window of the same code and key
 
 
 class YearProgress(BaseModel):
@@ -69,10 +70,12 @@ class YearProgress(BaseModel):
 
     @classmethod
     def of(cls, plan: Plan, states: Sequence[WindowState], year: int, targets_only: bool = False,
-           indicator_code: str | None = None) -> YearProgress:
+           indicator_code: str | None = None, below: Sequence[WindowState] = ()) -> YearProgress:
+        """``states``: the plan's region's own; ``below``: the region scopes of the regions under it."""
         by_key: dict[tuple[str, str], list[WindowState]] = {}
-        for s in states:
+        for s in [*states, *below]:
             by_key.setdefault((s.indicator, s.window), []).append(s)
+        children = {s.scope for s in below}
         region = plan.meta.region.code
         out = []
         for indicator in plan.all_indicators():
@@ -84,7 +87,8 @@ class YearProgress(BaseModel):
                     **IndicatorFacts.facts(indicator), window=window,
                     total=next((WindowView.of(indicator, s) for s in found if s.scope == region), None),
                     by_org=[WindowView.of(indicator, s) for s in found if s.scope.startswith("org:")],
-                    by_town=[WindowView.of(indicator, s) for s in found if s.scope.startswith("town:")]))
+                    by_town=[WindowView.of(indicator, s) for s in found if s.scope.startswith("town:")],
+                    by_region=[WindowView.of(indicator, s) for s in found if s.scope in children]))
         return cls(year=year, indicators=out)
 
 

@@ -66,12 +66,12 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     @on_events("activities", ACTIVITY_RECORDED, ACTIVITIES_RECORDED)
     def handle_activity_recorded(self, bodies: list[dict]) -> None:
         """A batch of activity events, counted and marked processed in one transaction."""
-        app.count_activities(self._work(), self.plan.current, bodies, self.clock.today())
+        app.count_activities(self._work(), self.plan.atlas, bodies, self.clock.today())
 
     @on_queue(REBUILD_QUEUE)
     def handle_replay(self, bodies: list[dict]) -> None:
         """A rebuild's replayed activities (see ``app.take_replay``); the last batch switches over."""
-        app.take_replay(self._work(), self.plan.current, bodies, self.clock.today(), dt.datetime.now(dt.timezone.utc))
+        app.take_replay(self._work(), self.plan.atlas, bodies, self.clock.today(), dt.datetime.now(dt.timezone.utc))
 
     @rpc
     def rebuild_begin(self) -> str:
@@ -87,37 +87,37 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
     @ClockTimer.decorator
     def tick(self) -> None:
         """Lag grows with time alone: judge on the clock, not only on events; every gauge after."""
-        app.judge_on_the_clock(self._work(), self.plan.current, self.clock.today(), every_gauge=True)
+        app.judge_on_the_clock(self._work(), self.plan.atlas, self.clock.today(), every_gauge=True)
 
     @timer(interval=60, eager=True)
     def publish_plan_info(self) -> None:
         """Names, kinds, units and responsible units for the dashboards' joins."""
-        publish_plan(self.plan.current)
+        publish_plan(self.plan.atlas, self.clock.today())
 
     @ReplicaGaugeTimer.decorator
     def refresh_gauges(self) -> None:
-        app.show_every_window(self._work(), self.plan.current, self.clock.today())
+        app.show_every_window(self._work(), self.plan.atlas, self.clock.today())
 
     @rpc
     def evaluate(self, as_of: str | None = None) -> int:
         """Judge every window now; ``as_of`` first moves a frozen clock. Returns status changes."""
         if as_of:
             self.set_clock(as_of)
-        return app.judge_on_the_clock(self._work(), self.plan.current, self.clock.today())
+        return app.judge_on_the_clock(self._work(), self.plan.atlas, self.clock.today())
 
     @rpc
     def get_progress(self, indicator: str | None = None, scope: str | None = None) -> list[dict]:
-        return [row.model_dump() for row in app.progress(self._work(), self.plan.current, indicator, scope)]
+        return [row.model_dump() for row in app.progress(self._work(), self.plan.atlas, indicator, scope)]
 
     @rpc
     def list_progress(self, year: int | None = None, indicator: str | None = None,
-                      targets_only: bool = False) -> dict:
-        return app.year_progress(self._work(), self.plan.current, self.clock.today(), year, indicator,
-                                 targets_only).model_dump()
+                      targets_only: bool = False, region: str | None = None) -> dict:
+        return app.year_progress(self._work(), self.plan.atlas, self.clock.today(), year, indicator,
+                                 targets_only, region).model_dump()
 
     @rpc
     def progress_as_of(self, at: str, revisions: list[dict], year: int | None = None, indicator: str | None = None,
-                       targets_only: bool = False) -> dict:
+                       targets_only: bool = False, region: str | None = None) -> dict:
         """``list_progress`` as it answered at ``at`` (an ISO time, or a day: its end in the county),
         from every activity revision recorded by then: ``activities.revisions_as_of(caller, at)``,
         which the gateway asks first (see ``as_of``)."""
@@ -129,7 +129,7 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
             raise BadRequest.of("at", "in_future", f"{day.isoformat()} 晚于今天（{self.clock.today().isoformat()}）；"
                                 "只能查看已过去的时刻")
         known = [ActivityRecorded.model_validate(r) for r in revisions]
-        return as_of.progress_as_of(self.plan.current, known, day, year, indicator, targets_only).model_dump()
+        return as_of.progress_as_of(self.plan.atlas, known, day, year, indicator, targets_only, region).model_dump()
 
     @rpc
     def reload_plan(self) -> dict:

@@ -31,7 +31,7 @@ from libs.common.events import (
     ReportingDutyChanged,
     make_envelope,
 )
-from libs.common.plan import Plan
+from libs.common.plan.atlas import Atlas
 from services.notifications import repository
 from services.notifications.domain import alerts as rules_of_alerts
 from services.notifications.domain import digests, duties, messages
@@ -77,11 +77,13 @@ FOR_PEOPLE_ONLY = frozenset({"history", "documents"})
 
 @dataclass(frozen=True)
 class Rules:
-    """What the use cases need besides the database: from the plan, the office that oversees it,
-    its organisations' names and its indicators; from the settings, routes, timing, working
-    hours and the channels every digest also goes to (the log; a site-wide Alertmanager)."""
+    """What the use cases need besides the database: from the plans, each region's office (its
+    digests say what happens in its region), the organisations' names and the indicators; from the
+    settings, routes, timing, working hours and the channels every digest also goes to (the log; a
+    site-wide Alertmanager)."""
 
-    office: str | None
+    offices: Mapping[str, str]  # region → its office
+    top_region: str
     names: dict[str, str]
     indicators: frozenset[str]
     routes: tuple[AlertRoute, ...]
@@ -92,14 +94,26 @@ class Rules:
     duty_keys: frozenset[str] = frozenset()  # what else a silence may name: "reporting", "campaign[:type]"
     whole: Mapping[str, bool] = field(default_factory=dict)  # indicator → its figures are read whole
 
+    @property
+    def office(self) -> str | None:
+        """The top region's office (the only one, in a county's own system)."""
+        return self.offices.get(self.top_region)
+
+    def office_for(self, region: str | None) -> str | None:
+        """The office of ``region`` (None: from a system before regions, the top region's)."""
+        return self.offices.get(region or self.top_region) or self.office
+
     @classmethod
-    def of(cls, plan: Plan, settings: NotificationSettings) -> "Rules":
-        return cls(office=next((o.code for o in plan.organisations if o.kind == "office"), None),
-                   names={o.code: o.name for o in plan.organisations},
-                   indicators=frozenset(i.code for i in plan.all_indicators()), routes=tuple(settings.alert_routes),
+    def of(cls, atlas: Atlas, settings: NotificationSettings) -> "Rules":
+        plans = atlas.all_plans()
+        return cls(offices={r: office for r in atlas.regions if (office := atlas.office_of(r))},
+                   top_region=atlas.first_region, names={o.code: o.name for _, o in atlas.organisations()},
+                   indicators=frozenset(i.code for p in plans for i in p.all_indicators()),
+                   routes=tuple(settings.alert_routes),
                    lookback_days=settings.alert_lookback_days, timing=settings.timing(),
                    hours=settings.working_hours(), site_channels=settings.site_channels(),
-                   duty_keys=duties.silence_keys(plan), whole=plan.figures_whole())
+                   duty_keys=frozenset().union(*(duties.silence_keys(p) for p in plans)),
+                   whole={code: whole for p in plans for code, whole in p.figures_whole().items()})
 
 
 # --- status changes and reference data ----------------------------------------------------------
@@ -166,7 +180,8 @@ def _apply(session: Session, change: IndicatorStatusChanged, rules: Rules, now: 
     alert.indicator_name, alert.status = change.indicator_name, change.status
     alert.actual, alert.expected, alert.target = change.actual, change.expected, change.target
     alert.unit, alert.as_of, alert.kind = change.unit, change.as_of, change.kind
-    alert.recipients = rules_of_alerts.recipients(change, rules.office, list(rules.routes), alert.severity)
+    alert.recipients = rules_of_alerts.recipients(change, rules.office_for(change.region or change.scope),
+                                                  list(rules.routes), alert.severity)
     alert.state = "resolved" if action == "resolve" else "firing"
     if action == "resolve":
         alert.resolved_at = now
@@ -195,7 +210,7 @@ def _apply_duty(session: Session, change: ReportingDutyChanged, rules: Rules, no
         alert.state, alert.resolved_at = "resolved", now
     else:
         alert.state, alert.severity = "firing", duties.SEVERITY[change.state]
-        alert.recipients = duties.recipients(change, rules.office, list(rules.routes))
+        alert.recipients = duties.recipients(change, rules.office_for(change.region), list(rules.routes))
         alert.historical = rules_of_alerts.is_history(change.period, change.as_of, dt.date.min, rules.lookback_days,
                                                       change.due)
     return Transition(action, alert, alert.recipients, bool(alert.historical))
@@ -297,7 +312,7 @@ def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[
     title = messages.digest_title(kind, name, counts[True, "firing"],
                                   counts[True, "resolved"], counts[False, "firing"], counts[False, "resolved"])
     as_of = max((a.as_of for a, _ in entries if a.as_of), default=None)
-    text = messages.digest_text(title, as_of, items, to_office=group.org == rules.office)
+    text = messages.digest_text(title, as_of, items, to_office=group.org in rules.offices.values())
     return _store_digest(session, group, kind, title, text, items, rules, now)
 
 

@@ -43,7 +43,7 @@ class NotificationsService(HealthMixin, PlanMixin):
         return self.worker.settings
 
     def _rules(self) -> app.Rules:
-        return app.Rules.of(self.plan.current, self.settings)
+        return app.Rules.of(self.plan.atlas, self.settings)
 
     @on_events("indicators", INDICATOR_STATUS_CHANGED)
     def handle_status_changed(self, bodies: list[dict]) -> None:

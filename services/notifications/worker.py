@@ -74,7 +74,8 @@ class DeliveryWorker(BackgroundLoop):
         return next(d for d in self.container.dependencies if isinstance(d, PlanProvider)).holder
 
     def _org_name(self, org: str) -> str:
-        return next((o.name for o in self._plan().current.organisations if o.code == org), org)
+        found = self._plan().atlas.organisation(org)
+        return found.name if found is not None else org
 
     def close(self) -> None:
         self.pool.waitall()  # let attempts under way finish and record themselves

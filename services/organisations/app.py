@@ -18,7 +18,7 @@ from libs.common.channels import ChannelSpec, SealedChannel, public_key_of, seal
 from libs.common.errors import BadRequest, NotFound, TooManyAttempts, Unauthenticated, clip, invalid
 from libs.common.events import OrganisationChanged, OrgChannelChanged, ReferenceRequested, make_envelope
 from libs.common.outbox import add_to_outbox
-from libs.common.plan import Plan
+from libs.common.plan.atlas import Atlas
 from services.organisations import domain, passwords
 from services.organisations.models import (
     Account,
@@ -35,33 +35,40 @@ from services.organisations.schemas import AccountView, ChannelView, Identity, O
 log = logging.getLogger(__name__)
 
 
-def start(session: Session, plan: Plan, now: dt.datetime) -> None:
-    """At start-up: seed the plan's organisations, and say if channels from before sealing wait in clear."""
-    seed_orgs(session, plan, now)
+def start(session: Session, atlas: Atlas, now: dt.datetime) -> None:
+    """At start-up: seed the plans' organisations, and say if channels from before sealing wait in clear."""
+    seed_orgs(session, atlas, now)
     if waiting := clear_channels(session):
         log.warning("%d notification channels from before sealing are kept in clear and not sent to "
                     "notifications: seal them with `kepu org channel seal`", waiting)
 
 
-def seed_orgs(session: Session, plan: Plan, now: dt.datetime) -> None:
-    """Upsert the region and every organisation the plan names (names may be corrected); those
-    new or changed are published (``organisation_changed``)."""
-    for row in domain.orgs_from_plan(plan):
+def seed_orgs(session: Session, atlas: Atlas, now: dt.datetime) -> None:
+    """Upsert every region and every organisation the plans name (names may be corrected; a region
+    may gain its parent region); those new or changed are published (``organisation_changed``).
+    A county's system from before regions keeps every row: its region gains nothing but what the
+    plans now say."""
+    changed: list[Org] = []
+    for row in domain.orgs_from_atlas(atlas):
         org = session.get(Org, row["code"])
         if org is None:
             org = Org(**row, from_plan=True)
             session.add(org)
             session.flush()
-        elif (org.name, org.kind, org.from_plan) != (row["name"], row["kind"], True):
-            org.name, org.kind, org.from_plan = row["name"], row["kind"], True
+        elif (org.name, org.kind, org.parent, org.from_plan) != (row["name"], row["kind"], row["parent"], True):
+            org.name, org.kind, org.parent, org.from_plan = row["name"], row["kind"], row["parent"], True
         else:
             continue
-        _publish_org(session, org, now)
+        changed.append(org)
+    if changed:
+        regions = _regions(session)
+        for org in changed:
+            _publish_org(session, org, now, regions.get(org.code))
 
 
-def reseed(session: Session, plan: Plan, now: dt.datetime) -> int:
-    """Upsert the organisations of a (changed) plan; returns how many it names."""
-    seed_orgs(session, plan, now)
+def reseed(session: Session, atlas: Atlas, now: dt.datetime) -> int:
+    """Upsert the organisations of (changed) plans; returns how many they name."""
+    seed_orgs(session, atlas, now)
     session.commit()
     return session.scalar(select(func.count()).select_from(Org).where(Org.from_plan.is_(True)))
 
@@ -72,7 +79,8 @@ def list_orgs(session: Session, kind: str | None = None, within: list[str] | Non
         query = query.where(Org.kind == kind)
     if within is not None:
         query = query.where(Org.code.in_(within))
-    return [OrgView.of(o).model_dump() for o in session.scalars(query)]
+    regions = _regions(session)
+    return [OrgView.of(o, regions.get(o.code)).model_dump() for o in session.scalars(query)]
 
 
 def list_orgs_under(session: Session, root: str, kind: str | None = None) -> list[dict]:
@@ -85,7 +93,7 @@ def list_orgs_under(session: Session, root: str, kind: str | None = None) -> lis
 
 def get_org(session: Session, code: str) -> dict | None:
     org = session.get(Org, code)
-    return OrgView.of(org).model_dump() if org else None
+    return OrgView.of(org, _region(session, code)).model_dump() if org else None
 
 
 def register_org(session: Session, registration: dict, now: dt.datetime) -> dict:
@@ -97,7 +105,11 @@ def register_org(session: Session, registration: dict, now: dt.datetime) -> dict
     if session.get(Org, reg.code) is not None:
         raise BadRequest.of("code", "exists", f"organisation {reg.code!r} already exists; choose another code")
     kinds = domain.expected_parent_kinds(reg.kind)
-    parent_code = reg.parent or session.scalar(select(Org.code).where(Org.kind.in_(kinds)).order_by(Org.code).limit(1))
+    candidates = list(session.scalars(select(Org.code).where(Org.kind.in_(kinds)).order_by(Org.code).limit(2)))
+    if reg.parent is None and len(candidates) > 1:
+        raise BadRequest.of("parent", "parent_required", f"several organisations can hold a {reg.kind} "
+                            f"({', '.join(candidates)} …): name its parent (e.g. --parent {candidates[0]})")
+    parent_code = reg.parent or (candidates[0] if candidates else None)
     parent = session.get(Org, parent_code) if parent_code else None
     if parent is None or parent.kind not in kinds:
         raise BadRequest.of("parent", "invalid_parent", f"{parent_code!r} is not a valid parent for a {reg.kind} "
@@ -105,9 +117,10 @@ def register_org(session: Session, registration: dict, now: dt.datetime) -> dict
     org = Org(code=reg.code, name=reg.name, kind=reg.kind, parent=parent.code, is_example=reg.is_example)
     session.add(org)
     session.flush()
-    _publish_org(session, org, now)
+    region = _region(session, org.code)
+    _publish_org(session, org, now, region)
     session.commit()
-    return OrgView.of(org).model_dump()
+    return OrgView.of(org, region).model_dump()
 
 
 def issue_token(session: Session, org_code: str, token_hash: str, label: str, role: str, expires: str | None,
@@ -165,7 +178,8 @@ def authenticate(session: Session, token_hash: str, now: dt.datetime,
     if why := domain.refusal(record.revoked_at, record.expires_at, now):
         return {"refused": why, "known": True}
     org = session.get(Org, record.org)
-    return {"org": org.code, "org_kind": org.kind, "name": org.name, "role": record.role, "token_id": record.id}
+    return {"org": org.code, "org_kind": org.kind, "name": org.name, "role": record.role, "token_id": record.id,
+            "region": _region(session, org.code)}
 
 
 def _authenticate_session(session: Session, token_hash: str, now: dt.datetime, limits: domain.SessionLimits) -> dict:
@@ -182,6 +196,7 @@ def _authenticate_session(session: Session, token_hash: str, now: dt.datetime, l
         session.commit()
     org = session.get(Org, account.org)
     return {"org": org.code, "org_kind": org.kind, "name": org.name, "role": account.role, "token_id": None,
+            "region": _region(session, org.code),
             "account": account.account, "display_name": account.display_name, "session_id": record.id}
 
 
@@ -267,8 +282,9 @@ def answer_reference_requests(session: Session, requests: list[ReferenceRequeste
     if not requests:
         return 0
     orgs = list(session.scalars(select(Org).order_by(Org.code)))
+    regions = _regions(session)
     for org in orgs:
-        _publish_org(session, org, now)
+        _publish_org(session, org, now, regions.get(org.code))
     count = len(orgs) + _republish_channels(session, now)
     session.commit()
     return count
@@ -282,8 +298,27 @@ def _require_org(session: Session, org_code: str) -> Org:
     return org
 
 
-def _publish_org(session: Session, org: Org, now: dt.datetime) -> None:
-    change = OrganisationChanged(code=org.code, name=org.name, kind=org.kind, parent=org.parent,
+def _regions(session: Session) -> dict[str, str]:
+    """Each organisation's region (by its parents: a town's is its county)."""
+    rows = session.execute(select(Org.code, Org.parent, Org.kind)).all()
+    parents = {code: parent for code, parent, _ in rows}
+    kinds = {code: kind for code, _, kind in rows}
+    return {code: region for code in parents if (region := domain.region_of(parents, kinds, code)) is not None}
+
+
+def _region(session: Session, code: str) -> str | None:
+    """One organisation's region, walking up from it (a few rows, not the registry)."""
+    org, seen = session.get(Org, code), set()
+    while org is not None and org.code not in seen:
+        if org.kind in domain.REGION_KINDS:
+            return org.code
+        seen.add(org.code)
+        org = session.get(Org, org.parent) if org.parent else None
+    return None
+
+
+def _publish_org(session: Session, org: Org, now: dt.datetime, region: str | None) -> None:
+    change = OrganisationChanged(code=org.code, name=org.name, kind=org.kind, parent=org.parent, region=region,
                                  from_plan=bool(org.from_plan), is_example=bool(org.is_example), changed_at=now)
     add_to_outbox(session, OutboxEvent, make_envelope("organisations", change))
 

@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.bounds import CODE_PATTERN, Code, text
-from libs.common.plan.schema import Plan
+from libs.common.plan.atlas import Atlas
+from libs.common.plan.schema import LEVEL_RANK, Plan
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 RegistrableKind = Literal["town", "village", "department", "body"]
@@ -31,15 +32,43 @@ class OrgRegistration(BaseModel):
     is_example: bool = False
 
 
+REGION_KINDS = frozenset(LEVEL_RANK)  # a region's own row: its kind is its level
+
+
 def orgs_from_plan(plan: Plan) -> list[dict]:
-    """The region itself plus every organisation the plan names, as rows to upsert."""
+    """The region itself (under its parent region, if any) plus every organisation the plan
+    names, as rows to upsert."""
     region = plan.meta.region
-    rows = [{"code": region.code, "name": region.name, "kind": region.level, "parent": None}]
+    rows = [{"code": region.code, "name": region.name, "kind": region.level, "parent": region.parent}]
     rows += [
         {"code": o.code, "name": o.name, "kind": o.kind, "parent": o.parent or region.code}
         for o in plan.organisations
     ]
     return rows
+
+
+def orgs_from_atlas(atlas: Atlas) -> list[dict]:
+    """Every region's rows, parents before children (a region under its parent region); of a
+    region's successive plans the latest names an organisation last, so its entry wins."""
+    depth = {code: len(atlas.ancestors(code)) for code in atlas.regions}
+    rows: dict[str, dict] = {}
+    for code in sorted(atlas.regions, key=lambda c: (depth[c], c)):
+        for plan in atlas.plans_of(code):
+            rows |= {row["code"]: row for row in orgs_from_plan(plan)}
+    return list(rows.values())
+
+
+def region_of(parents: dict[str, str | None], kinds: dict[str, str], code: str) -> str | None:
+    """The region an organisation belongs to: itself if it is a region's row, else the nearest
+    region above it (a town: its county)."""
+    seen: set[str] = set()
+    at: str | None = code
+    while at is not None and at not in seen:
+        if kinds.get(at) in REGION_KINDS:
+            return at
+        seen.add(at)
+        at = parents.get(at)
+    return None
 
 
 def expected_parent_kinds(kind: str) -> set[str]:

@@ -14,11 +14,12 @@ class OrgView(BaseModel):
     parent: str | None
     from_plan: bool
     is_example: bool
+    region: str | None = None  # the region it belongs to (a region's own row: itself)
 
     @classmethod
-    def of(cls, org: Org) -> "OrgView":
+    def of(cls, org: Org, region: str | None = None) -> "OrgView":
         return cls(code=org.code, name=org.name, kind=org.kind, parent=org.parent, from_plan=bool(org.from_plan),
-                   is_example=bool(org.is_example))
+                   is_example=bool(org.is_example), region=region)
 
 
 class TokenView(BaseModel):

@@ -16,7 +16,7 @@ from libs.common.events import REFERENCE_REQUESTED, Envelope
 from libs.common.health import HealthMixin
 from libs.common.metrics import MetricsEndpoint
 from libs.common.outbox import OutboxRelay
-from libs.common.plan import load_plan
+from libs.common.plan.atlas import load_atlas
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from services.organisations import app
@@ -46,7 +46,7 @@ class OrganisationsService(HealthMixin, PlanMixin):
     name = "organisations"
 
     db: Session = Database("organisations", on_open=lambda session, settings: app.start(
-        session, load_plan(settings.plan_file), _now()))
+        session, load_atlas(settings.plan_file), _now()))
     metrics = MetricsEndpoint("organisations")
     outbox = OutboxRelay(OutboxEvent, "organisations")
     people: app.PeoplePolicy = People()
@@ -59,7 +59,7 @@ class OrganisationsService(HealthMixin, PlanMixin):
 
     @rpc
     def reload_plan(self) -> int:
-        """Upsert the organisations of the (changed) plan file; returns how many it names."""
+        """Upsert the organisations of the (changed) plan files; returns how many they name."""
         count = app.reseed(self.db, self.plan.reload(), _now())
         self.outbox.wake()
         return count

@@ -1,11 +1,14 @@
-"""Gives nameko services the plan loaded from ``KEPU_PLAN_FILE`` (reloadable)."""
+"""Gives nameko services the plans loaded from ``KEPU_PLAN_FILE`` (a file or a directory;
+reloadable), as an :class:`~libs.common.plan.atlas.Atlas`."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from nameko.extensions import DependencyProvider
 
-from libs.common.plan.loader import load_plan
+from libs.common.errors import BadRequest
+from libs.common.plan.atlas import Atlas, load_atlas
 from libs.common.plan.schema import Plan
 from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
@@ -14,16 +17,16 @@ log = logging.getLogger(__name__)
 
 
 class PlanHolder:
-    """The current plan; ``reload()`` swaps it atomically after the new file validates."""
+    """The current atlas; ``reload()`` swaps it atomically after the new files validate."""
 
     def __init__(self, path):
         self.path = path
-        self.current: Plan = load_plan(path)
+        self.atlas: Atlas = load_atlas(path)
 
-    def reload(self) -> Plan:
-        self.current = load_plan(self.path)
-        log.info("reloaded plan %s from %s", self.current.meta.code, self.path)
-        return self.current
+    def reload(self) -> Atlas:
+        self.atlas = load_atlas(self.path)
+        log.info("reloaded plans %s from %s", ", ".join(p.meta.code for p in self.atlas.all_plans()), self.path)
+        return self.atlas
 
 
 class PlanProvider(DependencyProvider):
@@ -34,20 +37,55 @@ class PlanProvider(DependencyProvider):
         return self.holder
 
 
+def chosen_plan(atlas: Atlas, today: dt.date, region: str | None = None, year: int | None = None) -> Plan:
+    """The plan a request means: ``region``'s (default: the top region) in ``year`` (default: the
+    year in a plan nearest today). Refuses an unknown region or a year no plan of it covers."""
+    region = region or atlas.first_region
+    if region not in atlas.regions:
+        raise BadRequest.of("region", "unknown_region", f"no region {region!r}; regions here: "
+                            f"{', '.join(sorted(atlas.regions))}")
+    if year is None:
+        return atlas.current(region, today)
+    plan = atlas.plan_of_year(region, year)
+    if plan is None:
+        periods = "、".join(f"{p.meta.period.start}–{p.meta.period.end}" for p in atlas.plans_of(region))
+        raise BadRequest.of("year", "outside_plan_period", f"{year}年不在{atlas.region(region).name}的规划期内"
+                            f"（{periods}）")
+    return plan
+
+
+def plan_document(atlas: Atlas, plan: Plan) -> dict:
+    """A plan with its derived tracking indicators, and where it stands: its region's place in the
+    tree and the region's plans in succession (the gateway's GetPlan)."""
+    region = plan.meta.region.code
+    return {**plan.model_dump(mode="json", exclude={"indicators"}),
+            "indicators": [{**i.model_dump(mode="json"), "tracking": i.tracking} for i in plan.all_indicators()],
+            "succession": [{"code": p.meta.code, "title": p.meta.title, "start": p.meta.period.start,
+                            "end": p.meta.period.end} for p in atlas.plans_of(region)],
+            "children": [{"code": c, "name": atlas.region(c).name, "level": atlas.region(c).level}
+                         for c in atlas.children(region)]}
+
+
 class PlanMixin:
-    """Gives a service the plan and the ``reload_plan`` RPC (services that derive state from
-    the plan override it to act on the new one)."""
+    """Gives a service the plans and the ``reload_plan`` RPC (services that derive state from
+    the plans override it to act on the new ones)."""
 
     plan: PlanHolder = PlanProvider()
 
     @rpc
-    def plan_document(self) -> dict:
-        """The plan this service runs, with the derived tracking indicators (the gateway's GetPlan)."""
-        plan = self.plan.current
-        return {**plan.model_dump(mode="json", exclude={"indicators"}),
-                "indicators": [{**i.model_dump(mode="json"), "tracking": i.tracking} for i in plan.all_indicators()]}
+    def plan_document(self, region: str | None = None, year: int | None = None) -> dict:
+        """The plan ``region`` works to in ``year`` (defaults: the top region, this year or the
+        nearest year of a plan), with the derived tracking indicators (the gateway's GetPlan)."""
+        atlas = self.plan.atlas
+        return plan_document(atlas, chosen_plan(atlas, _today(self), region, year))
 
     @rpc
     def reload_plan(self):
-        """Read the plan file again; a file that does not validate leaves the old plan in place."""
-        return self.plan.reload().meta.code
+        """Read the plan files again; files that do not validate leave the old plans in place."""
+        return ", ".join(p.meta.code for p in self.plan.reload().all_plans())
+
+
+def _today(service) -> dt.date:
+    """The service's clock if it has one (``ClockMixin``), else the county's calendar day."""
+    clock = getattr(service, "clock", None)
+    return clock.today() if clock is not None else dt.date.today()

@@ -1,8 +1,11 @@
 """How activities count towards indicators: which indicator, window and scope, how much, and
 which revision of an activity counts.
 
-Every activity counts in the region's scope, and also in its reporting organisation's and
-its town's, so operators can break progress down by department and town.
+Every activity counts in its region's scope, and also in its reporting organisation's and its
+town's, so operators can break progress down by department and town. It rolls up too: each
+region above counts it in its own scope, toward those of its indicators the activity's type
+feeds whose ``rollup`` is ``subtree`` (an ``own`` target counts the region's own units only).
+Each region counts by its plan of the activity's date: plans succeed each other.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from libs.common.events import ActivityRecorded
+from libs.common.plan.atlas import Atlas
 from libs.common.plan.schema import EVENTS, Plan
 from services.indicators.domain.windows import window_for
 
@@ -24,41 +28,61 @@ class Contribution:
     window: str
     scope: str
     value: float
+    region: str = ""  # the region whose indicator this is (the scope's region)
 
     @property
     def key(self) -> WindowKey:
         return self.indicator, self.window, self.scope
 
 
-def scopes(plan: Plan, activity: ActivityRecorded) -> list[str]:
-    out = [plan.meta.region.code, f"org:{activity.org}"]
+def region_of(atlas: Atlas, activity: ActivityRecorded) -> str:
+    """The reporter's region: as the event says, else as the plans name the organisation, else the
+    top region (an event from before regions: its system had only that one)."""
+    if activity.region in atlas.regions:
+        return activity.region
+    return atlas.region_of(activity.org) or atlas.first_region
+
+
+def scopes(region: str, activity: ActivityRecorded) -> list[str]:
+    out = [region, f"org:{activity.org}"]
     if activity.town:
         out.append(f"town:{activity.town}")
     return out
 
 
-def contributions(plan: Plan, activity: ActivityRecorded) -> list[Contribution]:
-    """The contributions of an activity (none when retracted: its old ones are then removed)."""
+def contributions(atlas: Atlas, activity: ActivityRecorded) -> list[Contribution]:
+    """The contributions of an activity (none when retracted: its old ones are then removed): in
+    its own region by every scope, and in each region above by that region's scope alone."""
     if activity.retracted:
         return []
+    own = region_of(atlas, activity)
     out: list[Contribution] = []
-    for indicator in plan.fed_by(activity.activity_type):
-        value = sum(
-            1.0 if feed.quantity == EVENTS else activity.quantities.get(feed.quantity, 0.0)
-            for feed in indicator.feeds if feed.activity_type == activity.activity_type
-        )
-        window = window_for(indicator, plan.meta.period, activity.start_date)
-        if window is None:
+    for region in (own, *atlas.ancestors(own)):
+        plan = atlas.plan_at(region, activity.start_date)
+        if plan is None:
             continue
-        out += [Contribution(indicator.code, window.key, scope, value) for scope in scopes(plan, activity)]
+        for indicator in plan.fed_by(activity.activity_type):
+            if region != own and indicator.rollup == "own":
+                continue
+            value = sum(
+                1.0 if feed.quantity == EVENTS else activity.quantities.get(feed.quantity, 0.0)
+                for feed in indicator.feeds if feed.activity_type == activity.activity_type
+            )
+            window = window_for(indicator, plan.meta.period, activity.start_date)
+            if window is None:
+                continue
+            in_scopes = scopes(own, activity) if region == own else [region]
+            out += [Contribution(indicator.code, window.key, scope, value, region) for scope in in_scopes]
     return out
 
 
-def refusal(plan: Plan, events: Sequence[EventActivities]) -> str | None:
-    """Why an event may not be counted (an amount the plan's bounds refuse), or None. The
+def refusal(atlas: Atlas, events: Sequence[EventActivities]) -> str | None:
+    """Why an event may not be counted (an amount the plans' bounds refuse), or None. The
     activities service refuses such reports; this catches an event forged or sent before the bounds."""
     for event_id, activities in events:
         for a in activities:
+            region = region_of(atlas, a)
+            plan: Plan = atlas.plan_at(region, a.start_date) or atlas.current(region, a.start_date)
             if problems := plan.quantity_problems(a.quantities):
                 return (f"event {event_id}: activity {a.activity_id} of {a.org} ({a.activity_type}): "
                         + "; ".join(f"{field}: {message}" for field, message in problems))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from libs.common.events import FIRING_STATUSES, ActivityRecorded, IndicatorStatusChanged
+from libs.common.plan.atlas import Atlas
 from libs.common.plan.schema import Indicator, Plan
 from services.indicators.domain import progress
 from services.indicators.domain.counting import WindowKey, contributions
@@ -56,16 +57,17 @@ def judge(plan: Plan, indicator: Indicator, window: Window, scope: str, held: He
         indicator=indicator.code, indicator_name=indicator.name, window=window.key, scope=scope,
         previous=held.status, status=ev.status, actual=ev.actual, expected=ev.expected,
         target=indicator.target or 0.0, unit=indicator.unit, as_of=as_of, responsible=list(indicator.responsible),
-        sequence=sequence, kind=indicator.kind,
+        sequence=sequence, kind=indicator.kind, region=scope,
     )
     return Judgement(ev.actual, ev.status, ev.expected, sequence, change)
 
 
-def judged_on_the_clock(plan: Plan, as_of: dt.date) -> dict[WindowKey, bool]:
-    """Every window of every target in the region's scope (lag grows with time), and whether it
-    has started by ``as_of``."""
-    region = plan.meta.region.code
+def judged_on_the_clock(atlas: Atlas, as_of: dt.date) -> dict[WindowKey, bool]:
+    """Every window of every target of every plan, in its region's scope (lag grows with time),
+    and whether it has started by ``as_of``. An ended plan's windows are judged too: they hold
+    their final status, so judging them again sends nothing."""
     return {(i.code, w.key, region): w.start <= as_of
+            for region in atlas.regions for plan in atlas.plans_of(region)
             for i in plan.all_indicators() if not i.tracking for w in windows(i, plan.meta.period)}
 
 
@@ -75,9 +77,9 @@ def due_on_the_clock(started: Mapping[WindowKey, bool], stored: Collection[Windo
     return {key for key, has_started in started.items() if has_started or key in stored}
 
 
-def held_on(plan: Plan, revisions: Iterable[ActivityRecorded], as_of: dt.date) -> set[WindowKey]:
+def held_on(atlas: Atlas, revisions: Iterable[ActivityRecorded], as_of: dt.date) -> set[WindowKey]:
     """The windows that hold a state once ``revisions`` were counted and the clock judged on
     ``as_of``: each window a revision contributed to (one whose activity was later corrected
     away or retracted too: it stays, at its new figure), and each target's window started by then."""
-    counted = {c.key for revision in revisions for c in contributions(plan, revision)}
-    return counted | due_on_the_clock(judged_on_the_clock(plan, as_of), ())
+    counted = {c.key for revision in revisions for c in contributions(atlas, revision)}
+    return counted | due_on_the_clock(judged_on_the_clock(atlas, as_of), ())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from libs.common.plan.atlas import Atlas
 from libs.common.plan.schema import Indicator, Period, Plan
 
 
@@ -46,6 +47,16 @@ def window_by_key(indicator: Indicator, period: Period, key: str) -> Window | No
     return next((w for w in windows(indicator, period) if w.key == key), None)
 
 
+def plan_of_window(atlas: Atlas, region: str, key: str) -> Plan | None:
+    """The region's plan a window belongs to: the one whose period holds the window's first year
+    ("2024", "2024Q3", "2021-2025" all start with it)."""
+    try:
+        year = int(key[:4])
+    except ValueError:
+        return None
+    return atlas.plan_of_year(region, year) if region in atlas.regions else None
+
+
 def windows_of_year(indicator: Indicator, period: Period, year: int) -> list[str]:
     """The indicator's windows that overlap ``year``: the year, its quarters, or the period."""
     first, after = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
@@ -66,6 +77,7 @@ def window_index(plan: Plan) -> dict[tuple[str, str], Window]:
     held = _INDEXES.get(id(plan))
     if held is None or held[0] is not plan:
         index = {(i.code, w.key): w for i in plan.all_indicators() for w in windows(i, plan.meta.period)}
-        _INDEXES.clear()  # one plan at a time per process (a reload replaces it)
+        if len(_INDEXES) >= 512:  # a province's plans fit; reloads make new objects: start again
+            _INDEXES.clear()
         held = _INDEXES[id(plan)] = (plan, index)
     return held[1]
