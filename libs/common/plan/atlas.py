@@ -166,9 +166,10 @@ class Atlas:
 
 
 def _problems(plans: Sequence[Plan]) -> list[Problem]:
-    """What makes a set of plans not one deployment: overlapping plans of a region, a region named
-    differently or under two parents, an unknown or looping parent, a parent not above its child,
-    one organisation code in two regions."""
+    """What makes a set of plans not one deployment: one plan loaded twice, overlapping plans of a
+    region, a region under two parents, an unknown or looping parent, a parent not above its child,
+    one organisation code in two regions. A region renamed by its later plan is not refused: the
+    latest plan's name stands (:class:`RegionPlans`)."""
     problems: list[Problem] = []
     if not plans:
         return [Problem("", "no plan file: a deployment follows at least one plan")]
