@@ -31,8 +31,9 @@ class DemoTown:
     name: str
 
 
-def demo_towns(count: int) -> list[DemoTown]:
-    return [DemoTown(f"demo-town-{i + 1}", TOWN_NAMES[i] if i < len(TOWN_NAMES) else f"示例镇{i + 1}")
+def demo_towns(count: int, prefix: str = "") -> list[DemoTown]:
+    """Example towns (``prefix``: the region's, where several regions share one registry)."""
+    return [DemoTown(f"{prefix}demo-town-{i + 1}", TOWN_NAMES[i] if i < len(TOWN_NAMES) else f"示例镇{i + 1}")
             for i in range(count)]
 
 

@@ -13,7 +13,9 @@ from libs.cli.orgs import issue_token
 BATCH = 500
 
 
-def demo(year: int = typer.Option(None, help="The year to fill (default: the system clock's year)."),
+def demo(year: int = typer.Option(None, help="The year to fill (default: the system clock's year, or the "
+                                  "nearest year of a plan)."),
+         region: str = typer.Option(None, help="The region whose departments report (default: the top region)."),
          towns: int = typer.Option(6, min=0, max=20, help="Example towns to register (marked as example data)."),
          seed: int = typer.Option(2024, help="Another seed draws other indicators to lag."),
          gateway_: Gateway = None, ca_file: CaFile = None) -> None:
@@ -21,25 +23,32 @@ def demo(year: int = typer.Option(None, help="The year to fill (default: the sys
     feed its indicators (campaign days in their month); some indicators keep pace, some lag.
     Running it again resends the same activities, which count once."""
     from libs.client.client import ClientError, KepuClient
-    from libs.common.plan import load_plan
+    from libs.common.plan.atlas import load_atlas
     from libs.common.settings import get_settings
     from libs.demo import demo_submissions, demo_towns, demo_year
 
     settings = get_settings()
-    plan = load_plan(settings.plan_file)
+    atlas = load_atlas(settings.plan_file)
+    region = region or atlas.first_region
+    if region not in atlas.regions:
+        errors.print(f"--region: no region {region!r}; regions here: {', '.join(sorted(atlas.regions))}",
+                     markup=False)
+        raise typer.Exit(2)
     with services() as rpc:
         today = dt.date.fromisoformat(rpc.activities.today())
-        year = year or today.year
-        if not plan.meta.period.start <= year <= plan.meta.period.end:
-            errors.print(f"--year: {year} is outside the plan period {plan.meta.period.start}–"
-                         f"{plan.meta.period.end}", markup=False)
+        year = year or atlas.year_in_plan(region, today)
+        plan = atlas.plan_of_year(region, year)
+        if plan is None:
+            periods = ", ".join(f"{p.meta.period.start}–{p.meta.period.end}" for p in atlas.plans_of(region))
+            errors.print(f"--year: {year} is outside the plans of {region} ({periods})", markup=False)
             raise typer.Exit(2)
-        example_towns = demo_towns(towns)
+        example_towns = demo_towns(towns, prefix="" if atlas.single else f"{region}-")
+        town_category = next((o.code for o in plan.organisations if o.kind == "town_category"), None)
         known = {o["code"] for o in rpc.organisations.list_orgs("town")}
         for town in example_towns:
             if town.code not in known:
                 rpc.organisations.register_org({"code": town.code, "name": town.name, "kind": "town",
-                                                "is_example": True})
+                                                "parent": town_category, "is_example": True})
         wait_until_activities_know(rpc, [town.code for town in example_towns])
         reports = demo_year(plan, year, today, example_towns, seed)
         tokens = {org: issue_token(rpc.organisations, org, "kepu demo", "reporter", "1d")[0]

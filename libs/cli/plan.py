@@ -1,6 +1,7 @@
 """``kepu plan …``: validate, show and export plan files."""
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 import sys
@@ -12,8 +13,10 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from libs.common.errors import BadRequest
 from libs.common.plan import Plan, PlanError, load_plan
 from libs.common.plan.assessment import weights_words
+from libs.common.plan.atlas import Atlas, chosen_plan, load_atlas
 from libs.common.plan.duties import EVERY_NAMES, KIND_NAMES
 from libs.common.plan.schema import TRACKING_PREFIX, Duty, Indicator, Season
 from libs.common.settings import get_settings
@@ -32,26 +35,53 @@ class ExportFormat(str, enum.Enum):
 
 
 def _file_argument(help_text: str):
-    return typer.Argument(None, help=f"{help_text} Defaults to KEPU_PLAN_FILE (settings.plan_file).",
-                          show_default=False, dir_okay=False)
+    return typer.Argument(None, help=f"{help_text} Defaults to KEPU_PLAN_FILE (settings.plan_file): a file, or a "
+                          "directory of plans (then --region and --year choose one).", show_default=False)
+
+
+REGION = typer.Option(None, "--region", help="In a directory of plans: the region (default: the top one).")
+YEAR = typer.Option(None, "--year", help="In a directory of plans: the year whose plan (default: this year, or "
+                    "the nearest year of a plan).")
 
 
 def _resolve(file: Path | None) -> Path:
     return Path(file) if file is not None else Path(get_settings().plan_file)
 
 
-def _load_or_exit(file: Path | None) -> Plan:
-    """Load the plan, or print every problem to stderr (file:line: path: message) and exit 1."""
+def _fail(exc: PlanError, path: Path) -> typer.Exit:
+    """Print every problem to stderr (file:line: path: message); the exit to raise."""
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
+    for problem in exc.problems:
+        err.print(problem.render(exc.file) if problem.path or problem.line else problem.message, markup=False)
+    count = len(exc.problems)
+    err.print(f"[bold red]✗[/] {count} problem{'s' if count != 1 else ''} in {path}")
+    return typer.Exit(1)
+
+
+def _load_atlas_or_exit(file: Path | None) -> Atlas:
     path = _resolve(file)
     try:
-        return load_plan(path)
+        return load_atlas(path)
     except PlanError as exc:
-        err = Console(stderr=True, soft_wrap=True, highlight=False)
-        for problem in exc.problems:
-            err.print(problem.render(exc.file), markup=False)
-        count = len(exc.problems)
-        err.print(f"[bold red]✗[/] {count} problem{'s' if count != 1 else ''} in {path}")
-        raise typer.Exit(1) from None
+        raise _fail(exc, path) from None
+
+
+def _load_or_exit(file: Path | None, region: str | None = None, year: int | None = None) -> Plan:
+    """Load the plan (of a directory: the one ``region`` works to in ``year``), or print every
+    problem to stderr and exit 1 (an unknown region or year: exit 2)."""
+    path = _resolve(file)
+    if not path.is_dir():
+        try:
+            return load_plan(path)
+        except PlanError as exc:
+            raise _fail(exc, path) from None
+    atlas = _load_atlas_or_exit(path)
+    try:
+        return chosen_plan(atlas, dt.date.today(), region, year)
+    except BadRequest as exc:
+        Console(stderr=True, highlight=False).print(f"--{exc.violations[0].field}: {exc.violations[0].message}",
+                                                    markup=False)
+        raise typer.Exit(2) from None
 
 
 def tracking_indicators(plan: Plan) -> list[Indicator]:
@@ -123,7 +153,11 @@ def _seasons_table(plan: Plan, names: dict[str, str]) -> Table | None:
 
 @app.command()
 def validate(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
-    """Check a plan file; print a summary, or every error (file:line: path: message) and exit 1."""
+    """Check a plan file, or a directory of plans together (regions, succession); print a summary,
+    or every error (file:line: path: message) and exit 1."""
+    if _resolve(file).is_dir():
+        _validate_atlas(_load_atlas_or_exit(file), _resolve(file))
+        return
     plan = _load_or_exit(file)
     console = Console(highlight=False)
     kinds = Counter(i.kind for i in plan.indicators)
@@ -145,11 +179,30 @@ def validate(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
         console.print(f"  [bold]{label:<22}[/]{value}", soft_wrap=True)
 
 
+def _validate_atlas(atlas: Atlas, path: Path) -> None:
+    """A directory's summary: the regions as a tree, each with its plans in succession."""
+    console = Console(highlight=False)
+    console.print(f"[bold green]✓[/] {path}: {len(atlas.all_plans())} plans of {len(atlas.regions)} region(s) "
+                  "are valid together", soft_wrap=True)
+
+    def walk(code: str, depth: int) -> None:
+        region = atlas.region(code)
+        plans = "; ".join(f"{p.meta.code} {p.meta.period.start}–{p.meta.period.end}"
+                          + (f"（{p.meta.status}）" if p.meta.status else "") for p in atlas.plans_of(code))
+        console.print(f"  {'  ' * depth}{region.name} ({code}, {region.level}): {plans}", soft_wrap=True)
+        for child in atlas.children(code):
+            walk(child, depth + 1)
+
+    for root in atlas.roots:
+        walk(root, 0)
+
+
 @app.command()
-def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
+def show(file: Path | None = _file_argument("Plan file (YAML)."), region: str | None = REGION,
+         year: int | None = YEAR) -> None:
     """Print the plan's sections, indicators (with their 考核 weights), reporting duties and campaign
     seasons as tables."""
-    plan = _load_or_exit(file)
+    plan = _load_or_exit(file, region, year)
     console = Console(highlight=False)
     names = {o.code: o.name for o in plan.organisations}
     meta = plan.meta
@@ -206,9 +259,11 @@ def show(file: Path | None = _file_argument("Plan file (YAML).")) -> None:
 def export(
     file: Path | None = _file_argument("Plan file (YAML)."),
     fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="Output format."),
+    region: str | None = REGION,
+    year: int | None = YEAR,
 ) -> None:
     """Print the normalised plan (defaults filled in, tracking indicators derived) to stdout."""
-    data = normalised(_load_or_exit(file))
+    data = normalised(_load_or_exit(file, region, year))
     if fmt is ExportFormat.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:

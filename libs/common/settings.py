@@ -44,7 +44,8 @@ class Settings(BaseSettings):
                             "`kepu org user add` prints; empty: http://127.0.0.1:KEPU_PORTAL_PORT.")
     metrics_host: str = "127.0.0.1"
     metrics_port_base: int = Field(9461, description="organisations=base, activities=+1, ...")
-    plan_file: Path = REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"
+    plan_file: Path = Field(REPO_ROOT / "plans", description="The plan file, or a directory of plan files (every "
+                            "*.yaml in it): each region's plans, in succession, and the regions above and below.")
     as_of: dt.date | None = Field(None, description="Freeze the clock at this date (demos, tests).")
     timezone: str = Field("Asia/Shanghai", description="The county's time zone: what today is (reports may not "
                           "be dated after it).")

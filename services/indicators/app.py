@@ -17,8 +17,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from libs.common.events import ActivityRecorded, Envelope, IndicatorStatusChanged, recorded_activities
-from libs.common.plan.atlas import Atlas
-from libs.common.plan.provider import chosen_plan
+from libs.common.plan.atlas import Atlas, chosen_plan
 from services.indicators import repository
 from services.indicators.domain import counting, status
 from services.indicators.domain.counting import WindowKey

@@ -25,8 +25,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from libs.common.events import ActivityRecorded
-from libs.common.plan.atlas import Atlas
-from libs.common.plan.provider import chosen_plan
+from libs.common.plan.atlas import Atlas, chosen_plan
 from services.indicators import repository
 from services.indicators.app import judge_windows, regions_of, replace_contributions
 from services.indicators.domain.counting import latest_revisions

@@ -41,7 +41,7 @@ def counted_sessions(payload: dict, plan) -> float | None:
 @pytest.mark.parametrize("database_url_template", ["postgresql"], indirect=True)
 def test_any_event_is_counted_within_bounds_or_parked_never_lost(container_factory, settings):
     config = settings.model_copy(update={"as_of": dt.date(2024, 6, 30)})
-    plan = load_plan(config.plan_file)
+    plan = load_plan(config.plan_file / "dangshan-2021-2025.yaml")
     declare(settings.amqp_uri)
     expected = {"sum": 0.0, "parked": 0, "sent": 0}
 

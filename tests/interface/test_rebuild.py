@@ -26,7 +26,7 @@ ORGS = ("cast", "agriculture", "health")
 def expected_figures(settings) -> dict[tuple[str, str, str], float]:
     """What every flow window should hold, computed from the activities' own table with the
     domain's counting rule: an oracle independent of the indicators' store."""
-    plan = load_plan(settings.plan_file)
+    plan = load_plan(settings.plan_file / "dangshan-2021-2025.yaml")
     engine = create_engine(settings.database_url("activities"))
     sums: dict[tuple[str, str, str], float] = defaultdict(float)
     try:

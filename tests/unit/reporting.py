@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from libs.common.access import Caller
 from libs.common.events import Envelope, OrganisationChanged, ReportingDutyChanged
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from libs.common.workdays import china
 from services.activities import app as activities
@@ -53,14 +54,15 @@ class ReportingCounty:
         activities.apply_organisations(self.activities, [
             OrganisationChanged(code=code, name=name, kind=kind, changed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
             for code, (kind, name) in ORGS.items()])
-        self.rules = dataclasses.replace(notifications.Rules.of(PLAN, settings(
-            hours, alert_working_days="china", **more)), office=office)
+        self.rules = dataclasses.replace(notifications.Rules.of(atlas_of([PLAN]), settings(
+            hours, alert_working_days="china", **more)),
+            offices={PLAN.meta.region.code: office} if office else {})
         self.published = 0  # outbox rows already handed to notifications
         self.events: list[Envelope] = []  # every reporting_duty_changed activities published
         self.digests: list[Digest] = []
 
     def ctx(self, day: dt.date) -> activities.Context:
-        return activities.Context(self.activities, PLAN, day)
+        return activities.Context(self.activities, atlas_of([PLAN]), day)
 
     def judge(self, day: dt.date, orgs: list[str] | None = None) -> list[Envelope]:
         """Activities' clock round (or, with ``orgs``, its review after their submission or report) at

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from libs.common.errors import BadRequest
 from libs.common.plan.loader import PlanError, Problem, load_plan
 from libs.common.plan.schema import LEVEL_RANK, Organisation, Plan, Region
 
@@ -163,6 +164,23 @@ class Atlas:
     def office_of(self, region: str) -> str | None:
         """The region's office (its 领导小组办公室): the organisation of kind ``office``."""
         return next((o.code for r, o in self.organisations(region) if o.kind == "office"), None)
+
+
+def chosen_plan(atlas: Atlas, today: dt.date, region: str | None = None, year: int | None = None) -> Plan:
+    """The plan a request means: ``region``'s (default: the top region) in ``year`` (default: the
+    year in a plan nearest today). Refuses an unknown region or a year no plan of it covers."""
+    region = region or atlas.first_region
+    if region not in atlas.regions:
+        raise BadRequest.of("region", "unknown_region", f"no region {region!r}; regions here: "
+                            f"{', '.join(sorted(atlas.regions))}")
+    if year is None:
+        return atlas.current(region, today)
+    plan = atlas.plan_of_year(region, year)
+    if plan is None:
+        periods = "、".join(f"{p.meta.period.start}–{p.meta.period.end}" for p in atlas.plans_of(region))
+        raise BadRequest.of("year", "outside_plan_period", f"{year}年不在{atlas.region(region).name}的规划期内"
+                            f"（{periods}）")
+    return plan
 
 
 def _problems(plans: Sequence[Plan]) -> list[Problem]:

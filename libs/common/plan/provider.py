@@ -7,8 +7,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
-from libs.common.errors import BadRequest
-from libs.common.plan.atlas import Atlas, load_atlas
+from libs.common.plan.atlas import Atlas, chosen_plan, load_atlas
 from libs.common.plan.schema import Plan
 from libs.common.rpc import rpc
 from libs.common.settings import settings_from_config
@@ -35,23 +34,6 @@ class PlanProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> PlanHolder:
         return self.holder
-
-
-def chosen_plan(atlas: Atlas, today: dt.date, region: str | None = None, year: int | None = None) -> Plan:
-    """The plan a request means: ``region``'s (default: the top region) in ``year`` (default: the
-    year in a plan nearest today). Refuses an unknown region or a year no plan of it covers."""
-    region = region or atlas.first_region
-    if region not in atlas.regions:
-        raise BadRequest.of("region", "unknown_region", f"no region {region!r}; regions here: "
-                            f"{', '.join(sorted(atlas.regions))}")
-    if year is None:
-        return atlas.current(region, today)
-    plan = atlas.plan_of_year(region, year)
-    if plan is None:
-        periods = "、".join(f"{p.meta.period.start}–{p.meta.period.end}" for p in atlas.plans_of(region))
-        raise BadRequest.of("year", "outside_plan_period", f"{year}年不在{atlas.region(region).name}的规划期内"
-                            f"（{periods}）")
-    return plan
 
 
 def plan_document(atlas: Atlas, plan: Plan) -> dict:

@@ -14,6 +14,7 @@ from libs.common.access import Caller
 from libs.common.errors import BadRequest, Conflict, NotFound, PermissionDenied, StaleRevision
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from services.activities import app
 from services.activities.models import Activity, ActivityAudit, Base, OutboxEvent
@@ -42,7 +43,7 @@ def ctx():
         app.apply_organisations(session, [organisation("town-a", "town"), organisation("town-b", "town"),
                                           organisation("qinglan-library", "department"),
                                           organisation("qinglan-science-association", "body")])
-        yield app.Context(session, PLAN, TODAY)
+        yield app.Context(session, atlas_of([PLAN]), TODAY)
 
 
 def staged(ctx) -> list[dict]:

@@ -15,6 +15,7 @@ from libs.common.access import Caller
 from libs.common.errors import MESSAGE_MAX, BadRequest, ClientError, Refusal, Violation
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from services.activities import app
 from services.activities.models import Base
@@ -107,7 +108,7 @@ def ctx():
         app.apply_organisations(session, [organisation(c, k) for c, k in (
             ("town-a", "town"), ("town-b", "town"), ("qinglan-library", "department"),
             ("qinglan-science-association", "body"), ("qinglan", "county"), ("qinglan-townships", "town_category"))])
-        yield app.Context(session, PLAN, TODAY)
+        yield app.Context(session, atlas_of([PLAN]), TODAY)
 
 
 def refused(call) -> list[Violation]:

@@ -12,6 +12,7 @@ from libs.common.access import Caller
 from libs.common.errors import BadRequest, FailedPrecondition, Locked, PermissionDenied
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from libs.common.workdays import china
 from services.activities import app, periods
@@ -33,7 +34,7 @@ def ctx():
     with Session(engine, expire_on_commit=False) as session:
         app.apply_organisations(session, [OrganisationChanged(code=c, name=c, kind=k, changed_at=NOW) for c, k in (
             ("town-a", "town"), ("qinglan-library", "department"), ("qinglan-science-association", "body"))])
-        yield app.Context(session, PLAN, TODAY)
+        yield app.Context(session, atlas_of([PLAN]), TODAY)
 
 
 def test_a_town_submits_its_quarter_as_a_nil_report_and_it_is_on_time(ctx):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from libs.common.access import Caller
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from libs.common.workdays import china
 from services.activities import app, periods, reporting_figures
@@ -46,7 +47,7 @@ def ctx():
                          activity(2, dt.date(2025, 3, 9), retracted=True), activity(3, dt.date(2025, 4, 1)),
                          activity(4, dt.date(2024, 3, 5))])
         session.commit()
-        ctx = app.Context(session, PLAN, TODAY)
+        ctx = app.Context(session, atlas_of([PLAN]), TODAY)
         periods.submit_period(ctx, TOWN, "2025Q3", True, china(), NOW)  # 本期无活动, on time (due 10-21)
         periods.submit_period(ctx, LIBRARY, "2025-03", False, china(), NOW)  # late
         periods.submit_period(ctx, LIBRARY, "2025-10", False, china(), NOW)  # early: the month still runs

@@ -7,7 +7,7 @@ from libs.common.plan import load_plan
 from libs.common.settings import Settings
 from libs.demo import demo_towns, demo_year
 
-PLAN = load_plan(Settings().plan_file)
+PLAN = load_plan(Settings().plan_file / "dangshan-2021-2025.yaml")
 AS_OF = dt.date(2024, 10, 15)
 TOWNS = demo_towns(6)
 

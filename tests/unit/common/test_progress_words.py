@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import SimpleNamespace
 
 from libs.common.plan import load_plan
-from libs.common.plan.provider import PlanMixin
+from libs.common.plan.atlas import atlas_of
+from libs.common.plan.provider import plan_document
 from libs.common.progress import Progress, current_windows, lagging_first, plan_whole
 from services.gateway.mapping import plan_of
 
@@ -65,5 +65,5 @@ def test_the_current_window_is_the_one_holding_today_else_the_latest():
 
 def test_the_portal_reads_from_the_getplan_answer_which_figures_are_whole_as_the_digests_do():
     plan = load_plan(Path(__file__).resolve().parents[3] / "plans" / "dangshan-2021-2025.yaml")
-    document = PlanMixin.plan_document(SimpleNamespace(plan=SimpleNamespace(current=plan)))  # what GetPlan maps
+    document = plan_document(atlas_of([plan]), plan)  # what GetPlan maps
     assert plan_whole(plan_of(document, {})) == plan.figures_whole()

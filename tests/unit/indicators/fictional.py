@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from libs.common.events import ActivitiesRecorded, ActivityRecorded, make_envelope
+from libs.common.plan.atlas import Atlas, atlas_of
 from libs.common.plan.loader import load_plan, parse_plan
-from libs.common.plan.schema import Plan
 from libs.common.settings import REPO_ROOT
 
 PLAN_FILE = REPO_ROOT / "tests" / "plans" / "fictional-county.yaml"
 PLAN = load_plan(PLAN_FILE)
+ATLAS = atlas_of([PLAN])  # the deployment of one county with this one plan
 REGION = "qinglan"
 AS_OF = dt.date(2024, 6, 30)  # booths 2024: 2.98 of 6 expected by now; visitors: 498 of 3000
 ORG = "qinglan-library"
@@ -33,16 +34,16 @@ STOCK = """
 """
 
 
-def stock_plan(aggregation: str = "sum_per_reporter") -> Plan:
-    """The fictional plan with a stock indicator fed by the star nights' visitors."""
-    return parse_plan(PLAN_FILE.read_text(encoding="utf-8") + STOCK.format(aggregation=aggregation))
+def stock_plan(aggregation: str = "sum_per_reporter") -> Atlas:
+    """The fictional county with a stock indicator fed by the star nights' visitors in its plan."""
+    return atlas_of([parse_plan(PLAN_FILE.read_text(encoding="utf-8") + STOCK.format(aggregation=aggregation))])
 
 
-def edited_plan(old: str, new: str) -> Plan:
-    """The fictional plan with one passage of its file replaced (it must occur once)."""
+def edited_plan(old: str, new: str) -> Atlas:
+    """The fictional county with one passage of its plan file replaced (it must occur once)."""
     text = PLAN_FILE.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not one passage of the fictional plan"
-    return parse_plan(text.replace(old, new))
+    return atlas_of([parse_plan(text.replace(old, new))])
 
 
 def star_night(activity_id: str, booths: float = 1, visitors: float = 0, revision: int = 1,

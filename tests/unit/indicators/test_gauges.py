@@ -28,8 +28,8 @@ def test_a_region_window_exports_figures_colour_and_time_left():
     indicator = ind("yearly").model_copy(update={"code": "gauge-test"})
     state = WindowState(indicator="gauge-test", window="2024", scope="qinglan", actual=3, expected=5,
                         status="lagging", as_of=dt.date(2024, 6, 30))
-    publish_state(state, indicator, YEAR_2024, dt.date(2024, 6, 30))
-    labels = {"indicator": "gauge-test", "window": "2024"}
+    publish_state("qinglan", state, indicator, YEAR_2024, dt.date(2024, 6, 30))
+    labels = {"region": "qinglan", "indicator": "gauge-test", "window": "2024"}
     assert sample("kepu_indicator_status_code", **labels, scope="qinglan") == 4
     assert sample("kepu_indicator_status", **labels, scope="qinglan", status="lagging") == 1
     assert sample("kepu_indicator_target", **labels) == 10
@@ -42,6 +42,7 @@ def test_a_breakdown_is_counted_not_judged():
     indicator = ind("yearly").model_copy(update={"code": "gauge-town"})
     state = WindowState(indicator="gauge-town", window="2024", scope="town-a", actual=2, expected=0,
                         status="tracking", as_of=dt.date(2024, 6, 30))
-    publish_state(state, indicator, YEAR_2024, dt.date(2024, 6, 30))
-    assert sample("kepu_indicator_actual", indicator="gauge-town", window="2024", scope="town-a") == 2
-    assert sample("kepu_indicator_status_code", indicator="gauge-town", window="2024", scope="town-a") is None
+    publish_state("qinglan", state, indicator, YEAR_2024, dt.date(2024, 6, 30))
+    assert sample("kepu_indicator_actual", region="qinglan", indicator="gauge-town", window="2024", scope="town-a") == 2
+    assert sample("kepu_indicator_status_code", region="qinglan", indicator="gauge-town", window="2024",
+                  scope="town-a") is None

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from services.indicators import app
 from services.indicators.models import ContributionRow, ProcessedEvent, WindowState
-from tests.unit.indicators.fictional import AS_OF, ORG, PLAN, REGION, edited_plan, event, star_night, stock_plan
+from tests.unit.indicators.fictional import AS_OF, ATLAS, ORG, REGION, edited_plan, event, star_night, stock_plan
 
 BOOTHS = "star-night-booths"
 
@@ -21,7 +21,7 @@ def actual(uow, scope: str = REGION, indicator: str = BOOTHS, window: str = "202
     return state.actual if state else 0.0
 
 
-def count(uow, *bodies: dict, plan=PLAN, today: dt.date = AS_OF) -> app.Judged:
+def count(uow, *bodies: dict, plan=ATLAS, today: dt.date = AS_OF) -> app.Judged:
     return app.count_activities(uow, plan, list(bodies), today)
 
 
@@ -81,7 +81,7 @@ def test_figures_moved_by_deltas_equal_a_fresh_sum(uow):
         count(uow, *[event(f"r{round_}-{i}", star_night(f"a{i}", i + round_, revision=round_)) for i in range(10)])
     count(uow, event("gone", star_night("a3", 0, revision=9, retracted=True)))
     incremental = {scope: actual(uow, scope) for scope in (REGION, f"org:{ORG}")}
-    app.judge_on_the_clock(uow, PLAN, AS_OF)
+    app.judge_on_the_clock(uow, ATLAS, AS_OF)
     expected = sum(i + 3 for i in range(10) if i != 3)
     assert incremental == {scope: actual(uow, scope) for scope in (REGION, f"org:{ORG}")} == {
         REGION: expected, f"org:{ORG}": expected}
@@ -117,7 +117,7 @@ def test_an_event_that_breaks_its_schema_is_refused_as_invalid(uow):
 # --- judging on the clock -------------------------------------------------------------------
 
 def test_status_changes_go_out_through_the_outbox_with_a_growing_sequence_per_window(uow):
-    assert app.judge_on_the_clock(uow, PLAN, AS_OF) == 2
+    assert app.judge_on_the_clock(uow, ATLAS, AS_OF) == 2
     assert [(c.indicator, c.window, c.status, c.sequence) for c in uow.sent()] == [
         (BOOTHS, "2024", "lagging", 1), ("star-night-visitors", "2024-2026", "at_risk", 1)]
     assert uow.wakes == 1
@@ -131,7 +131,7 @@ def test_status_changes_go_out_through_the_outbox_with_a_growing_sequence_per_wi
 
 
 def test_a_window_that_has_not_started_is_left_alone_and_quiet_when_first_judged(uow):
-    app.judge_on_the_clock(uow, PLAN, AS_OF)
+    app.judge_on_the_clock(uow, ATLAS, AS_OF)
     assert uow.session.get(WindowState, (BOOTHS, "2025", REGION)) is None
     assert uow.session.get(WindowState, ("steering-meetings", "2025Q1", REGION)) is None
     count(uow, event("early", star_night("a1", 1, day=dt.date(2025, 2, 1))))  # reported ahead of its year
@@ -140,28 +140,28 @@ def test_a_window_that_has_not_started_is_left_alone_and_quiet_when_first_judged
 
 
 def test_lag_grows_with_the_clock_alone(uow):
-    app.judge_on_the_clock(uow, PLAN, AS_OF)
+    app.judge_on_the_clock(uow, ATLAS, AS_OF)
     count(uow, event("e1", star_night("a1", 3)))
     assert [c.status for c in uow.sent() if c.indicator == BOOTHS][-1] == "on_track"
-    assert app.judge_on_the_clock(uow, PLAN, dt.date(2024, 7, 1)) == 0  # 3 of 6 by mid-year is on pace
-    app.judge_on_the_clock(uow, PLAN, dt.date(2024, 10, 1))  # 4.5 expected by October
+    assert app.judge_on_the_clock(uow, ATLAS, dt.date(2024, 7, 1)) == 0  # 3 of 6 by mid-year is on pace
+    app.judge_on_the_clock(uow, ATLAS, dt.date(2024, 10, 1))  # 4.5 expected by October
     assert [(c.status, c.as_of) for c in uow.sent() if c.indicator == BOOTHS][-1] == (
         "lagging", dt.date(2024, 10, 1))
-    app.judge_on_the_clock(uow, PLAN, dt.date(2025, 1, 1))  # the year closed below its target
+    app.judge_on_the_clock(uow, ATLAS, dt.date(2025, 1, 1))  # the year closed below its target
     assert [(c.window, c.status) for c in uow.sent() if c.indicator == BOOTHS][-2:] == [
         ("2024", "missed"), ("2025", "at_risk")]
 
 
 def test_figures_of_a_lagging_window_are_sent_on_so_alerts_stay_current(uow):
-    app.judge_on_the_clock(uow, PLAN, AS_OF)
+    app.judge_on_the_clock(uow, ATLAS, AS_OF)
     count(uow, event("e1", star_night("a1", 1)))
     update = uow.sent()[-1]
     assert (update.previous, update.status, update.actual, update.sequence) == ("lagging", "lagging", 1, 2)
 
 
 def test_moving_a_frozen_clock_back_resets_windows_that_have_not_started(uow):
-    app.judge_on_the_clock(uow, PLAN, dt.date(2025, 2, 1))
-    app.judge_on_the_clock(uow, PLAN, AS_OF)
+    app.judge_on_the_clock(uow, ATLAS, dt.date(2025, 2, 1))
+    app.judge_on_the_clock(uow, ATLAS, AS_OF)
     back = {(c.window, c.status) for c in uow.sent() if c.indicator == BOOTHS and c.as_of == AS_OF}
     assert back == {("2025", "not_started"), ("2024", "lagging")}
 
@@ -218,23 +218,23 @@ def test_windows_of_an_indicator_that_left_the_plan_are_kept_but_not_judged_or_s
 
 def test_progress_joins_each_window_with_its_indicators_plan_facts(uow):
     count(uow, event("e1", star_night("a1", 2, town="town-east")))
-    (row,) = app.progress(uow, PLAN, BOOTHS, REGION)
+    (row,) = app.progress(uow, ATLAS, BOOTHS, REGION)
     assert row.model_dump() == {
         "indicator": BOOTHS, "name": "观星展位", "kind": "yearly", "unit": "个", "target": 6.0,
         "responsible": ["qinglan-science-association", "qinglan-library"], "window": "2024", "scope": REGION,
         "actual": 2.0, "expected": pytest.approx(2.98, abs=0.01), "status": "at_risk", "as_of": "2024-06-30"}
-    assert [r.scope for r in app.progress(uow, PLAN, BOOTHS)] == [f"org:{ORG}", REGION, "town:town-east"]
+    assert [r.scope for r in app.progress(uow, ATLAS, BOOTHS)] == [f"org:{ORG}", REGION, "town:town-east"]
 
 
 def test_a_years_progress_shows_the_region_beside_the_breakdowns(uow):
     count(uow, event("e1", star_night("a1", 2, visitors=40, town="town-east")))
-    year = app.year_progress(uow, PLAN, AS_OF, targets_only=True)
+    year = app.year_progress(uow, ATLAS, AS_OF, targets_only=True)
     assert year.year == 2024 and [(p.indicator, p.window) for p in year.indicators] == [
         (BOOTHS, "2024"), ("star-night-visitors", "2024-2026")]
     booths = year.indicators[0]
     assert booths.total.actual == 2 and [r.scope for r in booths.by_org] == [f"org:{ORG}"]
     assert [r.scope for r in booths.by_town] == ["town:town-east"] and booths.target == 6
-    later = app.year_progress(uow, PLAN, AS_OF, year=2025, indicator="steering-meetings").model_dump()
+    later = app.year_progress(uow, ATLAS, AS_OF, year=2025, indicator="steering-meetings").model_dump()
     assert [(p["indicator"], p["window"]) for p in later["indicators"]] == [  # that indicator only
         ("steering-meetings", w) for w in ("2025Q1", "2025Q2", "2025Q3", "2025Q4")]
     assert later["indicators"][0]["total"] is None
@@ -248,9 +248,9 @@ def gauge(name: str, **labels) -> float | None:
 
 def test_the_clock_sets_every_gauge_breakdowns_included(uow):
     count(uow, event("g1", star_night("g1", 3, town="town-gauge")))
-    app.judge_on_the_clock(uow, PLAN, AS_OF, every_gauge=True)
-    assert gauge("kepu_indicator_actual", indicator=BOOTHS, window="2024", scope="town:town-gauge") == 3
-    assert gauge("kepu_indicator_status_code", indicator=BOOTHS, window="2024", scope=REGION) == 2  # on track
+    app.judge_on_the_clock(uow, ATLAS, AS_OF, every_gauge=True)
+    assert gauge("kepu_indicator_actual", region=REGION, indicator=BOOTHS, window="2024", scope="town:town-gauge") == 3
+    assert gauge("kepu_indicator_status_code", region=REGION, indicator=BOOTHS, window="2024", scope=REGION) == 2  # on track
     uow.session.get(WindowState, (BOOTHS, "2024", "town:town-gauge")).actual = 4  # as another replica wrote
-    app.show_every_window(uow, PLAN, AS_OF)
-    assert gauge("kepu_indicator_actual", indicator=BOOTHS, window="2024", scope="town:town-gauge") == 4
+    app.show_every_window(uow, ATLAS, AS_OF)
+    assert gauge("kepu_indicator_actual", region=REGION, indicator=BOOTHS, window="2024", scope="town:town-gauge") == 4

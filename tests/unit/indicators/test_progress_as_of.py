@@ -17,7 +17,7 @@ from libs.common.access import Caller
 from libs.common.clock import Clock
 from libs.common.errors import PermissionDenied
 from libs.common.events import ActivityRecorded, OrganisationChanged
-from libs.common.plan.schema import Plan
+from libs.common.plan.atlas import Atlas
 from services.activities import app as activities
 from services.activities.models import Base as ActivitiesBase
 from services.activities.models import OutboxEvent
@@ -26,7 +26,7 @@ from services.indicators.as_of import progress_as_of
 from services.indicators.models import Base as IndicatorsBase
 from services.indicators.schemas import YearProgress
 from tests.unit.indicators.conftest import Work
-from tests.unit.indicators.fictional import ORG, PLAN, stock_plan
+from tests.unit.indicators.fictional import ATLAS, ORG, stock_plan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK = Clock()  # the county's zone: what a day named as a moment means
@@ -44,7 +44,7 @@ class County:
     """Activities and indicators of the fictional county, each with its own database; every event
     activities stages is counted by indicators on the day it was recorded."""
 
-    def __init__(self, plan: Plan = PLAN):
+    def __init__(self, plan: Atlas = ATLAS):
         self.plan = plan
         self.activities = Session(_engine(ActivitiesBase), expire_on_commit=False)
         self.indicators = Work(Session(_engine(IndicatorsBase), expire_on_commit=False))
@@ -54,7 +54,7 @@ class County:
             for code, kind in ((ORG, "department"), (ADMIN.org, "body"), ("town-a", "town"))])
 
     def ctx(self, moment: dt.datetime) -> activities.Context:
-        return activities.Context(self.activities, PLAN, CLOCK.day_of(moment), moment)
+        return activities.Context(self.activities, self.plan, CLOCK.day_of(moment), moment)
 
     def report(self, moment: dt.datetime, external_id: str, start: str, booths: float, visitors: float = 10) -> dict:
         done = activities.report_one(self.ctx(moment), LIBRARY, {
@@ -114,7 +114,7 @@ def window(progress: YearProgress, indicator: str, key: str = "2024"):
     return next(w for w in progress.indicators if w.indicator == indicator and w.window == key)
 
 
-@pytest.mark.parametrize("plan", [PLAN, stock_plan()], ids=["fictional", "with-a-stock"])
+@pytest.mark.parametrize("plan", [ATLAS, stock_plan()], ids=["fictional", "with-a-stock"])
 def test_at_the_present_moment_the_answer_is_list_progress(plan):
     county = County(plan)
     kept = county.report(at("2024-06-20", 8), "a", "2024-03-01", booths=2)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from libs.common.events import Envelope, IndicatorStatusChanged, make_envelope
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from services.notifications import app
 from services.notifications.keys import ChannelKey
@@ -58,7 +59,8 @@ class County:
         Base.metadata.create_all(engine)
         self.session = Session(engine)
         self.now = MONDAY_10
-        self.rules = dataclasses.replace(app.Rules.of(FICTIONAL, settings(hours, routes, **more)), office=office)
+        self.rules = dataclasses.replace(app.Rules.of(atlas_of([FICTIONAL]), settings(hours, routes, **more)),
+                                         offices={FICTIONAL.meta.region.code: office} if office else {})
 
     def feed(self, *envelopes: Envelope) -> list[app.Transition]:
         return app.apply_status_changes(self.session, list(envelopes), self.rules, self.now)

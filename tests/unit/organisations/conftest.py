@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from libs.common.plan import load_plan
+from libs.common.plan.atlas import atlas_of
 from libs.common.settings import REPO_ROOT
 from services.organisations import app
 from services.organisations.models import Base, OutboxEvent
@@ -21,7 +22,7 @@ def session():
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as s:
-        app.seed_orgs(s, load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml"), NOW)
+        app.seed_orgs(s, atlas_of([load_plan(REPO_ROOT / "plans" / "dangshan-2021-2025.yaml")]), NOW)
         s.query(OutboxEvent).delete()
         s.commit()
         yield s
