@@ -75,6 +75,21 @@ class Context:
     def caller_region(self, caller: Caller) -> str:
         return caller.region if caller.region in self.atlas.regions else self.region(caller.org)
 
+    def reach(self, caller: Caller) -> list[str] | None:
+        """The regions an admin reads and changes: its own and those below (None: every one, in a
+        system of one region)."""
+        return None if self.atlas.single else self.atlas.subtree(self.caller_region(caller))
+
+    def reaches(self, caller: Caller, org: str) -> bool:
+        """Whether ``org`` is within the caller's reach (an office: its region and those below)."""
+        reach = self.reach(caller)
+        return reach is None or self.region(org) in reach
+
+    def reach_filter(self, caller: Caller):
+        """``reach`` as a condition on activities (those from before regions: the top region's)."""
+        reach = self.reach(caller)
+        return repository.in_regions(reach, with_unmarked=reach is not None and self.atlas.first_region in reach)
+
     def plan_for(self, region: str, day: dt.date) -> Plan:
         """The region's plan holding ``day``, else the one it works to today (whose period the
         refusal then names)."""
@@ -296,7 +311,7 @@ def _changeable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
         raise NotFound(f"activity_id: 没有活动「{clip(activity_id)}」")
-    if not access.may_change_activity(caller, activity.org):
+    if not access.may_change_activity(caller, activity.org) or not ctx.reaches(caller, activity.org):
         raise PermissionDenied(f"活动 {activity_id} 由「{activity.org}」上报，只有该单位或科协管理员可以修改"
                                f"（你是「{caller.org}」，{caller.role}）")
     return activity
@@ -382,7 +397,7 @@ def _readable(ctx: Context, caller: Caller, activity_id: str) -> Activity:
     activity = ctx.session.get(Activity, activity_id)
     if activity is None:
         raise NotFound(f"activity_id: 没有活动「{clip(activity_id)}」")
-    if not access.may_read_activity(caller, activity.org, activity.town):
+    if not access.may_read_activity(caller, activity.org, activity.town) or not ctx.reaches(caller, activity.org):
         raise PermissionDenied(f"活动 {activity_id} 属于「{activity.org}」；你的令牌只能查看「{caller.org}」的数据")
     return activity
 
@@ -402,7 +417,9 @@ def revisions_known_at(ctx: Context, caller: Caller, at: dt.datetime) -> list[di
     The office's read: every organisation's activities."""
     if not caller.is_admin:
         raise PermissionDenied("只有管理员（科协办公室）可以查看某一时刻全县的活动记录")
-    return [revision.model_dump(mode="json") for revision in repository.revisions_known_at(ctx.session, at)]
+    reach = ctx.reach(caller)
+    return [revision.model_dump(mode="json") for revision in repository.revisions_known_at(ctx.session, at)
+            if reach is None or (revision.region or ctx.atlas.first_region) in reach]
 
 
 def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, page_token: str = "") -> dict:
@@ -416,7 +433,7 @@ def list_page(ctx: Context, caller: Caller, filters: dict, page_size: int = 0, p
         start_from=_date(filters, "start_date_from"), start_to=_date(filters, "start_date_to"))
     if f.org and not caller.is_admin and f.org != caller.org:
         raise PermissionDenied(f"org: 你的令牌只能查看「{caller.org}」的活动，不能查看「{clip(f.org)}」的")
-    query = repository.listing(caller, f)
+    query = repository.listing(caller, f, ctx.reach_filter(caller))
     if page_token:
         try:
             query = repository.after_cursor(query, page_token)

@@ -167,7 +167,7 @@ def _office_acts_on(ctx: Context, caller: Caller, org: str, key: str,
     if not caller.is_admin:
         raise PermissionDenied(f"only the 科协 office (admin) {verb} periods")
     kind = org_kinds(ctx.session, [org]).get(org)
-    if kind is None:
+    if kind is None or not ctx.reaches(caller, org):  # a neighbour's unit is as unknown as none
         raise NotFound(f"no organisation {org!r}")
     return kind, _period(ctx, org, kind, key), _record(ctx, org, key)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, extract, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, extract, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from libs.common.access import Caller
@@ -110,9 +110,11 @@ def revisions_known_at(session: Session, at: dt.datetime) -> list[ActivityRecord
     """Each revision recorded by ``at`` (its audit snapshot), as the event that carried it, in the
     order they were recorded."""
     fields = ActivityRecorded.model_fields
-    snapshots = session.scalars(select(ActivityAudit.snapshot).where(ActivityAudit.at <= at)
-                                .order_by(ActivityAudit.id))
-    return [ActivityRecorded.model_validate({k: v for k, v in s.items() if k in fields}) for s in snapshots]
+    rows = session.execute(select(ActivityAudit.snapshot, Activity.region)
+                           .join(Activity, Activity.id == ActivityAudit.activity_id)
+                           .where(ActivityAudit.at <= at).order_by(ActivityAudit.id))
+    return [ActivityRecorded.model_validate({k: v for k, v in s.items() if k in fields} | {"region": region})
+            for s, region in rows]
 
 
 def history(session: Session, activity_id: str) -> list[ActivityAudit]:
@@ -130,9 +132,21 @@ class ListFilter:
     include_retracted: bool = False
 
 
-def listing(caller: Caller, f: ListFilter) -> Select:
-    """Activities the caller may read, filtered, newest start date first (ties by id)."""
+def in_regions(regions: Collection[str] | None, with_unmarked: bool) -> ColumnElement[bool] | None:
+    """Activities reported in these regions (None: anywhere); ``with_unmarked``: also those from
+    before regions, which belong to the top region."""
+    if regions is None:
+        return None
+    inside = Activity.region.in_(list(regions))
+    return or_(inside, Activity.region.is_(None)) if with_unmarked else inside
+
+
+def listing(caller: Caller, f: ListFilter, reach: ColumnElement[bool] | None = None) -> Select:
+    """Activities the caller may read, filtered, newest start date first (ties by id); an admin's
+    within ``reach`` (``in_regions``: its region and those below)."""
     query = select(Activity).order_by(Activity.start_date.desc(), Activity.id.desc())
+    if caller.is_admin and reach is not None:
+        query = query.where(reach)
     if not caller.is_admin:
         own = Activity.org == caller.org
         query = query.where(or_(own, Activity.town == caller.org) if caller.is_town else own)

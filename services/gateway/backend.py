@@ -51,7 +51,7 @@ class Backend:
         self._proxies: list[ClusterRpcProxy] = []
         self._lock = threading.Lock()
         self._tokens: OrderedDict[str, tuple[float, Caller | str]] = OrderedDict()
-        self._plan: tuple[float, dict] | None = None
+        self._plans: dict[tuple, tuple[float, object]] = {}  # plans and offices' reach, by what was asked
         self._reports = ReportGroups(self._send_reports)
         self._sign_ins = FailedSignIns(gateway.grpc_failed_sign_ins)
         self._pool = ThreadPoolExecutor(gateway.grpc_workers, thread_name_prefix="rpc")
@@ -117,13 +117,31 @@ class Backend:
     def _send_reports(self, caller: Caller, reports: list[dict], deadline: float) -> list[dict]:
         return self.rpc().activities.record_activity_group(caller.model_dump(), reports, deadline=deadline)
 
-    def plan(self) -> dict:
-        """The plan the services run (``plan_document``), cached: `kepu plan reload` shows within
-        ``grpc_plan_cache_seconds``."""
+    def plan(self, region: str | None = None, year: int | None = None) -> dict:
+        """The plan ``region`` works to in ``year`` (``plan_document``; defaults: the top region, this
+        year), cached: `kepu plan reload` shows within ``grpc_plan_cache_seconds``."""
+        return self._cached(("plan", region, year), lambda: self.rpc().activities.plan_document(region, year))
+
+    def reach(self, caller: Caller) -> frozenset[str] | None:
+        """What an office reads: the codes of every organisation (regions below included) under its
+        region, cached like the plan. None for a caller without a region (a system of one region
+        from before regions: everything)."""
+        if caller.region is None:
+            return None
+        return self._cached(("reach", caller.region), lambda: frozenset(
+            o["code"] for o in self.rpc().organisations.list_orgs_under(caller.region)))
+
+    def _cached(self, key: tuple, load: Callable[[], T]) -> T:
         now = time.monotonic()
-        if self._plan is None or now - self._plan[0] > self.plan_ttl:
-            self._plan = (now, self.rpc().activities.plan_document())
-        return self._plan[1]
+        with self._lock:
+            held = self._plans.get(key)
+        if held is None or now - held[0] > self.plan_ttl:
+            held = (now, load())
+            with self._lock:
+                self._plans[key] = held
+                while len(self._plans) > 256:
+                    self._plans.pop(next(iter(self._plans)))
+        return held[1]
 
     def render(self, make: Callable[..., T], *args) -> T:
         """``make(*args)`` in the documents process: laying out a PDF takes the CPU for a second or

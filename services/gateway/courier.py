@@ -102,12 +102,25 @@ class Courier:
             await asyncio.sleep(self.interval)
 
     def look(self) -> str | None:
-        """Deliver the pack that is due, if notifications does not hold it yet; the key delivered,
-        or None. Never raises: a failure is logged and the next look tries again."""
+        """Deliver the pack that is due to each region's office, if notifications does not hold it
+        yet; the last key delivered, or None. Never raises: a failure is logged and the next look
+        tries again."""
+        delivered = None
+        try:
+            today = dt.date.fromisoformat(self.backend.rpc().activities.today())
+            regions = [self.backend.plan()["plan"]["region"]["code"]]
+            for region in regions:
+                plan = self.backend.plan(region)
+                regions += [child["code"] for child in plan.get("children", [])]
+                delivered = self._look_at(plan, today) or delivered
+        except Exception as exc:  # noqa: BLE001 - told to operators, tried again at the next look
+            log.error("pack courier: could not read the plans or the clock (%s: %s); trying again in %.0fs. Check "
+                      "that activities is up (`kepu status`)", type(exc).__name__, exc, self.interval)
+        return delivered
+
+    def _look_at(self, plan: dict, today: dt.date) -> str | None:
         quarter = None
         try:
-            plan = self.backend.plan()
-            today = dt.date.fromisoformat(self.backend.rpc().activities.today())
             quarter = due_quarter(today, plan["plan"]["period"], self.working_days, self.calendar)
             return self._deliver(plan, quarter) if quarter else None
         except Exception as exc:  # noqa: BLE001 - told to operators, tried again at the next look
@@ -126,7 +139,8 @@ class Courier:
             return None
         if rpc.notifications.documents_received(office["code"], key):
             return None
-        caller = Caller(org=office["code"], org_kind=office["kind"], role="admin", name=office["name"])
+        caller = Caller(org=office["code"], org_kind=office["kind"], role="admin", name=office["name"],
+                        region=plan["plan"]["region"]["code"])
         figures = packs.gather(self.backend, caller, quarter)
         files = [{"filename": name, "content_type": content_type, "content_b64": base64.b64encode(content).decode()}
                  for name, content_type, content in (packs.render(self.backend, figures, f) for f in PACK_FORMATS)]

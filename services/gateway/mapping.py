@@ -103,6 +103,11 @@ def plan_of(doc: dict, target_groups: dict[str, str]) -> plan_pb.Plan:
         ) for i in doc["indicators"]],
         target_groups=[plan_pb.TargetGroup(code=c, name=n) for c, n in target_groups.items()],
         organisations=[res.Organisation(code=o["code"], name=o["name"], kind=o["kind"],
-                                        parent=_text(o.get("parent")) or region, from_plan=True)
+                                        parent=_text(o.get("parent")) or region, from_plan=True, region=region)
                        for o in doc["organisations"]],
+        region_level=meta["region"]["level"], parent_region=_text(meta["region"].get("parent")),
+        status=_text(meta.get("status")),
+        children=[plan_pb.RegionRef(**child) for child in doc.get("children", [])],
+        succession=[plan_pb.PlanRef(code=p["code"], title=p["title"], period_start=p["start"], period_end=p["end"])
+                    for p in doc.get("succession", [])],
     )

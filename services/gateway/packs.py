@@ -31,7 +31,11 @@ class QuarterFigures:
 def gather(backend: Backend, caller: Caller, quarter: str) -> QuarterFigures:
     """The figures of ``quarter`` as ``caller`` may read them; ``BadRequest`` naming ``quarter``
     for one that is not a quarter of the plan or has not ended."""
-    plan = backend.plan()
+    try:
+        year = int(quarter[:4])
+    except ValueError:
+        year = 0
+    plan = backend.plan(caller.region, year) if 1900 <= year <= 2200 else backend.plan(caller.region)
     quarters = quarters_up_to(quarter, plan["plan"]["period"])
     rpc, who = backend.rpc(), caller.model_dump()
     not_ended = BadRequest.of("quarter", "not_ended", f"{quarter} 尚未结束：季度结束后才能生成调度会材料"
@@ -39,7 +43,7 @@ def gather(backend: Backend, caller: Caller, quarter: str) -> QuarterFigures:
     # each quarter's figures as the system knew them at its end, the quarters asked at once
     progress = dict(zip(quarters, figures_at(backend, caller, [quarter_end(q) for q in quarters], not_ended)))
     reporting = rpc.activities.reporting_status(who, int(quarter[:4]))["periods"]
-    towns = rpc.organisations.list_orgs("town")
+    towns = towns_of(backend, caller)
     return QuarterFigures(quarter, plan, progress, towns, reporting)
 
 
@@ -49,13 +53,22 @@ def figures_at(backend: Backend, caller: Caller, days: list[dt.date], not_ended:
     rpc, who = backend.rpc(), caller.model_dump()
     try:
         revisions = [rpc.activities.revisions_as_of.call_async(who, day.isoformat()) for day in days]
-        figures = [rpc.indicators.progress_as_of.call_async(day.isoformat(), known.result(), day.year, None, True)
+        figures = [rpc.indicators.progress_as_of.call_async(day.isoformat(), known.result(), day.year, None, True,
+                                                            caller.region)
                    for day, known in zip(days, revisions)]
         return [answer.result() for answer in figures]
     except BadRequest as refused:
         if any(v.code == "in_future" for v in refused.violations):
             raise not_ended from None
         raise
+
+
+def towns_of(backend: Backend, caller: Caller) -> list[dict]:
+    """The towns the caller's documents list: its region's (every town, in a system from before regions)."""
+    rpc = backend.rpc().organisations
+    if caller.region is None:
+        return rpc.list_orgs("town")
+    return [o for o in rpc.list_orgs_under(caller.region, "town") if o.get("region") == caller.region]
 
 
 def render(backend: Backend, figures: QuarterFigures, fmt: str) -> tuple[str, str, bytes]:

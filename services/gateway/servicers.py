@@ -3,6 +3,7 @@ answer back into proto; ``grpc_endpoint`` does authentication, roles, metrics an
 runs the method in the backend's threads (its lines may block on a service)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 
@@ -103,31 +104,39 @@ class IndicatorServicer(ind_grpc.IndicatorServiceServicer):
     @grpc_endpoint()
     def GetProgress(self, request, call):  # noqa: N802
         rows = self.backend.rpc().indicators.get_progress(request.indicator or None, request.scope or None)
+        caller, reach = call.caller, self.backend.reach(call.caller)
         return ind.GetProgressResponse(windows=[
-            mapping.window_pb(r) for r in rows if access.may_read_scope(call.caller, r["scope"], r["responsible"])])
+            mapping.window_pb(r) for r in rows if access.may_read_scope(caller, r["scope"], r["responsible"])
+            and (reach is None or r.get("region") in reach)])
 
     @grpc_endpoint()
     def ListProgress(self, request, call):  # noqa: N802
         rpc, year = self.backend.rpc(), _calendar_year(request.year)
+        region = access.region_to_read(call.caller, request.region, self.backend.reach(call.caller))
+        plan = self.backend.plan(region, year)["plan"]
         # who has not reported, asked at once beside the figures: every window lies in the plan's period
-        period = self.backend.plan()["plan"]["period"]
-        gaps = rpc.activities.reporting_gaps.call_async(period["start"], period["end"])
-        answer = rpc.indicators.list_progress(year, request.indicator or None, request.targets_only)
+        gaps = rpc.activities.reporting_gaps.call_async(plan["period"]["start"], plan["period"]["end"])
+        answer = rpc.indicators.list_progress(year, request.indicator or None, request.targets_only,
+                                              plan["region"]["code"])
         gaps = gaps.result()
         visible = [p for p in (_visible_progress(call.caller, shares.with_shares(item, gaps))
                                for item in answer["indicators"]) if p is not None]
         items, next_token = page(visible, request.page_size, request.page_token, maximum=500)
-        return ind.ListProgressResponse(year=answer["year"], indicators=items, next_page_token=next_token)
+        return ind.ListProgressResponse(year=answer["year"], indicators=items, next_page_token=next_token,
+                                        region=plan["region"]["code"], plan=plan["code"])
 
     @grpc_stream_endpoint
     async def WatchStatusChanges(self, request, caller):  # noqa: N802
         """A coroutine on the event loop, holding no thread: it waits on its own queue."""
         stream = await self.hub.subscribe()
+        reach = await asyncio.get_running_loop().run_in_executor(None, self.backend.reach, caller) \
+            if caller.is_admin else None
         try:
             while True:
                 change = await stream.get()
-                if (request.indicator and change["indicator"] != request.indicator) or not (
-                        caller.is_admin or caller.org in change["responsible"]):
+                readable = (reach is None or change.get("region") in reach) if caller.is_admin \
+                    else caller.org in change["responsible"]
+                if (request.indicator and change["indicator"] != request.indicator) or not readable:
                     continue
                 yield mapping.status_change_pb(change)
         finally:
@@ -150,9 +159,11 @@ def _visible_progress(caller: Caller, item: dict) -> ind.IndicatorProgress | Non
     by_org, by_town = readable(item["by_org"]), readable(item["by_town"])
     if not (caller.is_admin or total or by_org or by_town or caller.org in item["responsible"]):
         return None
+    by_region = [mapping.window_pb(r) for r in item.get("by_region", [])] if caller.is_admin else []
     return ind.IndicatorProgress(
         indicator=item["indicator"], name=item["name"], kind=item["kind"], window=item["window"], unit=item["unit"],
-        target=item["target"] or 0.0, total=total[0] if total else None, by_org=by_org, by_town=by_town)
+        target=item["target"] or 0.0, total=total[0] if total else None, by_org=by_org, by_town=by_town,
+        by_region=by_region)
 
 
 class OrganisationServicer(org_grpc.OrganisationServiceServicer):
@@ -164,10 +175,10 @@ class OrganisationServicer(org_grpc.OrganisationServiceServicer):
         """In the scope ``ListOrganisations`` lists: an admin reads any organisation, any other
         token its own and those under it; one outside is as unknown as one that does not exist."""
         rpc = self.backend.rpc().organisations
-        if call.caller.is_admin:
+        if call.caller.is_admin and call.caller.region is None:
             found = rpc.get_org(request.code)
         else:
-            found = next((o for o in rpc.list_orgs_under(call.caller.org) if o["code"] == request.code), None)
+            found = next((o for o in rpc.list_orgs_under(_top(call.caller)) if o["code"] == request.code), None)
         if found is None:
             raise NotFound(f"code: no organisation {clip(request.code)!r} that your token may read")
         return mapping.org_pb(found)
@@ -176,10 +187,16 @@ class OrganisationServicer(org_grpc.OrganisationServiceServicer):
     def ListOrganisations(self, request, call):  # noqa: N802
         rpc = self.backend.rpc().organisations
         kind = request.kind or None
-        orgs = rpc.list_orgs(kind) if call.caller.is_admin else rpc.list_orgs_under(call.caller.org, kind)
+        orgs = rpc.list_orgs(kind) if call.caller.is_admin and call.caller.region is None \
+            else rpc.list_orgs_under(_top(call.caller), kind)
         items, next_token = page(orgs, request.page_size, request.page_token)
         return org.ListOrganisationsResponse(organisations=[mapping.org_pb(o) for o in items],
                                              next_page_token=next_token)
+
+
+def _top(caller: Caller) -> str:
+    """Where a caller's organisation list starts: an office's region, anyone else's own organisation."""
+    return caller.region if caller.is_admin and caller.region else caller.org
 
 
 class AlertServicer(alr_grpc.AlertServiceServicer):
@@ -192,7 +209,8 @@ class AlertServicer(alr_grpc.AlertServiceServicer):
             raise BadRequest.of("state", "unknown_state",
                                 f"{clip(request.state)!r}: firing, resolved, or empty for both")
         alerts = self.backend.rpc().notifications.list_alerts(request.state or None, request.indicator or None)
-        mine = [a for a in alerts if access.may_read_alert(call.caller, a["recipients"])]
+        reach = self.backend.reach(call.caller) if call.caller.is_admin else None
+        mine = [a for a in alerts if access.may_read_alert(call.caller, a["recipients"], reach)]
         items, next_token = page(mine, request.page_size, request.page_token)
         return alr.ListAlertsResponse(alerts=[mapping.alert_pb(a) for a in items], next_page_token=next_token)
 
@@ -281,7 +299,7 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         fmt = request.format or "pdf"
         if fmt not in ("pdf", "xlsx"):
             raise BadRequest.of("format", "unknown_format", f"{clip(fmt)!r}: pdf or xlsx")
-        plan = self.backend.plan()
+        plan = self.backend.plan(call.caller.region, _calendar_year(request.year))
         period = plan["plan"]["period"]
         if not period["start"] <= request.year <= period["end"]:
             raise BadRequest.of("year", "outside_plan_period",
@@ -290,7 +308,7 @@ class ReportServicer(doc_grpc.ReportServiceServicer):
         (progress,) = packs.figures_at(self.backend, call.caller, [end], BadRequest.of(
             "year", "not_ended", f"{request.year}年尚未结束：年终考核表在年度结束后生成"))
         name, content_type, content = self.backend.render(documents.assessment_file, request.year, fmt, plan,
-                                                          progress, self.backend.rpc().organisations.list_orgs("town"))
+                                                          progress, packs.towns_of(self.backend, call.caller))
         return doc.Document(filename=name, content_type=content_type, content=content, as_of=end.isoformat())
 
 
@@ -300,7 +318,9 @@ class PlanServicer(plan_grpc.PlanServiceServicer):
 
     @grpc_endpoint()
     def GetPlan(self, request, call):  # noqa: N802
-        return mapping.plan_of(self.backend.plan(), TARGET_GROUP_NAMES)
+        """Any region's plan (plans are public documents); by default the caller's, of this year."""
+        year = _calendar_year(request.year)
+        return mapping.plan_of(self.backend.plan(request.region or call.caller.region, year), TARGET_GROUP_NAMES)
 
 
 class SessionServicer(ses_grpc.SessionServiceServicer):

@@ -250,7 +250,8 @@ def progress(uow: UnitOfWork, atlas: Atlas, indicator: str | None = None, scope:
     out = []
     for state in states:
         plan = plan_of_window(atlas, regions.get(state.scope, ""), state.window)
-        out += WindowView.all_of(plan, [state]) if plan is not None else []
+        out += [view.model_copy(update={"region": plan.meta.region.code})
+                for view in WindowView.all_of(plan, [state])] if plan is not None else []
     return out
 
 

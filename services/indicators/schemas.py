@@ -38,6 +38,7 @@ class WindowView(IndicatorFacts):
     expected: float | None
     status: str | None
     as_of: str | None
+    region: str | None = None  # the region whose indicator this is (GetProgress: what an office may read)
 
     @classmethod
     def of(cls, indicator: Indicator, state: WindowState) -> WindowView:

@@ -45,7 +45,8 @@ def plan_document(atlas: Atlas, plan: Plan) -> dict:
             "succession": [{"code": p.meta.code, "title": p.meta.title, "start": p.meta.period.start,
                             "end": p.meta.period.end} for p in atlas.plans_of(region)],
             "children": [{"code": c, "name": atlas.region(c).name, "level": atlas.region(c).level}
-                         for c in atlas.children(region)]}
+                         for c in atlas.children(region)],
+            "ancestors": atlas.ancestors(region)}
 
 
 class PlanMixin:

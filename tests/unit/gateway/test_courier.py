@@ -60,8 +60,9 @@ class FakeServices:
         self.callers: list[dict] = []
         self.activities = SimpleNamespace(today=lambda: today, revisions_as_of=Method(self._revisions),
                                           reporting_status=lambda caller, year: {"periods": []})
-        self.indicators = SimpleNamespace(progress_as_of=Method(lambda at, revisions, year, scope, whole: {"at": at}))
-        self.organisations = SimpleNamespace(list_orgs=lambda kind: [])
+        self.indicators = SimpleNamespace(progress_as_of=Method(
+            lambda at, revisions, year, indicator, targets_only, region: {"at": at}))
+        self.organisations = SimpleNamespace(list_orgs=lambda kind: [], list_orgs_under=lambda region, kind: [])
         self.notifications = SimpleNamespace(documents_received=lambda org, key: self.received.get((org, key)),
                                              deliver_documents=self._deliver)
 
@@ -79,7 +80,7 @@ class FakeBackend:
         self.services = services
         self.rendered: list[tuple[str, str]] = []
 
-    def plan(self) -> dict:
+    def plan(self, region: str | None = None, year: int | None = None) -> dict:
         return PLAN
 
     def rpc(self) -> FakeServices:

@@ -222,7 +222,8 @@ def test_progress_joins_each_window_with_its_indicators_plan_facts(uow):
     assert row.model_dump() == {
         "indicator": BOOTHS, "name": "观星展位", "kind": "yearly", "unit": "个", "target": 6.0,
         "responsible": ["qinglan-science-association", "qinglan-library"], "window": "2024", "scope": REGION,
-        "actual": 2.0, "expected": pytest.approx(2.98, abs=0.01), "status": "at_risk", "as_of": "2024-06-30"}
+        "actual": 2.0, "expected": pytest.approx(2.98, abs=0.01), "status": "at_risk", "as_of": "2024-06-30",
+        "region": REGION}
     assert [r.scope for r in app.progress(uow, ATLAS, BOOTHS)] == [f"org:{ORG}", REGION, "town:town-east"]
 
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from libs.common.api.kepu.v1 import resources_pb2 as kepu_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fkepu/v1/indicator_service.proto\x12\x07kepu.v1\x1a\x17kepu/v1/resources.proto\"6\n\x12GetProgressRequest\x12\x11\n\tindicator\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\"?\n\x13GetProgressResponse\x12(\n\x07windows\x18\x01 \x03(\x0b\x32\x17.kepu.v1.WindowProgress\"s\n\x13ListProgressRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x11\n\tindicator\x18\x02 \x01(\t\x12\x14\n\x0ctargets_only\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"\xeb\x01\n\x11IndicatorProgress\x12\x11\n\tindicator\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06window\x18\x04 \x01(\t\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x0e\n\x06target\x18\x06 \x01(\x01\x12&\n\x05total\x18\x07 \x01(\x0b\x32\x17.kepu.v1.WindowProgress\x12\'\n\x06\x62y_org\x18\x08 \x03(\x0b\x32\x17.kepu.v1.WindowProgress\x12(\n\x07\x62y_town\x18\t \x03(\x0b\x32\x17.kepu.v1.WindowProgress\"m\n\x14ListProgressResponse\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12.\n\nindicators\x18\x02 \x03(\x0b\x32\x1a.kepu.v1.IndicatorProgress\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\".\n\x19WatchStatusChangesRequest\x12\x11\n\tindicator\x18\x01 \x01(\t2\xfc\x01\n\x10IndicatorService\x12H\n\x0bGetProgress\x12\x1b.kepu.v1.GetProgressRequest\x1a\x1c.kepu.v1.GetProgressResponse\x12K\n\x0cListProgress\x12\x1c.kepu.v1.ListProgressRequest\x1a\x1d.kepu.v1.ListProgressResponse\x12Q\n\x12WatchStatusChanges\x12\".kepu.v1.WatchStatusChangesRequest\x1a\x15.kepu.v1.StatusChange0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fkepu/v1/indicator_service.proto\x12\x07kepu.v1\x1a\x17kepu/v1/resources.proto\"6\n\x12GetProgressRequest\x12\x11\n\tindicator\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\"?\n\x13GetProgressResponse\x12(\n\x07windows\x18\x01 \x03(\x0b\x32\x17.kepu.v1.WindowProgress\"\x83\x01\n\x13ListProgressRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x11\n\tindicator\x18\x02 \x01(\t\x12\x14\n\x0ctargets_only\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x0e\n\x06region\x18\x06 \x01(\t\"\x97\x02\n\x11IndicatorProgress\x12\x11\n\tindicator\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06window\x18\x04 \x01(\t\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x0e\n\x06target\x18\x06 \x01(\x01\x12&\n\x05total\x18\x07 \x01(\x0b\x32\x17.kepu.v1.WindowProgress\x12\'\n\x06\x62y_org\x18\x08 \x03(\x0b\x32\x17.kepu.v1.WindowProgress\x12(\n\x07\x62y_town\x18\t \x03(\x0b\x32\x17.kepu.v1.WindowProgress\x12*\n\tby_region\x18\n \x03(\x0b\x32\x17.kepu.v1.WindowProgress\"\x8b\x01\n\x14ListProgressResponse\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12.\n\nindicators\x18\x02 \x03(\x0b\x32\x1a.kepu.v1.IndicatorProgress\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x0c\n\x04plan\x18\x05 \x01(\t\".\n\x19WatchStatusChangesRequest\x12\x11\n\tindicator\x18\x01 \x01(\t2\xfc\x01\n\x10IndicatorService\x12H\n\x0bGetProgress\x12\x1b.kepu.v1.GetProgressRequest\x1a\x1c.kepu.v1.GetProgressResponse\x12K\n\x0cListProgress\x12\x1c.kepu.v1.ListProgressRequest\x1a\x1d.kepu.v1.ListProgressResponse\x12Q\n\x12WatchStatusChanges\x12\".kepu.v1.WatchStatusChangesRequest\x1a\x15.kepu.v1.StatusChange0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,14 +36,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETPROGRESSREQUEST']._serialized_end=123
   _globals['_GETPROGRESSRESPONSE']._serialized_start=125
   _globals['_GETPROGRESSRESPONSE']._serialized_end=188
-  _globals['_LISTPROGRESSREQUEST']._serialized_start=190
-  _globals['_LISTPROGRESSREQUEST']._serialized_end=305
-  _globals['_INDICATORPROGRESS']._serialized_start=308
-  _globals['_INDICATORPROGRESS']._serialized_end=543
-  _globals['_LISTPROGRESSRESPONSE']._serialized_start=545
-  _globals['_LISTPROGRESSRESPONSE']._serialized_end=654
-  _globals['_WATCHSTATUSCHANGESREQUEST']._serialized_start=656
-  _globals['_WATCHSTATUSCHANGESREQUEST']._serialized_end=702
-  _globals['_INDICATORSERVICE']._serialized_start=705
-  _globals['_INDICATORSERVICE']._serialized_end=957
+  _globals['_LISTPROGRESSREQUEST']._serialized_start=191
+  _globals['_LISTPROGRESSREQUEST']._serialized_end=322
+  _globals['_INDICATORPROGRESS']._serialized_start=325
+  _globals['_INDICATORPROGRESS']._serialized_end=604
+  _globals['_LISTPROGRESSRESPONSE']._serialized_start=607
+  _globals['_LISTPROGRESSRESPONSE']._serialized_end=746
+  _globals['_WATCHSTATUSCHANGESREQUEST']._serialized_start=748
+  _globals['_WATCHSTATUSCHANGESREQUEST']._serialized_end=794
+  _globals['_INDICATORSERVICE']._serialized_start=797
+  _globals['_INDICATORSERVICE']._serialized_end=1049
 # @@protoc_insertion_point(module_scope)

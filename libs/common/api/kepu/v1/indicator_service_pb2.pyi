@@ -22,21 +22,23 @@ class GetProgressResponse(_message.Message):
     def __init__(self, windows: _Optional[_Iterable[_Union[_resources_pb2.WindowProgress, _Mapping]]] = ...) -> None: ...
 
 class ListProgressRequest(_message.Message):
-    __slots__ = ("year", "indicator", "targets_only", "page_size", "page_token")
+    __slots__ = ("year", "indicator", "targets_only", "page_size", "page_token", "region")
     YEAR_FIELD_NUMBER: _ClassVar[int]
     INDICATOR_FIELD_NUMBER: _ClassVar[int]
     TARGETS_ONLY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
     year: int
     indicator: str
     targets_only: bool
     page_size: int
     page_token: str
-    def __init__(self, year: _Optional[int] = ..., indicator: _Optional[str] = ..., targets_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    region: str
+    def __init__(self, year: _Optional[int] = ..., indicator: _Optional[str] = ..., targets_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., region: _Optional[str] = ...) -> None: ...
 
 class IndicatorProgress(_message.Message):
-    __slots__ = ("indicator", "name", "kind", "window", "unit", "target", "total", "by_org", "by_town")
+    __slots__ = ("indicator", "name", "kind", "window", "unit", "target", "total", "by_org", "by_town", "by_region")
     INDICATOR_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +48,7 @@ class IndicatorProgress(_message.Message):
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     BY_ORG_FIELD_NUMBER: _ClassVar[int]
     BY_TOWN_FIELD_NUMBER: _ClassVar[int]
+    BY_REGION_FIELD_NUMBER: _ClassVar[int]
     indicator: str
     name: str
     kind: str
@@ -55,17 +58,22 @@ class IndicatorProgress(_message.Message):
     total: _resources_pb2.WindowProgress
     by_org: _containers.RepeatedCompositeFieldContainer[_resources_pb2.WindowProgress]
     by_town: _containers.RepeatedCompositeFieldContainer[_resources_pb2.WindowProgress]
-    def __init__(self, indicator: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., window: _Optional[str] = ..., unit: _Optional[str] = ..., target: _Optional[float] = ..., total: _Optional[_Union[_resources_pb2.WindowProgress, _Mapping]] = ..., by_org: _Optional[_Iterable[_Union[_resources_pb2.WindowProgress, _Mapping]]] = ..., by_town: _Optional[_Iterable[_Union[_resources_pb2.WindowProgress, _Mapping]]] = ...) -> None: ...
+    by_region: _containers.RepeatedCompositeFieldContainer[_resources_pb2.WindowProgress]
+    def __init__(self, indicator: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., window: _Optional[str] = ..., unit: _Optional[str] = ..., target: _Optional[float] = ..., total: _Optional[_Union[_resources_pb2.WindowProgress, _Mapping]] = ..., by_org: _Optional[_Iterable[_Union[_resources_pb2.WindowProgress, _Mapping]]] = ..., by_town: _Optional[_Iterable[_Union[_resources_pb2.WindowProgress, _Mapping]]] = ..., by_region: _Optional[_Iterable[_Union[_resources_pb2.WindowProgress, _Mapping]]] = ...) -> None: ...
 
 class ListProgressResponse(_message.Message):
-    __slots__ = ("year", "indicators", "next_page_token")
+    __slots__ = ("year", "indicators", "next_page_token", "region", "plan")
     YEAR_FIELD_NUMBER: _ClassVar[int]
     INDICATORS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     year: int
     indicators: _containers.RepeatedCompositeFieldContainer[IndicatorProgress]
     next_page_token: str
-    def __init__(self, year: _Optional[int] = ..., indicators: _Optional[_Iterable[_Union[IndicatorProgress, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    region: str
+    plan: str
+    def __init__(self, year: _Optional[int] = ..., indicators: _Optional[_Iterable[_Union[IndicatorProgress, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., region: _Optional[str] = ..., plan: _Optional[str] = ...) -> None: ...
 
 class WatchStatusChangesRequest(_message.Message):
     __slots__ = ("indicator",)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from libs.common.api.kepu.v1 import resources_pb2 as kepu_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1akepu/v1/plan_service.proto\x12\x07kepu.v1\x1a\x17kepu/v1/resources.proto\"\x10\n\x0eGetPlanRequest\"\xf4\x02\n\x04Plan\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\x12\x13\n\x0bregion_name\x18\x04 \x01(\t\x12\x14\n\x0cperiod_start\x18\x05 \x01(\x05\x12\x12\n\nperiod_end\x18\x06 \x01(\x05\x12%\n\nquantities\x18\x07 \x03(\x0b\x32\x11.kepu.v1.Quantity\x12-\n\x0e\x61\x63tivity_types\x18\x08 \x03(\x0b\x32\x15.kepu.v1.ActivityType\x12\"\n\x08sections\x18\t \x03(\x0b\x32\x10.kepu.v1.Section\x12&\n\nindicators\x18\n \x03(\x0b\x32\x12.kepu.v1.Indicator\x12+\n\rtarget_groups\x18\x0b \x03(\x0b\x32\x14.kepu.v1.TargetGroup\x12,\n\rorganisations\x18\x0c \x03(\x0b\x32\x15.kepu.v1.Organisation\"P\n\x08Quantity\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\r\n\x05whole\x18\x04 \x01(\x08\x12\x0b\n\x03max\x18\x05 \x01(\x01\"e\n\x0c\x41\x63tivityType\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x12\n\nquantities\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"I\n\x07Measure\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x13\n\x0bresponsible\x18\x04 \x03(\t\"{\n\x07Section\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04task\x18\x04 \x01(\t\x12\x12\n\nlead_units\x18\x05 \x03(\t\x12\"\n\x08measures\x18\x06 \x03(\x0b\x32\x10.kepu.v1.Measure\"/\n\x04\x46\x65\x65\x64\x12\x15\n\ractivity_type\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\"\xd2\x01\n\tIndicator\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\x01\x12\x12\n\ncomparison\x18\x05 \x01(\t\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12\x1c\n\x05\x66\x65\x65\x64s\x18\x07 \x03(\x0b\x32\r.kepu.v1.Feed\x12\x13\n\x0bresponsible\x18\x08 \x03(\t\x12\x0f\n\x07section\x18\t \x01(\t\x12\x13\n\x0bsource_text\x18\n \x01(\t\x12\x10\n\x08tracking\x18\x0b \x01(\x08\")\n\x0bTargetGroup\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t2@\n\x0bPlanService\x12\x31\n\x07GetPlan\x12\x17.kepu.v1.GetPlanRequest\x1a\r.kepu.v1.Planb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1akepu/v1/plan_service.proto\x12\x07kepu.v1\x1a\x17kepu/v1/resources.proto\".\n\x0eGetPlanRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"\xfd\x03\n\x04Plan\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\x12\x13\n\x0bregion_name\x18\x04 \x01(\t\x12\x14\n\x0cperiod_start\x18\x05 \x01(\x05\x12\x12\n\nperiod_end\x18\x06 \x01(\x05\x12%\n\nquantities\x18\x07 \x03(\x0b\x32\x11.kepu.v1.Quantity\x12-\n\x0e\x61\x63tivity_types\x18\x08 \x03(\x0b\x32\x15.kepu.v1.ActivityType\x12\"\n\x08sections\x18\t \x03(\x0b\x32\x10.kepu.v1.Section\x12&\n\nindicators\x18\n \x03(\x0b\x32\x12.kepu.v1.Indicator\x12+\n\rtarget_groups\x18\x0b \x03(\x0b\x32\x14.kepu.v1.TargetGroup\x12,\n\rorganisations\x18\x0c \x03(\x0b\x32\x15.kepu.v1.Organisation\x12\x14\n\x0cregion_level\x18\r \x01(\t\x12\x15\n\rparent_region\x18\x0e \x01(\t\x12$\n\x08\x63hildren\x18\x0f \x03(\x0b\x32\x12.kepu.v1.RegionRef\x12$\n\nsuccession\x18\x10 \x03(\x0b\x32\x10.kepu.v1.PlanRef\x12\x0e\n\x06status\x18\x11 \x01(\t\"6\n\tRegionRef\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\"P\n\x07PlanRef\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x14\n\x0cperiod_start\x18\x03 \x01(\x05\x12\x12\n\nperiod_end\x18\x04 \x01(\x05\"P\n\x08Quantity\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\r\n\x05whole\x18\x04 \x01(\x08\x12\x0b\n\x03max\x18\x05 \x01(\x01\"e\n\x0c\x41\x63tivityType\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x12\n\nquantities\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"I\n\x07Measure\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x13\n\x0bresponsible\x18\x04 \x03(\t\"{\n\x07Section\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04task\x18\x04 \x01(\t\x12\x12\n\nlead_units\x18\x05 \x03(\t\x12\"\n\x08measures\x18\x06 \x03(\x0b\x32\x10.kepu.v1.Measure\"/\n\x04\x46\x65\x65\x64\x12\x15\n\ractivity_type\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\"\xd2\x01\n\tIndicator\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\x01\x12\x12\n\ncomparison\x18\x05 \x01(\t\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12\x1c\n\x05\x66\x65\x65\x64s\x18\x07 \x03(\x0b\x32\r.kepu.v1.Feed\x12\x13\n\x0bresponsible\x18\x08 \x03(\t\x12\x0f\n\x07section\x18\t \x01(\t\x12\x13\n\x0bsource_text\x18\n \x01(\t\x12\x10\n\x08tracking\x18\x0b \x01(\x08\")\n\x0bTargetGroup\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t2@\n\x0bPlanService\x12\x31\n\x07GetPlan\x12\x17.kepu.v1.GetPlanRequest\x1a\r.kepu.v1.Planb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,23 +33,27 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kepu.v1.plan_service_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETPLANREQUEST']._serialized_start=64
-  _globals['_GETPLANREQUEST']._serialized_end=80
-  _globals['_PLAN']._serialized_start=83
-  _globals['_PLAN']._serialized_end=455
-  _globals['_QUANTITY']._serialized_start=457
-  _globals['_QUANTITY']._serialized_end=537
-  _globals['_ACTIVITYTYPE']._serialized_start=539
-  _globals['_ACTIVITYTYPE']._serialized_end=640
-  _globals['_MEASURE']._serialized_start=642
-  _globals['_MEASURE']._serialized_end=715
-  _globals['_SECTION']._serialized_start=717
-  _globals['_SECTION']._serialized_end=840
-  _globals['_FEED']._serialized_start=842
-  _globals['_FEED']._serialized_end=889
-  _globals['_INDICATOR']._serialized_start=892
-  _globals['_INDICATOR']._serialized_end=1102
-  _globals['_TARGETGROUP']._serialized_start=1104
-  _globals['_TARGETGROUP']._serialized_end=1145
-  _globals['_PLANSERVICE']._serialized_start=1147
-  _globals['_PLANSERVICE']._serialized_end=1211
+  _globals['_GETPLANREQUEST']._serialized_end=110
+  _globals['_PLAN']._serialized_start=113
+  _globals['_PLAN']._serialized_end=622
+  _globals['_REGIONREF']._serialized_start=624
+  _globals['_REGIONREF']._serialized_end=678
+  _globals['_PLANREF']._serialized_start=680
+  _globals['_PLANREF']._serialized_end=760
+  _globals['_QUANTITY']._serialized_start=762
+  _globals['_QUANTITY']._serialized_end=842
+  _globals['_ACTIVITYTYPE']._serialized_start=844
+  _globals['_ACTIVITYTYPE']._serialized_end=945
+  _globals['_MEASURE']._serialized_start=947
+  _globals['_MEASURE']._serialized_end=1020
+  _globals['_SECTION']._serialized_start=1022
+  _globals['_SECTION']._serialized_end=1145
+  _globals['_FEED']._serialized_start=1147
+  _globals['_FEED']._serialized_end=1194
+  _globals['_INDICATOR']._serialized_start=1197
+  _globals['_INDICATOR']._serialized_end=1407
+  _globals['_TARGETGROUP']._serialized_start=1409
+  _globals['_TARGETGROUP']._serialized_end=1450
+  _globals['_PLANSERVICE']._serialized_start=1452
+  _globals['_PLANSERVICE']._serialized_end=1516
 # @@protoc_insertion_point(module_scope)

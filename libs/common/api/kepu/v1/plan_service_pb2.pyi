@@ -8,11 +8,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetPlanRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("region", "year")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    year: int
+    def __init__(self, region: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("code", "title", "region_code", "region_name", "period_start", "period_end", "quantities", "activity_types", "sections", "indicators", "target_groups", "organisations")
+    __slots__ = ("code", "title", "region_code", "region_name", "period_start", "period_end", "quantities", "activity_types", "sections", "indicators", "target_groups", "organisations", "region_level", "parent_region", "children", "succession", "status")
     CODE_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     REGION_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +29,11 @@ class Plan(_message.Message):
     INDICATORS_FIELD_NUMBER: _ClassVar[int]
     TARGET_GROUPS_FIELD_NUMBER: _ClassVar[int]
     ORGANISATIONS_FIELD_NUMBER: _ClassVar[int]
+    REGION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PARENT_REGION_FIELD_NUMBER: _ClassVar[int]
+    CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     code: str
     title: str
     region_code: str
@@ -37,7 +46,34 @@ class Plan(_message.Message):
     indicators: _containers.RepeatedCompositeFieldContainer[Indicator]
     target_groups: _containers.RepeatedCompositeFieldContainer[TargetGroup]
     organisations: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Organisation]
-    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., region_code: _Optional[str] = ..., region_name: _Optional[str] = ..., period_start: _Optional[int] = ..., period_end: _Optional[int] = ..., quantities: _Optional[_Iterable[_Union[Quantity, _Mapping]]] = ..., activity_types: _Optional[_Iterable[_Union[ActivityType, _Mapping]]] = ..., sections: _Optional[_Iterable[_Union[Section, _Mapping]]] = ..., indicators: _Optional[_Iterable[_Union[Indicator, _Mapping]]] = ..., target_groups: _Optional[_Iterable[_Union[TargetGroup, _Mapping]]] = ..., organisations: _Optional[_Iterable[_Union[_resources_pb2.Organisation, _Mapping]]] = ...) -> None: ...
+    region_level: str
+    parent_region: str
+    children: _containers.RepeatedCompositeFieldContainer[RegionRef]
+    succession: _containers.RepeatedCompositeFieldContainer[PlanRef]
+    status: str
+    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., region_code: _Optional[str] = ..., region_name: _Optional[str] = ..., period_start: _Optional[int] = ..., period_end: _Optional[int] = ..., quantities: _Optional[_Iterable[_Union[Quantity, _Mapping]]] = ..., activity_types: _Optional[_Iterable[_Union[ActivityType, _Mapping]]] = ..., sections: _Optional[_Iterable[_Union[Section, _Mapping]]] = ..., indicators: _Optional[_Iterable[_Union[Indicator, _Mapping]]] = ..., target_groups: _Optional[_Iterable[_Union[TargetGroup, _Mapping]]] = ..., organisations: _Optional[_Iterable[_Union[_resources_pb2.Organisation, _Mapping]]] = ..., region_level: _Optional[str] = ..., parent_region: _Optional[str] = ..., children: _Optional[_Iterable[_Union[RegionRef, _Mapping]]] = ..., succession: _Optional[_Iterable[_Union[PlanRef, _Mapping]]] = ..., status: _Optional[str] = ...) -> None: ...
+
+class RegionRef(_message.Message):
+    __slots__ = ("code", "name", "level")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    level: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
+
+class PlanRef(_message.Message):
+    __slots__ = ("code", "title", "period_start", "period_end")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    title: str
+    period_start: int
+    period_end: int
+    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., period_start: _Optional[int] = ..., period_end: _Optional[int] = ...) -> None: ...
 
 class Quantity(_message.Message):
     __slots__ = ("code", "name", "unit", "whole", "max")

@@ -167,20 +167,22 @@ class StatusChange(_message.Message):
     def __init__(self, indicator: _Optional[str] = ..., indicator_name: _Optional[str] = ..., window: _Optional[str] = ..., scope: _Optional[str] = ..., previous: _Optional[str] = ..., status: _Optional[str] = ..., actual: _Optional[float] = ..., expected: _Optional[float] = ..., target: _Optional[float] = ..., unit: _Optional[str] = ..., as_of: _Optional[str] = ..., responsible: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Organisation(_message.Message):
-    __slots__ = ("code", "name", "kind", "parent", "from_plan", "is_example")
+    __slots__ = ("code", "name", "kind", "parent", "from_plan", "is_example", "region")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PARENT_FIELD_NUMBER: _ClassVar[int]
     FROM_PLAN_FIELD_NUMBER: _ClassVar[int]
     IS_EXAMPLE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     kind: str
     parent: str
     from_plan: bool
     is_example: bool
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent: _Optional[str] = ..., from_plan: _Optional[bool] = ..., is_example: _Optional[bool] = ...) -> None: ...
+    region: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent: _Optional[str] = ..., from_plan: _Optional[bool] = ..., is_example: _Optional[bool] = ..., region: _Optional[str] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("id", "indicator", "indicator_name", "window", "scope", "state", "status", "actual", "expected", "target", "unit", "as_of", "recipients", "opened_at", "resolved_at", "times_opened", "severity", "historical", "silenced_until", "topic", "due", "text")
