@@ -266,6 +266,4 @@ def year_progress(uow: UnitOfWork, atlas: Atlas, today: dt.date, year: int | Non
     year = year or atlas.year_in_plan(region, today)
     states = repository.states(uow.session, indicator, window_keys=year_window_keys(plan, year))
     regions = regions_of(uow.session, atlas, {s.scope for s in states})
-    children = set(atlas.children(region))
-    return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only,
-                           indicator, below=[s for s in states if s.scope in children])
+    return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only, indicator)

@@ -51,6 +51,5 @@ def progress_as_of(atlas: Atlas, revisions: Sequence[ActivityRecorded], day: dt.
         judge_windows(session, atlas, keys, day)
         states = repository.states(session, indicator, window_keys=in_year)
         regions = regions_of(session, atlas, {s.scope for s in states})
-        children = set(atlas.children(region))
         return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only,
-                               indicator, below=[s for s in states if s.scope in children])
+                               indicator)

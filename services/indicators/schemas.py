@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from libs.common.db import iso
 from libs.common.plan.schema import Indicator, Plan
+from services.indicators.domain.counting import SUBREGION
 from services.indicators.domain.windows import windows_of_year
 from services.indicators.models import RebuildRun, WindowState
 
@@ -60,7 +61,7 @@ class YearWindow(IndicatorFacts):
     total: WindowView | None
     by_org: list[WindowView]
     by_town: list[WindowView]
-    by_region: list[WindowView] = []  # each region directly below: its own window of the same code and key
+    by_region: list[WindowView] = []  # each region directly below: its part of this figure (region:CODE)
 
 
 class YearProgress(BaseModel):
@@ -71,12 +72,11 @@ class YearProgress(BaseModel):
 
     @classmethod
     def of(cls, plan: Plan, states: Sequence[WindowState], year: int, targets_only: bool = False,
-           indicator_code: str | None = None, below: Sequence[WindowState] = ()) -> YearProgress:
-        """``states``: the plan's region's own; ``below``: the region scopes of the regions under it."""
+           indicator_code: str | None = None) -> YearProgress:
+        """``states``: the plan's region's own (its figure and its breakdowns)."""
         by_key: dict[tuple[str, str], list[WindowState]] = {}
-        for s in [*states, *below]:
+        for s in states:
             by_key.setdefault((s.indicator, s.window), []).append(s)
-        children = {s.scope for s in below}
         region = plan.meta.region.code
         out = []
         for indicator in plan.all_indicators():
@@ -89,7 +89,7 @@ class YearProgress(BaseModel):
                     total=next((WindowView.of(indicator, s) for s in found if s.scope == region), None),
                     by_org=[WindowView.of(indicator, s) for s in found if s.scope.startswith("org:")],
                     by_town=[WindowView.of(indicator, s) for s in found if s.scope.startswith("town:")],
-                    by_region=[WindowView.of(indicator, s) for s in found if s.scope in children]))
+                    by_region=[WindowView.of(indicator, s) for s in found if s.scope.startswith(SUBREGION)]))
         return cls(year=year, indicators=out)
 
 

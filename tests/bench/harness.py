@@ -25,7 +25,7 @@ from libs.localenv.ports import free_port, free_range
 
 KEPU = [sys.executable, "-m", "libs.cli.main"]
 BENCH_DIR = REPO_ROOT / "var" / "bench"
-SERIES = 'kepu_indicator_actual{{indicator="caravan-tours",scope="{region}",window="{year}"}}'
+SERIES = 'kepu_indicator_actual{{indicator="caravan-tours",region="{region}",scope="{region}",window="{year}"}}'
 
 
 class SystemStartError(RuntimeError):

@@ -21,7 +21,7 @@ from libs.common.api.kepu.v1 import activity_service_pb2 as pb
 from libs.common.api.kepu.v1 import activity_service_pb2_grpc as pb_grpc
 from libs.common.settings import get_settings
 
-SERIES = 'kepu_indicator_actual{indicator="caravan-tours",scope="%s",window="2024"} '
+SERIES = 'kepu_indicator_actual{indicator="caravan-tours",region="%s",scope="%s",window="2024"} '
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
                            capture_output=True, text=True, check=True).stdout.strip()
     stub = pb_grpc.ActivityServiceStub(grpc.insecure_channel(s.grpc_target))
     metrics_url = f"http://{s.metrics_host}:{s.metrics_port('indicators')}/metrics"
-    series = re.escape(SERIES % "dangshan") + r"([0-9.]+)"
+    series = re.escape(SERIES % ("dangshan", "dangshan")) + r"([0-9.]+)"
 
     def value() -> float:
         match = re.search(series, requests.get(metrics_url, timeout=5).text)

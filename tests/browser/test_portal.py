@@ -24,7 +24,7 @@ from tests.e2e.system import kepu, metric, wait_for_metric
 from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
-SMART_MOTHER = 'kepu_indicator_actual{indicator="smart-mother",scope="dangshan",window="2025"}'
+SMART_MOTHER = 'kepu_indicator_actual{indicator="smart-mother",region="dangshan",scope="dangshan",window="2025"}'
 
 
 def person(portal, account: str, width: str = "desktop"):
@@ -160,7 +160,7 @@ def test_a_correction_and_a_retraction_with_their_history(portal):
     expect(stale.locator("#q-participants")).to_have_value("95")  # what was typed is kept
     screenshot(stale, "correct-stale-desktop")
     stale.close()
-    series = 'kepu_indicator_actual{indicator="rural-children-science",scope="dangshan",window="2025"}'
+    series = 'kepu_indicator_actual{indicator="rural-children-science",region="dangshan",scope="dangshan",window="2025"}'
     counted = metric(env, "indicators", series)
     page.goto(record)
     page.click("form[action$='/retract'] button[type=submit]")

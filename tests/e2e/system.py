@@ -72,7 +72,7 @@ def metric(env, service: str, pattern: str, replica: int = 0) -> float | None:
     return float(match.group(1)) if match else None
 
 
-CARAVAN_2024 = 'kepu_indicator_actual{indicator="caravan-tours",scope="dangshan",window="2024"}'
+CARAVAN_2024 = 'kepu_indicator_actual{indicator="caravan-tours",region="dangshan",scope="dangshan",window="2024"}'
 MARKER_SESSIONS = 50.0  # far above what a test reports, so a duplicate cannot pass for the marker
 
 

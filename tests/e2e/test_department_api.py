@@ -75,7 +75,7 @@ def report(activity_type: str, day: str, ext: str = "", town: str = "", **quanti
 
 
 def actual_series(indicator: str, window: str, scope: str = "dangshan") -> str:
-    return f'kepu_indicator_actual{{indicator="{indicator}",scope="{scope}",window="{window}"}}'
+    return f'kepu_indicator_actual{{indicator="{indicator}",region="dangshan",scope="{scope}",window="{window}"}}'
 
 
 def test_every_call_of_the_api_answers_through_the_gateway(api):

@@ -4,8 +4,10 @@ which revision of an activity counts.
 Every activity counts in its region's scope, and also in its reporting organisation's and its
 town's, so operators can break progress down by department and town. It rolls up too: each
 region above counts it in its own scope, toward those of its indicators the activity's type
-feeds whose ``rollup`` is ``subtree`` (an ``own`` target counts the region's own units only).
-Each region counts by its plan of the activity's date: plans succeed each other.
+feeds whose ``rollup`` is ``subtree`` (an ``own`` target counts the region's own units only),
+and in the scope of its region directly below on the way (``region:CODE``: a city's counties
+side by side, a province's cities). Each region counts by its plan of the activity's date:
+plans succeed each other.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from libs.common.plan.schema import EVENTS, Plan
 from services.indicators.domain.windows import window_for
 
 WindowKey = tuple[str, str, str]  # indicator, window, scope
+SUBREGION = "region:"  # a region's part of its parent's figure: region:qinghe under xiyun
 EventActivities = tuple[str, Sequence[ActivityRecorded]]  # an event's id with the activities it carries
 
 
@@ -56,8 +59,9 @@ def contributions(atlas: Atlas, activity: ActivityRecorded) -> list[Contribution
     if activity.retracted:
         return []
     own = region_of(atlas, activity)
+    path = [own, *atlas.ancestors(own)]
     out: list[Contribution] = []
-    for region in (own, *atlas.ancestors(own)):
+    for step, region in enumerate(path):
         plan = atlas.plan_at(region, activity.start_date)
         if plan is None:
             continue
@@ -71,7 +75,7 @@ def contributions(atlas: Atlas, activity: ActivityRecorded) -> list[Contribution
             window = window_for(indicator, plan.meta.period, activity.start_date)
             if window is None:
                 continue
-            in_scopes = scopes(own, activity) if region == own else [region]
+            in_scopes = scopes(own, activity) if region == own else [region, f"{SUBREGION}{path[step - 1]}"]
             out += [Contribution(indicator.code, window.key, scope, value, region) for scope in in_scopes]
     return out
 
