@@ -292,6 +292,8 @@ def draft(
     region: str = typer.Option("county", "--region", help="Region code for the draft (plan.region.code)."),
     region_name: str | None = typer.Option(None, "--region-name",
                                            help="Region name (砀山县): stripped from unit names before lookup."),
+    parent: str | None = typer.Option(None, "--parent", help="The region above (a city's code), when the county "
+                                      "joins its city's system: organisation codes get the region's prefix."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the draft here instead of stdout."),
 ) -> None:
     """Draft a plan YAML from a 实施方案 document: sections, targets, units, campaign days, for review."""
@@ -299,7 +301,7 @@ def draft(
     from libs.common.plan.draft_yaml import draft_yaml
 
     result = draft_plan(document_lines(document), region_name)
-    text = draft_yaml(result, document.name, region, region_name)
+    text = draft_yaml(result, document.name, region, region_name, parent)
     if out is None:
         sys.stdout.write(text)
         return

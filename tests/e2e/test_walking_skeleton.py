@@ -11,8 +11,9 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
-from libs.common.settings import REPO_ROOT
+from libs.common.settings import REPO_ROOT, Settings
 from libs.localenv.ports import free_port, free_range
 from tests.chaos.harness import pids_of
 from tests.e2e.system import (
@@ -113,17 +114,27 @@ def test_a_second_run_keeps_what_was_counted(system_env):
 
 def test_make_run_upgrades_a_release_13_data_folder_in_place(system_env, tmp_path):
     """The SQLite databases a release-13 `make run` left (tests/fixtures/release-13: a year of
-    `kepu demo`), started by this release: migrated, every count kept, new reports on top."""
+    `kepu demo`, one county before regions), started by this release with the county's two plans:
+    migrated, every figure kept under the county's region (its towns' too), new reports on top."""
     fixtures = REPO_ROOT / "tests" / "fixtures" / "release-13" / "sqlite"
     (tmp_path / "db").mkdir()
     for dump in fixtures.glob("*.sql.gz"):
         with sqlite3.connect(tmp_path / "db" / dump.name.replace(".sql.gz", ".sqlite3")) as conn:
             conn.executescript(gzip.decompress(dump.read_bytes()).decode())
+    with sqlite3.connect(tmp_path / "db" / "indicators.sqlite3") as conn:
+        stored = {(i, w, s): a for i, w, s, a in conn.execute("select indicator, window, scope, actual from "
+                                                              "window_states where indicator not like 'track.%'")}
+    assert any(s.startswith("town:") for _, _, s in stored) and len(stored) > 50
     env = {**system_env, "KEPU_AS_OF": "2024-10-15"}
     assert "empty or from release 13" in kepu(env, "db", "status").stdout
     proc, _ = start_system(env)
     try:
         assert wait_for_metric(env, "indicators", CARAVAN_2024, 2.0) == 2.0  # the demo's two caravan tours
+        def every_figure_shown() -> dict | None:
+            shown = _actuals(env)
+            return shown if len(shown) >= len(stored) else None
+        shown = eventually(every_figure_shown, timeout=60, what="every stored figure on /metrics")
+        assert {key: shown.get(key) for key in stored} == stored  # every figure, each under region dangshan
         token = kepu(env, "org", "token", "cast").stdout.strip()
         kepu(env, "activity", "report", "caravan_tour", "--date", "2024-09-01", "-q", "sessions=3",
              "--external-id", "after-upgrade", "--token", token)
@@ -131,6 +142,15 @@ def test_make_run_upgrades_a_release_13_data_folder_in_place(system_env, tmp_pat
         assert kepu(env, "db", "status").stdout.count("up to date") == 4
     finally:
         stop_system(proc)
+
+
+def _actuals(env) -> dict[tuple[str, str, str], float]:
+    """Every target's figure on the indicators' /metrics, by (indicator, window, scope), of region dangshan."""
+    port = Settings(metrics_port_base=int(env["KEPU_METRICS_PORT_BASE"])).metrics_port("indicators", 0)
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    pattern = re.compile(r'^kepu_indicator_actual\{indicator="([^"]+)",region="dangshan",scope="([^"]+)",'
+                         r'window="([^"]+)"\} (\S+)$', re.M)
+    return {(i, w, s): float(v) for i, s, w, v in pattern.findall(text) if not i.startswith("track.")}
 
 
 def test_gateway_without_services_answers_unavailable_not_a_crash(system_env):

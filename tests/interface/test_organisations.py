@@ -113,7 +113,8 @@ def test_the_registry_walks_forward_as_events_and_a_snapshot_is_sent_when_asked(
     rpc.register_org({"code": "town-y", "name": "Y镇", "kind": "town"})
     (registered,) = drain(settings.amqp_uri, TO_ACTIVITIES, expect=1, timeout=15)
     assert registered[0]["payload"] | {"changed_at": None} == {
-        "code": "town-y", "name": "Y镇", "kind": "town", "parent": "towns", "from_plan": False, "is_example": False,
+        "code": "town-y", "name": "Y镇", "kind": "town", "parent": "towns", "region": "dangshan", "from_plan": False,
+        "is_example": False,
         "changed_at": None}
     rpc.add_channel("edu", sealed_channel(ChannelSpec(kind="webhook", target="http://127.0.0.1:9/hook"),
                                           PrivateKey.generate().public_key.encode(Base64Encoder).decode()).model_dump())

@@ -14,6 +14,7 @@ Each item keeps the line and sentence it came from and a confidence, so a person
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,24 @@ class Draft:
     sections: list[DraftSection]
     targets: list[DraftTarget]
     campaigns: list[DraftCampaign]
+
+
+def prefixed(draft: Draft, prefix: str) -> Draft:
+    """The draft with every organisation code prefixed (``qinghe-edu``), in the organisations and
+    wherever a code is named: organisation codes are one namespace across the regions a system
+    follows, and every county's document names the same 县教育局."""
+    def code(c: str) -> str:
+        return c if not prefix or c.startswith(prefix) else f"{prefix}{c}"
+
+    def codes(cs: list[str]) -> list[str]:
+        return [code(c) for c in cs]
+
+    return dataclasses.replace(
+        draft,
+        organisations=[dataclasses.replace(o, code=code(o.code)) for o in draft.organisations],
+        sections=[dataclasses.replace(s, lead_units=codes(s.lead_units), measures=[
+            dataclasses.replace(m, responsible=codes(m.responsible)) for m in s.measures]) for s in draft.sections],
+        targets=[dataclasses.replace(t, responsible=codes(t.responsible)) for t in draft.targets])
 
 
 def document_lines(path: Path) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from libs.common.plan.draft import Draft, DraftTarget
+from libs.common.plan.draft import Draft, DraftTarget, prefixed
 
 HEADER = """\
 # DRAFT of a plan, written by `kepu plan draft` from {source} with rules and dictionaries (no model).
@@ -41,29 +41,31 @@ def _flow(fields: dict[str, object]) -> str:
     return "{" + ", ".join(f"{key}: {_v(value)}" for key, value in fields.items() if value is not None) + "}"
 
 
-def _plan_lines(draft: Draft, region_code: str, region_name: str | None) -> Iterable[str]:
+def _plan_lines(draft: Draft, region_code: str, region_name: str | None, parent: str | None) -> Iterable[str]:
     start, end = draft.period or (None, None)
     yield "plan:"
     yield f"  code: {_v(f'{region_code}-{start or 0}-{end or 0}')}"
     yield f"  title: {_v(draft.title)}"
     if draft.status:
         yield f"  status: {_v(draft.status)}"
-    yield f"  region: {_flow({'code': region_code, 'name': region_name or region_code, 'level': 'county'})}" \
-          "  # TODO: check code, name and level"
+    region = {'code': region_code, 'name': region_name or region_code, 'level': 'county', 'parent': parent}
+    yield f"  region: {_flow(region)}  # TODO: check code, name and level" + (
+        f"; {parent}'s plan counts this county's activities (as its own plan says)" if parent else "")
     yield f"  period: {_flow({'start': start, 'end': end})}" + ("" if draft.period else "  # TODO: no period found")
     yield "  parents: []  # TODO: the plans this one implements (national, province, city)"
 
 
-def _organisation_lines(draft: Draft) -> Iterable[str]:
+def _organisation_lines(draft: Draft, prefix: str) -> Iterable[str]:
     yield "organisations:"
     codes = {o.code for o in draft.organisations}
-    if "county-gov" not in codes:
-        yield f"  - {_flow({'code': 'county-gov', 'name': '县人民政府', 'kind': 'government'})}" \
+    gov = f"{prefix}county-gov"
+    if gov not in codes:
+        yield f"  - {_flow({'code': gov, 'name': '县人民政府', 'kind': 'government'})}" \
               "  # added: the parent of every unit below; TODO: check the name"
     for org in draft.organisations:
         fields = {"code": org.code, "name": org.name, "kind": org.kind or "body"}
-        if org.code != "county-gov":
-            fields["parent"] = "county-gov"
+        if org.code != gov:
+            fields["parent"] = gov
         todo = "" if org.kind else "  # TODO: unknown to the dictionary: choose a code, check the kind"
         yield f"  - {_flow(fields)}  # line {org.line}{todo}"
 
@@ -147,9 +149,14 @@ def _indicator_lines(draft: Draft) -> Iterable[str]:
         yield f"    source_text: {_v(target.source.text)}"
 
 
-def draft_yaml(draft: Draft, source: str, region_code: str, region_name: str | None) -> str:
-    """The whole draft file, header first."""
-    parts = [HEADER.format(source=source).rstrip("\n"), *_plan_lines(draft, region_code, region_name), "",
-             *_organisation_lines(draft), "", *_quantity_lines(draft), "", *_campaign_lines(draft), "",
+def draft_yaml(draft: Draft, source: str, region_code: str, region_name: str | None,
+               parent: str | None = None) -> str:
+    """The whole draft file, header first. Under a ``parent`` region (a county joining its city's
+    system) every organisation code is prefixed with the region's code: codes are one namespace
+    across the regions of a system."""
+    prefix = f"{region_code}-" if parent else ""
+    draft = prefixed(draft, prefix)
+    parts = [HEADER.format(source=source).rstrip("\n"), *_plan_lines(draft, region_code, region_name, parent), "",
+             *_organisation_lines(draft, prefix), "", *_quantity_lines(draft), "", *_campaign_lines(draft), "",
              *_section_lines(draft), "", *_indicator_lines(draft)]
     return "\n".join(parts) + "\n"

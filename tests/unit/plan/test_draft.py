@@ -177,6 +177,20 @@ def test_the_yaml_draft_parses_and_keeps_lines_and_confidences():
     assert data["indicators"][1]["source_text"] == "每年承接国家、省、市科技（科普）志愿服务专家团进校园开展巡讲活动不少于2场次"
 
 
+def test_a_county_joining_its_city_gets_its_parent_and_every_code_prefixed_where_it_is_named():
+    draft = draft_plan(document_lines(SEED_TEXT), "砀山县")
+    data = yaml.safe_load(draft_yaml(draft, SEED_TEXT.name, "dangshan", "砀山县", parent="suzhou"))
+    codes = {o["code"] for o in data["organisations"]}
+    named = {c for s in data["sections"] for c in [*s["lead_units"], *(r for m in s["measures"] for r in
+                                                                        m["responsible"])]}
+    named |= {c for i in data["indicators"] for c in i["responsible"]}
+    assert data["plan"]["region"]["parent"] == "suzhou"
+    assert all(c.startswith("dangshan-") for c in codes) and "dangshan-edu" in codes
+    assert named and named <= codes  # every unit a section or target names is one of the prefixed organisations
+    alone = yaml.safe_load(draft_yaml(draft, SEED_TEXT.name, "dangshan", "砀山县"))
+    assert "edu" in {o["code"] for o in alone["organisations"]} and "parent" not in alone["plan"]["region"]
+
+
 def test_responsibility_clauses_are_read_with_nested_parentheses():
     assert split_names("县教育局、县自然资源和规划局（林业局）、各镇（园区）") == [
         "县教育局", "县自然资源和规划局（林业局）", "各镇（园区）"]
