@@ -166,11 +166,12 @@ class KepuClient:
         request = ind.GetProgressRequest(indicator=indicator, scope=scope)
         return list(self.call(self.indicators.GetProgress, request).windows)
 
-    def year_progress(self, year: int = 0, indicator: str = "", targets_only: bool = False) -> ind.ListProgressResponse:
+    def year_progress(self, year: int = 0, indicator: str = "", targets_only: bool = False,
+                      region: str = "") -> ind.ListProgressResponse:
         out, token = None, ""
         while True:
             request = ind.ListProgressRequest(year=year, indicator=indicator, targets_only=targets_only,
-                                              page_size=500, page_token=token)
+                                              page_size=500, page_token=token, region=region)
             answer = self.call(self.indicators.ListProgress, request)
             if out is None:
                 out = answer
@@ -209,8 +210,9 @@ class KepuClient:
     def list_alerts(self, state: str = "", indicator: str = "") -> list[res.Alert]:
         return self._pages(self.alerts.ListAlerts, alr.ListAlertsRequest, "alerts", state=state, indicator=indicator)
 
-    def plan(self) -> plan.Plan:
-        return self.call(self.plans.GetPlan, plan.GetPlanRequest())
+    def plan(self, region: str = "", year: int = 0) -> plan.Plan:
+        """A region's plan of a year (defaults: the caller's region, this year or the nearest year of a plan)."""
+        return self.call(self.plans.GetPlan, plan.GetPlanRequest(region=region, year=year))
 
     # --- reporting periods -------------------------------------------------------------------
     def submit_period(self, period: str, nil: bool = False) -> rep.ReportingPeriod:

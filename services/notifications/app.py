@@ -297,8 +297,14 @@ def _compose(session: Session, rules: Rules, now: dt.datetime) -> list[Digest]:
             receipt = told.get((alert.id, org)) or repository.add_receipt(session, told, alert.id, org)
             receipt.state, receipt.status, receipt.digest_id = alert.state, alert.status, digest.id
         made.append(digest)
-    if (history := _history_digest(session, alerts, groups, rules, now)) is not None:
-        made.append(history)
+    pending = [a for a in alerts if a.historical and a.summarised_at is None and a.state == "firing"]
+    for office in dict.fromkeys(rules.offices.values()):  # each office summarises its own region's windows
+        mine = [a for a in pending if office in (a.recipients or [])]
+        if (history := _history_digest(session, office, mine, groups, rules, now)) is not None:
+            made.append(history)
+    for alert in pending:  # a region without an office: recorded and listed, nobody to summarise to
+        if not set(alert.recipients or []) & set(rules.offices.values()):
+            alert.summarised_at = now
     return made
 
 
@@ -329,19 +335,14 @@ def _store_digest(session: Session, group: DigestGroup, kind: str, title: str, t
     return repository.add_digest(session, digest, channels, now, due)
 
 
-def _history_digest(session: Session, alerts: list[Alert], groups: dict[tuple[str, str], DigestGroup], rules: Rules,
-                    now: dt.datetime) -> Digest | None:
+def _history_digest(session: Session, office: str, pending: list[Alert], groups: dict[tuple[str, str], DigestGroup],
+                    rules: Rules, now: dt.datetime) -> Digest | None:
     """Windows that closed before monitoring began: one summary to the office, each window once."""
-    pending = [a for a in alerts if a.historical and a.summarised_at is None and a.state == "firing"]
     if not pending:
-        if (group := groups.get((rules.office, "history"))) is not None:
+        if (group := groups.get((office, "history"))) is not None:
             group.pending_since = None
         return None
-    if rules.office is None:  # a plan without an office: recorded and listed, nobody to summarise to
-        for alert in pending:
-            alert.summarised_at = now
-        return None
-    group = groups.get((rules.office, "history")) or repository.add_group(session, groups, rules.office, "history")
+    group = groups.get((office, "history")) or repository.add_group(session, groups, office, "history")
     if group.pending_since is None:
         group.pending_since = min((a.changed_at or now for a in pending), default=now)
     latest = max((a.changed_at or now for a in pending), default=now)

@@ -91,19 +91,57 @@ def towns_of(answer, towns, targeted: set[str], today,
     return out
 
 
+REGION_WORDS = {"county": "县", "city": "市", "province": "省", "national": "国"}
+
+
+@dataclass
+class SideBySide:
+    """One target of the region, and each region directly below's part of it (a city's counties)."""
+
+    name: str
+    window_label: str
+    unit: str
+    parts: list[str]  # in the order of the regions' columns; "—" where nothing was counted
+
+
+def side_by_side(answer, children: dict[str, str], targeted: set[str], today,
+                 whole: dict[str, bool] | None = None) -> list[SideBySide]:
+    """Each current target window with its region-below parts (``region:CODE``), a column per child."""
+    whole, out = whole or {}, []
+    for item in answer.indicators:
+        if item.indicator not in targeted or not item.HasField("total"):
+            continue
+        row = progress_of(item.total, item.name, whole=whole.get(item.indicator))
+        if not current_windows([row], today):
+            continue
+        parts = {share.scope.removeprefix("region:"): progress_of(share, item.name, whole=whole.get(item.indicator))
+                 for share in item.by_region}
+        out.append(SideBySide(item.name, row.window_label, row.unit,
+                              [parts[c].actual_figure if c in parts else "—" for c in children]))
+    return out
+
+
 async def office_page(request: Request, refused: str | None = None, status: int = 200):
     v = await visit(request, admin=True)
-    answer, plan, towns, (year, reported) = await asyncio.gather(  # independent reads, at once
-        call(v.api.year_progress, 0), call(v.api.plan), call(v.api.list_organisations, "town"),
+    answer, plan, orgs, (year, reported) = await asyncio.gather(  # independent reads, at once
+        call(v.api.year_progress, 0), call(v.api.plan), call(v.api.list_organisations),
         call(v.api.reporting_status))
-    names = {o.code: o.name for o in (*plan.organisations, *towns)}
+    # the region's own units and towns: a city's office leaves its counties' to their own offices
+    own = [o for o in orgs if o.region in ("", plan.region_code)]
+    towns = [o for o in own if o.kind == "town"]
+    names = {o.code: o.name for o in (*plan.organisations, *own)}
+    reported = [p for p in reported if p.org in names]
     section_of, whole = {i.code: i.section for i in plan.indicators}, plan_whole(plan)
     rows = [progress_of(item.total, item.name, section_of.get(item.indicator, ""), whole=whole.get(item.indicator))
             for item in answer.indicators if item.HasField("total")]
     today = today_of(rows)
     current = current_windows(rows, today)
     counts = {s: sum(r.status == s for r in current if r.has_target) for s in STATUS_ORDER}
+    children = {c.code: c.name for c in plan.children}
     return render(request, "office.html", {
+        "region_word": REGION_WORDS.get(plan.region_level, "县"), "children": list(children.values()),
+        "side_by_side": side_by_side(answer, children, {i.code for i in plan.indicators if not i.tracking}, today,
+                                     whole),
         "year": answer.year, "today": today, "counts": counts, "total": sum(counts.values()),
         "sections": sections_of(plan, current), "standings": standings_of(plan, current),
         "towns": towns_of(answer, towns, {i.code for i in plan.indicators if not i.tracking}, today, whole),
