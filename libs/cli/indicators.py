@@ -48,20 +48,24 @@ def progress(token: Token = ..., indicator: str = typer.Option(""), scope: str =
 @app.command("year")
 def year(token: Token = ..., year_: int = typer.Option(0, "--year", help="Calendar year; 0: the current one."),
          indicator: str = typer.Option(""), targets_only: bool = typer.Option(False, "--targets-only"),
+         region: str = typer.Option("", help="A region your office reaches (its own or one below); default: yours."),
          as_json: AsJson = False, gateway_: Gateway = None, ca_file: CaFile = None) -> None:
-    """A year's indicator windows with the breakdowns by organisation and town you may read."""
+    """A year's indicator windows with the breakdowns by organisation, town and region below you may read."""
     with gateway(token, gateway_, ca_file) as client:
-        answer = client.year_progress(year_, indicator, targets_only)
+        answer = client.year_progress(year_, indicator, targets_only, region)
     if as_json:
         print_json(answer)
         return
-    table = Table("indicator", "window", "total", "status", "by organisation", "by town", title=f"{answer.year}")
+    below = any(p.by_region for p in answer.indicators)
+    table = Table("indicator", "window", "total", "status", "by organisation", "by town",
+                  *(["by region below"] if below else []), title=f"{answer.region} {answer.year} ({answer.plan})")
     for p in answer.indicators:
         total = (f"{figure(p.total.actual, p.unit)} / {figure(p.target, p.unit)} {p.unit}" if p.HasField("total")
                  else "—")
         table.add_row(f"{p.indicator} {p.name}", p.window, total, p.total.status if p.HasField("total") else "",
                       ", ".join(f"{w.scope[4:]} {_share(w, p.unit)}" for w in p.by_org),
-                      ", ".join(f"{w.scope[5:]} {figure(w.actual, p.unit)}" for w in p.by_town))
+                      ", ".join(f"{w.scope[5:]} {figure(w.actual, p.unit)}" for w in p.by_town),
+                      *([", ".join(f"{w.scope[7:]} {figure(w.actual, p.unit)}" for w in p.by_region)] if below else []))
     console.print(table)
 
 

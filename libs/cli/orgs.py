@@ -28,12 +28,14 @@ class Role(str, enum.Enum):
 
 
 @app.command("list")
-def org_list(kind: str = typer.Option(None, help="Only this kind (department, town, ...).")) -> None:
+def org_list(kind: str = typer.Option(None, help="Only this kind (department, town, ...)."),
+             region: str = typer.Option(None, help="Only this region and those below it.")) -> None:
     with services() as rpc:
-        orgs = rpc.organisations.list_orgs(kind)
-    table = Table("code", "name", "kind", "parent", "note")
+        orgs = rpc.organisations.list_orgs_under(region, kind) if region else rpc.organisations.list_orgs(kind)
+    table = Table("code", "name", "kind", "parent", "region", "note")
     for o in orgs:
-        table.add_row(o["code"], o["name"], o["kind"], o["parent"] or "", "example data" if o["is_example"] else "")
+        table.add_row(o["code"], o["name"], o["kind"], o["parent"] or "", o.get("region") or "",
+                      "example data" if o["is_example"] else "")
     console.print(table)
 
 
@@ -44,7 +46,8 @@ def org_register(code: str, name: str, kind: str = typer.Option("town"), parent:
     with services() as rpc:
         org = rpc.organisations.register_org(
             {"code": code, "name": name, "kind": kind, "parent": parent, "is_example": example})
-        console.print(f"registered {org['code']} {org['name']} ({org['kind']}) under {org['parent']}")
+        console.print(f"registered {org['code']} {org['name']} ({org['kind']}) under {org['parent']}, "
+                      f"region {org.get('region') or '—'}")
         if not wait_until_activities_know(rpc, [org["code"]]):
             errors.print(f"the activities service has not learned of {org['code']} yet: reports naming it are "
                          "refused until it has (is it running? `kepu run` shows the services)", markup=False)

@@ -232,9 +232,8 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
 
     @rpc
     def reporting_status(self, caller: dict, year: int | None = None, org: str | None = None) -> dict:
-        """Every period of ``year`` (None: this year, by the service's clock) of the organisations the
-        caller may read (or ``org``), with its state: ``{"year", "periods"}``."""
-        ctx = self._ctx()
-        year = year or ctx.today.year
-        return {"year": year, "periods": periods.reporting_status(ctx, Caller.model_validate(caller), year, china(),
-                                                                  org)}
+        """Every period of ``year`` (None: this year by the service's clock, or the nearest year of a plan)
+        of the organisations the caller may read (or ``org``), with its state: ``{"year", "periods"}``."""
+        ctx, who = self._ctx(), Caller.model_validate(caller)
+        year = year or ctx.atlas.year_in_plan(ctx.caller_region(who), ctx.today)
+        return {"year": year, "periods": periods.reporting_status(ctx, who, year, china(), org)}

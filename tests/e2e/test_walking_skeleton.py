@@ -153,6 +153,26 @@ def _actuals(env) -> dict[tuple[str, str, str], float]:
     return {(i, w, s): float(v) for i, s, w, v in pattern.findall(text) if not i.startswith("track.")}
 
 
+def test_in_december_2026_the_county_works_to_its_next_plan_and_the_ended_one_stays_readable(system_env):
+    """Today (the session's date) the seed's 2021–2025 plan has ended: `kepu demo` fills 2026 of the
+    county's 2026–2030 plan (example data), the year's figures default to it, and 2025 is read
+    with the old plan's targets."""
+    env = {**system_env, "KEPU_AS_OF": "2026-12-06"}
+    proc, _ = start_system(env)
+    try:
+        demo = kepu(env, "demo", "--towns", "2")
+        assert "2026: " in demo.stdout and "example activities stored" in demo.stdout
+        admin = kepu(env, "org", "token", "leading-group-office", "--role", "admin").stdout.strip()
+        this_year = kepu(env, "indicator", "year", "--targets-only", "--token", admin).stdout
+        assert "dangshan 2026 (dangshan-2026-2030)" in this_year and "caravan-tours" in this_year
+        ended = kepu(env, "indicator", "year", "--year", "2025", "--targets-only", "--token", admin).stdout
+        assert "dangshan 2025 (dangshan-2021-2025)" in ended
+        caravan_2026 = 'kepu_indicator_target{indicator="caravan-tours",region="dangshan",window="2026"}'
+        assert wait_for_metric(env, "indicators", caravan_2026, 12.0) == 12.0  # the example plan's target
+    finally:
+        stop_system(proc)
+
+
 def test_gateway_without_services_answers_unavailable_not_a_crash(system_env):
     """Services down (or the broker unreachable): the caller is told to retry; nothing is half-stored."""
     gateway = subprocess.Popen([sys.executable, "-m", "services.gateway.server"], cwd=REPO_ROOT, env=system_env,
