@@ -15,18 +15,18 @@ from libs.dashboards.panels import (
     timeseries,
     variable,
 )
-
-REGION = variable("region", "地区", "label_values(kepu_indicator_status_code, scope)")
-YEAR = variable("year", "年度", "label_values(kepu_indicator_target, window)", regex="/^([0-9]{4})$/", sort=2)
-ORG = variable("org", "部门", "label_values(kepu_indicator_responsible, org)")
-
-# Every replica exports the same series (they differ in `instance`): each selector is reduced with
-# `one(...)` (max by its identifying labels) before a join or a sum, so nothing fails or doubles.
-NAMED = "* on(indicator) group_left(name, unit) max by (indicator, name, unit) (kepu_indicator_info)"
-
-
-def one(selector: str, by: str = "indicator, window, scope") -> str:
-    return f"max by ({by}) ({selector})"
+from libs.dashboards.regions import (
+    IN_REGION,
+    NAMED,
+    ORG,
+    OWN,
+    REGION,
+    RESPONSIBLE,
+    WINDOW,
+    YEAR,
+    one,
+    subregions,
+)
 
 
 def _dashboard(uid: str, title: str, grid: Grid, variables: list, description: str) -> Dashboard:
@@ -36,14 +36,14 @@ def _dashboard(uid: str, title: str, grid: Grid, variables: list, description: s
 
 
 def _status_count(status: str) -> str:
-    selector = 'kepu_indicator_status{scope="$region", status="%s", %s}' % (status, YEAR_WINDOWS)
-    return f"sum({one(selector, 'indicator, window, scope, status')})"
+    selector = 'kepu_indicator_status{%s, status="%s", %s}' % (OWN, status, YEAR_WINDOWS)
+    return f"sum({one(selector, 'region, indicator, window, scope, status')})"
 
 
 def _window_table(title: str, selector: str, extra: str = "", description: str = "") -> object:
     """One row per indicator window: status, shares of target and pace, projection, days left."""
-    base = f"{{scope=\"$region\", {YEAR_WINDOWS}{selector}}}"
-    per_window = f"{{{YEAR_WINDOWS}{selector}}}"
+    base = f"{{{OWN}, {YEAR_WINDOWS}{selector}}}"
+    per_window = f"{{{IN_REGION}, {YEAR_WINDOWS}{selector}}}"
     return table(title, [
         target(f"{one('kepu_indicator_status_code' + base)} {NAMED}{extra}", instant=True, ref="A"),
         target(f"100 * kepu:indicator_target_share{base}{extra}", instant=True, ref="B"),
@@ -51,7 +51,7 @@ def _window_table(title: str, selector: str, extra: str = "", description: str =
         target(f"100 * kepu:indicator_projected_target_share{base}{extra}", instant=True, ref="D"),
         target(f"{one('kepu_indicator_actual' + base)}{extra}", instant=True, ref="E"),
         target(f"{one('kepu_indicator_expected' + base)}{extra}", instant=True, ref="F"),
-        target(f"{one('kepu_indicator_target' + per_window, 'indicator, window')}{extra}", instant=True, ref="G"),
+        target(f"{one('kepu_indicator_target' + per_window, WINDOW)}{extra}", instant=True, ref="G"),
         target(f"kepu:indicator_days_left{per_window}{extra}", instant=True, ref="H"),
     ], {"name": "指标", "window": "窗口", "unit": "单位", "Value #A": "状态", "Value #B": "目标完成率（%）",
         "Value #C": "进度完成率（%）", "Value #D": "预计完成率（%）", "Value #E": "已完成", "Value #F": "按进度应完成",
@@ -68,21 +68,40 @@ def plan_overview() -> Dashboard:
                f"{_status_count('on_track')} + {_status_count('achieved')}", colour="green"), 6, 4)
     g.add(_window_table("规划目标一览（最差在前）", "", description="本年度、各季度及规划期（累计、存量）的每个目标："
                         "状态、完成率、按进度的完成率、按当前速度预计的年末（期末）完成率"), 24, 14)
-    g.add(bars("目标完成率（%）", f'100 * kepu:indicator_target_share{{scope="$region", {YEAR_WINDOWS}}} {NAMED}',
+    g.add(bars("目标完成率（%）", f'100 * kepu:indicator_target_share{{{OWN}, {YEAR_WINDOWS}}} {NAMED}',
                "{{name}}（{{window}}）", unit="percent", thresholds=share_thresholds()), 12, 16)
     g.add(bars("预计期末完成率（%）",
-               f'100 * kepu:indicator_projected_target_share{{scope="$region", {YEAR_WINDOWS}}} {NAMED}',
+               f'100 * kepu:indicator_projected_target_share{{{OWN}, {YEAR_WINDOWS}}} {NAMED}',
                "{{name}}（{{window}}）", unit="percent", thresholds=share_thresholds(),
                description="按目前速度推算到窗口结束时的完成率；存量指标取最新值"), 12, 16)
-    status = one(f'kepu_indicator_status{{scope="$region", {YEAR_WINDOWS}}}', "indicator, window, scope, status")
+    status = one(f'kepu_indicator_status{{{OWN}, {YEAR_WINDOWS}}}', "region, indicator, window, scope, status")
     g.add(timeseries("各状态指标数（个）", [target(f"sum by (status) ({status})", "{{status}}")]), 24, 8)
+    _subregions(g)
     _completeness(g)
     return _dashboard("kepu-plan-overview", "规划总览", g, [REGION, YEAR],
                       "全民科学素质行动规划：每个目标的完成情况、进度与预计")
 
 
+PARTS = f'{IN_REGION}, scope=~"region:.+", {YEAR_WINDOWS}'  # each region directly below: its part
+
+
+def _subregions(g: Grid) -> None:
+    """下级地区对比: each indicator of the chosen region with the parts of the regions directly below
+    (a city's counties, a province's cities) side by side, named by their plans (kepu_plan_info)."""
+    share = f"100 * {subregions(f'kepu:indicator_target_share{{{PARTS}}}')} {NAMED}"
+    g.add(bars("下级地区对比：占本级目标（%）", share, "{{name}}（{{window}}）：{{child_name}}", unit="percent",
+               max_=None, description="各下级地区计入本级指标的部分占本级目标的比例；无下级地区时为空"), 12, 14)
+    g.add(table("下级地区对比", [
+        target(f"{subregions(one(f'kepu_indicator_actual{{{PARTS}}}'))} {NAMED}", instant=True, ref="A"),
+        target(share, instant=True, ref="B"),
+    ], {"name": "指标", "child_name": "下级地区", "window": "窗口", "Value #A": "已完成", "unit": "单位",
+        "Value #B": "占本级目标（%）"}, sort_by="指标", descending=False,
+        description="本级指标中各下级地区（县、市）的部分，并列比较；按各指标本级的计数规则（含下级或仅本级）"), 12, 14)
+
+
 # reporting periods (issue 19): the activities service's clock's current year. A period not
 # submitted has no kepu_period_activities series: its cell stays empty, never 0.
+ALL_REGIONS = "报送数据尚无地区标签：列出各地区的全部单位"
 ORG_NAMES = "* on(org) group_left(name) max by (org, name) (kepu_organisation_info)"
 
 
@@ -100,7 +119,7 @@ def _completeness(g: Grid) -> None:
     """The overview's 报送完成率: each organisation's expected periods submitted, lagging first."""
     g.add(bars("各单位报送完成率（%，最低在前）", f"sort({SUBMITTED_SHARE} {ORG_NAMES})", "{{name}}", unit="percent",
                thresholds=share_thresholds(), description="本年度截止日已过（或已提前报送）的报送期中已报送的比例"
-               "（含本期无活动）；尚无应报送期的单位不显示（无值，不是0）"), 12, 16)
+               "（含本期无活动）；尚无应报送期的单位不显示（无值，不是0）。" + ALL_REGIONS), 12, 16)
     g.add(table("报送情况（各单位，本年度）", [
         target(f"{_periods('kepu_reporting_expected_periods')} {ORG_NAMES}", instant=True, ref="A"),
         target(f"{_periods('kepu_reporting_submitted_periods')} {ORG_NAMES}", instant=True, ref="B"),
@@ -108,10 +127,7 @@ def _completeness(g: Grid) -> None:
         target(f"{SUBMITTED_SHARE} {ORG_NAMES}", instant=True, ref="D"),
     ], {"name": "单位", "Value #A": "应报送（期）", "Value #B": "已报送（期）", "Value #C": "按时报送（期）",
         "Value #D": "报送完成率（%）"}, sort_by="报送完成率（%）", descending=False,
-        description="逾期未报送的期不计为0：它只是没有报送"), 12, 16)
-
-
-RESPONSIBLE = ' * on(indicator) group_left() max by (indicator) (kepu_indicator_responsible{org="$org"})'
+        description="逾期未报送的期不计为0：它只是没有报送。" + ALL_REGIONS), 12, 16)
 
 
 def department() -> Dashboard:
@@ -120,15 +136,16 @@ def department() -> Dashboard:
                colour="orange", description="发给本部门、仍未恢复的预警"), 6, 4)
     g.add(stat("近30天报送活动（场）", 'sum(increase(kepu_activities_recorded_total{org="$org"}[30d])) or vector(0)'),
           6, 4)
-    g.add(stat("负责指标（个）", 'count(max by (indicator) (kepu_indicator_responsible{org="$org"}))'), 6, 4)
-    behind = one(f'kepu_indicator_status{{scope="$region", status=~"lagging|missed", {YEAR_WINDOWS}}}',
-                 "indicator, window, scope, status")
+    responsible = one(f'kepu_indicator_responsible{{{IN_REGION}, org="$org"}}', "region, indicator")
+    g.add(stat("负责指标（个）", f"count({responsible})"), 6, 4)
+    behind = one(f'kepu_indicator_status{{{OWN}, status=~"lagging|missed", {YEAR_WINDOWS}}}',
+                 "region, indicator, window, scope, status")
     g.add(stat("其中滞后或未完成（个）", f"sum({behind}{RESPONSIBLE}) or vector(0)", colour="red"), 6, 4)
     g.add(_window_table("本部门负责的指标", "", extra=RESPONSIBLE), 24, 12)
     g.add(timeseries("本部门报送（场/天）", [target(
         'sum by (activity_type) (increase(kepu_activities_recorded_total{org="$org"}[1d]))', "{{activity_type}}")]),
         12, 9)
-    contributed = one('kepu_indicator_actual{scope="org:$org", %s}' % YEAR_WINDOWS)
+    contributed = one('kepu_indicator_actual{%s, scope="org:$org", %s}' % (IN_REGION, YEAR_WINDOWS))
     g.add(bars("本部门在各指标中的贡献", f"{contributed} {NAMED}",
                "{{name}}（{{window}}）", max_=None, description="本部门报送的活动计入各指标的数量（按各指标单位）"),
           12, 9)
@@ -156,6 +173,10 @@ TOWN_NAMES = ('* on(town) group_left(name, example) label_replace(max by (org, n
               '(kepu_organisation_info{kind="town"}), "town", "$1", "org", "(.+)")')
 
 
+# the towns' figures carry no region yet (kepu_town_*, kepu_organisation_info): every registered town
+TOWN_YEAR = variable("year", "年度", "label_values(kepu_town_activities, year)", sort=2)
+
+
 def _town(metric: str) -> str:
     return one(f'{metric}{{year="$year"}}', "town, year")
 
@@ -173,12 +194,12 @@ def towns() -> Dashboard:
                             target(f"{_town('kepu_town_participants')} {TOWN_NAMES}", instant=True, ref="B")],
                 {"name": "镇", "example": "示例数据", "Value #A": "活动（场）", "Value #B": "参与（人次）"},
                 sort_by="活动（场）"), 24, 10)
-    return _dashboard("kepu-towns", "各镇", g, [YEAR], "各镇举办的活动与参与人次（撤回的活动不计）")
+    return _dashboard("kepu-towns", "各镇", g, [TOWN_YEAR], "各镇举办的活动与参与人次（撤回的活动不计）")
 
 
 def _campaign(measure: str) -> str:
     """A campaign day's tracking series of one measure (events, sessions or participants), named."""
-    selector = f'kepu_indicator_actual{{scope="$region", window="$year", indicator=~"track[.].+[.]{measure}"}}'
+    selector = f'kepu_indicator_actual{{{OWN}, window="$year", indicator=~"track[.].+[.]{measure}"}}'
     return f"{one(selector)} {NAMED}"
 
 

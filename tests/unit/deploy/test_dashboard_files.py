@@ -64,3 +64,36 @@ def test_no_reporting_panel_turns_a_missing_period_into_zero(name):
                 assert "vector(0)" not in expr, title
             if "/" in expr and "kepu_reporting_expected_periods" in expr:
                 assert "kepu_reporting_expected_periods)) > 0)" in expr, title
+
+
+INDICATOR_SERIES = re.compile(r"\b(kepu_indicator_\w+|kepu:indicator_\w+)(\{[^}]*\})?")
+
+
+@pytest.mark.parametrize("name", sorted(RENDERED))
+def test_every_indicator_query_is_of_the_chosen_region_and_every_join_carries_it(name):
+    """Two regions' plans may give one indicator code different targets: every indicator selector
+    is filtered by the region variable, and no join or aggregation on indicator leaves region out."""
+    board = json.loads(RENDERED[name])
+    for title, exprs in panels(name).items():
+        for expr in exprs:
+            for metric, selector in INDICATOR_SERIES.findall(expr):
+                assert 'region="$region"' in selector, f"{title}: {metric}{selector}"
+            for clause in re.findall(r"\b(?:on|by) ?\(([a-z_, ]+)\)", expr):
+                labels = {label.strip() for label in clause.split(",")}
+                assert "indicator" not in labels or "region" in labels, f"{title}: ({clause})"
+    if any(INDICATOR_SERIES.search(e) for exprs in panels(name).values() for e in exprs):
+        assert board["templating"]["list"][0]["name"] == "region"
+
+
+def test_the_region_variable_offers_the_top_region_first_by_its_name():
+    region = json.loads(RENDERED["plan-overview.json"])["templating"]["list"][0]
+    assert region["query"].startswith("query_result(sort_desc(") and "kepu_plan_info" in region["query"]
+    assert "(?<value>" in region["regex"] and "region_name=\"(?<text>" in region["regex"]
+    assert region["sort"] == 0  # the query's order: province, cities, counties
+
+
+def test_the_overview_shows_the_regions_below_side_by_side_by_name():
+    overview = panels("plan-overview.json")
+    for title in ("下级地区对比", "下级地区对比：占本级目标（%）"):
+        for expr in overview[title]:
+            assert 'scope=~"region:.+"' in expr and 'group_left(child_name)' in expr, expr
