@@ -85,8 +85,8 @@ def publish_states(atlas: Atlas, states: Iterable[WindowState], as_of: dt.date, 
 
 
 # reference data for joins in dashboards (bounded by the plan): names, kinds, units, who answers
-INFO = Gauge("kepu_indicator_info", "1 per indicator of each region's plan in force, with its name, kind and "
-             "unit as labels.", ["region", "indicator", "name", "kind", "unit", "tracking"])
+INFO = Gauge("kepu_indicator_info", "1 per indicator of each region's plans begun (as the latest names it), with "
+             "its name, kind and unit as labels.", ["region", "indicator", "name", "kind", "unit", "tracking"])
 RESPONSIBLE = Gauge("kepu_indicator_responsible", "1 per indicator and organisation responsible for it.",
                     ["region", "indicator", "org"])
 PLAN = Gauge("kepu_plan_info", "1 per plan followed, with its region and period (2 for the plan in force).",
@@ -94,18 +94,23 @@ PLAN = Gauge("kepu_plan_info", "1 per plan followed, with its region and period 
 
 
 def publish_plan(atlas: Atlas, today: dt.date) -> None:
-    """Every region's plan in force as info series (the whole set: reloaded plans replace it), and
-    every plan of every region, so the dashboards offer the regions and the years of all plans."""
+    """Every region's indicators as info series (the whole set: reloaded plans replace it), and every
+    plan of every region, so the dashboards offer the regions and the years of all plans. An
+    indicator of several plans of a region is described once, as the latest plan begun by today
+    says (an ended plan's indicator keeps its name while its windows are read)."""
     INFO.clear()
     RESPONSIBLE.clear()
     PLAN.clear()
     for code, held in atlas.regions.items():
         current = atlas.current(code, today)
         region = held.region
+        described: dict[str, Indicator] = {}
         for plan in held.plans:
             PLAN.labels(code, region.name, region.parent or "", region.level, plan.meta.code,
                         str(plan.meta.period.start), str(plan.meta.period.end)).set(2 if plan is current else 1)
-        for indicator in current.all_indicators():
+            if plan.meta.period.start <= current.meta.period.start:
+                described |= {i.code: i for i in plan.all_indicators()}
+        for indicator in described.values():
             INFO.labels(code, indicator.code, indicator.name, indicator.kind, indicator.unit,
                         "true" if indicator.tracking else "false").set(1)
             for org in indicator.responsible:
