@@ -29,14 +29,19 @@ def quarter_pack_file(quarter: str, fmt: str, plan: dict, progress: dict[str, di
     return f"{pack.region}{pack.label}调度会材料.{fmt}", FORMATS[fmt], render(pack)
 
 
+# what ``plan_document`` adds beside the plan itself: where its region stands (not part of a plan file)
+PLACE_IN_TREE = frozenset({"succession", "children", "ancestors"})
+
+
 def assessment_file(year: int, fmt: str, plan: dict, progress: dict, towns: list[dict]) -> tuple[str, str, bytes]:
     """(file name, content type, bytes) of the year's 考核 table in ``fmt`` (pdf or xlsx), from the
     region's figures as they stood at the year's end."""
     from libs.common.plan.assessment import WindowFigures, assess
     from libs.common.plan.schema import Plan
 
-    model = Plan.model_validate({**plan, "indicators": [{k: v for k, v in i.items() if k != "tracking"}
-                                                         for i in plan["indicators"] if not i.get("tracking")]})
+    model = Plan.model_validate({**{k: v for k, v in plan.items() if k not in PLACE_IN_TREE},
+                                 "indicators": [{k: v for k, v in i.items() if k != "tracking"}
+                                                for i in plan["indicators"] if not i.get("tracking")]})
     figures = [WindowFigures(i["indicator"], i["window"], i["total"]["status"], i["total"]["actual"])
                for i in progress["indicators"] if i["total"]]
     # the figures known at the end of the year's last day are its final ones: judged the day after

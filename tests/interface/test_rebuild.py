@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import create_engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from libs.common.plan.loader import load_plan
+from libs.common.plan.atlas import load_atlas
 from libs.common.rpc import ClusterRpcProxy
 from services.activities.models import Activity
 from services.activities.repository import event_of
@@ -26,13 +26,14 @@ ORGS = ("cast", "agriculture", "health")
 def expected_figures(settings) -> dict[tuple[str, str, str], float]:
     """What every flow window should hold, computed from the activities' own table with the
     domain's counting rule: an oracle independent of the indicators' store."""
-    plan = load_plan(settings.plan_file / "dangshan-2021-2025.yaml")
+    atlas = load_atlas(settings.plan_file)
     engine = create_engine(settings.database_url("activities"))
     sums: dict[tuple[str, str, str], float] = defaultdict(float)
     try:
         with Session(engine) as session:
             for activity in session.query(Activity):
-                for c in counting.contributions(plan, event_of(activity)):
+                for c in counting.contributions(atlas, event_of(activity)):
+                    plan = atlas.plan_at(c.region, activity.start_date)
                     if plan.indicator(c.indicator).kind != "stock":
                         sums[(c.indicator, c.window, c.scope)] += c.value
     finally:
