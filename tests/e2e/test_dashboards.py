@@ -271,3 +271,19 @@ def test_the_city_s_counties_side_by_side_are_named_and_equal_their_own_figures(
     assert parts == {r["metric"]["region"]: float(r["value"][1]) for r in own}
     shares = query(regions_prometheus, substitute(panel_query(overview, "下级地区对比：占本级目标（%）"), values))
     assert {r["metric"]["child_name"] for r in shares} == {"清河县（虚构）", "白沙县（虚构）"}
+
+
+def test_a_county_s_reporting_and_towns_panels_list_its_own_units_and_towns_only(regions_prometheus):
+    """Activities name each figure's region (an organisation's, a town's) and organisations its
+    registry's: a county's 报送情况 lists its own units, its towns board its own towns, never the
+    neighbour's (both counties ran a demo with towns)."""
+    overview, towns = board("plan-overview"), board("towns")
+    for county in ("qinghe", "baisha"):
+        own = {r["metric"]["org"] for r in query(regions_prometheus, f'kepu_organisation_info{{region="{county}"}}')}
+        values = variable_values(regions_prometheus, overview, year="2026", region=county)
+        units = {r["metric"]["org"] for r in query(
+            regions_prometheus, substitute(panel_query(overview, "报送情况（各单位，本年度）"), values))}
+        assert units and units <= own, (county, units - own)
+        values = variable_values(regions_prometheus, towns, year="2026", region=county)
+        shown = {r["metric"]["town"] for r in query(regions_prometheus, substitute(panel_query(towns, "各镇明细"), values))}
+        assert shown and shown <= own and all(t.startswith(f"{county}-") for t in shown), (county, shown)
