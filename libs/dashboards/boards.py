@@ -99,15 +99,16 @@ def _subregions(g: Grid) -> None:
         description="本级指标中各下级地区（县、市）的部分，并列比较；按各指标本级的计数规则（含下级或仅本级）"), 12, 14)
 
 
-# reporting periods (issue 19): the activities service's clock's current year. A period not
-# submitted has no kepu_period_activities series: its cell stays empty, never 0.
-ALL_REGIONS = "报送数据尚无地区标签：列出各地区的全部单位"
-ORG_NAMES = "* on(org) group_left(name) max by (org, name) (kepu_organisation_info)"
+# reporting periods (issue 19): the activities service's clock's current year, of the chosen
+# region's organisations (each series names its organisation's region). A period not submitted has
+# no kepu_period_activities series: its cell stays empty, never 0.
+ORG_NAMES = "* on(org) group_left(name) max by (org, name) (kepu_organisation_info{%s})" % IN_REGION
+OF_ORG = f'{IN_REGION}, org="$org"'  # the department's own series, in the chosen region
 
 
 def _periods(metric: str, org: str = "") -> str:
-    """Per organisation the sum over its period kinds (replicas reduced first)."""
-    selector = f'{metric}{{org="{org}"}}' if org else metric
+    """Per organisation of the region the sum over its period kinds (replicas reduced first)."""
+    selector = f'{metric}{{{IN_REGION}, org="{org}"}}' if org else f"{metric}{{{IN_REGION}}}"
     return f"sum by (org) ({one(selector, 'org, every')})"
 
 
@@ -119,7 +120,7 @@ def _completeness(g: Grid) -> None:
     """The overview's 报送完成率: each organisation's expected periods submitted, lagging first."""
     g.add(bars("各单位报送完成率（%，最低在前）", f"sort({SUBMITTED_SHARE} {ORG_NAMES})", "{{name}}", unit="percent",
                thresholds=share_thresholds(), description="本年度截止日已过（或已提前报送）的报送期中已报送的比例"
-               "（含本期无活动）；尚无应报送期的单位不显示（无值，不是0）。" + ALL_REGIONS), 12, 16)
+               "（含本期无活动）；尚无应报送期的单位不显示（无值，不是0）"), 12, 16)
     g.add(table("报送情况（各单位，本年度）", [
         target(f"{_periods('kepu_reporting_expected_periods')} {ORG_NAMES}", instant=True, ref="A"),
         target(f"{_periods('kepu_reporting_submitted_periods')} {ORG_NAMES}", instant=True, ref="B"),
@@ -127,14 +128,14 @@ def _completeness(g: Grid) -> None:
         target(f"{SUBMITTED_SHARE} {ORG_NAMES}", instant=True, ref="D"),
     ], {"name": "单位", "Value #A": "应报送（期）", "Value #B": "已报送（期）", "Value #C": "按时报送（期）",
         "Value #D": "报送完成率（%）"}, sort_by="报送完成率（%）", descending=False,
-        description="逾期未报送的期不计为0：它只是没有报送。" + ALL_REGIONS), 12, 16)
+        description="逾期未报送的期不计为0：它只是没有报送"), 12, 16)
 
 
 def department() -> Dashboard:
     g = Grid()
-    g.add(stat("本部门预警（条）", 'sum(max by (severity) (kepu_alerts_firing{org="$org"})) or vector(0)',
-               colour="orange", description="发给本部门、仍未恢复的预警"), 6, 4)
-    g.add(stat("近30天报送活动（场）", 'sum(increase(kepu_activities_recorded_total{org="$org"}[30d])) or vector(0)'),
+    g.add(stat("本部门预警（条）", f"sum(max by (severity) (kepu_alerts_firing{{{OF_ORG}}})) or vector(0)",
+               colour="orange", description="发给本部门、仍未恢复的本地区预警"), 6, 4)
+    g.add(stat("近30天报送活动（场）", f"sum(increase(kepu_activities_recorded_total{{{OF_ORG}}}[30d])) or vector(0)"),
           6, 4)
     responsible = one(f'kepu_indicator_responsible{{{IN_REGION}, org="$org"}}', "region, indicator")
     g.add(stat("负责指标（个）", f"count({responsible})"), 6, 4)
@@ -143,7 +144,7 @@ def department() -> Dashboard:
     g.add(stat("其中滞后或未完成（个）", f"sum({behind}{RESPONSIBLE}) or vector(0)", colour="red"), 6, 4)
     g.add(_window_table("本部门负责的指标", "", extra=RESPONSIBLE), 24, 12)
     g.add(timeseries("本部门报送（场/天）", [target(
-        'sum by (activity_type) (increase(kepu_activities_recorded_total{org="$org"}[1d]))', "{{activity_type}}")]),
+        f"sum by (activity_type) (increase(kepu_activities_recorded_total{{{OF_ORG}}}[1d]))", "{{activity_type}}")]),
         12, 9)
     contributed = one('kepu_indicator_actual{%s, scope="org:$org", %s}' % (IN_REGION, YEAR_WINDOWS))
     g.add(bars("本部门在各指标中的贡献", f"{contributed} {NAMED}",
@@ -160,31 +161,30 @@ def _reporting(g: Grid) -> None:
             ("已报送（期）", "kepu_reporting_submitted_periods", "含本期无活动（零报告）"),
             ("按时报送（期）", "kepu_reporting_on_time_periods", "在截止日（按中国法定工作日计算）前报送")):
         g.add(stat(title, _periods(metric, "$org"), description=description), 8, 4)
-    state = one('kepu_reporting_period_state_code{org="$org"}', "org, period")
+    state = one(f"kepu_reporting_period_state_code{{{OF_ORG}}}", "org, period")
     g.add(table("报送情况（本年度各期）", [
         target(state, instant=True, ref="A"),
-        target(one('kepu_period_activities{org="$org"}', "org, period"), instant=True, ref="B"),
+        target(one(f"kepu_period_activities{{{OF_ORG}}}", "org, period"), instant=True, ref="B"),
     ], {"period": "报送期", "Value #A": "状态", "Value #B": "活动（场）"}, sort_by="报送期", descending=False,
         status_column="状态", mappings=PERIOD_STATE_MAPPINGS, description="未报送的期没有活动数（显示为空，不是0）；"
         "本期无活动的零报告显示0"), 24, 9)
 
 
+# the chosen region's towns (each town's series name its region; a town is in its county's)
+TOWNS = f'kepu_organisation_info{{{IN_REGION}, kind="town"}}'
 TOWN_NAMES = ('* on(town) group_left(name, example) label_replace(max by (org, name, example) '
-              '(kepu_organisation_info{kind="town"}), "town", "$1", "org", "(.+)")')
-
-
-# the towns' figures carry no region yet (kepu_town_*, kepu_organisation_info): every registered town
-TOWN_YEAR = variable("year", "年度", "label_values(kepu_town_activities, year)", sort=2)
+              f'({TOWNS}), "town", "$1", "org", "(.+)")')
+TOWN_YEAR = variable("year", "年度", f"label_values(kepu_town_activities{{{IN_REGION}}}, year)", sort=2)
 
 
 def _town(metric: str) -> str:
-    return one(f'{metric}{{year="$year"}}', "town, year")
+    return one(f'{metric}{{{IN_REGION}, year="$year"}}', "town, year")
 
 
 def towns() -> Dashboard:
     g = Grid()
-    g.add(stat("登记的镇（个）", 'count(max by (org) (kepu_organisation_info{kind="town"}))',
-               description="由运维登记；示例数据标为 example=true"), 8, 4)
+    g.add(stat("登记的镇（个）", f"count(max by (org) ({TOWNS}))",
+               description="本地区由运维登记的镇；示例数据标为 example=true"), 8, 4)
     g.add(stat("$year年各镇活动（场）", f"sum({_town('kepu_town_activities')})"), 8, 4)
     g.add(stat("$year年各镇参与（人次）", f"sum({_town('kepu_town_participants')})"), 8, 4)
     g.add(bars("各镇活动数（场）", f"{_town('kepu_town_activities')} {TOWN_NAMES}", "{{name}}", max_=None), 12, 12)
@@ -194,7 +194,7 @@ def towns() -> Dashboard:
                             target(f"{_town('kepu_town_participants')} {TOWN_NAMES}", instant=True, ref="B")],
                 {"name": "镇", "example": "示例数据", "Value #A": "活动（场）", "Value #B": "参与（人次）"},
                 sort_by="活动（场）"), 24, 10)
-    return _dashboard("kepu-towns", "各镇", g, [TOWN_YEAR], "各镇举办的活动与参与人次（撤回的活动不计）")
+    return _dashboard("kepu-towns", "各镇", g, [REGION, TOWN_YEAR], "本地区各镇举办的活动与参与人次（撤回的活动不计）")
 
 
 def _campaign(measure: str) -> str:
@@ -238,7 +238,7 @@ def pipeline_health() -> Dashboard:
         'sum by (queue) (rabbitmq_queue_messages{queue=~"evt-.*|kepu\\\\..*"})', "{{queue}}")]), 12, 8)
     g.add(timeseries("待发布事件（条）", [target("max by (service) (kepu_outbox_pending)", "{{service}}")]), 8, 8)
     g.add(timeseries("预警（条，按级别）", [target(
-        "sum by (severity) (max by (severity, org) (kepu_alerts_firing))", "{{severity}}")]), 8, 8)
+        "sum by (severity) (max by (severity, org, region) (kepu_alerts_firing))", "{{severity}}")]), 8, 8)
     g.add(timeseries("预警投递（次/小时，按渠道与结果）", [target(
         "sum by (channel, outcome) (increase(kepu_alert_deliveries_total[1h]))", "{{channel}} {{outcome}}")]), 8, 8)
     return _dashboard("kepu-pipeline", "运行状况", g, [], "gRPC、事件、队列、预警投递：系统本身是否健康")

@@ -29,7 +29,7 @@ from libs.common.outbox import OutboxRelay
 from libs.common.plan.provider import PlanMixin
 from libs.common.rpc import rpc
 from libs.common.workdays import china
-from services.activities import app, periods, reminders, reporting_figures, repository
+from services.activities import app, periods, reminders, reporting_figures
 from services.activities.metrics import ACTIVITIES_RECORDED, ACTIVITY_CHANGES, publish_reporting, publish_town_totals
 from services.activities.models import OutboxEvent
 
@@ -64,9 +64,10 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
         if orgs := sorted({a["org"] for a in activities if a["activity_type"] in seasonal}):
             self._review_duties(orgs)
         self.outbox.wake()
+        region = self._ctx().caller_region(caller) if action == "recorded" and activities else ""
         for a in activities:
             if action == "recorded":
-                ACTIVITIES_RECORDED.labels(a["activity_type"], caller.org).inc()
+                ACTIVITIES_RECORDED.labels(a["activity_type"], caller.org, region).inc()
             else:
                 ACTIVITY_CHANGES.labels(action).inc()
 
@@ -74,8 +75,9 @@ class ActivitiesService(HealthMixin, ClockMixin, PlanMixin):
     def count_by_town(self) -> None:
         """The Towns dashboard's and the reporting panels' figures, from what is stored (a few
         GROUP BYs every 15 seconds)."""
-        publish_town_totals(repository.town_totals(self.db))
-        publish_reporting(reporting_figures.read(self._ctx(), china()))
+        ctx = self._ctx()  # one look-up of each organisation's region for both
+        publish_town_totals(reporting_figures.towns(ctx))
+        publish_reporting(reporting_figures.read(ctx, china()))
         self.db.rollback()
 
     @ClockTimer.decorator

@@ -93,6 +93,8 @@ class Rules:
     site_channels: tuple[tuple[str, str], ...]  # (channel_key, kind)
     duty_keys: frozenset[str] = frozenset()  # what else a silence may name: "reporting", "campaign[:type]"
     whole: Mapping[str, bool] = field(default_factory=dict)  # indicator → its figures are read whole
+    # each region (itself) and each organisation its plans name → its region: an alert's region
+    regions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def office(self) -> str | None:
@@ -102,6 +104,16 @@ class Rules:
     def office_for(self, region: str | None) -> str | None:
         """The office of ``region`` (None: from a system before regions, the top region's)."""
         return self.offices.get(region or self.top_region) or self.office
+
+    def region_of_alert(self, scope: str, recipients: Iterable[str]) -> str:
+        """An alert's region: an indicator's alert is scoped to its region; a duty's to an
+        organisation, in the region its plan names it in; one no plan names (a town registered
+        later) in the region whose office hears of it (an escalated duty), else the top region
+        (a reminder goes to the town alone: its region is not stored with the alert)."""
+        if (region := self.regions.get(scope)) is not None:
+            return region
+        region_of_office = {office: region for region, office in self.offices.items()}
+        return next((region_of_office[org] for org in recipients if org in region_of_office), self.top_region)
 
     @classmethod
     def of(cls, atlas: Atlas, settings: NotificationSettings) -> "Rules":
@@ -113,7 +125,8 @@ class Rules:
                    lookback_days=settings.alert_lookback_days, timing=settings.timing(),
                    hours=settings.working_hours(), site_channels=settings.site_channels(),
                    duty_keys=frozenset().union(*(duties.silence_keys(p) for p in plans)),
-                   whole={code: whole for p in plans for code, whole in p.figures_whole().items()})
+                   whole={code: whole for p in plans for code, whole in p.figures_whole().items()},
+                   regions={**{r: r for r in atlas.regions}, **{o.code: r for r, o in atlas.organisations()}})
 
 
 # --- status changes and reference data ----------------------------------------------------------
@@ -456,13 +469,18 @@ def expire_silence(session: Session, silence_id: int, now: dt.datetime) -> bool:
 
 @dataclass(frozen=True)
 class Gauges:
-    firing: Counter[tuple[str, str]]  # (severity, recipient org): alerts firing
+    firing: Counter[tuple[str, str, str]]  # (severity, recipient org, the alert's region): alerts firing
     parked: dict[str, int]  # channel kind: deliveries parked
 
 
-def read_gauges(session: Session) -> Gauges:
-    """What /metrics shows of the alerts and deliveries as they stand."""
-    gauges = Gauges(repository.firing_by_recipient(session), repository.parked_by_channel(session))
+def read_gauges(session: Session, rules: Rules) -> Gauges:
+    """What /metrics shows of the alerts and deliveries as they stand: an alert counts once per
+    recipient, in its own region (``Rules.region_of_alert``)."""
+    firing: Counter[tuple[str, str, str]] = Counter()
+    for severity, scope, recipients in repository.firing_alerts(session):
+        region = rules.region_of_alert(scope, recipients)
+        firing.update((severity, org, region) for org in recipients)
+    gauges = Gauges(firing, repository.parked_by_channel(session))
     session.rollback()
     return gauges
 

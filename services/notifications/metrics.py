@@ -1,5 +1,6 @@
 """What the notifications service tells operators: Prometheus metrics (labels are bounded: orgs of
-the plan, channel kinds, outcomes; never alert ids or text) and one log line per batch or round."""
+the plans, their regions, channel kinds, outcomes; never alert ids or text) and one log line per
+batch or round."""
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,8 @@ from services.notifications.domain.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 
-ALERTS_FIRING = Gauge("kepu_alerts_firing", "Alerts currently firing, by severity and recipient organisation "
-                      "(an alert counts once per recipient).", ["severity", "org"])
+ALERTS_FIRING = Gauge("kepu_alerts_firing", "Alerts currently firing, by severity, recipient organisation and "
+                      "the alert's region (an alert counts once per recipient).", ["severity", "org", "region"])
 ALERT_TRANSITIONS = Counter("kepu_alert_transitions_total", "Alerts opened, updated and resolved.", ["action"])
 DIGESTS = Counter("kepu_alert_digests_total", "Digests composed, by kind (news, reminder, history).", ["kind"])
 DELIVERIES = Counter("kepu_alert_deliveries_total", "Delivery attempts by channel kind and outcome (sent; failed: "
@@ -63,10 +64,10 @@ def observe_digests(made: Sequence, digest_file: Path) -> None:
 
 
 def set_gauges(firing: Tally, parked: dict[str, int]) -> None:
-    """Firing alerts per (severity, org); parked deliveries per channel kind, 0 included ("nothing
-    parked" is a reading too)."""
+    """Firing alerts per (severity, org, region); parked deliveries per channel kind, 0 included
+    ("nothing parked" is a reading too)."""
     ALERTS_FIRING.clear()
-    for (severity, org), n in firing.items():
-        ALERTS_FIRING.labels(severity, org).set(n)
+    for (severity, org, region), n in firing.items():
+        ALERTS_FIRING.labels(severity, org, region).set(n)
     for kind in ("log", *CHANNEL_KINDS):
         DELIVERIES_PARKED.labels(kind).set(parked.get(kind, 0))

@@ -3,7 +3,6 @@ and outbox events in the caller's transaction (the use cases in ``app`` commit i
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
@@ -200,14 +199,10 @@ def add_silence(session: Session, silence_: Silence) -> Silence:
     return silence_
 
 
-def firing_by_recipient(session: Session) -> Counter[tuple[str, str]]:
-    """Firing alerts per (severity, recipient organisation): an alert counts once per recipient."""
-    firing: Counter[tuple[str, str]] = Counter()
-    for severity, recipients in session.execute(select(Alert.severity, Alert.recipients)
-                                                .where(Alert.state == "firing")):
-        for org in recipients:
-            firing[(severity, org)] += 1
-    return firing
+def firing_alerts(session: Session) -> list[tuple[str, str, list[str]]]:
+    """(severity, scope, recipients) of each firing alert."""
+    return [tuple(row) for row in session.execute(select(Alert.severity, Alert.scope, Alert.recipients)
+                                                  .where(Alert.state == "firing"))]
 
 
 def parked_by_channel(session: Session) -> dict[str, int]:

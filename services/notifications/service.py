@@ -85,7 +85,7 @@ class NotificationsService(HealthMixin, PlanMixin):
     @timer(interval=15, eager=True)
     def count(self) -> None:
         """Keep the gauges true from start-up on, not only after a transition."""
-        gauges = app.read_gauges(self.db)
+        gauges = app.read_gauges(self.db, self._rules())
         set_gauges(gauges.firing, gauges.parked)
 
     @rpc

@@ -67,7 +67,7 @@ def test_a_late_start_summarises_history_once_then_departments_get_digests(rabbi
 
         assert metric(env, "notifications", 'kepu_alert_deliveries_total{channel="webhook",outcome="sent"}') >= 1
         assert metric(env, "notifications", 'kepu_alert_delivery_latency_seconds_count{channel="wecom"}') >= 1
-        assert eventually(lambda: metric(env, "notifications", 'kepu_alerts_firing{org="cast",severity="warning"}'),
+        assert eventually(lambda: metric(env, "notifications", 'kepu_alerts_firing{org="cast",region="dangshan",severity="warning"}'),
                           what="the firing gauge") >= 1
         deliveries = kepu(env, "alert", "deliveries").stdout
         assert "cast" in deliveries and "webhook" in deliveries and "sent" in deliveries

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.e2e
 BOARDS = sorted((REPO_ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
 RULES = sorted((REPO_ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
 YEAR = "2024"
+SEED = {"region": "dangshan"}  # the seed county's system: its one region
 
 
 REGIONS_PLANS = REPO_ROOT / "tests" / "plans" / "regions"
@@ -188,13 +189,13 @@ def test_a_missing_period_has_no_value_while_a_submitted_one_even_nil_has_its_fi
     earlier quarters missing; the department board's 报送情况 table reads them as they are."""
     state_expr, activities_expr = panel_targets("department", "报送情况（本年度各期）")
     states = {(r["metric"]["org"], r["metric"]["period"]): float(r["value"][1])
-              for r in query(prometheus, state_expr.replace('org="$org"', 'org=~".+"'))}
+              for r in query(prometheus, substitute(state_expr.replace('org="$org"', 'org=~".+"'), SEED))}
     missing = sorted(key for key, code in states.items() if code == 4)
     assert missing, "the demo leaves some periods missing"
 
     def figures(org: str) -> dict[str, float]:
         return {r["metric"]["period"]: float(r["value"][1])
-                for r in query(prometheus, substitute(activities_expr, {"org": org}))}
+                for r in query(prometheus, substitute(activities_expr, {**SEED, "org": org}))}
 
     for org, period in missing:
         assert period not in figures(org), f"{org} {period} was never submitted, yet it has a figure"
@@ -271,3 +272,19 @@ def test_the_city_s_counties_side_by_side_are_named_and_equal_their_own_figures(
     assert parts == {r["metric"]["region"]: float(r["value"][1]) for r in own}
     shares = query(regions_prometheus, substitute(panel_query(overview, "下级地区对比：占本级目标（%）"), values))
     assert {r["metric"]["child_name"] for r in shares} == {"清河县（虚构）", "白沙县（虚构）"}
+
+
+def test_a_county_s_reporting_and_towns_panels_list_its_own_units_and_towns_only(regions_prometheus):
+    """Activities name each figure's region (an organisation's, a town's) and organisations its
+    registry's: a county's 报送情况 lists its own units, its towns board its own towns, never the
+    neighbour's (both counties ran a demo with towns)."""
+    overview, towns = board("plan-overview"), board("towns")
+    for county in ("qinghe", "baisha"):
+        own = {r["metric"]["org"] for r in query(regions_prometheus, f'kepu_organisation_info{{region="{county}"}}')}
+        values = variable_values(regions_prometheus, overview, year="2026", region=county)
+        units = {r["metric"]["org"] for r in query(
+            regions_prometheus, substitute(panel_query(overview, "报送情况（各单位，本年度）"), values))}
+        assert units and units <= own, (county, units - own)
+        values = variable_values(regions_prometheus, towns, year="2026", region=county)
+        shown = {r["metric"]["town"] for r in query(regions_prometheus, substitute(panel_query(towns, "各镇明细"), values))}
+        assert shown and shown <= own and all(t.startswith(f"{county}-") for t in shown), (county, shown)

@@ -62,7 +62,7 @@ def test_report_over_grpc_is_counted_on_metrics_and_raises_the_alert(system):
     assert "already recorded" in kepu(env, *report).stdout  # a retry is not counted twice
 
     assert wait_for_metric(env, "indicators", CARAVAN_2024, 3.0) == 3.0
-    assert metric(env, "activities", 'kepu_activities_recorded_total{activity_type="caravan_tour",org="cast"}') == 1
+    assert metric(env, "activities", 'kepu_activities_recorded_total{activity_type="caravan_tour",org="cast",region="dangshan"}') == 1
     assert metric(env, "gateway", 'kepu_gateway_requests_total{code="OK",method="ReportActivity"}') == 2
 
     admin = kepu(env, "org", "token", "cast", "--role", "admin").stdout.strip()

@@ -1,6 +1,7 @@
 """The reporting gauges (issue 19), on in-memory SQLite and the fictional plan on 2025-10-20:
 expected / submitted / on time per organisation and period kind, and a per-period figure that is
-there for a submitted period (0 for a nil report) and absent, never 0, for a missing one."""
+there for a submitted period (0 for a nil report) and absent, never 0, for a missing one; each
+series names its organisation's region (two fictional counties under a fictional city)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,14 +14,15 @@ from sqlalchemy.orm import Session
 from libs.common.access import Caller
 from libs.common.events import OrganisationChanged
 from libs.common.plan import load_plan
-from libs.common.plan.atlas import atlas_of
+from libs.common.plan.atlas import atlas_of, load_atlas
 from libs.common.settings import REPO_ROOT
 from libs.common.workdays import china
 from services.activities import app, periods, reporting_figures
-from services.activities.metrics import publish_reporting
+from services.activities.metrics import publish_reporting, publish_town_totals
 from services.activities.models import Activity, Base
 
 PLAN = load_plan(REPO_ROOT / "tests" / "plans" / "fictional-county.yaml")
+QINGLAN = PLAN.meta.region.code  # the fictional plan's one region
 TODAY = dt.date(2025, 10, 20)
 NOW = dt.datetime(2025, 10, 20, 3, tzinfo=dt.timezone.utc)
 STORED = dt.datetime(2025, 10, 19, 8, tzinfo=dt.timezone.utc)
@@ -54,8 +56,9 @@ def ctx():
         yield ctx
 
 
-def sample(name: str, **labels: str) -> float | None:
-    return REGISTRY.get_sample_value(name, labels)
+def sample(name: str, region: str = QINGLAN, **labels: str) -> float | None:
+    """The series' value (None: no series); every series names its organisation's region."""
+    return REGISTRY.get_sample_value(name, labels | {"region": region})
 
 
 def test_a_submitted_period_has_its_activities_and_a_missing_one_has_no_value_at_all(ctx):
@@ -90,3 +93,51 @@ def test_the_last_activity_stored_per_organisation_and_series_that_are_gone_are_
     assert sample("kepu_activity_last_recorded_timestamp_seconds", org="town-a") is None  # never reported
     publish_reporting(reporting_figures.ReportingFigures([], {}))
     assert sample("kepu_period_activities", org="qinglan-library", period="2025-03") is None
+
+
+# --- two regions (tests/plans/regions: the fictional city 西云市 over 清河县 and 白沙县) ---------------
+
+REGIONS = load_atlas(REPO_ROOT / "tests" / "plans" / "regions")
+IN_2026 = dt.datetime(2026, 10, 19, 8, tzinfo=dt.timezone.utc)
+
+
+def town(code: str, region: str) -> OrganisationChanged:
+    """A town registered later (no plan names it): its region as organisations says."""
+    return OrganisationChanged(code=code, name=code, kind="town", parent=f"{region}-towns", region=region,
+                               changed_at=IN_2026)
+
+
+def reported(n: int, org: str, town_code: str) -> Activity:
+    return Activity(id=f"r{n}", org=org, region=org.split("-")[0], external_id=f"r{n}", activity_type="caravan_tour",
+                    title="", town=town_code, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 9, 1),
+                    quantities={"sessions": 1, "participants": 40}, retracted=False, co_organisers=[], revision=1,
+                    created_at=IN_2026 - dt.timedelta(days=n))
+
+
+def test_each_organisation_s_and_town_s_series_name_its_own_region():
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        units = [OrganisationChanged(code=o.code, name=o.name, kind=o.kind, changed_at=IN_2026)  # no region said:
+                 for _, o in REGIONS.organisations()]  # as the plans name them
+        app.apply_organisations(session, [*units, town("qinghe-town-1", "qinghe"), town("baisha-town-1", "baisha")])
+        session.add_all([reported(1, "qinghe-cast", "qinghe-town-1"), reported(2, "baisha-cast", "baisha-town-1"),
+                         reported(3, "baisha-edu", "baisha-town-1")])
+        session.commit()
+        ctx = app.Context(session, REGIONS, dt.date(2026, 10, 20))
+        publish_reporting(reporting_figures.read(ctx, china()))
+        publish_town_totals(reporting_figures.towns(ctx))
+
+    expected = "kepu_reporting_expected_periods"
+    assert sample(expected, "qinghe", org="qinghe-cast", every="quarter") == 2  # Q1, Q2 missing (Q3 is due after the holiday)
+    assert sample(expected, "baisha", org="qinghe-cast", every="quarter") is None
+    assert sample(expected, "baisha", org="baisha-cast", every="quarter") == 2
+    assert sample(expected, "xiyun", org="xiyun-cast", every="quarter") == 2  # the city's own units: the city's
+    assert sample("kepu_reporting_period_state_code", "baisha", org="baisha-edu", period="2026Q2") == 4
+    last = "kepu_activity_last_recorded_timestamp_seconds"
+    assert sample(last, "qinghe", org="qinghe-cast") == (IN_2026 - dt.timedelta(days=1)).timestamp()
+    assert sample(last, "baisha", org="baisha-cast") == (IN_2026 - dt.timedelta(days=2)).timestamp()
+    assert sample("kepu_town_activities", "qinghe", town="qinghe-town-1", year="2026") == 1
+    assert sample("kepu_town_activities", "baisha", town="baisha-town-1", year="2026") == 2
+    assert sample("kepu_town_participants", "baisha", town="baisha-town-1", year="2026") == 80
+    assert sample("kepu_town_activities", "qinghe", town="baisha-town-1", year="2026") is None

@@ -63,7 +63,7 @@ def test_no_reporting_panel_turns_a_missing_period_into_zero(name):
             if "kepu_reporting_" in expr or "kepu_period_activities" in expr:
                 assert "vector(0)" not in expr, title
             if "/" in expr and "kepu_reporting_expected_periods" in expr:
-                assert "kepu_reporting_expected_periods)) > 0)" in expr, title
+                assert re.search(r"kepu_reporting_expected_periods(\{[^}]*\})?\)\) > 0\)", expr), title
 
 
 INDICATOR_SERIES = re.compile(r"\b(kepu_indicator_\w+|kepu:indicator_\w+)(\{[^}]*\})?")
@@ -83,6 +83,26 @@ def test_every_indicator_query_is_of_the_chosen_region_and_every_join_carries_it
                 assert "indicator" not in labels or "region" in labels, f"{title}: ({clause})"
     if any(INDICATOR_SERIES.search(e) for exprs in panels(name).values() for e in exprs):
         assert board["templating"]["list"][0]["name"] == "region"
+
+
+REGIONAL_SERIES = re.compile(r"\b(kepu_reporting_\w+|kepu_period_activities|kepu_town_\w+|kepu_activities_recorded_total"
+                             r"|kepu_activity_last_recorded_timestamp_seconds|kepu_organisation_info|kepu_alerts_firing)"
+                             r"(\{[^}]*\})?")
+
+
+@pytest.mark.parametrize("name", sorted(RENDERED))
+def test_reporting_town_organisation_and_alert_series_are_of_the_chosen_region(name):
+    """Each of these series names its organisation's (or alert's) region: a board with the region
+    variable shows the chosen region's only, the towns board included."""
+    board = json.loads(RENDERED[name])
+    regional = [(title, metric + selector) for title, exprs in panels(name).items() for expr in exprs
+                for metric, selector in REGIONAL_SERIES.findall(expr)]
+    if board["templating"]["list"] and board["templating"]["list"][0]["name"] == "region":
+        assert all('region="$region"' in series for _, series in regional), regional
+    if name == "towns.json":
+        assert [v["name"] for v in board["templating"]["list"]] == ["region", "year"]
+        assert 'region="$region"' in board["templating"]["list"][1]["query"]
+        assert regional
 
 
 def test_the_region_variable_offers_the_top_region_first_by_its_name():

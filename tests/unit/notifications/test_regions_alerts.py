@@ -1,7 +1,7 @@
 """Alerts of several regions (tests/plans/regions: a fictional city over two counties): each lagging
 target is addressed to its own region's office and responsible units, and each office's digest
 holds its own region's alerts only; windows closed before monitoring began are summarised to
-each region's own office."""
+each region's own office; the firing gauge names each alert's own region."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from libs.common.events import IndicatorStatusChanged, make_envelope
+from libs.common.events import IndicatorStatusChanged, ReportingDutyChanged, make_envelope
 from libs.common.plan.atlas import load_atlas
 from libs.common.settings import REPO_ROOT
 from services.notifications import app
@@ -52,3 +52,27 @@ def test_windows_closed_before_monitoring_are_summarised_to_each_region_s_own_of
     made = [d for d in app.run_round(session, rules, MONDAY_10 + dt.timedelta(hours=2)) if d.kind == "history"]
     assert {d.org: [i["scope"] for i in d.items] for d in made} == {"qinghe-office": ["qinghe"],
                                                                    "baisha-office": ["baisha"]}
+
+
+def overdue(org: str, region: str, sequence: int, state: str = "overdue"):
+    return make_envelope("activities", ReportingDutyChanged(
+        org=org, org_name=org, region=region, period="2026Q2", state=state, starts=dt.date(2026, 4, 1),
+        due=dt.date(2026, 7, 15), days_left=2 if state == "reminder" else None, as_of=dt.date(2026, 10, 13),
+        sequence=sequence))
+
+
+def test_the_firing_gauge_counts_each_alert_in_its_own_region():
+    session = Session(create_engine("sqlite://"))
+    Base.metadata.create_all(session.get_bind())
+    rules = app.Rules.of(ATLAS, settings())
+    app.apply_status_changes(session, [lagging("qinghe", "caravan-tours", ["qinghe-cast"]),
+                                       lagging("xiyun", "city-caravan-sessions", ["xiyun-cast"])], rules, MONDAY_10)
+    # a unit the plan names; a town registered later, overdue (its office hears) or only reminded (it alone)
+    app.apply_duty_changes(session, [overdue("baisha-edu", "baisha", 1), overdue("baisha-town-1", "baisha", 2),
+                                     overdue("qinghe-town-1", "qinghe", 3, state="reminder")], rules, MONDAY_10)
+    firing = app.read_gauges(session, rules).firing
+    assert {(org, region) for _, org, region in firing} == {
+        ("qinghe-cast", "qinghe"), ("qinghe-office", "qinghe"), ("xiyun-cast", "xiyun"), ("xiyun-office", "xiyun"),
+        ("baisha-edu", "baisha"), ("baisha-office", "baisha"), ("baisha-town-1", "baisha"),
+        ("qinghe-town-1", "xiyun")}  # a reminder to a town no plan names: the top region's
+    assert firing[("warning", "baisha-office", "baisha")] == 2

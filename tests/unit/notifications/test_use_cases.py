@@ -133,9 +133,9 @@ def test_the_gauges_count_firing_alerts_per_recipient_and_parked_deliveries_per_
     county = County()
     county.feed(change(status="missed"), change("steering-meetings", window="2025Q3"))
     county.round(after=MINUTE)
-    gauges = app.read_gauges(county.session)
-    assert gauges.firing == {("critical", ASSOCIATION): 1, ("critical", OFFICE): 1, ("warning", ASSOCIATION): 1,
-                             ("warning", OFFICE): 1}
+    gauges = app.read_gauges(county.session, county.rules)
+    assert gauges.firing == {("critical", ASSOCIATION, "qinglan"): 1, ("critical", OFFICE, "qinglan"): 1,
+                             ("warning", ASSOCIATION, "qinglan"): 1, ("warning", OFFICE, "qinglan"): 1}
     assert gauges.parked == {}
 
 
@@ -172,7 +172,7 @@ def test_a_failing_delivery_backs_off_then_parks_and_a_retry_revives_it():
     assert row.status == "parked" and row.attempts == 3 and row.last_error == "HTTP 502"
     (failed,) = app.list_deliveries(county.session, failed_only=True)
     assert (failed.delivery_id, failed.status, failed.next_attempt_at) == (first, "parked", None)
-    assert app.read_gauges(county.session).parked == {row.channel_kind: 1}
+    assert app.read_gauges(county.session, county.rules).parked == {row.channel_kind: 1}
     assert app.retry_deliveries(county.session, county.now) == 1
     assert row.status == "pending" and row.attempts == 0
 
