@@ -203,6 +203,13 @@ def reopen_period(ctx: Context, caller: Caller, org: str, key: str, reason: str,
     return _period_view(ctx, org, kind, record, period, calendar)
 
 
+def every_status(ctx: Context, year: int, calendar: WorkdayCalendar) -> list[dict]:
+    """Every period of ``year`` of every organisation that reports, in every region (the metrics)."""
+    orgs = list(ctx.session.execute(select(KnownOrganisation.code, KnownOrganisation.kind)
+                                    .order_by(KnownOrganisation.code)).all())
+    return _statuses(ctx, orgs, year, year, calendar)
+
+
 def reporting_status(ctx: Context, caller: Caller, year: int, calendar: WorkdayCalendar,
                      org: str | None = None) -> list[dict]:
     """Every period of ``year`` of each organisation the caller may read (an admin: all that report,

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from libs.common.access import Caller
 from libs.common.workdays import WorkdayCalendar
 from services.activities import periods, repository
 from services.activities.models import Activity
@@ -24,8 +23,6 @@ from services.activities.models import Activity
 if TYPE_CHECKING:
     from services.activities.app import Context
 
-# the metrics refresh reads every organisation's periods, as the office does
-READER = Caller(org="activities", org_kind="office", role="admin", name="metrics")
 SUBMITTED = frozenset({"on_time", "late"})
 
 
@@ -80,7 +77,7 @@ def towns(ctx: Context) -> list[TownFigure]:
 
 def read(ctx: Context, calendar: WorkdayCalendar) -> ReportingFigures:
     """The current year's periods (those started by ``ctx.today``) of every organisation that reports."""
-    status = [s for s in periods.reporting_status(ctx, READER, ctx.today.year, calendar)
+    status = [s for s in periods.every_status(ctx, ctx.today.year, calendar)
               if dt.date.fromisoformat(s["start"]) <= ctx.today]
     figures = [PeriodFigure(org=s["org"], region=ctx.region(s["org"]), every=s["every"], period=s["period"],
                             state=s["state"], activities=s["activities"] if s["state"] in SUBMITTED else None)
