@@ -363,8 +363,10 @@ class SessionServicer(ses_grpc.SessionServiceServicer):
     @grpc_endpoint()
     def WhoAmI(self, request, call):  # noqa: N802
         c = call.caller
+        region = self.backend.plan(c.region)["plan"]["region"]
         return ses.Identity(org=c.org, org_name=c.name, org_kind=c.org_kind, role=c.role, account=c.account or "",
-                            display_name=c.display_name)
+                            display_name=c.display_name, region=region["code"], region_name=region["name"],
+                            region_level=region["level"])
 
 
 def new_session_credential() -> str:

@@ -20,25 +20,36 @@ from libs.common.access import Caller
 T = TypeVar("T")
 
 
-ROLE_NAMES = {"reporter": "填报员", "viewer": "查看员", "admin": "管理员（县科协）"}
+ROLE_NAMES = {"reporter": "填报员", "viewer": "查看员", "admin": "管理员（{}科协）"}
+REGION_WORDS = {"county": "县", "city": "市", "province": "省", "national": "全国"}
 
 
 class Person(Caller):
     """Who is signed in, as the gateway says (``WhoAmI``): the caller the gateway itself uses,
     with the names a page shows."""
 
+    region_name: str = ""
+    region_level: str = "county"
+
     @property
     def org_name(self) -> str:
         return self.name
 
     @property
+    def region_word(self) -> str:
+        """县, 市 or 省: how pages name the person's region (全县总览, 全市总览)."""
+        return REGION_WORDS.get(self.region_level, "县")
+
+    @property
     def role_name(self) -> str:
-        return ROLE_NAMES.get(self.role, self.role)
+        return ROLE_NAMES.get(self.role, self.role).format(self.region_word)
 
     @classmethod
     def of(cls, identity) -> "Person":
         return cls(org=identity.org, name=identity.org_name, org_kind=identity.org_kind, role=identity.role,
-                   account=identity.account or None, display_name=identity.display_name)
+                   account=identity.account or None, display_name=identity.display_name,
+                   region=identity.region or None, region_name=identity.region_name,
+                   region_level=identity.region_level or "county")
 
 
 class Gateway:

@@ -106,9 +106,10 @@ async def visit(request: Request, *, write: bool = False, admin: bool = False) -
         raise
     if write and not person.may_write:
         raise PageError(403, "没有填报权限", f"您的账号（{person.role_name}）只能查看本单位的数据，不能填报或修改。"
-                                            "如需填报，请联系县科协为您开通填报员账号。")
+                                            f"如需填报，请联系{person.region_word}科协为您开通填报员账号。")
     if admin and not person.is_admin:
-        raise PageError(403, "仅限县科协管理员", "这个页面是县科协（领导小组办公室）的全县总览，您的账号不能查看。")
+        word = person.region_word
+        raise PageError(403, f"仅限{word}科协管理员", f"这个页面是{word}科协（领导小组办公室）的全{word}总览，您的账号不能查看。")
     return Visit(request, person, api, credential)
 
 

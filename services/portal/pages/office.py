@@ -1,4 +1,4 @@
-"""县级总览 (the 科协 office, admins only): the county's indicators by plan section, lagging
+"""全县/全市总览 (the 科协 office, admins only): the region's indicators by plan section, lagging
 first; each responsible department's standing; each town's figures. The same numbers the
 dashboards show (the gateway's ``ListProgress``), laid out so that a leader can print them."""
 from __future__ import annotations
@@ -91,9 +91,6 @@ def towns_of(answer, towns, targeted: set[str], today,
     return out
 
 
-REGION_WORDS = {"county": "县", "city": "市", "province": "省", "national": "国"}
-
-
 @dataclass
 class SideBySide:
     """One target of the region, and each region directly below's part of it (a city's counties)."""
@@ -106,14 +103,13 @@ class SideBySide:
 
 def side_by_side(answer, children: dict[str, str], targeted: set[str], today,
                  whole: dict[str, bool] | None = None) -> list[SideBySide]:
-    """Each current target window with its region-below parts (``region:CODE``), a column per child."""
-    whole, out = whole or {}, []
-    for item in answer.indicators:
-        if item.indicator not in targeted or not item.HasField("total"):
-            continue
-        row = progress_of(item.total, item.name, whole=whole.get(item.indicator))
-        if not current_windows([row], today):
-            continue
+    """Each target's current window with its region-below parts (``region:CODE``), a column per child."""
+    whole = whole or {}
+    items = {(i.indicator, i.window): i for i in answer.indicators if i.indicator in targeted and i.HasField("total")}
+    rows = [progress_of(i.total, i.name, whole=whole.get(i.indicator)) for i in items.values()]
+    out = []
+    for row in current_windows(rows, today):
+        item = items[(row.indicator, row.window)]
         parts = {share.scope.removeprefix("region:"): progress_of(share, item.name, whole=whole.get(item.indicator))
                  for share in item.by_region}
         out.append(SideBySide(item.name, row.window_label, row.unit,
@@ -139,7 +135,7 @@ async def office_page(request: Request, refused: str | None = None, status: int 
     counts = {s: sum(r.status == s for r in current if r.has_target) for s in STATUS_ORDER}
     children = {c.code: c.name for c in plan.children}
     return render(request, "office.html", {
-        "region_word": REGION_WORDS.get(plan.region_level, "县"), "children": list(children.values()),
+        "region_word": v.person.region_word, "children": list(children.values()),
         "side_by_side": side_by_side(answer, children, {i.code for i in plan.indicators if not i.tracking}, today,
                                      whole),
         "year": answer.year, "today": today, "counts": counts, "total": sum(counts.values()),

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dkepu/v1/session_service.proto\x12\x07kepu.v1\"J\n\rSignInRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x16\n\x0e\x63lient_address\x18\x03 \x01(\t\"j\n\x0eSignInResponse\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12#\n\x08identity\x18\x02 \x01(\x0b\x32\x11.kepu.v1.Identity\x12\x1c\n\x14idle_timeout_seconds\x18\x03 \x01(\x05\"*\n\x14\x44\x65scribeSetupRequest\x12\x12\n\nsetup_code\x18\x01 \x01(\t\"<\n\x14\x43ompleteSetupRequest\x12\x12\n\nsetup_code\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x10\n\x0eSignOutRequest\"\x11\n\x0fSignOutResponse\"\x0f\n\rWhoAmIRequest\"p\n\x08Identity\x12\x0b\n\x03org\x18\x01 \x01(\t\x12\x10\n\x08org_name\x18\x02 \x01(\t\x12\x10\n\x08org_kind\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x05 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x06 \x01(\t2\xc4\x02\n\x0eSessionService\x12\x39\n\x06SignIn\x12\x16.kepu.v1.SignInRequest\x1a\x17.kepu.v1.SignInResponse\x12\x41\n\rDescribeSetup\x12\x1d.kepu.v1.DescribeSetupRequest\x1a\x11.kepu.v1.Identity\x12\x41\n\rCompleteSetup\x12\x1d.kepu.v1.CompleteSetupRequest\x1a\x11.kepu.v1.Identity\x12<\n\x07SignOut\x12\x17.kepu.v1.SignOutRequest\x1a\x18.kepu.v1.SignOutResponse\x12\x33\n\x06WhoAmI\x12\x16.kepu.v1.WhoAmIRequest\x1a\x11.kepu.v1.Identityb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dkepu/v1/session_service.proto\x12\x07kepu.v1\"J\n\rSignInRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x16\n\x0e\x63lient_address\x18\x03 \x01(\t\"j\n\x0eSignInResponse\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12#\n\x08identity\x18\x02 \x01(\x0b\x32\x11.kepu.v1.Identity\x12\x1c\n\x14idle_timeout_seconds\x18\x03 \x01(\x05\"*\n\x14\x44\x65scribeSetupRequest\x12\x12\n\nsetup_code\x18\x01 \x01(\t\"<\n\x14\x43ompleteSetupRequest\x12\x12\n\nsetup_code\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x10\n\x0eSignOutRequest\"\x11\n\x0fSignOutResponse\"\x0f\n\rWhoAmIRequest\"\xab\x01\n\x08Identity\x12\x0b\n\x03org\x18\x01 \x01(\t\x12\x10\n\x08org_name\x18\x02 \x01(\t\x12\x10\n\x08org_kind\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x05 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x13\n\x0bregion_name\x18\x08 \x01(\t\x12\x14\n\x0cregion_level\x18\t \x01(\t2\xc4\x02\n\x0eSessionService\x12\x39\n\x06SignIn\x12\x16.kepu.v1.SignInRequest\x1a\x17.kepu.v1.SignInResponse\x12\x41\n\rDescribeSetup\x12\x1d.kepu.v1.DescribeSetupRequest\x1a\x11.kepu.v1.Identity\x12\x41\n\rCompleteSetup\x12\x1d.kepu.v1.CompleteSetupRequest\x1a\x11.kepu.v1.Identity\x12<\n\x07SignOut\x12\x17.kepu.v1.SignOutRequest\x1a\x18.kepu.v1.SignOutResponse\x12\x33\n\x06WhoAmI\x12\x16.kepu.v1.WhoAmIRequest\x1a\x11.kepu.v1.Identityb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,8 +45,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SIGNOUTRESPONSE']._serialized_end=367
   _globals['_WHOAMIREQUEST']._serialized_start=369
   _globals['_WHOAMIREQUEST']._serialized_end=384
-  _globals['_IDENTITY']._serialized_start=386
-  _globals['_IDENTITY']._serialized_end=498
-  _globals['_SESSIONSERVICE']._serialized_start=501
-  _globals['_SESSIONSERVICE']._serialized_end=825
+  _globals['_IDENTITY']._serialized_start=387
+  _globals['_IDENTITY']._serialized_end=558
+  _globals['_SESSIONSERVICE']._serialized_start=561
+  _globals['_SESSIONSERVICE']._serialized_end=885
 # @@protoc_insertion_point(module_scope)

@@ -52,17 +52,23 @@ class WhoAmIRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class Identity(_message.Message):
-    __slots__ = ("org", "org_name", "org_kind", "role", "account", "display_name")
+    __slots__ = ("org", "org_name", "org_kind", "role", "account", "display_name", "region", "region_name", "region_level")
     ORG_FIELD_NUMBER: _ClassVar[int]
     ORG_NAME_FIELD_NUMBER: _ClassVar[int]
     ORG_KIND_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    REGION_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGION_LEVEL_FIELD_NUMBER: _ClassVar[int]
     org: str
     org_name: str
     org_kind: str
     role: str
     account: str
     display_name: str
-    def __init__(self, org: _Optional[str] = ..., org_name: _Optional[str] = ..., org_kind: _Optional[str] = ..., role: _Optional[str] = ..., account: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...
+    region: str
+    region_name: str
+    region_level: str
+    def __init__(self, org: _Optional[str] = ..., org_name: _Optional[str] = ..., org_kind: _Optional[str] = ..., role: _Optional[str] = ..., account: _Optional[str] = ..., display_name: _Optional[str] = ..., region: _Optional[str] = ..., region_name: _Optional[str] = ..., region_level: _Optional[str] = ...) -> None: ...
