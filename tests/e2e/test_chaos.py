@@ -7,23 +7,27 @@ accepted, nothing is parked and no alert is doubled. (`make soak` runs the same 
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
+from kombu import Connection
 
 from libs.cli.orgs import issue_token
 from libs.common.bus.dead_letters import peek_dead_letters
+from libs.common.bus.topology import SUBSCRIPTIONS
 from libs.common.rpc import ClusterRpcProxy
 from libs.localenv import testenv
 from tests.bench.harness import system_env
-from tests.chaos.harness import TARGETS, kill_9, start_stream, stream_result, wait_restarted
+from tests.chaos.harness import TARGETS, kill_9, pids_of, start_stream, stream_result, wait_restarted
 from tests.e2e.system import settled_count, start_system, stop_system
 from tests.eventually import eventually
 from tests.interface.test_indicators import value
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+INDICATORS_QUEUE = next(s.queue_name for s in SUBSCRIPTIONS if s.service == "indicators")
 OUTAGE_FELT = ("database is not answering", "cannot reach its database")  # the gateway's and a consumer's words
 
 
@@ -31,6 +35,12 @@ def counted_more(indicators, than: float) -> float:
     """Once the indicator counts more than ``than`` (reports flow again, end to end): the count."""
     return eventually(lambda: (now := value(indicators)) > than and now, timeout=120,
                       what=f"reports counted beyond {than:g}")
+
+
+def waiting_events(amqp: str) -> int:
+    """Activity events ready in the indicators' queue (not yet handed to its consumer)."""
+    with Connection(amqp) as connection:
+        return connection.default_channel.queue_declare(INDICATORS_QUEUE, passive=True).message_count
 
 
 def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_double_nothing(
@@ -52,10 +62,18 @@ def test_kill_9_of_every_process_and_a_database_outage_mid_stream_lose_and_doubl
                     wait_restarted(env, name, kill_9(env, name))
                     counted_more(rpc.indicators, value(rpc.indicators))
             database = testenv.test_postgres()
-            database.halt()
+            # events wait for a consumer when the database goes: indicators is paused until its queue
+            # holds some, so the outage meets them (else a fast consumer may have none in hand)
+            (indicators,) = pids_of(env, "indicators")
+            felt = proc.log_path.stat().st_size
+            os.kill(indicators, signal.SIGSTOP)
+            try:
+                eventually(lambda: waiting_events(amqp) > 0, timeout=60, what="events waiting for indicators")
+                database.halt()
+            finally:
+                os.kill(indicators, signal.SIGCONT)
             try:
                 assert not (database.data / "postmaster.pid").exists(), "PostgreSQL did not stop"
-                felt = proc.log_path.stat().st_size
                 eventually(lambda: all(line in proc.log_path.read_text(errors="replace")[felt:]
                                        for line in OUTAGE_FELT),
                            timeout=60, what="the database outage felt by the gateway and a consumer")
