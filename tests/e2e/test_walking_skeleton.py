@@ -153,7 +153,8 @@ def _actuals(env) -> dict[tuple[str, str, str], float]:
     return {(i, w, s): float(v) for i, s, w, v in pattern.findall(text) if not i.startswith("track.")}
 
 
-def test_in_december_2026_the_county_works_to_its_next_plan_and_the_ended_one_stays_readable(system_env):
+def test_in_december_2026_the_county_works_to_its_next_plan_and_the_ended_one_stays_readable(system_env,
+                                                                                            tmp_path):
     """Today (the session's date) the seed's 2021–2025 plan has ended: `kepu demo` fills 2026 of the
     county's 2026–2030 plan (example data), the year's figures default to it, and 2025 is read
     with the old plan's targets."""
@@ -169,6 +170,10 @@ def test_in_december_2026_the_county_works_to_its_next_plan_and_the_ended_one_st
         assert "dangshan 2025 (dangshan-2021-2025)" in ended
         caravan_2026 = 'kepu_indicator_target{indicator="caravan-tours",region="dangshan",window="2026"}'
         assert wait_for_metric(env, "indicators", caravan_2026, 12.0) == 12.0  # the example plan's target
+        # the ended plan's last 考核 stays to be had, by its own targets
+        written = kepu(env, "report", "assessment", "2025", "--format", "xlsx", "--out", str(tmp_path / "docs"),
+                       "--token", admin).stdout
+        assert "2025年目标考核表.xlsx" in written and "数据截至2025-12-31" in written
     finally:
         stop_system(proc)
 
