@@ -133,3 +133,30 @@ def test_a_rebuild_of_every_region_equals_the_figures_counted_as_they_came(count
     app.take_replay(counted, ATLAS, replay, TODAY, dt.datetime(2026, 6, 30, 1, tzinfo=dt.UTC))
     after = {(s.indicator, s.window, s.scope): s.actual for s in app.progress(counted, ATLAS)}
     assert after == before and before[("city-caravan-sessions", "2026", "xiyun")] == 14
+
+
+# --- plans in succession: the seed county's 2021–2025 plan, then its 2026–2030 one (example data) ---
+
+SEED = load_atlas(REPO_ROOT / "plans")
+
+
+def caravan(activity_id: str, day: dt.date, sessions: float) -> ActivityRecorded:
+    return ActivityRecorded(activity_id=activity_id, org="cast", region="dangshan", activity_type="caravan_tour",
+                            start_date=day, quantities={"sessions": sessions})
+
+
+def test_the_new_plan_counts_from_its_first_day_and_the_ended_plan_keeps_its_figures_without_new_alerts(uow):
+    app.count_activities(uow, SEED, [make_envelope("activities", a).model_dump(mode="json") for a in (
+        caravan("old", dt.date(2025, 12, 30), 4), caravan("new", dt.date(2026, 1, 2), 3))], dt.date(2026, 1, 5))
+    app.judge_on_the_clock(uow, SEED, dt.date(2026, 1, 5))
+    first = len(uow.sent())
+    old = app.year_progress(uow, SEED, dt.date(2026, 1, 5), 2025, "caravan-tours", region="dangshan")
+    new = app.year_progress(uow, SEED, dt.date(2026, 1, 5), None, "caravan-tours", region="dangshan")
+    (old_window,), (new_window,) = old.indicators, new.indicators
+    assert (old_window.window, old_window.target, old_window.total.actual, old_window.total.status) == \
+        ("2025", 10, 4, "missed")  # the 2021–2025 plan's target, its final figure
+    assert (new.year, new_window.window, new_window.target, new_window.total.actual) == (2026, "2026", 12, 3)
+    # the clock judges every plan's windows again as days pass: the ended ones hold, so nothing is re-sent
+    app.judge_on_the_clock(uow, SEED, dt.date(2026, 3, 2))
+    resent = [c for c in uow.sent()[first:] if int(c.window[:4]) <= 2025]  # 2025, 2025Q4, 2021-2025 …
+    assert resent == []
