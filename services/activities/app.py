@@ -67,10 +67,15 @@ class Context:
     def region(self, org: str) -> str:
         """An organisation's region: as organisations said (``organisation_changed``), else as the
         plans name it, else the top region (a system from before regions has only that one)."""
-        if org not in self._regions:
-            known = repository.org_regions(self.session, [org]).get(org)
-            self._regions[org] = known or self.atlas.region_of(org) or self.atlas.first_region
-        return self._regions[org]
+        return self.regions_of([org])[org]
+
+    def regions_of(self, orgs: list[str]) -> dict[str, str]:
+        """``region`` of each of ``orgs``, those not looked up before in one query."""
+        if missing := [org for org in orgs if org not in self._regions]:
+            known = repository.org_regions(self.session, missing)
+            self._regions |= {org: known.get(org) or self.atlas.region_of(org) or self.atlas.first_region
+                              for org in missing}
+        return {org: self._regions[org] for org in orgs}
 
     def caller_region(self, caller: Caller) -> str:
         return caller.region if caller.region in self.atlas.regions else self.region(caller.org)
@@ -137,7 +142,7 @@ def validate(ctx: Context, caller: Caller, raw: list[dict]) -> list[_Row]:
         rows.append(row)
     referenced = sorted({c for r in rows if r.report and not r.problems for c in domain.referenced_orgs(r.report)})
     kinds = repository.org_kinds(ctx.session, referenced) if referenced else {}
-    regions = {code: ctx.region(code) for code in kinds}
+    regions = ctx.regions_of(list(kinds))
     for row in rows:
         if row.report and not row.problems:
             row.problems = domain.check_orgs(row.report, kinds, caller.org)

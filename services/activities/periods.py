@@ -231,6 +231,7 @@ def _statuses(ctx: Context, orgs: list[tuple[str, str]], first_year: int, last_y
     """Each period of ``orgs`` between two years; without ``count_activities`` the activities are
     not read (a period's state depends on its submission alone)."""
     codes = [o for o, _ in orgs]
+    ctx.regions_of(codes)  # each organisation's region (its plan of each year) in one query
     stored = {(r.org, r.period): r for r in ctx.session.scalars(select(PeriodReport).where(
         PeriodReport.org.in_(codes)))}
     months = _activity_months(ctx, codes, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31)) \

@@ -47,6 +47,7 @@ def review_duties(ctx: Context, calendar: WorkdayCalendar, now: dt.datetime, org
     submitted = _submitted(session, list(known))
     judged: list[duty_rules.Judgement] = []
     names: dict[str, str] = {}
+    ctx.regions_of(list(known))  # every organisation's region in one query
     for region, plan in _plans_open(ctx, today):  # each region's duties, by the plan of each year still open
         kinds = {code: kind for code, (kind, _) in known.items() if ctx.region(code) == region}
         if not kinds:

@@ -71,8 +71,10 @@ def last_recorded(session: Session) -> dict[str, dt.datetime]:
 
 def towns(ctx: Context) -> list[TownFigure]:
     """Every town's activities by start year, with the town's region."""
-    return [TownFigure(town, ctx.region(town), int(year), count, float(participants or 0))  # EXTRACT: a numeric
-            for town, year, count, participants in repository.town_totals(ctx.session)]
+    totals = list(repository.town_totals(ctx.session))
+    regions = ctx.regions_of(sorted({town for town, *_ in totals}))
+    return [TownFigure(town, regions[town], int(year), count, float(participants or 0))  # EXTRACT: a numeric
+            for town, year, count, participants in totals]
 
 
 def read(ctx: Context, calendar: WorkdayCalendar) -> ReportingFigures:
