@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import NamedTuple
 
@@ -131,10 +132,13 @@ def regions_of(session: Session, atlas: Atlas, scopes: Collection[str]) -> dict[
     return own | (repository.scope_regions(session, rest) if rest else {})
 
 
+_ADOPTED: weakref.WeakSet = weakref.WeakSet()  # databases whose scopes from before regions are recorded
+
+
 def adopt_scopes(session: Session, atlas: Atlas) -> int:
     """Record the region of scopes counted before regions existed: an organisation the plans name
     is in its region; any other (a registered town) in the region the old system followed, the
-    one region scope among them. Returns how many were recorded."""
+    one region scope among them. Returns how many were recorded (the caller commits)."""
     waiting = repository.scopes_without_region(session)
     if not waiting:
         return 0
@@ -160,12 +164,15 @@ def judge_on_the_clock(uow: UnitOfWork, atlas: Atlas, today: dt.date, every_gaug
     Returns how many statuses changed. The gauges then show the windows judged, or with
     ``every_gauge`` every window, breakdowns included (the timer's: whole after a restart)."""
     uow.serialise()
-    adopt_scopes(uow.session, atlas)
+    engine = uow.session.get_bind()
+    if engine not in _ADOPTED:  # once per database and process: all counted since records its regions
+        adopt_scopes(uow.session, atlas)
     started = status.judged_on_the_clock(atlas, today)
     due = status.due_on_the_clock(started, repository.window_states(uow.session, started))
     judged = judge_windows(uow.session, atlas, due, today)
     uow.stage(judged.changes)
     uow.commit()
+    _ADOPTED.add(engine)
     if every_gauge:
         show_every_window(uow, atlas, today)
     else:
