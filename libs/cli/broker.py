@@ -44,5 +44,5 @@ def setup() -> None:
 
     settings = get_settings()
     with Connection(settings.amqp_uri, connect_timeout=10) as conn:
-        declare_topology(conn)
+        declare_topology(conn, settings.broker_queue_type)
     typer.echo("declared the topology")

@@ -38,7 +38,7 @@ from nameko.rpc import (
 from nameko.standalone.rpc import ClusterProxy, SingleThreadedReplyListener, StandaloneProxyBase
 
 from libs.common.bus.senders import broker_user, call_refusal
-from libs.common.bus.topology import RPC_EXCHANGE, require
+from libs.common.bus.topology import RPC_EXCHANGE, queue_arguments, require
 from libs.common.errors import CLIENT_ERRORS, PermissionDenied
 from libs.common.metrics import BUS_REFUSED
 from libs.common.settings import settings_from_config
@@ -63,8 +63,9 @@ class _RpcConsumer(RpcConsumer):
             name = self.container.service_name
             with Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=10) as conn:
                 require(conn, exchanges=[RPC_EXCHANGE.name])
+            queue_type = settings_from_config(self.container.config).broker_queue_type
             self.queue = Queue(RPC_QUEUE_TEMPLATE.format(name), exchange=_undeclared(RPC_EXCHANGE),
-                               routing_key=f"{name}.*", durable=True)
+                               routing_key=f"{name}.*", durable=True, queue_arguments=queue_arguments(queue_type))
             self.queue_consumer.register_provider(self)
 
     def handle_result(self, message, result, exc_info):
@@ -116,13 +117,16 @@ def _undeclared(exchange: Exchange) -> Exchange:
 
 
 class _ReplyListener(SingleThreadedReplyListener):
-    """nameko's standalone reply listener, binding its reply queue without declaring the exchange."""
+    """nameko's standalone reply listener, binding its reply queue without declaring the exchange.
+    The queue is transient (kombu's default is durable): in a cluster a durable classic queue whose
+    node is down cannot be declared again from another node, so a proxy failing over would stay
+    broken until that node came back; a transient one is dropped with its node and made anew."""
 
     def setup(self) -> None:
         reply_queue_uuid = uuid.uuid4()
         self.routing_key = str(reply_queue_uuid)
         self.queue = Queue(RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_queue_uuid),
-                           exchange=_undeclared(RPC_EXCHANGE), routing_key=self.routing_key,
+                           exchange=_undeclared(RPC_EXCHANGE), routing_key=self.routing_key, durable=False,
                            queue_arguments={"x-expires": RPC_REPLY_QUEUE_TTL})
         self.queue_consumer.register_provider(self)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     broker_metrics_port: int = 15702
     broker_dist_port: int = 25682
     manage_broker: bool = Field(True, description="`kepu run` starts/stops the project-local node.")
+    broker_queue_type: Literal["classic", "quorum"] = Field(
+        "classic", description="The type of every durable queue (the operator's topology and each service's RPC "
+        "queue): quorum on a cluster of nodes. Fixed when a queue is first declared; a broker whose queues are "
+        "of the other type refuses the declaration (PRECONDITION_FAILED): move it over, do not just flip this.")
     database_url_template: str = Field(
         "sqlite:///{var_dir}/db/{service}.sqlite3",
         description="SQLAlchemy URL per service; {service} and {var_dir} are filled in.",

@@ -172,8 +172,9 @@ def main() -> int:
     vhost = quote(os.environ.get("KEPU_BROKER_VHOST", "/"), safe="")
     operator = service_uri(f"amqp://{api.hostname}:{os.environ.get('KEPU_BROKER_AMQP_PORT', '5672')}/{vhost}",
                            OPERATOR, passwords[OPERATOR])
+    queue_type = os.environ.get("KEPU_BROKER_QUEUE_TYPE", "classic")  # as the services are told (compose)
     with Connection(operator, connect_timeout=10) as conn:
-        declare_topology(conn)  # as the operator: the services only check that it is there
+        declare_topology(conn, queue_type)  # as the operator: the services only check that it is there
     print("declared the topology (exchanges, queues, bindings)")
     return 0
 

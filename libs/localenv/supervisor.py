@@ -58,7 +58,7 @@ class Supervisor:
                 self.say("RabbitMQ was already running; it will be left running")
         with Connection(self.node.amqp_uri if self.node else s.amqp_uri, connect_timeout=10) as conn:
             conn.ensure_connection(max_retries=5)
-            declare_topology(conn)  # before any input is accepted: no event can be dropped
+            declare_topology(conn, s.broker_queue_type)  # before any input is accepted: no event can be dropped
         if self.node is not None:  # our node: each service connects as its own user, as in production
             self.service_uris = broker_users(self.node, s)
             # and we, like `kepu` commands, as the operator (the settings were read before the node had users)

@@ -8,6 +8,7 @@ against the services' real handlers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from kombu import Connection, Exchange, Queue, binding
 from nameko.standalone.events import get_event_exchange
@@ -39,6 +40,18 @@ REBUILD_EXCHANGE = Exchange("kepu.rebuild", type="fanout", durable=True)  # acti
 RPC_EXCHANGE = Exchange("nameko-rpc", type="topic", durable=True)
 
 
+QueueType = Literal["classic", "quorum"]
+DEFAULT_QUEUE_TYPE: QueueType = "classic"
+
+
+def queue_arguments(queue_type: QueueType) -> dict[str, str]:
+    """What a durable queue of this type is declared with. A queue's type is fixed when it is declared
+    (a policy cannot change it), and every later declaration must say the same: RabbitMQ refuses
+    (PRECONDITION_FAILED) a quorum queue declared again without ``x-queue-type``. Classic queues are
+    declared without the argument, so those of a broker from before quorum queues still match."""
+    return {"x-queue-type": "quorum"} if queue_type == "quorum" else {}
+
+
 def retry_exchange(service: str) -> Exchange:
     """Where ``service``'s consumers put a failed message back into their own queue (routing key:
     the queue's name)."""
@@ -67,10 +80,14 @@ class Subscription:
 
     @property
     def queue(self) -> Queue:
+        return self.queue_of(DEFAULT_QUEUE_TYPE)
+
+    def queue_of(self, queue_type: QueueType) -> Queue:
         exchange = event_exchange(self.source)
         bindings = [binding(exchange, routing_key=t) for t in (self.event_type, *self.also)]
         bindings.append(binding(retry_exchange(self.service), routing_key=self.queue_name))
-        return Queue(self.queue_name, bindings=bindings, durable=True, auto_delete=False, exclusive=False)
+        return Queue(self.queue_name, bindings=bindings, durable=True, auto_delete=False, exclusive=False,
+                     queue_arguments=queue_arguments(queue_type))
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
@@ -83,26 +100,29 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("activities", REPORTING_DUTY_CHANGED, "notifications", "handle_duty_changed"),
 )
 
-# where parked messages wait for an operator
-PARKED = Queue(DEAD_LETTER_QUEUE, bindings=[binding(DEAD_LETTERS)], durable=True)
+def topology(queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> tuple[Queue, ...]:
+    """Every subscriber queue bound to its event exchange and its service's retry exchange
+    (declaring a queue declares its exchanges), the dead-letter queue (where parked messages wait for
+    an operator) and the rebuild queue: each durable queue of the ``queue_type`` the broker keeps."""
+    arguments = queue_arguments(queue_type)
+    return (
+        *(sub.queue_of(queue_type) for sub in SUBSCRIPTIONS),
+        Queue(DEAD_LETTER_QUEUE, bindings=[binding(DEAD_LETTERS)], durable=True, queue_arguments=arguments),
+        Queue(REBUILD_QUEUE, bindings=[binding(REBUILD_EXCHANGE),
+                                       binding(retry_exchange("indicators"), routing_key=REBUILD_QUEUE)],
+              durable=True, queue_arguments=arguments),
+    )
 
-# every subscriber queue bound to its event exchange and its service's retry exchange
-# (declaring a queue declares its exchanges), the dead-letter queue and the rebuild queue
-TOPOLOGY: tuple[Queue, ...] = (
-    *(sub.queue for sub in SUBSCRIPTIONS),
-    PARKED,
-    Queue(REBUILD_QUEUE, bindings=[binding(REBUILD_EXCHANGE),
-                                   binding(retry_exchange("indicators"), routing_key=REBUILD_QUEUE)],
-          durable=True),
-)
+
+TOPOLOGY: tuple[Queue, ...] = topology()  # of classic queues, a single node's
 
 
-def declare_topology(connection: Connection) -> None:
+def declare_topology(connection: Connection, queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> None:
     """The operator declares every exchange, subscriber queue, the dead-letter and rebuild queues
     (idempotent); services only check that what they use exists (``require``)."""
     channel = connection.default_channel
     RPC_EXCHANGE(channel).declare()
-    for queue in TOPOLOGY:
+    for queue in topology(queue_type):
         queue(channel).declare()
     _move_old_dead_letters(connection)
 
