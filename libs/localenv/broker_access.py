@@ -129,13 +129,17 @@ def apply(api_uri: str, vhost: str, passwords: dict[str, str], timeout: float = 
 
 
 def service_uri(amqp_uri: str, user: str, password: str) -> str:
-    """``amqp_uri`` (any user) with ``user``'s credentials instead."""
+    """``amqp_uri`` (any user) with ``user``'s credentials instead; a list of nodes (kombu's
+    ``amqp://a;amqp://b``, tried in turn) gets them on every node."""
     from urllib.parse import quote, urlsplit, urlunsplit
 
-    parts = urlsplit(amqp_uri)
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, f"{quote(user, safe='')}:{quote(password, safe='')}@{host}", parts.path,
-                       parts.query, ""))
+    def one(uri: str) -> str:
+        parts = urlsplit(uri)
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, f"{quote(user, safe='')}:{quote(password, safe='')}@{host}", parts.path,
+                           parts.query, ""))
+
+    return ";".join(one(uri) for uri in amqp_uri.split(";") if uri)
 
 
 def main() -> int:

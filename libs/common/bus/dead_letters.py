@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from kombu import Connection, Producer, Queue
 
-from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
+from libs.common.bus.publisher import COPY_CONFIRM_TIMEOUT, EVENT_ID_HEADER, send_copy
 from libs.common.bus.senders import SENDER_HEADER, broker_user, event_refusal, replay_refusal
 from libs.common.bus.topology import DEAD_LETTER_QUEUE, DEAD_LETTERS
 
@@ -95,7 +95,7 @@ def replay_dead_letters(amqp_uri: str, operators: frozenset[str], limit: int = 1
             headers[REPLAYS_HEADER] = int(headers.get(REPLAYS_HEADER, 0)) + 1
             producer.publish(msg.body, routing_key=target, content_type=msg.content_type,
                              content_encoding=msg.content_encoding, delivery_mode=2, headers=headers,
-                             user_id=broker_user(amqp_uri))
+                             user_id=broker_user(amqp_uri), confirm_timeout=COPY_CONFIRM_TIMEOUT)
             msg.ack()  # only after the broker confirmed the copy: a crash in between duplicates, never loses
             done.replayed += 1
     return done

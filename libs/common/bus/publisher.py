@@ -122,13 +122,19 @@ class EnvelopePublisher:
         self.connection.release()
 
 
+# How long a copy (a retry, a parked message, a replay) waits for the broker's confirm. A quorum
+# queue without a majority neither acks nor nacks: without a bound the consumer's thread would wait
+# for ever. On timeout the publish raises (socket.timeout); the original stays unacked and comes back.
+COPY_CONFIRM_TIMEOUT = 10.0
+
+
 def send_copy(amqp_uri: str, exchange: Exchange, routing_key: str, message, headers: dict) -> None:
     """Publish a copy of a received message (same body, whatever it holds) through ``exchange``,
-    confirmed by the broker; ``mandatory``: a copy no queue takes is an error, not lost. The copy is
-    sent as the user of ``amqp_uri`` (whoever copies it answers for it)."""
+    confirmed by the broker within ``COPY_CONFIRM_TIMEOUT``; ``mandatory``: a copy no queue takes is
+    an error, not lost. The copy is sent as the user of ``amqp_uri`` (whoever copies it answers for it)."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         Producer(conn.default_channel).publish(
             message.body, exchange=exchange, routing_key=routing_key, content_type=message.content_type,
             content_encoding=message.content_encoding, delivery_mode=2, headers=headers, mandatory=True,
-            user_id=broker_user(amqp_uri),
+            user_id=broker_user(amqp_uri), confirm_timeout=COPY_CONFIRM_TIMEOUT,
         )
