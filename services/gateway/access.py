@@ -2,6 +2,8 @@
 indicators and notifications services answer before it hands anything to a department."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from libs.common.access import Caller
 from libs.common.errors import PermissionDenied, clip
 
@@ -30,12 +32,13 @@ def may_read_alert(caller: Caller, recipients: list[str], reach: frozenset[str] 
     return caller.org in recipients
 
 
-def region_to_read(caller: Caller, requested: str, reach: frozenset[str] | None) -> str | None:
+def region_to_read(caller: Caller, requested: str, reach: Callable[[], frozenset[str] | None]) -> str | None:
     """The region a progress read is about: the one asked for, if the caller may read it (an office:
-    its region and those below; anyone else: its own region), else its own (None: the top one)."""
+    its region and those below, ``reach()``, asked only then; anyone else: its own region), else its
+    own (None: the top one)."""
     if not requested or requested == caller.region:
         return caller.region
-    if caller.is_admin and (reach is None or requested in reach):
+    if caller.is_admin and ((within := reach()) is None or requested in within):
         return requested
     raise PermissionDenied(f"region: 「{clip(requested)}」不在你的单位所在地区（{caller.region or '本地区'}）之内；"
                            "科协办公室可查看本地区及下级地区")

@@ -271,6 +271,5 @@ def year_progress(uow: UnitOfWork, atlas: Atlas, today: dt.date, year: int | Non
     plan = chosen_plan(atlas, today, region, year)
     region = plan.meta.region.code
     year = year or atlas.year_in_plan(region, today)
-    states = repository.states(uow.session, indicator, window_keys=year_window_keys(plan, year))
-    regions = regions_of(uow.session, atlas, {s.scope for s in states})
-    return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only, indicator)
+    states = repository.states(uow.session, indicator, window_keys=year_window_keys(plan, year), region=region)
+    return YearProgress.of(plan, states, year, targets_only, indicator)

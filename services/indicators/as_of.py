@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from libs.common.events import ActivityRecorded
 from libs.common.plan.atlas import Atlas, chosen_plan
 from services.indicators import repository
-from services.indicators.app import judge_windows, regions_of, replace_contributions
+from services.indicators.app import judge_windows, replace_contributions
 from services.indicators.domain.counting import latest_revisions
 from services.indicators.domain.status import held_on
 from services.indicators.domain.windows import year_window_keys
@@ -49,7 +49,5 @@ def progress_as_of(atlas: Atlas, revisions: Sequence[ActivityRecorded], day: dt.
     with repository.scratch_session() as session:
         replace_contributions(session, LIVE_STORE, atlas, latest_revisions(revisions))
         judge_windows(session, atlas, keys, day)
-        states = repository.states(session, indicator, window_keys=in_year)
-        regions = regions_of(session, atlas, {s.scope for s in states})
-        return YearProgress.of(plan, [s for s in states if regions.get(s.scope) == region], year, targets_only,
-                               indicator)
+        states = repository.states(session, indicator, window_keys=in_year, region=region)
+        return YearProgress.of(plan, states, year, targets_only, indicator)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, delete, func, insert, select, tuple_, update
+from sqlalchemy import create_engine, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from libs.common.db import chunks, serialise
@@ -240,9 +240,14 @@ def hold(state: WindowState, judgement: Judgement, as_of: dt.date) -> None:
 
 
 def states(session: Session, indicator: str | None = None, scope: str | None = None,
-           window_keys: Collection[str] | None = None) -> list[WindowState]:
-    """Stored window states in key order, of one indicator, scope or set of window keys if given."""
+           window_keys: Collection[str] | None = None, region: str | None = None) -> list[WindowState]:
+    """Stored window states in key order, of one indicator, scope, set of window keys or region (its
+    own scope and those recorded as its: its organisations, towns and the parts of the regions below)
+    if given."""
     query = select(WindowState).order_by(WindowState.indicator, WindowState.window, WindowState.scope)
+    if region:
+        query = query.where(or_(WindowState.scope == region, WindowState.scope.in_(
+            select(ScopeRegion.scope).where(ScopeRegion.region == region))))
     if indicator:
         query = query.where(WindowState.indicator == indicator)
     if window_keys is not None:
