@@ -22,6 +22,12 @@ STATUS_WORDS = {
     "not_started": "未开始", "no_data": "暂无数据", "tracking": "仅统计",
 }
 RECOVERED = "已恢复"
+# how people name a region by its level: 县科协, 全市总览; a county's when unknown (towns are in counties)
+REGION_WORDS = {"county": "县", "city": "市", "province": "省", "national": "全国"}
+
+
+def region_word(level: str | None) -> str:
+    return REGION_WORDS.get(level or "county", "县")
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")

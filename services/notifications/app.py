@@ -32,6 +32,7 @@ from libs.common.events import (
     make_envelope,
 )
 from libs.common.plan.atlas import Atlas
+from libs.common.wording import region_word
 from services.notifications import repository
 from services.notifications.domain import alerts as rules_of_alerts
 from services.notifications.domain import digests, duties, messages
@@ -92,6 +93,7 @@ class Rules:
     hours: WorkingHours
     site_channels: tuple[tuple[str, str], ...]  # (channel_key, kind)
     duty_keys: frozenset[str] = frozenset()  # what else a silence may name: "reporting", "campaign[:type]"
+    region_words: Mapping[str, str] = field(default_factory=dict)  # organisation → 县, 市 or 省 (its region's)
     whole: Mapping[str, bool] = field(default_factory=dict)  # indicator → its figures are read whole
     # each region (itself) and each organisation its plans name → its region: an alert's region
     regions: Mapping[str, str] = field(default_factory=dict)
@@ -125,6 +127,7 @@ class Rules:
                    lookback_days=settings.alert_lookback_days, timing=settings.timing(),
                    hours=settings.working_hours(), site_channels=settings.site_channels(),
                    duty_keys=frozenset().union(*(duties.silence_keys(p) for p in plans)),
+                   region_words={org.code: region_word(atlas.region(r).level) for r, org in atlas.organisations()},
                    whole={code: whole for p in plans for code, whole in p.figures_whole().items()},
                    regions={**{r: r for r in atlas.regions}, **{o.code: r for r, o in atlas.organisations()}})
 
@@ -331,7 +334,8 @@ def _news_digest(session: Session, group: DigestGroup, kind: str, entries: list[
     title = messages.digest_title(kind, name, counts[True, "firing"],
                                   counts[True, "resolved"], counts[False, "firing"], counts[False, "resolved"])
     as_of = max((a.as_of for a, _ in entries if a.as_of), default=None)
-    text = messages.digest_text(title, as_of, items, to_office=group.org in rules.offices.values())
+    text = messages.digest_text(title, as_of, items, to_office=group.org in rules.offices.values(),
+                                region=rules.region_words.get(group.org, region_word(None)))
     return _store_digest(session, group, kind, title, text, items, rules, now)
 
 

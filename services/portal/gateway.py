@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from libs.client.client import ClientError, KepuClient
 from libs.common.access import Caller
+from libs.common.wording import region_word
 
 T = TypeVar("T")
 
 
 ROLE_NAMES = {"reporter": "填报员", "viewer": "查看员", "admin": "管理员（{}科协）"}
-REGION_WORDS = {"county": "县", "city": "市", "province": "省", "national": "全国"}
 
 
 class Person(Caller):
@@ -38,7 +38,7 @@ class Person(Caller):
     @property
     def region_word(self) -> str:
         """县, 市 or 省: how pages name the person's region (全县总览, 全市总览)."""
-        return REGION_WORDS.get(self.region_level, "县")
+        return region_word(self.region_level)
 
     @property
     def role_name(self) -> str:

@@ -131,14 +131,16 @@ def duty_heading(duty: Duty) -> str:
 SECTIONS = (("new", "新情况"), ("firing", "仍需跟进"), ("resolved", "已恢复"))
 
 
-CLOSING = "请及时组织开展并报送活动数据；如有疑问请联系县科协（领导小组办公室）。"
-CLOSING_FOR_OFFICE = "请督促上述单位及时开展并报送；各单位情况见门户“全县总览”。"
+CLOSING = "请及时组织开展并报送活动数据；如有疑问请联系{w}科协（领导小组办公室）。"
+CLOSING_FOR_OFFICE = "请督促上述单位及时开展并报送；各单位情况见门户“全{w}总览”。"
 
 
-def digest_text(title: str, as_of: dt.date | None, items: Sequence[dict], to_office: bool = False) -> str:
+def digest_text(title: str, as_of: dt.date | None, items: Sequence[dict], to_office: bool = False,
+                region: str = "县") -> str:
     """The whole message: title, then the alerts by section (new, still firing, recovered), each
     section newest change first, as ``items`` come (see ``digests.compose``); it ends with what
-    the reader does (the office follows the units up rather than reports itself)."""
+    the reader does (the office follows the units up rather than reports itself), in the words of
+    the reader's region (``region``: 县, 市 or 省)."""
     lines = [title]
     if as_of:
         lines.append(f"数据截至{date_label(as_of)}。")
@@ -151,7 +153,7 @@ def digest_text(title: str, as_of: dt.date | None, items: Sequence[dict], to_off
         for row in rows:
             number_ += 1
             lines.append(f"{number_}. {row}")
-    lines.append(CLOSING_FOR_OFFICE if to_office else CLOSING)
+    lines.append((CLOSING_FOR_OFFICE if to_office else CLOSING).format(w=region))
     return "\n".join(lines)
 
 

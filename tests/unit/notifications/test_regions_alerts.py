@@ -38,6 +38,10 @@ def test_each_region_s_office_is_told_of_its_own_region_only():
     assert set(made) == {"qinghe-office", "qinghe-cast", "xiyun-office", "xiyun-cast"}  # not baisha's office
     assert [i["indicator"] for i in made["qinghe-office"].items] == ["caravan-tours"]
     assert [i["indicator"] for i in made["xiyun-office"].items] == ["city-caravan-sessions"]
+    # each reader is pointed to its own region's office and overview, in its words
+    assert made["xiyun-office"].text.endswith("各单位情况见门户“全市总览”。")
+    assert made["qinghe-office"].text.endswith("各单位情况见门户“全县总览”。")
+    assert made["xiyun-cast"].text.endswith("如有疑问请联系市科协（领导小组办公室）。")
 
 
 def test_windows_closed_before_monitoring_are_summarised_to_each_region_s_own_office():
