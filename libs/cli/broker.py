@@ -1,17 +1,24 @@
-"""``kepu broker …``: the project-local RabbitMQ node."""
+"""``kepu broker …``: the project-local RabbitMQ node, or cluster (``KEPU_BROKER_NODES``)."""
 from __future__ import annotations
 
 import typer
 
 from libs.common.settings import get_settings
-from libs.localenv.rabbitmq import ADMIN, RabbitNode
+from libs.localenv.rabbitmq import ADMIN
 
-app = typer.Typer(help="Start, stop and inspect the project-local RabbitMQ node.", no_args_is_help=True)
+app = typer.Typer(help="Start, stop and inspect the project-local RabbitMQ node or cluster.", no_args_is_help=True)
+
+
+def _local():
+    from libs.localenv.supervisor import local_broker
+
+    return local_broker(get_settings())
+
 
 @app.command()
 def start() -> None:
-    """Start the node (no-op if it runs)."""
-    node = RabbitNode.from_settings(get_settings())
+    """Start the node, or every node of the cluster (no-op for those that run)."""
+    node = _local()
     node.start()
     typer.echo(f"RabbitMQ {node.node} up: {node.address}  management http://127.0.0.1:{node.mgmt_port}/ "
                f"(administrator {ADMIN}, password in {node.base / 'admin.json'})")
@@ -19,18 +26,49 @@ def start() -> None:
 
 @app.command()
 def stop() -> None:
-    """Stop the node."""
-    RabbitNode.from_settings(get_settings()).stop()
+    """Stop the node, or every node of the cluster."""
+    _local().stop()
     typer.echo("stopped")
 
 
 @app.command()
 def status() -> None:
-    """Say whether the node runs."""
-    node = RabbitNode.from_settings(get_settings())
-    running = node.is_running()
-    typer.echo(f"{node.node}: {'running' if running else 'stopped'} ({node.address})")
-    raise typer.Exit(0 if running else 1)
+    """Say whether the node (each node) runs."""
+    from libs.localenv.cluster import RabbitCluster
+
+    local = _local()
+    nodes = local.nodes if isinstance(local, RabbitCluster) else [local]
+    running = {n.node: n.is_running() for n in nodes}
+    for node in nodes:
+        typer.echo(f"{node.node}: {'running' if running[node.node] else 'stopped'} ({node.address})")
+    raise typer.Exit(0 if all(running.values()) else 1)
+
+
+@app.command()
+def check() -> None:
+    """The cluster's health: every node runs, and every quorum queue has a replica on every node
+    (RabbitMQ 3.10 adds none by itself to a node that joined after the queue was declared: this
+    grows them, and spreads the queues' leaders). Exit code 1 while something lacks."""
+    from libs.localenv.cluster import RabbitCluster
+
+    local = _local()
+    if not isinstance(local, RabbitCluster):
+        typer.echo(f"one node ({local.node}): {'running' if local.is_running() else 'stopped'}; "
+                   "KEPU_BROKER_NODES=3 for a cluster")
+        raise typer.Exit(0 if local.is_running() else 1)
+    down = [n.node for n in local.nodes if not n.is_running()]
+    if down:
+        typer.echo(f"not running: {', '.join(down)}: `kepu broker start` starts them; their queue replicas "
+                   "catch up by themselves")
+    lacking = local.settle() if len(down) < len(local.nodes) else []
+    for queue in lacking:
+        typer.echo(f"under-replicated: {queue}")
+    if not down and not lacking:
+        queues = local.quorum_queues()
+        leaders = ", ".join(f"{n.node} ({sum(q['leader'] == n.node for q in queues.values())})" for n in local.nodes)
+        typer.echo(f"{len(local.nodes)} nodes running; {len(queues)} quorum queues, each on every node; "
+                   f"leaders: {leaders}")
+    raise typer.Exit(1 if down or lacking else 0)
 
 
 @app.command()

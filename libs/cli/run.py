@@ -16,6 +16,9 @@ def run(
     plan: Path = typer.Option(None, "--plan", help="Plan file (default: the seed plan)."),
     replicas: int = typer.Option(None, "--replicas", min=1, max=8,
                                  help="Processes per service, competing for its queues (default KEPU_REPLICAS or 1)."),
+    broker_nodes: int = typer.Option(None, "--broker-nodes", min=1, max=7,
+                                     help="RabbitMQ nodes: 3 is a cluster with quorum queues that survives losing "
+                                     "one (default KEPU_BROKER_NODES or 1)."),
 ) -> None:
     """Start RabbitMQ, the four services and the gRPC gateway; print where they listen."""
     from libs.cli.common import iso_date
@@ -29,8 +32,10 @@ def run(
         env["KEPU_PLAN_FILE"] = str(plan.resolve())
     if replicas:
         env["KEPU_REPLICAS"] = str(replicas)
-    settings = with_local_broker(
-        Settings(**{k: v for k, v in {"as_of": as_of, "plan_file": plan, "replicas": replicas}.items() if v}))
+    if broker_nodes:
+        env["KEPU_BROKER_NODES"] = str(broker_nodes)
+    chosen = {"as_of": as_of, "plan_file": plan, "replicas": replicas, "broker_nodes": broker_nodes}
+    settings = with_local_broker(Settings(**{k: v for k, v in chosen.items() if v}))
     digest_hours = alert_hours()  # a typo in the working hours stops here, before anything starts
     sup = Supervisor(settings, env=env, say=lambda m: console.print(f"[dim]{m}[/]"))
     try:

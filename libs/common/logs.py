@@ -2,8 +2,24 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from libs.common.errors import clip
+
+# the password in a URI (``amqp://user:password@host``); nameko masks only a node list's first
+PASSWORD_IN_URI = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@;\s]+:)[^@;\s]+@", re.IGNORECASE)
+
+
+class HiddenPasswords(logging.Filter):
+    """No password of a broker URI reaches the log, whichever node of a list it belongs to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "://" in message:
+            masked = PASSWORD_IN_URI.sub(r"\g<head>********@", message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True
 
 
 class ClientErrorLine(logging.Filter):
@@ -55,3 +71,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     for noisy in ("kombu", "amqp", "nameko", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     logging.getLogger("nameko.containers").addFilter(ClientErrorLine())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(HiddenPasswords())

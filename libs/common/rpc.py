@@ -14,6 +14,7 @@ took ~18 % of the activities service's CPU on the single-report path.
 from __future__ import annotations
 
 import logging
+import select
 import uuid
 
 from kombu import Connection, Exchange, Queue
@@ -35,7 +36,12 @@ from nameko.rpc import (
     ServiceProxy,
     get_rpc_exchange,
 )
-from nameko.standalone.rpc import ClusterProxy, SingleThreadedReplyListener, StandaloneProxyBase
+from nameko.standalone.rpc import (
+    ClusterProxy,
+    PollingQueueConsumer,
+    SingleThreadedReplyListener,
+    StandaloneProxyBase,
+)
 
 from libs.common.bus.senders import broker_user, call_refusal
 from libs.common.bus.topology import RPC_EXCHANGE, queue_arguments, require
@@ -116,11 +122,50 @@ def _undeclared(exchange: Exchange) -> Exchange:
     return Exchange(exchange.name, type=exchange.type, durable=exchange.durable, no_declare=True)
 
 
+# a request waits this long for the broker's confirm: a quorum queue without a majority of its
+# nodes neither acks nor nacks. Retried on another node; (retries + 1) × this stays under the
+# gateway's KEPU_GRPC_CALL_TIMEOUT (15 s), so a caller hears UNAVAILABLE, not silence
+REQUEST_CONFIRM_TIMEOUT = 3.0
+REQUEST_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+class _ReplyConsumer(PollingQueueConsumer):
+    """nameko's polling reply consumer, which notices a lost connection only while it waits for a
+    reply, after the request went out: on a cluster whose node died, the service's reply then
+    reaches no queue (the transient reply queue died with its node) and the call times out.
+    ``ensure_alive``, called before each request, makes the queue again on a live node first."""
+
+    def ensure_alive(self) -> None:
+        connection = self.connection
+        try:
+            if not connection.connected:
+                raise ConnectionError("the reply connection is closed")
+            sock = connection.connection.transport.sock
+            readable, _, _ = select.select([sock], [], [], 0)
+            if readable:  # a close, an EOF, or a late reply: read what is there
+                connection.drain_events(timeout=0.001)
+        except TimeoutError:
+            return
+        except (OSError, ConnectionError, *connection.connection_errors) as exc:
+            log.warning("the RPC reply connection was lost (%s); reconnecting before the next request", exc)
+            self._setup_consumer()
+
+
 class _ReplyListener(SingleThreadedReplyListener):
     """nameko's standalone reply listener, binding its reply queue without declaring the exchange.
     The queue is transient (kombu's default is durable): in a cluster a durable classic queue whose
     node is down cannot be declared again from another node, so a proxy failing over would stay
     broken until that node came back; a transient one is dropped with its node and made anew."""
+
+    def __init__(self, timeout=None):
+        super().__init__(timeout)
+        self.queue_consumer = _ReplyConsumer(timeout=timeout)
+
+    def get_reply_event(self, correlation_id):
+        """Called before each request is published: the reply queue must exist by then."""
+        if not self.queue_consumer.stopped:
+            self.queue_consumer.ensure_alive()
+        return super().get_reply_event(correlation_id)
 
     def setup(self) -> None:
         reply_queue_uuid = uuid.uuid4()
@@ -152,4 +197,6 @@ class ClusterRpcProxy(StandaloneProxyBase):
     def __init__(self, config: dict, context_data=None, timeout=None):
         super().__init__(config, context_data, timeout, reply_listener_cls=_ReplyListener)
         self._proxy = _IdentifiedClusterProxy(self._worker_ctx, self._reply_listener,
-                                              user_id=broker_user(config["AMQP_URI"]))
+                                              user_id=broker_user(config["AMQP_URI"]),
+                                              confirm_timeout=REQUEST_CONFIRM_TIMEOUT,
+                                              retry_policy=REQUEST_RETRY_POLICY)

@@ -11,13 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("organisations", "activities", "indicators", "notifications")
 SINGLE_PROCESSES = ("gateway", "portal")  # one process each, on their own ports (no replicas)
 METRICS_OFFSETS = {name: i for i, name in enumerate((*SERVICES, *SINGLE_PROCESSES))}
+BROKER_PORT_STEP = 3  # node k of a local cluster: every port 3×(k-1) up (the test profile's are neighbours)
 
 
 class Settings(BaseSettings):
@@ -33,10 +34,13 @@ class Settings(BaseSettings):
     broker_metrics_port: int = 15702
     broker_dist_port: int = 25682
     manage_broker: bool = Field(True, description="`kepu run` starts/stops the project-local node.")
+    broker_nodes: int = Field(1, ge=1, le=7, description="`kepu run` starts a RabbitMQ cluster of this many nodes "
+                              "on this machine (node k on ports 3×(k-1) above the first's); 3 survives losing one.")
     broker_queue_type: Literal["classic", "quorum"] = Field(
         "classic", description="The type of every durable queue (the operator's topology and each service's RPC "
-        "queue): quorum on a cluster of nodes. Fixed when a queue is first declared; a broker whose queues are "
-        "of the other type refuses the declaration (PRECONDITION_FAILED): move it over, do not just flip this.")
+        "queue): quorum on a cluster of nodes (the default when KEPU_BROKER_NODES > 1). Fixed when a queue is "
+        "first declared; a broker whose queues are of the other type refuses the declaration "
+        "(PRECONDITION_FAILED): move it over with `kepu broker migrate`, do not just flip this.")
     database_url_template: str = Field(
         "sqlite:///{var_dir}/db/{service}.sqlite3",
         description="SQLAlchemy URL per service; {service} and {var_dir} are filled in.",
@@ -67,6 +71,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     prometheus: bool = Field(True, description="`kepu run` also starts a project-local Prometheus (loopback).")
     prometheus_port: int = Field(9390, description="Port of that Prometheus.")
+
+    @model_validator(mode="after")
+    def _quorum_on_a_cluster(self) -> "Settings":
+        """A cluster's queues are quorum queues unless the operator says otherwise: a classic queue
+        lives on one node and dies with it."""
+        if self.broker_nodes > 1 and "broker_queue_type" not in self.model_fields_set:
+            self.broker_queue_type = "quorum"
+        return self
+
+    @property
+    def broker_ports(self) -> list[int]:
+        """The AMQP port of each project-local node (``broker_nodes`` of them, 3 apart)."""
+        return [self.broker_port + BROKER_PORT_STEP * i for i in range(self.broker_nodes)]
 
     @property
     def operator_users(self) -> frozenset[str]:
@@ -127,7 +144,16 @@ def with_local_broker(settings: Settings) -> Settings:
     if settings.amqp_uri:
         return settings
     user, password = local_broker_login(settings.var_dir)
-    return settings.model_copy(update={"amqp_uri": f"amqp://{user}:{password}@127.0.0.1:{settings.broker_port}/"})
+    return settings.model_copy(update={"amqp_uri": node_list_uri(user, password, settings.broker_ports)})
+
+
+def node_list_uri(user: str, password: str, ports: list[int]) -> str:
+    """The local nodes as a kombu node list (``amqp://…:p1/;amqp://…:p2/``): a client connects to
+    the first that answers and fails over to the next."""
+    from urllib.parse import quote
+
+    login = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return ";".join(f"amqp://{login}@127.0.0.1:{port}/" for port in ports)
 
 
 @lru_cache

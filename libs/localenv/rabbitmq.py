@@ -43,6 +43,11 @@ class RabbitNode:
     mgmt_port: int
     metrics_port: int
     dist_port: int
+    # a cluster's nodes share one Erlang cookie (HOME) and one administrator (admin.json): the seed's
+    home: Path | None = None
+    admin_file: Path | None = None
+    extra_config: str = ""  # more rabbitmq.conf lines (a cluster's partition handling)
+    erl_args: str = ""  # more Erlang VM flags
 
     @classmethod
     def from_settings(cls, settings: Settings, profile: str = "run") -> "RabbitNode":
@@ -67,7 +72,7 @@ class RabbitNode:
     @property
     def admin_password(self) -> str:
         """Made once per node, kept in ``admin.json`` (mode 0600)."""
-        path = self.base / "admin.json"
+        path = self.admin_file or self.base / "admin.json"
         try:
             return json.loads(path.read_text())["password"]
         except (OSError, ValueError, KeyError):
@@ -83,7 +88,7 @@ class RabbitNode:
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
-            "HOME": str(self.base / "home"),  # the Erlang cookie lives here; rabbitmqctl needs it too
+            "HOME": str(self.home or self.base / "home"),  # the Erlang cookie lives here; rabbitmqctl needs it too
             "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
             "RABBITMQ_LOG_BASE": str(self.base / "log"),
             "RABBITMQ_PID_FILE": str(self.pid_file),
@@ -94,7 +99,8 @@ class RabbitNode:
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
             "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
             # Erlang distribution (the CLI tools' way in) and epmd on loopback too
-            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": " ".join(
+                ("-kernel inet_dist_use_interface {127,0,0,1}", self.erl_args)).strip(),
             "ERL_EPMD_ADDRESS": "127.0.0.1",
         }
 
@@ -123,6 +129,7 @@ class RabbitNode:
             f"prometheus.tcp.ip = 127.0.0.1\n"
             "vm_memory_high_watermark.relative = 0.2\n"
             "disk_free_limit.absolute = 200MB\n"
+            + self.extra_config
         )
 
     def start(self, timeout: float = 90) -> bool:
@@ -130,10 +137,17 @@ class RabbitNode:
 
         Returns whether this call started it (so the caller stops only what it started).
         """
-        if not (RABBIT_BIN / "rabbitmq-server").exists():
-            raise SystemExit("rabbitmq-server is not installed; run `make setup` (it installs it with apt).")
         if self.is_running():
             return False
+        self.launch()
+        self.await_up(timeout)
+        return True
+
+    def launch(self) -> None:
+        """Start the node's VM, detached, without waiting for it (a cluster starts its nodes together:
+        a node of a cluster waits at boot for the peers it last saw)."""
+        if not (RABBIT_BIN / "rabbitmq-server").exists():
+            raise SystemExit("rabbitmq-server is not installed; run `make setup` (it installs it with apt).")
         check_free({"KEPU_BROKER_PORT": self.port, "KEPU_BROKER_MGMT_PORT": self.mgmt_port,
                     "KEPU_BROKER_METRICS_PORT": self.metrics_port, "KEPU_BROKER_DIST_PORT": self.dist_port})
         self._write_config()
@@ -141,18 +155,20 @@ class RabbitNode:
         with open(self.base / "log" / "startup.log", "ab") as log:  # the node keeps its own handle
             subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log, stderr=log,
                              stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def await_up(self, timeout: float = 90) -> None:
+        """Wait until the launched node's application runs and its management API answers."""
         deadline = time.monotonic() + timeout
         while not self.pid_file.exists():
             if time.monotonic() > deadline:
-                raise SystemExit(f"RabbitMQ did not start within {timeout:.0f}s; see {self.base / 'log'}")
+                raise SystemExit(f"RabbitMQ {self.node} did not start within {timeout:.0f}s; see {self.base / 'log'}")
             time.sleep(0.2)
         waited = self.ctl("wait", str(self.pid_file), "--timeout", str(int(timeout)), timeout=timeout + 10)
         if waited.returncode != 0:
-            raise SystemExit(f"RabbitMQ did not come up: {waited.stderr.strip()}; see {self.base / 'log'}")
+            raise SystemExit(f"RabbitMQ {self.node} did not come up: {waited.stderr.strip()}; see {self.base / 'log'}")
         if not wait_for_port(self.mgmt_port, 30):
             raise SystemExit(f"RabbitMQ management did not open port {self.mgmt_port}; see {self.base / 'log'}")
         self._retire_guest()
-        return True
 
     def _retire_guest(self) -> None:
         """A node made by an older release still has guest (an administrator): make ours, drop it."""

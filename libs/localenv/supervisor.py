@@ -21,6 +21,7 @@ from kombu import Connection
 from libs.common.bus.topology import declare_topology
 from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
 from libs.localenv import broker_access, prometheus
+from libs.localenv.cluster import RabbitCluster
 from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode, write_private_json
 
@@ -36,7 +37,7 @@ class Supervisor:
     argv: dict[str, list[str]] = field(default_factory=dict)
     child_env: dict[str, dict[str, str]] = field(default_factory=dict)
     restarts: dict[str, list[float]] = field(default_factory=dict)
-    node: RabbitNode | None = None
+    node: RabbitNode | RabbitCluster | None = None
     service_uris: dict[str, str] = field(default_factory=dict)
     started_broker: bool = False
     say: callable = print
@@ -51,8 +52,8 @@ class Supervisor:
             ports["KEPU_PROMETHEUS_PORT (or KEPU_PROMETHEUS=false)"] = s.prometheus_port
         check_free(ports)
         if s.manage_broker:
-            self.node = RabbitNode.from_settings(s)
-            self.say(f"starting RabbitMQ node {self.node.node} (data in {self.node.base}) ...")
+            self.node = local_broker(s)
+            self.say(f"starting RabbitMQ {self.node.node} (data in {self.node.base}) ...")
             self.started_broker = self.node.start()
             if not self.started_broker:
                 self.say("RabbitMQ was already running; it will be left running")
@@ -72,13 +73,17 @@ class Supervisor:
                     env = {"KEPU_REPLICA": str(replica), **self._uri(name)}
                     self._spawn(self._child_name(name, replica), argv, env)
             self._wait_services_ready()
+        if isinstance(self.node, RabbitCluster):  # the services' own queues too, on every node
+            for lacking in self.node.settle():
+                self.say(f"quorum queue without a replica on every node: {lacking}; `kepu broker check` once all run")
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.server"], self._uri("gateway"))
         self._wait_gateway_ready()
         self._spawn("portal", [sys.executable, "-m", "services.portal.server"])
         self._wait_portal_ready()
         if self.runs_prometheus:
             # a broker this run did not start is scraped where KEPU_BROKER_METRICS_PORT says (loopback)
-            rabbit_metrics = self.node.metrics_port if self.node else s.broker_metrics_port
+            rabbit_metrics = self.node.metrics_ports if isinstance(self.node, RabbitCluster) else \
+                [self.node.metrics_port if self.node else s.broker_metrics_port]
             self._spawn("prometheus", prometheus.command(s, rabbit_metrics))
             self._wait_prometheus_ready()
 
@@ -253,7 +258,14 @@ class Supervisor:
             self.node.stop()
 
 
-def broker_users(node: RabbitNode, settings: Settings) -> dict[str, str]:
+def local_broker(settings: Settings, profile: str = "run") -> RabbitNode | RabbitCluster:
+    """The project-local broker: one node, or a cluster of ``KEPU_BROKER_NODES``."""
+    if settings.broker_nodes > 1:
+        return RabbitCluster.from_settings(settings, profile)
+    return RabbitNode.from_settings(settings, profile)
+
+
+def broker_users(node: RabbitNode | RabbitCluster, settings: Settings) -> dict[str, str]:
     """Grant each service and the gateway its own user on the project-local node (the permissions
     of ``libs.localenv.broker_access``, as in production); passwords are made once and kept in
     ``var/run/rabbitmq/users.json`` (readable by the owner only). Returns each one's AMQP URI."""
@@ -265,6 +277,7 @@ def broker_users(node: RabbitNode, settings: Settings) -> dict[str, str]:
     if set(passwords) != set(broker_access.USERS):
         passwords = {user: secrets.token_urlsafe(18) for user in broker_access.USERS}
         write_private_json(path, passwords)
-    vhost = urllib.parse.unquote(urllib.parse.urlsplit(settings.amqp_uri).path.lstrip("/")) or "/"
+    first = settings.amqp_uri.split(";")[0]  # of a node list, all on one vhost
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(first).path.lstrip("/")) or "/"
     broker_access.apply(node.api_uri, vhost, passwords)
     return {user: broker_access.service_uri(settings.amqp_uri, user, pw) for user, pw in passwords.items()}

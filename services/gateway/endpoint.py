@@ -128,6 +128,10 @@ def failure_for(exc: Exception, method: str, backend_timeout: float) -> Failure 
     if isinstance(exc, RpcTimeout):
         log.error("%s got no answer within %.0fs; the services may be overloaded or stopping", method, backend_timeout)
         return Failure(grpc.StatusCode.DEADLINE_EXCEEDED, RESEND_ADVICE)
+    if isinstance(exc, TimeoutError):  # a request the broker never confirmed (no majority of its nodes)
+        log.error("%s: the broker did not confirm the request (%r); is a majority of RabbitMQ's nodes up "
+                  "(`kepu broker check`)?", method, exc)
+        return Failure(grpc.StatusCode.UNAVAILABLE, RESEND_ADVICE)
     if isinstance(exc, UnknownService | KombuError | AMQPError | OSError):
         log.error("%s could not reach the services: %r; is RabbitMQ up, its topology declared (`kepu broker setup`) "
                   "and are the services running?", method, exc)

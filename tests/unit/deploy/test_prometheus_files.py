@@ -51,7 +51,7 @@ def test_the_production_configuration_is_valid_and_scrapes_every_process():
 
 def test_the_local_configuration_is_valid_and_scrapes_every_replica(tmp_path):
     settings = Settings(replicas=2)
-    config = scrape_config(settings, rabbit_metrics_port=15702)
+    config = scrape_config(settings, rabbit_metrics_ports=[15702])
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(config))
     promtool("check", "config", str(path))
