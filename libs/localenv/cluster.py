@@ -202,6 +202,14 @@ class RabbitCluster:
         return sorted(f"{name} (members: {', '.join(sorted(q.get('members', [])))})"
                       for name, q in self.quorum_queues(vhost).items() if set(q.get("members", [])) != everyone)
 
+    def raft_status(self, queue: str) -> dict[str, dict]:
+        """Each replica of quorum queue ``queue`` by node: its Raft state and log/commit indexes (a
+        restarted node has caught up when its commit index equals the leader's)."""
+        answer = self.queues_cli("quorum_status", queue, "--formatter", "json")
+        if answer.returncode != 0:
+            raise RuntimeError(f"cannot read the replicas of {queue}: {answer.stderr.strip()}")
+        return {row["Node Name"]: row for row in json.loads(answer.stdout)}
+
     def kill(self, index: int) -> None:
         """``kill -9`` of node ``index``'s VM (chaos tests)."""
         import os
