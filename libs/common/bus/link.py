@@ -175,5 +175,7 @@ def _advice(reason: str) -> str:
                 "on it, then `kepu link add` again")
     if "not_found" in lowered or "no exchange" in lowered:
         return "the city has no exchange for this county: the city's operator runs `kepu link grant --county REGION`"
-    return ("the city's broker cannot be reached: check the host, port and firewall between the two systems; "
-            "events wait in the county's queue until it can")
+    return ("the county's broker cannot reach the city's, or the city refuses it: check the host, port and "
+            "firewall between the two systems, that --tls-ca is the CA of the city's certificate and the URI's host "
+            "the name on it, and that the URI is the latest `kepu link grant` printed; the county broker's log says "
+            f"which (\"Shovel '{SHOVEL_NAME}' failed to connect\"). Events wait in the county's queue meanwhile")
