@@ -15,6 +15,7 @@ from libs.cli import (
     demo,
     importer,
     indicators,
+    link,
     orgs,
     periods,
     plan,
@@ -39,6 +40,7 @@ app.add_typer(periods.app, name="period")
 app.add_typer(reports.app, name="report")
 app.add_typer(deadletters.app, name="dead-letters")
 app.add_typer(db.app, name="db")
+app.add_typer(link.app, name="link")
 app.command("import")(importer.import_file)
 app.command("run")(run.run)
 app.command("demo")(demo.demo)

@@ -12,7 +12,8 @@ others: a failing one is retried after a short pause (attempts counted in a head
 broker's ``redelivered`` flag cannot tell a crash from a failure) and after the last attempt is
 parked (through ``kepu.dead-letters``, on ``kepu.parked``) with the error. A message no retry can
 help is parked at once: one that is not a JSON object, whose payload fails its schema (pydantic's
-``ValidationError``), or whose sender may not send it (``libs.common.bus.senders``). While the
+``ValidationError``), or whose sender may not send it (``libs.common.bus.senders``; the handler too
+may refuse a sender's event with ``SenderRefused`` when it asks for the senders). While the
 database cannot be reached, no event is at fault:
 the batch is held (unacked) and tried again with growing pauses until the database answers,
 spending none of its attempts, so an outage parks nothing.
@@ -34,14 +35,14 @@ from nameko.extensions import Entrypoint
 
 from libs.common.bus.dead_letters import ATTEMPTS_HEADER, park_message
 from libs.common.bus.publisher import EVENT_ID_HEADER, send_copy
-from libs.common.bus.senders import SENDER_HEADER, event_refusal, role_of
+from libs.common.bus.senders import SENDER_HEADER, SenderRefused, event_refusal, role_of
 from libs.common.bus.topology import Subscription, require, retry_exchange
 from libs.common.metrics import BUS_REFUSED, EVENT_BATCH_SECONDS, EVENT_BATCH_SIZE, EVENTS_HANDLED
 from libs.common.settings import settings_from_config
 
 log = logging.getLogger(__name__)
 
-INVALID, UNREACHABLE, FAILED = "invalid", "unreachable", "failed"  # kinds of Failure
+INVALID, REFUSED, UNREACHABLE, FAILED = "invalid", "refused", "unreachable", "failed"  # kinds of Failure
 
 
 class Failure(NamedTuple):
@@ -73,13 +74,17 @@ def decode(message) -> dict:
 class BatchEventHandler(Entrypoint):
     """Calls the decorated method with a list of event bodies (see the module docstring)."""
 
-    def __init__(self, source_service: str | None = None, *event_types: str, queue: str | None = None, **kwargs):
+    def __init__(self, source_service: str | None = None, *event_types: str, queue: str | None = None,
+                 senders: bool = False, **kwargs):
         """Either the events ``event_types`` of ``source_service`` (on one queue, named after the
-        first, as ``libs.common.bus.topology.SUBSCRIPTIONS`` declares it) or every message of ``queue``."""
+        first, as ``libs.common.bus.topology.SUBSCRIPTIONS`` declares it) or every message of ``queue``.
+        With ``senders`` the method also gets each body's broker-validated sender (``senders=``),
+        for rules that depend on who sent what (a county's link may send only its own region's)."""
         self.source_service = source_service
         self.event_types = event_types
         self.event_type = event_types[0] if event_types else queue
         self.own_queue = queue
+        self.with_senders = senders
         super().__init__(**kwargs)
 
     def subscription(self) -> Subscription:
@@ -182,7 +187,7 @@ class BatchEventHandler(Entrypoint):
             return
         EVENT_BATCH_SIZE.labels(self.container.service_name, self.event_type).observe(len(decoded))
         started = time.monotonic()
-        error = self._run_while_reachable([body for _, body in decoded])
+        error = self._run_while_reachable(decoded)
         if error is not None and error.kind == UNREACHABLE:  # stopping while the database is away
             self._leave_all_with_broker([m for m, _ in decoded])
             return
@@ -194,13 +199,16 @@ class BatchEventHandler(Entrypoint):
             log.warning("%s could not apply a batch of %d %s events (%s); applying them one by one",
                         self.container.service_name, len(decoded), self.event_type, error.text)
         for i, (message, body) in enumerate(decoded):
-            error = self._run_while_reachable([body]) if len(decoded) > 1 else error
+            error = self._run_while_reachable([(message, body)]) if len(decoded) > 1 else error
             if error is not None and error.kind == UNREACHABLE:
                 self._leave_all_with_broker([m for m, _ in decoded[i:]])
                 return
             if error is None:
                 self._ack([message])
-            elif error.kind == INVALID:
+            elif error.kind in (INVALID, REFUSED):
+                if error.kind == REFUSED:
+                    BUS_REFUSED.labels(self.container.service_name, "event",
+                                       self._original_sender(message) or "-").inc()
                 self._park(message, error.text, attempt=1)
             else:
                 self._retry_or_park(message, error.text)
@@ -219,30 +227,32 @@ class BatchEventHandler(Entrypoint):
             return (message.headers or {}).get(SENDER_HEADER)
         return user
 
-    def _run(self, bodies: list[dict]) -> Failure | None:
-        """Run one worker on these bodies and wait for it; why it failed, or None on success."""
+    def _run(self, decoded: list[tuple]) -> Failure | None:
+        """Run one worker on these (message, body) pairs' bodies and wait for it; why it failed, or
+        None on success."""
         outcome = Event()
 
         def handle_result(worker_ctx, result, exc_info):
             outcome.send(exc_info)
             return result, exc_info
 
-        self.container.spawn_worker(self, (bodies,), {}, handle_result=handle_result)
+        kwargs = {"senders": [self._original_sender(m) for m, _ in decoded]} if self.with_senders else {}
+        self.container.spawn_worker(self, ([body for _, body in decoded],), kwargs, handle_result=handle_result)
         exc_info = outcome.wait()
         if exc_info is None:
             return None
         return Failure(_kind(exc_info[1]), "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip())
 
-    def _run_while_reachable(self, bodies: list[dict]) -> Failure | None:
+    def _run_while_reachable(self, decoded: list[tuple]) -> Failure | None:
         """``_run``, tried again and again while the database cannot be reached."""
-        error, held = self._run(bodies), 0
+        error, held = self._run(decoded), 0
         while error is not None and error.kind == UNREACHABLE and self._running:
             pause = HOLD_PAUSES[min(held, len(HOLD_PAUSES) - 1)]
             log.warning("%s cannot reach its database (%s); holding %d %s events and trying again in %.0fs. "
                         "Check the database at KEPU_DATABASE_URL_TEMPLATE.", self.container.service_name,
-                        error.text.splitlines()[0][:200], len(bodies), self.event_type, pause)
+                        error.text.splitlines()[0][:200], len(decoded), self.event_type, pause)
             eventlet.sleep(pause)
-            error, held = self._run(bodies), held + 1
+            error, held = self._run(decoded), held + 1
         return error
 
     def _ack(self, messages: list) -> None:
@@ -306,15 +316,17 @@ def _is_connection_error(exc: Exception) -> bool:
 
 
 def _kind(exc: BaseException) -> str:
-    """INVALID (the event breaks its schema: no retry can help), UNREACHABLE (the database did not
-    answer) or FAILED (another failure, e.g. the plan refusing an amount during a reload: retried,
-    then parked)."""
+    """INVALID (the event breaks its schema: no retry can help), REFUSED (its sender may not send
+    it: counted as a refusal and parked), UNREACHABLE (the database did not answer) or FAILED
+    (another failure, e.g. the plan refusing an amount during a reload: retried, then parked)."""
     from pydantic import ValidationError
 
     from libs.common.db import database_unreachable
 
     if database_unreachable(exc):
         return UNREACHABLE
+    if isinstance(exc, SenderRefused):
+        return REFUSED
     return INVALID if isinstance(exc, ValidationError) else FAILED
 
 

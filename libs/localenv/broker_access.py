@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from libs.common.bus.link import FORWARDED, county_exchange, county_user
 from libs.common.bus.senders import GATEWAY, GATEWAY_CALLS, OPERATOR
 from libs.common.bus.topology import (
     DEAD_LETTERS,
@@ -98,34 +99,74 @@ def grant(user: str) -> Grant:
                  topics=topics)
 
 
+def county_grant(region: str) -> Grant:
+    """The city's user for county ``region``'s link: it may publish only activity event types, only
+    to the exchange made for that county (bound to the indicators' activity queue), and declare,
+    bind or read nothing."""
+    exchange = county_exchange(region).name
+    return Grant(county_user(region), configure=NOTHING, write=_any(*_names(exchange)), read=NOTHING,
+                 topics={exchange: (_any(*_names(*FORWARDED)), NOTHING)})
+
+
+class Management:
+    """The broker's management API at ``api_uri`` (``http://admin:password@host:15672``), as its
+    administrator: what grants users and, for a county's link, exchanges, bindings and the shovel."""
+
+    def __init__(self, api_uri: str, timeout: float = 10):
+        from urllib.parse import urlsplit
+
+        import requests
+
+        parts = urlsplit(api_uri)
+        self.base = f"{parts.scheme}://{parts.hostname}:{parts.port}/api"
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.auth = (parts.username or "", parts.password or "")
+
+    def send(self, method: str, path: str, body: dict | None = None, missing_ok: bool = False):
+        """``method`` on ``path`` (under /api); raises RuntimeError with the broker's answer if refused."""
+        answer = self.session.request(method, f"{self.base}/{path}", json=body, timeout=self.timeout)
+        if answer.status_code in (200, 201, 204) or (missing_ok and answer.status_code == 404):
+            return answer
+        raise RuntimeError(f"broker management API refused {method} {path}: {answer.status_code} {answer.text[:300]}")
+
+    def put(self, path: str, body: dict) -> None:
+        self.send("PUT", path, body)
+
+    def delete(self, path: str) -> None:
+        """Delete what ``path`` names; already gone is fine."""
+        self.send("DELETE", path, missing_ok=True)
+
+    def get(self, path: str):
+        """The JSON at ``path``, or None where there is nothing (404)."""
+        answer = self.send("GET", path, missing_ok=True)
+        return None if answer.status_code == 404 else answer.json()
+
+
+def quoted(name: str) -> str:
+    """A vhost's or a resource's name as one segment of a management API path."""
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+def put_grant(api: Management, vhost: str, g: Grant, password: str) -> None:
+    """Create (or update) ``g``'s user with ``password`` and exactly ``g``'s permissions on ``vhost``."""
+    v, who = quoted(vhost), quoted(g.user)
+    api.put(f"users/{who}", {"password": password, "tags": ""})
+    api.put(f"permissions/{v}/{who}", {"configure": g.configure, "write": g.write, "read": g.read})
+    api.delete(f"topic-permissions/{v}/{who}")  # none left from before
+    for exchange, (write, read) in g.topics.items():
+        api.put(f"topic-permissions/{v}/{who}", {"exchange": exchange, "write": write, "read": read})
+
+
 def apply(api_uri: str, vhost: str, passwords: dict[str, str], timeout: float = 10) -> None:
     """Create (or update) each user with its password and permissions on ``vhost``, through the
     management API at ``api_uri`` (``http://admin:password@host:15672``; the vhost is created)."""
-    from urllib.parse import quote, urlsplit
-
-    import requests
-
-    parts = urlsplit(api_uri)
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port}/api"
-    auth = (parts.username or "", parts.password or "")
-    session = requests.Session()
-    session.auth = auth
-
-    def put(path: str, body: dict) -> None:
-        answer = session.put(f"{base}/{path}", json=body, timeout=timeout)
-        if answer.status_code not in (200, 201, 204):
-            raise RuntimeError(f"broker management API refused PUT {path}: {answer.status_code} {answer.text[:200]}")
-
-    v = quote(vhost, safe="")
-    put(f"vhosts/{v}", {})
+    api = Management(api_uri, timeout)
+    api.put(f"vhosts/{quoted(vhost)}", {})
     for user in USERS:
-        g = grant(user)
-        who = quote(user, safe="")
-        put(f"users/{who}", {"password": passwords[user], "tags": ""})
-        put(f"permissions/{v}/{who}", {"configure": g.configure, "write": g.write, "read": g.read})
-        session.delete(f"{base}/topic-permissions/{v}/{who}", timeout=timeout)  # none left from before
-        for exchange, (write, read) in g.topics.items():
-            put(f"topic-permissions/{v}/{who}", {"exchange": exchange, "write": write, "read": read})
+        put_grant(api, vhost, grant(user), passwords[user])
 
 
 def service_uri(amqp_uri: str, user: str, password: str) -> str:

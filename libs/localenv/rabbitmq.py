@@ -35,6 +35,24 @@ def write_private_json(path: Path, data: dict) -> None:
     os.replace(fresh, path)
 
 
+@dataclass(frozen=True)
+class TlsListener:
+    """An AMQPS listener (a city's, which its counties' links reach across hosts): port and PEM files."""
+
+    port: int
+    cert_file: Path
+    key_file: Path
+    ca_file: Path
+
+    def config(self) -> str:
+        return (f"listeners.ssl.1 = 127.0.0.1:{self.port}\n"
+                f"ssl_options.cacertfile = {self.ca_file}\n"
+                f"ssl_options.certfile = {self.cert_file}\n"
+                f"ssl_options.keyfile = {self.key_file}\n"
+                "ssl_options.verify = verify_none\n"
+                "ssl_options.fail_if_no_peer_cert = false\n")
+
+
 @dataclass
 class RabbitNode:
     base: Path
@@ -48,6 +66,7 @@ class RabbitNode:
     admin_file: Path | None = None
     extra_config: str = ""  # more rabbitmq.conf lines (a cluster's partition handling)
     erl_args: str = ""  # more Erlang VM flags
+    tls: TlsListener | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, profile: str = "run") -> "RabbitNode":
@@ -115,7 +134,9 @@ class RabbitNode:
         for sub in ("home", "mnesia", "log"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
         self.base.chmod(0o700)  # rabbitmq.conf and admin.json hold the administrator's password
-        (self.base / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_prometheus].\n")
+        # shovel: a county's link to its city (libs/common/bus/link.py), shown by the management API
+        (self.base / "enabled_plugins").write_text(
+            "[rabbitmq_management,rabbitmq_prometheus,rabbitmq_shovel,rabbitmq_shovel_management].\n")
         (self.base / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"
             # a fresh node is made with this administrator and no guest
@@ -130,6 +151,7 @@ class RabbitNode:
             "vm_memory_high_watermark.relative = 0.2\n"
             "disk_free_limit.absolute = 200MB\n"
             + self.extra_config
+            + (self.tls.config() if self.tls else "")
         )
 
     def start(self, timeout: float = 90) -> bool:

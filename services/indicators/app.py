@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
+from libs.common.bus.link import county_of
+from libs.common.bus.senders import SenderRefused
 from libs.common.events import ActivityRecorded, Envelope, IndicatorStatusChanged, recorded_activities
 from libs.common.plan.atlas import Atlas, chosen_plan
 from services.indicators import repository
@@ -42,17 +44,22 @@ class Judged(NamedTuple):
 
 # --- counting activities --------------------------------------------------------------------
 
-def count_activities(uow: UnitOfWork, atlas: Atlas, bodies: Sequence[dict], today: dt.date) -> Judged:
+def count_activities(uow: UnitOfWork, atlas: Atlas, bodies: Sequence[dict], today: dt.date,
+                     senders: Sequence[str | None] = ()) -> Judged:
     """A batch of activity events (each of one activity or of a batch report), counted and marked
     processed in one transaction; the windows they touched judged again.
 
     Events already processed (redelivered) are skipped. While a rebuild fills its store, the
     activities go into it too, so it misses nothing that arrives meanwhile. Raises ``ValueError``
     for an amount the plan's bounds refuse: the consumer then retries the batch one by one and
-    parks that event with the reason; it is never counted.
+    parks that event with the reason; it is never counted. ``senders`` (each body's broker user):
+    an event a county's link sent for a region not its own raises ``SenderRefused`` (parked at once).
     """
     events = [Envelope.model_validate(body) for body in bodies]
     items = [(e.event_id, recorded_activities(e)) for e in events]
+    for sender, item in zip(senders, items):
+        if (county := county_of(sender)) is not None and (why := counting.county_refusal(atlas, county, [item])):
+            raise SenderRefused(why)
     if (why := counting.refusal(atlas, items)) is not None:
         raise ValueError(why)
     uow.serialise()

@@ -63,10 +63,11 @@ class IndicatorsService(HealthMixin, ClockMixin, PlanMixin):
         """This worker's unit of work: its session; a commit with status changes wakes the relay."""
         return UnitOfWork(self.db, self.outbox.wake)
 
-    @on_events("activities", ACTIVITY_RECORDED, ACTIVITIES_RECORDED)
-    def handle_activity_recorded(self, bodies: list[dict]) -> None:
-        """A batch of activity events, counted and marked processed in one transaction."""
-        app.count_activities(self._work(), self.plan.atlas, bodies, self.clock.today())
+    @on_events("activities", ACTIVITY_RECORDED, ACTIVITIES_RECORDED, senders=True)
+    def handle_activity_recorded(self, bodies: list[dict], senders: list[str | None] = ()) -> None:
+        """A batch of activity events, counted and marked processed in one transaction (a county's
+        link, on a city's broker, only for its own region: see ``libs.common.bus.link``)."""
+        app.count_activities(self._work(), self.plan.atlas, bodies, self.clock.today(), senders)
 
     @on_queue(REBUILD_QUEUE)
     def handle_replay(self, bodies: list[dict]) -> None:

@@ -11,7 +11,10 @@ operator's users (``kepu`` commands, ``kepu run``, a test broker's administrator
   the original sender, checked on first receipt, travels in ``SENDER_HEADER``), or from an
   operator (``kepu dead-letters replay``, which checks who parked the message first);
 - an **RPC** from the gateway for the methods the gateway serves, from a service for its own
-  ``health``, and from an operator for any method.
+  ``health``, and from an operator for any method;
+- on a city's broker, a **county's link** (``county-<region>``, ``libs.common.bus.link``) may send
+  activity events into the indicators' activity queue and nowhere else; the indicators then count
+  them only for that county's region and those below (a ``SenderRefused`` parks any other).
 
 Anything else is refused (RPC) or parked with the reason (events), and counted in
 ``kepu_bus_refused_total``, which an alert rule watches.
@@ -20,11 +23,13 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from libs.common.bus.link import CITY_QUEUE, county_of
 from libs.common.bus.topology import REBUILD_QUEUE, SUBSCRIPTIONS
 from libs.common.settings import SERVICES
 
 OPERATOR = "operator"
 GATEWAY = "gateway"
+COUNTY_LINK = "county link"  # the role of a county's link user on its city's broker
 ROLES: tuple[str, ...] = (*SERVICES, GATEWAY)
 SENDER_HEADER = "x-kepu-sender"  # the broker-validated sender of the message a retry or a parked copy was made of
 
@@ -54,12 +59,20 @@ def broker_user(amqp_uri: str) -> str:
     return unquote(urlsplit(amqp_uri).username or "")
 
 
+class SenderRefused(ValueError):
+    """The sender may send this kind of event, but not this one (a county's link, an activity of
+    another region): parked at once with the reason, never retried."""
+
+
 def role_of(user_id: str | None, operators: frozenset[str]) -> str | None:
-    """What a broker user runs: a service's name, ``gateway``, ``operator``, or None (unknown)."""
+    """What a broker user runs: a service's name, ``gateway``, ``operator``, a county's link, or
+    None (unknown)."""
     if not user_id:
         return None
     if user_id in operators:
         return OPERATOR
+    if county_of(user_id) is not None:
+        return COUNTY_LINK
     return user_id if user_id in ROLES else None
 
 
@@ -80,12 +93,13 @@ def event_refusal(user_id: str | None, claimed_sender: str | None, queue: str,
     ``claimed_sender`` is ``SENDER_HEADER``, believed only on the consumer's own copies."""
     owner, source = QUEUE_OWNERS[queue]
     role = role_of(user_id, operators)
-    if role in (OPERATOR, source):
+    if role in (OPERATOR, source) or (role == COUNTY_LINK and queue == CITY_QUEUE.queue_name):
         return None
-    if role == owner and role_of(claimed_sender, operators) in (OPERATOR, source):
+    if role == owner and claimed_sender and event_refusal(claimed_sender, None, queue, operators) is None:
         return None  # the consumer's own retry of a message it had accepted
     who = f"broker user {user_id!r}" if user_id else "a message without a user_id"
-    return f"{who} may not send into {queue} (only {source!r}, or an operator, may)"
+    links = ", a county's link" if queue == CITY_QUEUE.queue_name else ""
+    return f"{who} may not send into {queue} (only {source!r}{links}, or an operator, may)"
 
 
 def replay_refusal(parked_by: str | None, queue: str, operators: frozenset[str]) -> str | None:

@@ -28,6 +28,8 @@ DEAD_LETTER_QUEUE = "kepu.parked"
 OLD_DEAD_LETTER_QUEUE = "kepu.dead-letters"  # releases before 15 parked here; moved on the next declare
 # `kepu indicators rebuild`: activities replays every activity here, indicators builds a new store
 REBUILD_QUEUE = "kepu.indicators.rebuild"
+# a county hosted apart (`kepu link add`): its activity events wait here for the shovel to its city
+FORWARD_QUEUE = "kepu.forward.city"
 
 # Messages sent to one queue go through an exchange made for that purpose, never the default
 # exchange (which reaches every queue by name): each user may write only to its own, so a
@@ -117,12 +119,24 @@ def topology(queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> tuple[Queue, ...]:
 TOPOLOGY: tuple[Queue, ...] = topology()  # of classic queues, a single node's
 
 
-def declare_topology(connection: Connection, queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> None:
+def forward_queue(queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> Queue:
+    """A county linked to its city (``libs.common.bus.link``): a copy of each activity event, which
+    the county's broker shovels to the city and takes off only once the city confirmed it."""
+    indicators = next(sub for sub in SUBSCRIPTIONS if sub.source == "activities" and sub.service == "indicators")
+    exchange = event_exchange("activities")
+    return Queue(FORWARD_QUEUE, bindings=[binding(exchange, routing_key=t) for t in (indicators.event_type,
+                                                                                    *indicators.also)],
+                 durable=True, auto_delete=False, exclusive=False, queue_arguments=queue_arguments(queue_type))
+
+
+def declare_topology(connection: Connection, queue_type: QueueType = DEFAULT_QUEUE_TYPE,
+                     forward_to_city: bool = False) -> None:
     """The operator declares every exchange, subscriber queue, the dead-letter and rebuild queues
-    (idempotent); services only check that what they use exists (``require``)."""
+    (idempotent), and a county linked to its city its forward queue; services only check that what
+    they use exists (``require``)."""
     channel = connection.default_channel
     RPC_EXCHANGE(channel).declare()
-    for queue in topology(queue_type):
+    for queue in (*topology(queue_type), *([forward_queue(queue_type)] if forward_to_city else [])):
         queue(channel).declare()
     _move_old_dead_letters(connection)
 

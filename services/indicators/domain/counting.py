@@ -93,6 +93,22 @@ def refusal(atlas: Atlas, events: Sequence[EventActivities]) -> str | None:
     return None
 
 
+def county_refusal(atlas: Atlas, county: str, events: Sequence[EventActivities]) -> str | None:
+    """Why events a county's link sent may not be counted, or None: each activity must name its
+    region, one of the plans the city follows, at or below the county (a link speaks for its
+    county alone, and an activity without its region would count in the city's own)."""
+    if county not in atlas.regions:
+        return (f"the link of county {county!r} sent activities, but no plan here is of region {county!r}: add the "
+                "county's plan file to KEPU_PLAN_FILE (`kepu plan reload`), then replay the parked events")
+    for event_id, activities in events:
+        for a in activities:
+            if a.region is None or a.region not in atlas.regions or not atlas.within(a.region, county):
+                where = f"region {a.region!r}" if a.region else "no region"
+                return (f"event {event_id}: activity {a.activity_id} of {a.org} names {where}, which is not county "
+                        f"{county!r} nor below it: the link of {county!r} sends only its own region's activities")
+    return None
+
+
 def latest_revisions(activities: Iterable[ActivityRecorded]) -> list[ActivityRecorded]:
     """Of several revisions of one activity, the highest (one per activity, in first-seen order)."""
     latest: dict[str, ActivityRecorded] = {}

@@ -160,3 +160,33 @@ def test_the_new_plan_counts_from_its_first_day_and_the_ended_plan_keeps_its_fig
     app.judge_on_the_clock(uow, SEED, dt.date(2026, 3, 2))
     resent = [c for c in uow.sent()[first:] if int(c.window[:4]) <= 2025]  # 2025, 2025Q4, 2021-2025 …
     assert resent == []
+
+
+def test_a_county_s_link_counts_in_the_county_and_rolls_up_to_the_city(uow):
+    bodies = [make_envelope("activities", report("q9", "qinghe-cast", "qinghe", sessions=6)).model_dump(mode="json")]
+    app.count_activities(uow, ATLAS, bodies, TODAY, senders=["county-qinghe"])
+    assert figure(uow, "qinghe", "caravan-tours") == 6 and figure(uow, "xiyun", "city-caravan-sessions") == 6
+    assert figure(uow, "xiyun", "city-caravan-sessions", scope="region:qinghe") == 6
+
+
+@pytest.mark.parametrize(("activity", "reason"), [
+    (report("b9", "baisha-cast", "baisha", sessions=6), "region 'baisha', which is not county 'qinghe'"),
+    (report("x9", "xiyun-cast", "xiyun", sessions=6), "region 'xiyun', which is not county 'qinghe'"),
+    (report("q9", "qinghe-cast", None, sessions=6), "names no region"),
+    (report("q9", "qinghe-cast", "elsewhere", sessions=6), "region 'elsewhere'"),
+])
+def test_a_county_s_link_may_not_count_for_another_region(uow, activity, reason):
+    from libs.common.bus.senders import SenderRefused
+
+    bodies = [make_envelope("activities", activity).model_dump(mode="json")]
+    with pytest.raises(SenderRefused, match=reason):
+        app.count_activities(uow, ATLAS, bodies, TODAY, senders=["county-qinghe"])
+    app.count_activities(uow, ATLAS, bodies, TODAY, senders=["activities"])  # the city's own service may
+
+
+def test_a_county_the_city_follows_no_plan_of_is_refused_naming_the_fix(uow):
+    from libs.common.bus.senders import SenderRefused
+
+    bodies = [make_envelope("activities", report("q9", "qinghe-cast", "qinghe", sessions=6)).model_dump(mode="json")]
+    with pytest.raises(SenderRefused, match="KEPU_PLAN_FILE"):
+        app.count_activities(uow, ATLAS, bodies, TODAY, senders=["county-dongshan"])
