@@ -27,7 +27,7 @@ PYTEST = [sys.executable, "-m", "pytest"]
 BROWSER = [*PYTEST, "--confcutdir", "tests/browser", "-p", "no:cacheprovider", "--suppress-nameko-eventlet-notification"]
 # the slowest end-to-end files (each starts whole systems), run in the second lane after the browser tests
 SECOND_LANE_E2E = ["tests/e2e/test_walking_skeleton.py", "tests/e2e/test_chaos.py", "tests/e2e/test_dashboards.py",
-                   "tests/e2e/test_alerts.py"]
+                   "tests/e2e/test_alerts.py", "tests/e2e/test_cluster.py"]
 SECOND_LANE_SHIFT = 50  # clear of the bench's servers (+100)
 LOG = REPO_ROOT / "var" / "test-lane2.log"
 

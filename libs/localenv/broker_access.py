@@ -183,6 +183,18 @@ def service_uri(amqp_uri: str, user: str, password: str) -> str:
     return ";".join(one(uri) for uri in amqp_uri.split(";") if uri)
 
 
+def nodes_running(api_uri: str, expected: int) -> list[str]:
+    """The running nodes of the broker's cluster; RuntimeError naming those missing while fewer
+    than ``expected`` run."""
+    nodes = Management(api_uri).get("nodes") or []
+    running = sorted(n["name"] for n in nodes if n.get("running"))
+    if len(running) < expected:
+        away = sorted(n["name"] for n in nodes if not n.get("running"))
+        raise RuntimeError(f"{len(running)} of {expected} RabbitMQ nodes run ({', '.join(running) or 'none'}; "
+                           f"not running: {', '.join(away) or 'not yet joined'})")
+    return running
+
+
 def main() -> int:
     """``python -m libs.localenv.broker_access``: the compose stack's one-shot ``broker-setup``. The
     management API from ``KEPU_BROKER_ADMIN_API`` (http://admin:password@rabbitmq:15672), each
@@ -199,13 +211,16 @@ def main() -> int:
               file=sys.stderr)
         return 2
     passwords = {u: os.environ[name] for u, name in names.items()}
+    nodes = int(os.environ.get("KEPU_BROKER_NODES", "1"))
     for attempt in range(30):  # the broker answers pings before its management listener is up
         try:
+            # a cluster's queues get a replica on each node that runs when they are declared
+            nodes_running(os.environ["KEPU_BROKER_ADMIN_API"], nodes)
             apply(os.environ["KEPU_BROKER_ADMIN_API"], os.environ.get("KEPU_BROKER_VHOST", "/"), passwords)
             break
         except (OSError, RuntimeError) as exc:
             if attempt == 29:
-                print(f"could not grant the broker users: {exc}", file=sys.stderr)
+                print(f"could not set up the broker: {exc}", file=sys.stderr)
                 return 1
             time.sleep(2)
     print(f"granted {', '.join(USERS)} their permissions")

@@ -34,6 +34,16 @@ def as_user(settings, broker_uris):
     return lambda user: service_uri(settings.amqp_uri, user, passwords[user])
 
 
+def test_the_compose_broker_setup_waits_for_every_node_of_a_cluster(broker_uris):
+    """deploy/compose.cluster.yml: broker-setup (KEPU_BROKER_NODES=3) declares no queue before the
+    three nodes run, so each quorum queue gets a replica on every one."""
+    from libs.localenv.broker_access import nodes_running
+
+    assert len(nodes_running(broker_uris[1], 1)) == 1
+    with pytest.raises(RuntimeError, match="1 of 3 RabbitMQ nodes run"):
+        nodes_running(broker_uris[1], 3)
+
+
 @pytest.mark.parametrize("database_url_template", ["sqlite"], indirect=True)
 def test_the_pipeline_runs_with_each_service_as_its_own_user(container_factory, settings, as_user):
     declare(settings.amqp_uri)  # `kepu run` declares the topology as the operator first

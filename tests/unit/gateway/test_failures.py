@@ -28,9 +28,16 @@ Code = grpc.StatusCode
     (UnknownService("activities"), Code.UNAVAILABLE),
     (KombuOperationalError("connection refused"), Code.UNAVAILABLE),
     (ConnectionRefusedError(), Code.UNAVAILABLE),
+    (TimeoutError("timed out"), Code.UNAVAILABLE),  # a request no majority of the broker's nodes confirmed
 ])
 def test_each_failure_has_the_status_a_client_can_act_on(raised, code):
     assert failure_for(raised, "Method", 15.0).code == code
+
+
+def test_an_unconfirmed_request_is_not_called_unstored():
+    """A request the broker took but never confirmed may still be handled: resend, do not assume."""
+    failure = failure_for(TimeoutError("timed out"), "ReportActivity", 15.0)
+    assert failure.message == RESEND_ADVICE and "nothing was stored" not in failure.message
 
 
 def test_a_bug_of_the_gateway_is_not_blamed_on_anyone():

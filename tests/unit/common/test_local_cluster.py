@@ -1,0 +1,54 @@
+"""The project-local cluster's layout (libs/localenv/cluster.py) and what a cluster changes in the
+settings: node names and ports, the node list clients get, quorum queues by default, and no
+password of any node in the logs."""
+from __future__ import annotations
+
+import logging
+
+from kombu import Connection
+
+from libs.common.logs import HiddenPasswords
+from libs.common.settings import Settings, with_local_broker
+from libs.localenv.cluster import RabbitCluster, node_name
+
+
+def test_node_one_is_the_single_node_of_before_and_the_others_step_their_ports_by_three(tmp_path):
+    settings = Settings(var_dir=tmp_path, broker_nodes=3)
+    nodes = RabbitCluster.from_settings(settings).nodes
+    assert [n.node for n in nodes] == ["kepu@localhost", "kepu-2@localhost", "kepu-3@localhost"]
+    assert nodes[0].base == tmp_path / "run" / "rabbitmq"  # an existing node's data: the seed
+    assert [n.base.name for n in nodes[1:]] == ["rabbitmq-2", "rabbitmq-3"]
+    assert [(n.port, n.mgmt_port, n.metrics_port, n.dist_port) for n in nodes] == [
+        (5682, 15682, 15702, 25682), (5685, 15685, 15705, 25685), (5688, 15688, 15708, 25688)]
+    ports = {p for n in nodes for p in (n.port, n.mgmt_port, n.metrics_port, n.dist_port)}
+    assert len(ports) == 12
+    # one cookie and one administrator for all, and no VM spinning idle schedulers on two cores
+    assert {n.env()["HOME"] for n in nodes} == {str(tmp_path / "run" / "rabbitmq" / "home")}
+    assert {n.admin_file for n in nodes} == {tmp_path / "run" / "rabbitmq" / "admin.json"}
+    assert all("+sbwt none" in n.env()["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] for n in nodes)
+    assert node_name("kepu-test@localhost", 2) == "kepu-test-3@localhost"
+
+
+def test_the_test_profile_s_neighbouring_ports_do_not_collide(tmp_path):
+    settings = Settings(var_dir=tmp_path, broker_nodes=3, broker_port=5792, broker_mgmt_port=15792,
+                        broker_metrics_port=15793, broker_dist_port=25792)
+    nodes = RabbitCluster.from_settings(settings, profile="test").nodes
+    ports = [p for n in nodes for p in (n.port, n.mgmt_port, n.metrics_port, n.dist_port)]
+    assert len(set(ports)) == len(ports)
+
+
+def test_clients_get_every_node_and_a_cluster_s_queues_are_quorum_queues(tmp_path):
+    settings = with_local_broker(Settings(var_dir=tmp_path, broker_nodes=3))
+    assert settings.broker_queue_type == "quorum"
+    connection = Connection(settings.amqp_uri)
+    assert [connection.port, *(Connection(a).port for a in connection.alt[1:])] == [5682, 5685, 5688]
+    assert Settings(broker_nodes=3, broker_queue_type="classic").broker_queue_type == "classic"  # said: kept
+    assert Settings().broker_queue_type == "classic" and Settings().broker_ports == [5682]
+
+
+def test_no_password_of_a_node_list_reaches_the_log():
+    record = logging.LogRecord("nameko", logging.WARNING, __file__, 1, "Error connecting to broker at %s (%s)",
+                               ("amqp://activities:********@h:5682/;amqp://activities:s3cr-t_x@h:5685/",
+                                "refused"), None)
+    assert HiddenPasswords().filter(record)
+    assert "s3cr-t_x" not in record.getMessage() and "amqp://activities:********@h:5685/" in record.getMessage()
