@@ -13,7 +13,8 @@ from libs.localenv.cluster import RabbitCluster, node_name
 
 
 def test_node_one_is_the_single_node_of_before_and_the_others_step_their_ports_by_three(tmp_path):
-    settings = Settings(var_dir=tmp_path, broker_nodes=3)
+    settings = Settings(var_dir=tmp_path, broker_nodes=3, broker_node="kepu@localhost", broker_port=5682,
+                        broker_mgmt_port=15682, broker_metrics_port=15702, broker_dist_port=25682)
     nodes = RabbitCluster.from_settings(settings).nodes
     assert [n.node for n in nodes] == ["kepu@localhost", "kepu-2@localhost", "kepu-3@localhost"]
     assert nodes[0].base == tmp_path / "run" / "rabbitmq"  # an existing node's data: the seed
@@ -38,12 +39,13 @@ def test_the_test_profile_s_neighbouring_ports_do_not_collide(tmp_path):
 
 
 def test_clients_get_every_node_and_a_cluster_s_queues_are_quorum_queues(tmp_path):
-    settings = with_local_broker(Settings(var_dir=tmp_path, broker_nodes=3))
+    settings = with_local_broker(Settings(amqp_uri="", var_dir=tmp_path, broker_nodes=3, broker_port=5682))
     assert settings.broker_queue_type == "quorum"
     connection = Connection(settings.amqp_uri)
     assert [connection.port, *(Connection(a).port for a in connection.alt[1:])] == [5682, 5685, 5688]
     assert Settings(broker_nodes=3, broker_queue_type="classic").broker_queue_type == "classic"  # said: kept
-    assert Settings().broker_queue_type == "classic" and Settings().broker_ports == [5682]
+    one = Settings(broker_nodes=1, broker_port=5682)
+    assert one.broker_queue_type == "classic" and one.broker_ports == [5682]
 
 
 def test_no_password_of_a_node_list_reaches_the_log():
