@@ -56,6 +56,7 @@ from libs.common.settings import SERVICES
 MIGRATING = ".migrating"  # suffix of the temporary quorum queue a queue's messages wait in
 ROUTING_KEY_HEADER = "x-kepu-routing-key"  # an RPC request's key (its method), kept while it waits
 DEFAULT_EXCHANGE = ""  # reaches a queue by its name; only the operator may write to it
+DELIVERY_COUNT = "x-delivery-count"  # a quorum queue's count of deliveries of a message: not carried over
 RPC_QUEUES = frozenset(f"rpc-{s}" for s in SERVICES)
 # message properties a copy is given explicitly (the rest, reply_to, correlation_id …, as they were)
 COPIED_APART = frozenset({"user_id", "application_headers", "content_type", "content_encoding", "delivery_mode",
@@ -232,12 +233,20 @@ class _Mover:
 
 
 def _delete_if_empty(conn: Connection, name: str) -> bool:
-    """Delete ``name`` unless a message is in it (the broker checks); whether it is gone."""
+    """Delete ``name`` unless a message is in it; whether it is gone. A classic queue's broker checks
+    (``if_empty``); a quorum queue refuses that flag, so the temporary one is counted, then deleted:
+    nothing else writes to it (only the operator may use the default exchange)."""
     from amqp.exceptions import PreconditionFailed
 
     channel = conn.channel()
     try:
-        channel.queue_delete(name, if_empty=True)
+        if name.endswith(MIGRATING):
+            _, messages, _ = channel.queue_declare(name, passive=True)
+            if messages:
+                return False
+            channel.queue_delete(name)
+        else:
+            channel.queue_delete(name, if_empty=True)
         return True
     except PreconditionFailed:
         return False
@@ -249,7 +258,7 @@ def _delete_if_empty(conn: Connection, name: str) -> bool:
 def _operator_copy(message, queue: str, operators: frozenset[str]) -> dict | str:
     """The headers of the operator's copy of ``message`` from ``queue``, or why its consumer would
     refuse the original (then it is parked, not passed on under the operator's name)."""
-    headers = dict(message.headers or {})
+    headers = {k: v for k, v in (message.headers or {}).items() if k != DELIVERY_COUNT}
     user = message.properties.get("user_id")
     role = role_of(user, operators)
     if role == OPERATOR:
