@@ -12,11 +12,11 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from kombu import Connection, Queue
+from kombu import Connection, Producer, Queue
 
 from libs.common.bus.dead_letters import PARKED_BY_HEADER, park_message, replay_dead_letters
-from libs.common.bus.migrate import MIGRATING, migrate_queues, rpc_queue
-from libs.common.bus.senders import SENDER_HEADER
+from libs.common.bus.migrate import MIGRATING, MigrationRefused, migrate_queues, queue_type, rpc_queue
+from libs.common.bus.senders import SENDER_HEADER, broker_user
 from libs.common.bus.topology import DEAD_LETTER_QUEUE, SUBSCRIPTIONS, declare_topology, topology
 from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import Settings
@@ -114,3 +114,44 @@ def test_a_single_node_s_held_and_parked_messages_move_into_quorum_queues_on_thr
     finally:
         service.stop()
     assert peek(uris["operator"], DEAD_LETTER_QUEUE) == []  # none parked by the move, none left
+
+
+def put(amqp_uri: str, queue: str, bodies: list[str]) -> None:
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        producer = Producer(conn.default_channel)
+        for body in bodies:
+            producer.publish(body, routing_key=queue, content_type="text/plain", delivery_mode=2,
+                             user_id=broker_user(amqp_uri))
+
+
+def test_a_run_cut_short_mid_move_is_finished_by_the_next_losing_nothing(rabbit_config):
+    """The state a crash leaves while messages move out: some still in the classic queue, some
+    (and a copy of one whose ack was lost) in the temporary quorum queue. One node suffices."""
+    uri = rabbit_config["AMQP_URI"]
+    with Connection(uri) as conn:
+        declare_topology(conn, "classic")
+        Queue(ACTIVITY_QUEUE + MIGRATING, durable=True,
+              queue_arguments={"x-queue-type": "quorum"})(conn.default_channel).declare()
+    put(uri, ACTIVITY_QUEUE + MIGRATING, ["e1", "e2", "e3"])
+    put(uri, ACTIVITY_QUEUE, ["e3", "e4", "e5"])  # e3 copied, its ack lost: a duplicate, dropped by event id
+
+    moves = migrate_queues(uri, frozenset({broker_user(uri)}), say=lambda line: None)
+
+    assert {m.name: m.moved for m in moves if m.moved} == {ACTIVITY_QUEUE: 6}
+    assert [body for body, _, _ in peek(uri, ACTIVITY_QUEUE)] == ["e1", "e2", "e3", "e3", "e4", "e5"]
+    with Connection(uri) as conn:
+        assert {q.name: queue_type(conn, q.name) for q in topology()} == {q.name: "quorum" for q in topology()}
+        assert queue_type(conn, ACTIVITY_QUEUE + MIGRATING) is None
+
+
+def test_it_refuses_while_a_service_consumes_and_as_anyone_but_an_operator(rabbit_config):
+    uri = rabbit_config["AMQP_URI"]
+    with Connection(uri) as conn:
+        declare_topology(conn, "classic")
+        Queue(ACTIVITY_QUEUE, no_declare=True)(conn.default_channel).consume()  # a service still running
+        with pytest.raises(MigrationRefused, match=f"stop the services.*{ACTIVITY_QUEUE} has 1 consumer"):
+            migrate_queues(uri, frozenset({broker_user(uri)}), say=lambda line: None)
+    with pytest.raises(MigrationRefused, match="connect as an operator"):
+        migrate_queues(uri, frozenset({"operator"}), say=lambda line: None)
+    with Connection(uri) as conn:  # nothing was changed
+        assert queue_type(conn, ACTIVITY_QUEUE) == "classic"
