@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from libs.common.bus.migrate import MigrationRefused, QueueMove, migrate_queues
+from libs.common.bus.migrate import MigrationRefused, QueueMove, migrate_queues, require_operator
+from libs.common.bus.senders import broker_user
 from libs.common.settings import Settings
 from libs.localenv.cluster import RabbitCluster
 
@@ -15,6 +16,9 @@ def migrate_local(settings: Settings, say: Callable[[str], None] = print) -> lis
     check it has. ``settings.amqp_uri``: the operator on the nodes (``with_local_broker``)."""
     if settings.broker_nodes < 2:
         raise MigrationRefused("set KEPU_BROKER_NODES=3 (the cluster the node is to become) and run this again")
+    if not broker_user(settings.amqp_uri):
+        raise MigrationRefused(f"no project-local node under {settings.var_dir / 'run'} to move (`kepu run` makes one)")
+    require_operator(settings.amqp_uri, settings.operator_users)  # `kepu run` granted it (users.json)
     cluster = RabbitCluster.from_settings(settings)
     if cluster.seed.is_running() and not cluster.is_running():
         say(f"{cluster.seed.node} runs on its own: it joins the cluster as it is (restart it with "

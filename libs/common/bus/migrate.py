@@ -140,15 +140,21 @@ def refuse_while_consumed(connection: Connection, names: list[str]) -> None:
             "published after the restart.")
 
 
+def require_operator(amqp_uri: str, operators: frozenset[str]) -> str:
+    """The user of ``amqp_uri``, which must be an operator's."""
+    user = broker_user(amqp_uri)
+    if role_of(user, operators) != OPERATOR:
+        raise MigrationRefused(f"connect as an operator (KEPU_BUS_OPERATORS), not {user!r}: the moved messages are "
+                               "sent as the connection's user, and consumers trust only an operator's copies")
+    return user
+
+
 def migrate_queues(amqp_uri: str, operators: frozenset[str], say: Callable[[str], None] = print) -> list[QueueMove]:
     """Make every durable queue of the topology (and each existing ``rpc-<service>``) a quorum
     queue with its messages, then declare the topology again (quorum: exchanges and bindings).
     Idempotent; the cluster's nodes should all have joined before (a quorum queue gets its members
     from the nodes that run when it is declared)."""
-    user = broker_user(amqp_uri)
-    if role_of(user, operators) != OPERATOR:
-        raise MigrationRefused(f"connect as an operator (KEPU_BUS_OPERATORS), not {user!r}: the moved messages are "
-                               "sent as the connection's user, and consumers trust only an operator's copies")
+    user = require_operator(amqp_uri, operators)
     with Connection(amqp_uri, connect_timeout=10, transport_options={"confirm_publish": True}) as conn:
         queues = durable_queues(conn)
         refuse_while_consumed(conn, [q.name for q in queues])
