@@ -10,9 +10,10 @@ databases and are published once the services run again, into the quorum queues.
 Nothing is lost, whatever stops the move: each message is taken (unacked), copied with a publisher
 confirm, and acked only once the broker confirmed the copy. A crash in between leaves the original
 where it was and perhaps its copy too: a duplicate, which every consumer drops (they mark event ids).
-A queue is deleted only when empty (``if_empty``: the broker refuses otherwise), the temporary one
-likewise. Running it again finishes the job from wherever it stopped: a queue already quorum is
-kept, one missing is declared, a leftover ``<name>.migrating`` is drained back.
+A queue is deleted only when empty (``if_empty``: the broker refuses otherwise); the temporary one
+once counted empty (quorum queues refuse ``if_empty``; only the operator writes to it). Running it
+again finishes the job from wherever it stopped: a queue already quorum is kept, one missing is
+declared, a leftover ``<name>.migrating`` is drained back.
 
 The copies are the operator's (RabbitMQ accepts only the connection's own user as ``user_id``), so
 what the consumers check about senders is done here first, on the broker-validated original:
