@@ -84,3 +84,30 @@ def setup() -> None:
     with Connection(settings.amqp_uri, connect_timeout=10) as conn:
         declare_topology(conn, settings.broker_queue_type)
     typer.echo("declared the topology")
+
+
+@app.command()
+def migrate() -> None:
+    """Move a single node's classic queues, with every message in them, into quorum queues (a queue's
+    type is fixed, so each is emptied into `<name>.migrating`, declared again, and filled back; each
+    message acked only after its copy is confirmed). Stop the services and the gateway first (it
+    checks); their outboxes keep what they have until they run again. The project-local node becomes
+    the seed of the KEPU_BROKER_NODES cluster; with KEPU_AMQP_URI, that broker's queues (its nodes
+    joined already). Run it again after an interruption: it finishes the job."""
+    from libs.common.bus.migrate import MigrationRefused, migrate_queues
+    from libs.common.settings import Settings
+
+    settings = get_settings()
+    try:
+        if Settings().amqp_uri:  # a broker of the operator's own
+            migrate_queues(settings.amqp_uri, settings.operator_users, typer.echo)
+            typer.echo("give each quorum queue a member on every node: `rabbitmq-queues grow <node> all` for each "
+                       "node, then `rabbitmq-queues rebalance quorum`")
+        else:
+            from libs.localenv.migrate import migrate_local
+
+            migrate_local(settings, typer.echo)
+    except MigrationRefused as refused:
+        typer.echo(f"not migrated: {refused}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("done: start the services with the same KEPU_BROKER_NODES (their queues are quorum queues now)")

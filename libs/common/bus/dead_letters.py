@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from kombu import Connection, Producer, Queue
 
 from libs.common.bus.publisher import COPY_CONFIRM_TIMEOUT, EVENT_ID_HEADER, send_copy
-from libs.common.bus.senders import SENDER_HEADER, broker_user, event_refusal, replay_refusal
+from libs.common.bus.senders import OPERATOR, SENDER_HEADER, broker_user, event_refusal, replay_refusal, role_of
 from libs.common.bus.topology import DEAD_LETTER_QUEUE, DEAD_LETTERS
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,9 @@ ATTEMPTS_HEADER = "x-kepu-attempts"
 ERROR_HEADER = "x-kepu-error"
 ORIGIN_HEADER = "x-kepu-original-queue"
 REPLAYS_HEADER = "x-kepu-replays"
+# who parked a message that an operator's copy now holds (`kepu broker migrate` moves parked messages as
+# the operator): believed only on an operator's copy, as the broker-validated user_id it replaces
+PARKED_BY_HEADER = "x-kepu-parked-by"
 
 
 def park_message(amqp_uri: str, message, reason: str, queue: str, sender: str | None) -> None:
@@ -60,6 +63,15 @@ def readable_body(raw: bytes | str) -> dict:
         return {"hex": data[:64].hex(" "), "size": len(data)}
 
 
+def parked_by(message, operators: frozenset[str]) -> str | None:
+    """The broker user that parked ``message``: its ``user_id``, or on an operator's copy of a parked
+    message (a move to quorum queues), the parker that copy recorded."""
+    user = message.properties.get("user_id")
+    if role_of(user, operators) == OPERATOR and PARKED_BY_HEADER in (message.headers or {}):
+        return message.headers[PARKED_BY_HEADER]
+    return user
+
+
 @dataclass
 class Replay:
     """What a replay did: how many went back, and the parked messages it left in place and why."""
@@ -85,8 +97,9 @@ def replay_dead_letters(amqp_uri: str, operators: frozenset[str], limit: int = 1
             target = headers.pop(ORIGIN_HEADER, None)
             headers.pop(ERROR_HEADER, None)
             headers.pop(ATTEMPTS_HEADER, None)  # a replay gets its full set of attempts
+            headers.pop(PARKED_BY_HEADER, None)
             why = "it names no original queue" if not target else (
-                replay_refusal(msg.properties.get("user_id"), target, operators)
+                replay_refusal(parked_by(msg, operators), target, operators)
                 or event_refusal(headers.get(SENDER_HEADER), None, target, operators))
             if why:  # left unacked: back on the queue when the channel closes
                 done.refused.append(f"{headers.get(EVENT_ID_HEADER, '?')} for {target}: {why}")
