@@ -27,7 +27,6 @@ from nameko.constants import (
     SERIALIZER_CONFIG_KEY,
 )
 from nameko.rpc import (
-    RPC_QUEUE_TEMPLATE,
     RPC_REPLY_QUEUE_TEMPLATE,
     RPC_REPLY_QUEUE_TTL,
     Responder,
@@ -44,7 +43,7 @@ from nameko.standalone.rpc import (
 )
 
 from libs.common.bus.senders import broker_user, call_refusal
-from libs.common.bus.topology import RPC_EXCHANGE, queue_arguments, require
+from libs.common.bus.topology import RPC_EXCHANGE, require, rpc_queue
 from libs.common.errors import CLIENT_ERRORS, PermissionDenied
 from libs.common.metrics import BUS_REFUSED
 from libs.common.settings import settings_from_config
@@ -70,8 +69,7 @@ class _RpcConsumer(RpcConsumer):
             with Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=10) as conn:
                 require(conn, exchanges=[RPC_EXCHANGE.name])
             queue_type = settings_from_config(self.container.config).broker_queue_type
-            self.queue = Queue(RPC_QUEUE_TEMPLATE.format(name), exchange=_undeclared(RPC_EXCHANGE),
-                               routing_key=f"{name}.*", durable=True, queue_arguments=queue_arguments(queue_type))
+            self.queue = rpc_queue(name, queue_type, exchange=_undeclared(RPC_EXCHANGE))
             self.queue_consumer.register_provider(self)
 
     def handle_result(self, message, result, exc_info):

@@ -15,9 +15,9 @@ import pytest
 from kombu import Connection, Producer, Queue
 
 from libs.common.bus.dead_letters import PARKED_BY_HEADER, park_message, replay_dead_letters
-from libs.common.bus.migrate import MIGRATING, MigrationRefused, migrate_queues, queue_type, rpc_queue
+from libs.common.bus.migrate import MIGRATING, MigrationRefused, migrate_queues, queue_type
 from libs.common.bus.senders import SENDER_HEADER, broker_user
-from libs.common.bus.topology import DEAD_LETTER_QUEUE, SUBSCRIPTIONS, declare_topology, topology
+from libs.common.bus.topology import DEAD_LETTER_QUEUE, SUBSCRIPTIONS, declare_topology, rpc_queue, topology
 from libs.common.rpc import ClusterRpcProxy
 from libs.common.settings import Settings
 from libs.localenv.cluster import RabbitCluster

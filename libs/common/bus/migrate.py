@@ -50,6 +50,7 @@ from libs.common.bus.topology import (
     QueueType,
     declare_topology,
     queue_arguments,
+    rpc_queue,
     topology,
 )
 from libs.common.settings import SERVICES
@@ -77,12 +78,6 @@ class QueueMove:
     moved: int = 0
     parked: int = 0
     already: bool = False
-
-
-def rpc_queue(service: str, queue_type: QueueType) -> Queue:
-    """A service's RPC queue as the service declares it (``libs.common.rpc``)."""
-    return Queue(f"rpc-{service}", exchange=RPC_EXCHANGE, routing_key=f"{service}.*", durable=True,
-                 queue_arguments=queue_arguments(queue_type))
 
 
 def queue_type(connection: Connection, name: str) -> QueueType | None:

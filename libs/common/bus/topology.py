@@ -54,6 +54,13 @@ def queue_arguments(queue_type: QueueType) -> dict[str, str]:
     return {"x-queue-type": "quorum"} if queue_type == "quorum" else {}
 
 
+def rpc_queue(service: str, queue_type: QueueType, exchange: Exchange = RPC_EXCHANGE) -> Queue:
+    """A service's RPC queue (nameko's ``rpc-<service>``), as the service declares it
+    (``libs.common.rpc``, with the exchange only bound) and as a migration moves it."""
+    return Queue(f"rpc-{service}", exchange=exchange, routing_key=f"{service}.*", durable=True,
+                 queue_arguments=queue_arguments(queue_type))
+
+
 def retry_exchange(service: str) -> Exchange:
     """Where ``service``'s consumers put a failed message back into their own queue (routing key:
     the queue's name)."""
