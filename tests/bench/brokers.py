@@ -1,0 +1,141 @@
+"""The brokers a bench run puts its systems on: the one node `kepu test-env` started (classic
+queues, as always), and with ``--broker-nodes N`` a RabbitMQ cluster of the bench's own (quorum
+queues), so that both are measured in the same run on the same machine.
+
+The cluster is the bench's: its nodes are named after the test node (``<name>-cluster``,
+``<name>-cluster-2`` …), listen ``CLUSTER_PORT_OFFSET`` above the test node's ports (node k another
+3×(k-1) up, as ``RabbitCluster`` lays them out) and keep their data under ``var/bench/cluster``. It
+is started once and stopped at the end of the run, whatever ends it. `kepu test-env` kills the
+bench a quarter of a second after a Ctrl-C, too soon to stop three nodes, and the nodes run in
+sessions of their own; so a guard process (``python -m tests.bench.brokers --guard PID N``) waits for
+the bench to exit and then stops whatever of the cluster still runs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from libs.common.bus.topology import QueueType
+from libs.common.settings import REPO_ROOT, Settings
+from libs.localenv.cluster import RabbitCluster
+from libs.localenv.ports import port_in_use
+from libs.localenv.rabbitmq import RabbitNode
+from libs.localenv.testenv import test_broker
+from tests.bench.harness import alive
+
+CLUSTER_PORT_OFFSET = 10  # clear of the test node's AMQP, PostgreSQL (+1), management and metrics ports
+CLUSTER_DIR = REPO_ROOT / "var" / "bench"  # the nodes' folders: var/bench/cluster/rabbitmq, rabbitmq-2, …
+
+
+@dataclass(frozen=True)
+class Broker:
+    """Where one system of the bench runs: the administrator's AMQP URI (a node list for a cluster)
+    and management API, the type of its durable queues, and what to call it in the table."""
+
+    label: str
+    amqp_uri: str
+    api_uri: str
+    queue_type: QueueType
+    cluster: RabbitCluster | None = None
+
+    @property
+    def slug(self) -> str:
+        """For file names: ``1node-classic``, ``3nodes-quorum``."""
+        return self.label.replace(" node", "node").replace(" ", "-")
+
+    def settle(self, vhost: str) -> list[str]:
+        """On a cluster, as `kepu run` does once its services declared their queues: every quorum
+        queue onto every node, the leaders spread over them; returns the queues of ``vhost`` that
+        still lack a member. Nothing to do on one node."""
+        if self.cluster is None:
+            return []
+        self.cluster.settle()
+        return self.cluster.under_replicated(vhost)
+
+
+def test_env_broker() -> Broker:
+    """The node `kepu test-env` started (it exports KEPU_AMQP_URI and KEPU_RABBIT_API_URI)."""
+    amqp, api = os.environ.get("KEPU_AMQP_URI"), os.environ.get("KEPU_RABBIT_API_URI")
+    if not (amqp and api):
+        raise SystemExit("no test broker: run this through `make bench` (kepu test-env exports KEPU_AMQP_URI "
+                         "and KEPU_RABBIT_API_URI)")
+    return Broker("1 node classic", amqp, api, "classic")
+
+
+def cluster_settings(test_node: RabbitNode, count: int) -> Settings:
+    """The settings `RabbitCluster` builds the bench's cluster from: named after the test node, on
+    ports ``CLUSTER_PORT_OFFSET`` above its ports."""
+    name, _, host = test_node.node.partition("@")
+    return Settings(var_dir=CLUSTER_DIR, broker_node=f"{name}-cluster@{host}", broker_nodes=count,
+                    broker_port=test_node.port + CLUSTER_PORT_OFFSET,
+                    broker_mgmt_port=test_node.mgmt_port + CLUSTER_PORT_OFFSET,
+                    broker_metrics_port=test_node.metrics_port + CLUSTER_PORT_OFFSET,
+                    broker_dist_port=test_node.dist_port + CLUSTER_PORT_OFFSET)
+
+
+def bench_cluster(count: int) -> RabbitCluster:
+    return RabbitCluster.from_settings(cluster_settings(test_broker(), count), profile="cluster", count=count)
+
+
+@contextmanager
+def running_cluster(count: int, say: Callable[[str], None]) -> Iterator[Broker]:
+    """The bench's cluster of ``count`` nodes, started (and joined) for the block and stopped after
+    it, also on Ctrl-C, a crash, or the bench being killed (the guard)."""
+    cluster = bench_cluster(count)
+    guard = _start_guard(count)
+    try:
+        say(f"starting a RabbitMQ cluster of {count} nodes ({cluster.node}; AMQP {cluster.address}; "
+            f"data in {cluster.base.parent}) …")
+        started = time.perf_counter()
+        cluster.start()
+        say(f"cluster up in {time.perf_counter() - started:.0f}s")
+        yield Broker(f"{count} nodes quorum", cluster.amqp_uri, cluster.api_uri, "quorum", cluster)
+    finally:
+        say("stopping the cluster …")
+        cluster.stop()
+        guard.terminate()
+        guard.wait()
+
+
+def _start_guard(count: int) -> subprocess.Popen:
+    CLUSTER_DIR.mkdir(parents=True, exist_ok=True)
+    with open(CLUSTER_DIR / "cluster-guard.log", "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "tests.bench.brokers", "--guard", str(os.getpid()), str(count)],
+                                cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True)  # a Ctrl-C or a kill of the bench must not end it
+
+
+def stop_leftovers(cluster: RabbitCluster, boot_wait: float = 90) -> None:
+    """Stop every node of ``cluster`` that runs or is still booting (its distribution port is
+    open but its pid file not written yet: the bench was stopped while it started)."""
+    deadline = time.monotonic() + boot_wait
+    while any(not n.pid_file.exists() and port_in_use(n.dist_port) for n in cluster.nodes) \
+            and time.monotonic() < deadline:
+        time.sleep(0.5)
+    cluster.stop()  # the nodes with a pid file, together
+
+
+def guard(parent: int, count: int, poll: float = 0.5) -> None:
+    """Wait until the bench process ``parent`` is gone, then stop what is left of its cluster."""
+    while alive(parent):
+        time.sleep(poll)
+    stop_leftovers(bench_cluster(count))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.brokers", description=guard.__doc__)
+    parser.add_argument("--guard", type=int, required=True, metavar="PID", help="The bench process to outlive.")
+    parser.add_argument("nodes", type=int, help="How many nodes its cluster has.")
+    args = parser.parse_args(argv)
+    guard(args.guard, args.nodes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
