@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -27,10 +28,10 @@ from libs.localenv.cluster import RabbitCluster
 from libs.localenv.ports import port_in_use
 from libs.localenv.rabbitmq import RabbitNode
 from libs.localenv.testenv import test_broker
-from tests.bench.harness import alive
+from tests.bench.harness import BENCH_DIR, alive
 
 CLUSTER_PORT_OFFSET = 10  # clear of the test node's AMQP, PostgreSQL (+1), management and metrics ports
-CLUSTER_DIR = REPO_ROOT / "var" / "bench"  # the nodes' folders: var/bench/cluster/rabbitmq, rabbitmq-2, …
+CLUSTER_PROFILE = "cluster"  # the nodes' folders: var/bench/cluster/rabbitmq, rabbitmq-2, …
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def cluster_settings(test_node: RabbitNode, count: int) -> Settings:
     """The settings `RabbitCluster` builds the bench's cluster from: named after the test node, on
     ports ``CLUSTER_PORT_OFFSET`` above its ports."""
     name, _, host = test_node.node.partition("@")
-    return Settings(var_dir=CLUSTER_DIR, broker_node=f"{name}-cluster@{host}", broker_nodes=count,
+    return Settings(var_dir=BENCH_DIR, broker_node=f"{name}-cluster@{host}", broker_nodes=count,
                     broker_port=test_node.port + CLUSTER_PORT_OFFSET,
                     broker_mgmt_port=test_node.mgmt_port + CLUSTER_PORT_OFFSET,
                     broker_metrics_port=test_node.metrics_port + CLUSTER_PORT_OFFSET,
@@ -80,7 +81,7 @@ def cluster_settings(test_node: RabbitNode, count: int) -> Settings:
 
 
 def bench_cluster(count: int) -> RabbitCluster:
-    return RabbitCluster.from_settings(cluster_settings(test_broker(), count), profile="cluster", count=count)
+    return RabbitCluster.from_settings(cluster_settings(test_broker(), count), profile=CLUSTER_PROFILE, count=count)
 
 
 @contextmanager
@@ -104,28 +105,41 @@ def running_cluster(count: int, say: Callable[[str], None]) -> Iterator[Broker]:
 
 
 def _start_guard(count: int) -> subprocess.Popen:
-    CLUSTER_DIR.mkdir(parents=True, exist_ok=True)
-    with open(CLUSTER_DIR / "cluster-guard.log", "ab") as log:
+    folder = BENCH_DIR / CLUSTER_PROFILE
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "guard.log", "ab") as log:
         return subprocess.Popen([sys.executable, "-m", "tests.bench.brokers", "--guard", str(os.getpid()), str(count)],
                                 cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)  # a Ctrl-C or a kill of the bench must not end it
 
 
-def stop_leftovers(cluster: RabbitCluster, boot_wait: float = 90) -> None:
-    """Stop every node of ``cluster`` that runs or is still booting (its distribution port is
-    open but its pid file not written yet: the bench was stopped while it started)."""
+def stop_leftovers(cluster: RabbitCluster, boot_wait: float = 90) -> list[str]:
+    """Stop every node of ``cluster`` that still answers, waiting for one still booting (its
+    distribution port open, not answering yet). By name, not by pid file: the bench's own stop may
+    have been cut short after removing it. Returns the nodes stopped."""
     deadline = time.monotonic() + boot_wait
-    while any(not n.pid_file.exists() and port_in_use(n.dist_port) for n in cluster.nodes) \
-            and time.monotonic() < deadline:
-        time.sleep(0.5)
-    cluster.stop()  # the nodes with a pid file, together
+    for node in cluster.nodes:
+        while not _answers(node) and port_in_use(node.dist_port) and time.monotonic() < deadline:
+            time.sleep(1)
+    running = [n for n in cluster.nodes if _answers(n)]
+    if running:
+        with ThreadPoolExecutor(len(running)) as pool:  # together: each would wait for the others to sync
+            list(pool.map(lambda n: n.ctl("stop", timeout=120), running))
+    for node in cluster.nodes:
+        node.pid_file.unlink(missing_ok=True)
+    return [n.node for n in running]
+
+
+def _answers(node: RabbitNode) -> bool:
+    return node.ctl("ping", timeout=20).returncode == 0
 
 
 def guard(parent: int, count: int, poll: float = 0.5) -> None:
     """Wait until the bench process ``parent`` is gone, then stop what is left of its cluster."""
     while alive(parent):
         time.sleep(poll)
-    stop_leftovers(bench_cluster(count))
+    stopped = stop_leftovers(bench_cluster(count))
+    print(f"bench (pid {parent}) gone; stopped {', '.join(stopped) or 'nothing: the bench had'}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

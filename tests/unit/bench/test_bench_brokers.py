@@ -9,8 +9,8 @@ from rich.console import Console
 
 from libs.localenv.cluster import RabbitCluster
 from libs.localenv.rabbitmq import RabbitNode
-from tests.bench.brokers import CLUSTER_DIR, Broker, cluster_settings
-from tests.bench.harness import Vhost
+from tests.bench.brokers import Broker, cluster_settings
+from tests.bench.harness import BENCH_DIR, Vhost
 from tests.bench.results import Result, apply_one_node_ratios, render, side_by_side
 
 ONE, THREE = "1 node classic", "3 nodes quorum"
@@ -58,7 +58,7 @@ def test_the_bench_s_cluster_has_names_ports_and_folders_of_its_own_clear_of_the
     assert [n.node for n in cluster.nodes] == [
         "kepu-bench-cluster@localhost", "kepu-bench-cluster-2@localhost", "kepu-bench-cluster-3@localhost"]
     assert [n.port for n in cluster.nodes] == [5902, 5905, 5908]
-    assert [n.base for n in cluster.nodes] == [CLUSTER_DIR / "cluster" / f"rabbitmq{s}" for s in ("", "-2", "-3")]
+    assert [n.base for n in cluster.nodes] == [BENCH_DIR / "cluster" / f"rabbitmq{s}" for s in ("", "-2", "-3")]
     taken = {test_node.port, test_node.port + 1, test_node.mgmt_port, test_node.metrics_port, test_node.dist_port}
     ours = [p for n in cluster.nodes for p in (n.port, n.mgmt_port, n.metrics_port, n.dist_port)]
     assert len(set(ours)) == len(ours) and not taken & set(ours)
