@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +62,12 @@ class Broker:
         self.cluster.settle()
         return self.cluster.under_replicated(vhost)
 
+    def leaders(self, vhost: str) -> dict[str, int]:
+        """How many of ``vhost``'s quorum queues each node leads (a cluster's work goes to its leaders)."""
+        if self.cluster is None:
+            return {}
+        return dict(Counter(q.get("leader", "?") for q in self.cluster.quorum_queues(vhost).values()))
+
 
 def test_env_broker() -> Broker:
     """The node `kepu test-env` started (it exports KEPU_AMQP_URI and KEPU_RABBIT_API_URI)."""
@@ -92,14 +101,15 @@ def running_cluster(count: int, say: Callable[[str], None]) -> Iterator[Broker]:
     guard = _start_guard(count)
     try:
         say(f"starting a RabbitMQ cluster of {count} nodes ({cluster.node}; AMQP {cluster.address}; "
-            f"data in {cluster.base.parent}) …")
+            f"data in {cluster.base.parent}, made afresh) …")
         started = time.perf_counter()
+        fresh(cluster)
         cluster.start()
         say(f"cluster up in {time.perf_counter() - started:.0f}s")
         yield Broker(f"{count} nodes quorum", cluster.amqp_uri, cluster.api_uri, "quorum", cluster)
     finally:
         say("stopping the cluster …")
-        cluster.stop()
+        stop_leftovers(cluster, boot_wait=0)
         guard.terminate()
         guard.wait()
 
@@ -113,21 +123,42 @@ def _start_guard(count: int) -> subprocess.Popen:
                                 start_new_session=True)  # a Ctrl-C or a kill of the bench must not end it
 
 
+def fresh(cluster: RabbitCluster) -> None:
+    """Blank nodes, joined anew in every run: nodes of RabbitMQ 3.10 restarted together from their
+    data can fail to boot (one syncs its feature flags with a peer still booting and stops with
+    ``incompatible_feature_flags``), and nothing of an earlier run is worth keeping."""
+    stop_leftovers(cluster, boot_wait=0)  # of a run that was killed before its guard could act
+    for node in cluster.nodes:
+        shutil.rmtree(node.base, ignore_errors=True)
+
+
 def stop_leftovers(cluster: RabbitCluster, boot_wait: float = 90) -> list[str]:
-    """Stop every node of ``cluster`` that still answers, waiting for one still booting (its
-    distribution port open, not answering yet). By name, not by pid file: the bench's own stop may
-    have been cut short after removing it. Returns the nodes stopped."""
+    """Stop every node of ``cluster`` that still answers, after waiting up to ``boot_wait`` for one
+    still booting (its distribution port open, not answering yet). By name, not by pid file: the
+    bench's own stop may have been cut short after removing it. Returns the nodes stopped."""
     deadline = time.monotonic() + boot_wait
     for node in cluster.nodes:
-        while not _answers(node) and port_in_use(node.dist_port) and time.monotonic() < deadline:
+        while port_in_use(node.dist_port) and not _answers(node) and time.monotonic() < deadline:
             time.sleep(1)
-    running = [n for n in cluster.nodes if _answers(n)]
+    running = [n for n in cluster.nodes if port_in_use(n.dist_port) and _answers(n)]
     if running:
         with ThreadPoolExecutor(len(running)) as pool:  # together: each would wait for the others to sync
-            list(pool.map(lambda n: n.ctl("stop", timeout=120), running))
+            list(pool.map(_stop_or_kill, running))
     for node in cluster.nodes:
         node.pid_file.unlink(missing_ok=True)
     return [n.node for n in running]
+
+
+def _stop_or_kill(node: RabbitNode, timeout: float = 60) -> None:
+    """``rabbitmqctl stop``; a node stuck at boot (waiting for the tables of a peer that failed) does
+    not stop so within ``timeout``: then its VM is killed (its pid is in its pid file)."""
+    try:
+        node.ctl("stop", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.kill(int(node.pid_file.read_text().strip()), signal.SIGKILL)
+        except (OSError, ValueError):  # no pid file, or the VM is gone meanwhile
+            pass
 
 
 def _answers(node: RabbitNode) -> bool:

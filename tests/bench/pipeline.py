@@ -162,6 +162,9 @@ def run_on(db: str, args: argparse.Namespace, stamp: str, broker: Broker) -> tup
         system = start_with_retry(env)
         for lacking in broker.settle(vhost.name):
             console.print(f"[yellow]quorum queue without a replica on every node: {lacking}[/]", highlight=False)
+        if broker.cluster is not None:
+            led = ", ".join(f"{node} {count}" for node, count in sorted(broker.leaders(vhost.name).items()))
+            console.print(f"quorum queues led by: {led}", highlight=False)
         bench = Bench(system=system, db=db, scale=0.1 if args.quick else 1.0, tag=f"bench-{uuid.uuid4().hex[:6]}",
                       counter=Counter(system), console=console, broker=broker.label)
         bench.expected = bench.counter.read() or 0.0
