@@ -28,11 +28,14 @@ test: setup
 
 ## Pipeline benchmark, not part of `make test` (BENCH_ARGS="--quick --db sqlite|postgresql|both --cases ...").
 ## Its own broker node and PostgreSQL on ports of its own, so it can run beside `make test` and `make run`.
+## BROKER_NODES=3 (or BENCH_ARGS="--broker-nodes 3") also runs the cases on a 3-node cluster with quorum
+## queues that the bench starts 10 ports above its node, as ratios to the one-node classic figures.
 BENCH_ENV := KEPU_VAR_DIR=$(CURDIR)/var/bench/env KEPU_TEST_BROKER_NODE=kepu-bench@localhost \
 	KEPU_TEST_BROKER_PORT=5892 KEPU_TEST_BROKER_MGMT_PORT=15892 KEPU_TEST_BROKER_METRICS_PORT=15893 \
 	KEPU_TEST_BROKER_DIST_PORT=25892 KEPU_TEST_POSTGRES_PORT=5893
 bench: setup
-	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.pipeline $(BENCH_ARGS)
+	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.pipeline \
+		$(if $(BROKER_NODES),--broker-nodes $(BROKER_NODES)) $(BENCH_ARGS)
 
 ## The quarterly pack's wait on the seed plan with 20 towns after `kepu demo`; not part of `make test`.
 bench-pack: setup

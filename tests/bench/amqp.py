@@ -17,6 +17,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from libs.common.bus.publisher import EVENT_ID_HEADER, EnvelopePublisher, StoredEvent
 from libs.common.bus.senders import broker_user
+from libs.common.bus.topology import QueueType, queue_arguments
 from libs.common.events import ACTIVITY_RECORDED, ActivityRecorded, make_envelope
 
 YEAR_START = dt.date(2024, 1, 1)
@@ -74,11 +75,13 @@ def publish_in_runs(amqp_uri: str, messages: list[tuple[str, bytes]], run: int =
         publisher.close()
 
 
-def declare_scratch_queue(amqp_uri: str) -> str:
-    """A durable queue of our own (like the subscriber queues), for the baseline only."""
+def declare_scratch_queue(amqp_uri: str, queue_type: QueueType = "classic") -> str:
+    """A durable queue of our own of ``queue_type`` (declared as the subscriber queues are), for the
+    baseline only."""
     name = f"bench.scratch-{uuid.uuid4().hex[:8]}"
     with Connection(amqp_uri) as conn:
-        Queue(name, durable=True, auto_delete=False)(conn.default_channel).declare()
+        Queue(name, durable=True, auto_delete=False,
+              queue_arguments=queue_arguments(queue_type))(conn.default_channel).declare()
     return name
 
 
@@ -99,7 +102,8 @@ def consume_acked(amqp_uri: str, queue: str, n: int, prefetch: int = 500, timeou
 
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        consumer = Consumer(channel, queues=[Queue(queue, durable=True, auto_delete=False)], on_message=on_message,
+        # declared already (a quorum queue declared again without its type would be refused)
+        consumer = Consumer(channel, queues=[Queue(queue, no_declare=True)], on_message=on_message,
                             no_ack=False, prefetch_count=prefetch)
         start = time.perf_counter()
         deadline = start + timeout

@@ -55,6 +55,7 @@ class Bench:
     tag: str
     counter: Counter
     console: Console
+    broker: str = ""  # the broker's label in the table ("1 node classic", "3 nodes quorum")
     expected: float = 0.0  # what the counter shows once everything sent so far is counted
     stored: int = 0  # activities stored through the gateway (what a rebuild starts from)
     published: int = 0  # events published straight to the bus (never stored by activities)
@@ -71,11 +72,17 @@ class Bench:
             self._token = reporter_token(self.system)
         return self._token
 
+    @property
+    def queue_type(self) -> str:
+        """The type of the system's durable queues (``classic`` on one node, ``quorum`` on a cluster)."""
+        return self.system.env.get("KEPU_BROKER_QUEUE_TYPE", "classic")
+
     def say(self, message: str) -> None:
-        self.console.print(f"[dim]\\[{self.db}][/] {message}", highlight=False)
+        where = f"{self.db}, {self.broker}" if self.broker else self.db
+        self.console.print(f"[dim]\\[{where}][/] {message}", highlight=False)
 
     def row(self, case: str, value: float | None, unit: str, **kwargs) -> Result:
-        return Result(case=case, db=self.db, value=value, unit=unit, **kwargs)
+        return Result(case=case, db=self.db, value=value, unit=unit, broker=self.broker, **kwargs)
 
     def wait_counted(self, count: int) -> Wait:
         """Wait (generously: minutes for 100k) until ``expected`` shows on /metrics."""
@@ -110,12 +117,13 @@ def _calls_note(calls: Calls, what: str = "calls") -> str:
 
 
 def baseline(b: Bench) -> list[Result]:
-    """Raw kombu on the same broker: confirmed publishing and acked consuming of N envelopes."""
+    """Raw kombu on the same broker: confirmed publishing and acked consuming of N envelopes, on a
+    queue of the system's type (a quorum queue on a cluster)."""
     n = b.n(5000, 2000)  # fewer would be over in a few milliseconds: too noisy to compare with
     uri = b.system.env["KEPU_AMQP_URI"]
     messages = [amqp.activity_envelope(i) for i in range(n)]
     size = len(messages[0][1])
-    queue = amqp.declare_scratch_queue(uri)
+    queue = amqp.declare_scratch_queue(uri, b.queue_type)
     try:
         b.say(f"baseline: publishing {n:,} envelopes ({size} bytes) with a confirm each …")
         published, pub_secs = amqp.publish_confirmed(uri, messages, "", queue)
@@ -124,7 +132,7 @@ def baseline(b: Bench) -> list[Result]:
     finally:
         amqp.delete_queue(uri, queue)
     b.baseline = consumed / con_secs if consumed else None
-    notes = f"N={n:,}, {size} B activity_recorded envelope, scratch queue"
+    notes = f"N={n:,}, {size} B activity_recorded envelope, {b.queue_type} scratch queue"
     return [b.row("baseline publish (confirm each)", published / pub_secs, "msgs/s", throughput=True, notes=notes),
             b.row("baseline consume (ack each, prefetch 500)", b.baseline, "msgs/s", throughput=True,
                   notes=notes if consumed == n else f"only {consumed:,} of {n:,} consumed")]

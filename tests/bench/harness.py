@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from libs.common.bus.topology import QueueType
 from libs.common.settings import METRICS_OFFSETS, REPO_ROOT, SERVICES, SINGLE_PROCESSES
 from libs.localenv.ports import free_port, free_range
 
@@ -59,8 +60,12 @@ class Vhost:
 
     @property
     def amqp_uri(self) -> str:
-        split = urlsplit(self.amqp_base)
-        return f"{split.scheme}://{split.netloc}/{quote(self.name, safe='')}"
+        """``amqp_base`` on this vhost; a node list (``amqp://…;amqp://…``) on it at every node."""
+        def on_vhost(uri: str) -> str:
+            split = urlsplit(uri)
+            return f"{split.scheme}://{split.netloc}/{quote(self.name, safe='')}"
+
+        return ";".join(on_vhost(uri) for uri in self.amqp_base.split(";") if uri)
 
     def create(self) -> None:
         """Create it, marked with our pid: a run killed before its clean-up (`kepu test-env` kills
@@ -84,7 +89,7 @@ class Vhost:
             mark = vhost.get("description") or ""
             if vhost["name"].startswith("kepu-bench-") and mark.startswith(VHOST_MARK):
                 pid = int(mark[len(VHOST_MARK):] or 0)
-                if pid and not _alive(pid):
+                if pid and not alive(pid):
                     Vhost(self.api_uri, self.amqp_base, vhost["name"]).delete()
                     stale.append(vhost["name"])
         return stale
@@ -93,7 +98,7 @@ class Vhost:
 VHOST_MARK = "kepu bench pid "
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -169,11 +174,13 @@ class System:
 
 
 def system_env(var_dir: Path, amqp_uri: str, database_url_template: str, as_of: str,
-               replicas: int | None) -> dict[str, str]:
-    """The environment of `kepu run` and of every CLI call against it. The periodic
+               replicas: int | None, queue_type: QueueType = "classic") -> dict[str, str]:
+    """The environment of `kepu run` and of every CLI call against it: the broker at ``amqp_uri``
+    (one node, or a cluster's node list) with durable queues of ``queue_type``. The periodic
     re-evaluation is pushed out of the way (as the e2e tests do): it would be noise."""
     env = {**os.environ,
            "KEPU_VAR_DIR": str(var_dir), "KEPU_AMQP_URI": amqp_uri, "KEPU_MANAGE_BROKER": "0",
+           "KEPU_BROKER_QUEUE_TYPE": queue_type,
            "KEPU_GRPC_PORT": str(free_port()), "KEPU_METRICS_PORT_BASE": str(free_range(40)),
            "KEPU_DATABASE_URL_TEMPLATE": database_url_template, "KEPU_AS_OF": as_of,
            "KEPU_EVALUATE_INTERVAL": "3600", "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}

@@ -2,6 +2,7 @@
 
     make bench                                   # every case, on SQLite and then on PostgreSQL
     make bench BENCH_ARGS="--quick --db sqlite"  # a smoke run, about a tenth of each N
+    make bench BROKER_NODES=3                    # also on a 3-node cluster with quorum queues
 
 Runs under ``kepu test-env`` (it provides the broker and a throw-away PostgreSQL). For each
 database it starts its own system (`kepu run` on free ports, its own vhost, its own folder
@@ -9,6 +10,11 @@ under var/bench/run-*), runs the cases, stops everything, and writes the rows to
 var/bench/<time>-<db>.json. Cases: baseline (raw kombu), single and batch intake over gRPC,
 report→/metrics latency at a steady rate, catch-up of a paused indicators service, rebuild,
 peak memory of every process. Throughput rows show their ratio to the baseline consume rate.
+
+With ``--broker-nodes N`` (N > 1) the same cases then run once more per database, on a RabbitMQ
+cluster of N nodes the bench starts for it (tests/bench/brokers.py) with quorum queues, the baseline
+on a quorum queue; each of those rows also shows its ratio to the same case on the one-node
+classic system of this run (written to var/bench/<time>-<db>-<N>nodes-quorum.json).
 
 Targets are printed beside the rows and never fail the run: the exit code is non-zero only if a
 system could not start or a case crashed. Not part of `make test`.
@@ -32,6 +38,7 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from libs.common.settings import REPO_ROOT
+from tests.bench.brokers import Broker, running_cluster, test_env_broker
 from tests.bench.cases import CASES, Bench, resume_paused
 from tests.bench.harness import (
     BENCH_DIR,
@@ -45,7 +52,7 @@ from tests.bench.harness import (
     stop_system,
     system_env,
 )
-from tests.bench.results import Result, apply_ratios, print_table, write_json
+from tests.bench.results import Result, apply_one_node_ratios, apply_ratios, print_table, side_by_side, write_json
 
 # a wide table also when the output goes to a file or a pipe (rich would fold it to 80 columns)
 console = Console() if Console().is_terminal else Console(width=220)
@@ -73,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--as-of", default="2024-06-30", type=as_of_date,
                         help="The system's frozen clock; reports are dated 2024-01-01 … 2024-06-28.")
     parser.add_argument("--keep", action="store_true", help="Keep each run's folder (logs, SQLite files).")
+    parser.add_argument("--broker-nodes", type=int, default=1, choices=range(1, 8), metavar="N",
+                        help="Also run the cases on a RabbitMQ cluster of N nodes (2-7; 3 survives losing one) "
+                             "with quorum queues, as ratios to the one-node classic figures.")
     args = parser.parse_args(argv)
     chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = sorted(set(chosen) - CASES.keys())
@@ -81,15 +91,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.case_list = [c for c in CASES if c in chosen]
     args.dbs = list(DATABASES) if args.db == "both" else [args.db]
     return args
-
-
-def broker_from_env() -> tuple[str, str]:
-    """(AMQP URI, management API URI) of the broker `kepu test-env` started."""
-    amqp, api = os.environ.get("KEPU_AMQP_URI"), os.environ.get("KEPU_RABBIT_API_URI")
-    if not (amqp and api):
-        raise SystemExit("no test broker: run this through `make bench` (kepu test-env exports KEPU_AMQP_URI "
-                         "and KEPU_RABBIT_API_URI)")
-    return amqp, api
 
 
 def git_revision() -> str:
@@ -115,7 +116,7 @@ def run_cases(bench: Bench, names: list[str]) -> tuple[list[Result], bool]:
         except Exception as exc:  # noqa: BLE001 - reported as the case's row
             crashed = True
             console.print(f"[red]case {name} crashed:[/]\n{traceback.format_exc()}", highlight=False)
-            rows = [Result(case=name, db=bench.db, value=None, unit="", notes=f"CRASHED: {exc!r}"[:300])]
+            rows = [bench.row(name, None, "", notes=f"CRASHED: {exc!r}"[:300])]
         bench.say(f"{name} done in {time.perf_counter() - started:.0f}s")
         results += rows
     apply_ratios(results, bench.baseline)
@@ -132,35 +133,47 @@ def start_with_retry(env: dict[str, str]) -> System:
             raise
         console.print("[yellow]a port was taken meanwhile; starting again on other ports[/]")
         fresh = system_env(Path(env["KEPU_VAR_DIR"]), env["KEPU_AMQP_URI"], env["KEPU_DATABASE_URL_TEMPLATE"],
-                           env["KEPU_AS_OF"], int(env["KEPU_REPLICAS"]) if "KEPU_REPLICAS" in env else None)
+                           env["KEPU_AS_OF"], int(env["KEPU_REPLICAS"]) if "KEPU_REPLICAS" in env else None,
+                           env["KEPU_BROKER_QUEUE_TYPE"])
         return start_system(fresh)
 
 
-def run_on(db: str, args: argparse.Namespace, stamp: str) -> tuple[list[Result], bool]:
-    """One system on one database: vhost, databases, `kepu run`, the cases, and the clean-up
-    (always, also on Ctrl-C). Returns the rows and whether all went well."""
-    amqp_base, api_uri = broker_from_env()
+def run_name(stamp: str, db: str, broker: Broker) -> str:
+    """What a system run's folder and JSON file are called: ``<time>-<db>`` on the test node (as
+    ever), ``<time>-<db>-3nodes-quorum`` on a cluster."""
+    return f"{stamp}-{db}" if broker.cluster is None else f"{stamp}-{db}-{broker.slug}"
+
+
+def run_on(db: str, args: argparse.Namespace, stamp: str, broker: Broker) -> tuple[list[Result], bool]:
+    """One system on one database and one broker: vhost, databases, `kepu run`, the cases, and the
+    clean-up (always, also on Ctrl-C). Returns the rows and whether all went well."""
     postgres_url = os.environ.get("KEPU_TEST_POSTGRES_URL")
-    var_dir = BENCH_DIR / f"run-{stamp}-{db}"
-    vhost, system, prefix, ok = Vhost(api_uri, amqp_base), None, None, False
+    var_dir = BENCH_DIR / f"run-{run_name(stamp, db, broker)}"
+    vhost, system, prefix, ok = Vhost(broker.api_uri, broker.amqp_uri), None, None, False
     results: list[Result] = []
     try:
         template, prefix = database_template(db, postgres_url)
         for name in vhost.delete_stale():
             console.print(f"deleted vhost {name} left behind by an interrupted run", highlight=False)
         vhost.create()
-        env = system_env(var_dir, vhost.amqp_uri, template, args.as_of, args.replicas)
-        console.print(f"[bold]{db}[/]: starting `kepu run` in {var_dir} (vhost {vhost.name}, gRPC "
+        env = system_env(var_dir, vhost.amqp_uri, template, args.as_of, args.replicas, broker.queue_type)
+        console.print(f"[bold]{db}[/] on {broker.label}: starting `kepu run` in {var_dir} (vhost {vhost.name}, gRPC "
                       f"{env['KEPU_GRPC_PORT']}, /metrics from {env['KEPU_METRICS_PORT_BASE']}) …", highlight=False)
         system = start_with_retry(env)
+        for lacking in broker.settle(vhost.name):
+            console.print(f"[yellow]quorum queue without a replica on every node: {lacking}[/]", highlight=False)
+        if broker.cluster is not None:
+            led = ", ".join(f"{node} {count}" for node, count in sorted(broker.leaders(vhost.name).items()))
+            console.print(f"quorum queues led by: {led}", highlight=False)
         bench = Bench(system=system, db=db, scale=0.1 if args.quick else 1.0, tag=f"bench-{uuid.uuid4().hex[:6]}",
-                      counter=Counter(system), console=console)
+                      counter=Counter(system), console=console, broker=broker.label)
         bench.expected = bench.counter.read() or 0.0
         results, crashed = run_cases(bench, args.case_list)
         ok = not crashed
     except SystemStartError as exc:
         console.print(f"[red]{db}: the system did not start:[/] {exc}", highlight=False)
-        results.append(Result(case="system start", db=db, value=None, unit="", notes=str(exc).splitlines()[0]))
+        results.append(Result(case="system start", db=db, value=None, unit="", broker=broker.label,
+                              notes=str(exc).splitlines()[0]))
     finally:
         if system is not None:
             problem = stop_system(system)
@@ -179,11 +192,12 @@ def run_on(db: str, args: argparse.Namespace, stamp: str) -> tuple[list[Result],
     return results, ok
 
 
-def meta(args: argparse.Namespace, db: str, stamp: str) -> dict:
-    amqp = urlsplit(os.environ.get("KEPU_AMQP_URI", ""))
+def meta(args: argparse.Namespace, db: str, stamp: str, broker: Broker) -> dict:
+    nodes = [urlsplit(uri) for uri in broker.amqp_uri.split(";") if uri]
     return {"started": stamp, "db": db, "quick": args.quick, "cases": args.case_list, "replicas": args.replicas,
             "as_of": args.as_of, "git": git_revision(), "host": platform.node(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "broker": f"{amqp.hostname}:{amqp.port}"}
+            "python": platform.python_version(), "broker": ";".join(f"{n.hostname}:{n.port}" for n in nodes),
+            "broker_nodes": len(nodes), "queue_type": broker.queue_type}
 
 
 def describe(args: argparse.Namespace) -> str:
@@ -206,27 +220,49 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
+def measure(db: str, args: argparse.Namespace, broker: Broker,
+            one_node: list[Result] | None = None) -> tuple[list[Result], bool]:
+    """One system run (`run_on`), its JSON and its table; a cluster's rows as ratios to
+    ``one_node`` (the rows of the same database on the one-node classic system), shown beside them."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    rows, ok = run_on(db, args, stamp, broker)
+    if one_node is not None:
+        apply_one_node_ratios(rows, one_node)
+    path = BENCH_DIR / f"{run_name(stamp, db, broker)}.json"
+    write_json(path, meta(args, db, stamp, broker), rows)
+    if one_node is None:
+        print_table(rows, f"Kepu pipeline benchmark — {db}{describe(args)}", console)
+    else:
+        print_table(side_by_side(one_node, rows), f"Kepu pipeline benchmark — {db}, {broker.label} beside 1 node "
+                    f"classic{describe(args)}", console)
+    console.print(f"written to {path.relative_to(REPO_ROOT)}", highlight=False)
+    return rows, ok
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     install_signal_handlers()
-    broker_from_env()
-    all_rows: list[Result] = []
+    one_node = test_env_broker()
+    by_db: dict[str, list[Result]] = {}
+    on_cluster: list[Result] = []
     failed = False
     try:
         for db in args.dbs:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            rows, ok = run_on(db, args, stamp)
+            by_db[db], ok = measure(db, args, one_node)
             failed |= not ok
-            all_rows += rows
-            path = BENCH_DIR / f"{stamp}-{db}.json"
-            write_json(path, meta(args, db, stamp), rows)
-            print_table(rows, f"Kepu pipeline benchmark — {db}{describe(args)}", console)
-            console.print(f"written to {path.relative_to(REPO_ROOT)}", highlight=False)
+        if args.broker_nodes > 1:  # after the one-node runs: an idle cluster would still cost them CPU
+            with running_cluster(args.broker_nodes, lambda said: console.print(said, highlight=False)) as cluster:
+                for db in args.dbs:
+                    rows, ok = measure(db, args, cluster, one_node=by_db[db])
+                    failed |= not ok
+                    on_cluster += rows
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; everything this run started is stopped[/]")
         return 130
     if len(args.dbs) > 1:
-        print_table(all_rows, f"Kepu pipeline benchmark — all databases{describe(args)}", console)
+        everything = [r for db in args.dbs for r in by_db[db]]
+        print_table(side_by_side(everything, on_cluster),
+                    f"Kepu pipeline benchmark — all databases{describe(args)}", console)
     return 1 if failed else 0
 
 

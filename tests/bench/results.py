@@ -33,7 +33,9 @@ class Target:
 @dataclass
 class Result:
     """One row of the table. ``throughput`` rows get a ratio to the baseline consume rate of the
-    same system run, so numbers from different machines can be compared by their ratios."""
+    same system run, so numbers from different machines can be compared by their ratios. Rows of
+    a system on a cluster (``--broker-nodes``) also get ``ratio_one_node``: their value as a
+    multiple of the same case's on the one-node classic system of the same bench run."""
 
     case: str
     db: str
@@ -46,6 +48,8 @@ class Result:
     target: str = ""
     met: bool | None = None
     ratio: float | None = None
+    broker: str = ""  # which broker the system ran on, e.g. "1 node classic", "3 nodes quorum"
+    ratio_one_node: float | None = None
     extra: dict = field(default_factory=dict)
 
     def judge(self, target: Target, value: float | None = None) -> "Result":
@@ -77,6 +81,30 @@ def apply_ratios(results: list[Result], baseline_rate: float | None) -> None:
             r.ratio = r.value / baseline_rate
 
 
+def apply_one_node_ratios(results: list[Result], one_node: list[Result]) -> None:
+    """Each row's value as a multiple of the row of the same case and database in ``one_node``
+    (the one-node classic system's rows of the same bench run); rows without one keep None."""
+    reference = {(r.case, r.db): r.value for r in one_node if r.value}
+    for r in results:
+        value = reference.get((r.case, r.db))
+        if r.value is not None and value:
+            r.ratio_one_node = r.value / value
+
+
+def side_by_side(one_node: list[Result], cluster: list[Result]) -> list[Result]:
+    """The rows of both systems for one table: each one-node row followed by the cluster's rows of
+    the same case and database; cluster rows without a counterpart at the end."""
+    paired: list[Result] = []
+    placed: set[tuple[str, str]] = set()
+    for r in one_node:
+        key = (r.case, r.db)
+        paired.append(r)
+        if key not in placed:  # a case listed twice on one node gets the cluster's rows once
+            paired += [c for c in cluster if (c.case, c.db) == key]
+            placed.add(key)
+    return paired + [c for c in cluster if (c.case, c.db) not in placed]
+
+
 def _num(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -86,17 +114,28 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 
 def render(results: list[Result], title: str) -> Table:
-    """The table every run prints: one row per measured line."""
+    """The table every run prints: one row per measured line. The broker and the ratio to the
+    one-node system show only when the rows come from more than one broker (``--broker-nodes``)."""
+    brokers = len({r.broker for r in results}) > 1
+    columns = [("case", "left"), ("db", "left"), ("broker", "left"), ("value", "right"), ("unit", "left"),
+               ("× baseline", "right"), ("× 1 node classic", "right"), ("p50 ms", "right"), ("p99 ms", "right"),
+               ("target", "left"), ("met", "center"), ("notes", "left")]
+    shown = [c for c in columns if brokers or c[0] not in ("broker", "× 1 node classic")]
     table = Table(title=title, show_lines=False)
-    for name, justify in (("case", "left"), ("db", "left"), ("value", "right"), ("unit", "left"),
-                          ("× baseline", "right"), ("p50 ms", "right"), ("p99 ms", "right"),
-                          ("target", "left"), ("met", "center"), ("notes", "left")):
+    for name, justify in shown:
         table.add_column(name, justify=justify, overflow="fold")
     for r in results:
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[r.met]
-        table.add_row(r.case, r.db, _num(r.value, 1), r.unit, "" if r.ratio is None else f"{r.ratio:.2f}×",
-                      _num(r.p50_ms, 1), _num(r.p99_ms, 1), r.target, met, r.notes)
+        cells = {"case": r.case, "db": r.db, "broker": r.broker, "value": _num(r.value, 1), "unit": r.unit,
+                 "× baseline": _times(r.ratio), "× 1 node classic": _times(r.ratio_one_node),
+                 "p50 ms": _num(r.p50_ms, 1), "p99 ms": _num(r.p99_ms, 1), "target": r.target, "met": met,
+                 "notes": r.notes}
+        table.add_row(*(cells[name] for name, _ in shown))
     return table
+
+
+def _times(ratio: float | None) -> str:
+    return "" if ratio is None else f"{ratio:.2f}×"
 
 
 def print_table(results: list[Result], title: str, console: Console | None = None) -> None:
