@@ -46,7 +46,8 @@ bench-portal: setup
 	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.bench.portal_pages $(BENCH_ARGS)
 
 ## An hour of steady reports with kill -9 and database outages on a timer, not part of `make test`
-## (SOAK_ARGS="--minutes 10 --rate 20"); on the bench's broker node and PostgreSQL.
+## (SOAK_ARGS="--minutes 10 --rate 20"); on the bench's broker node and PostgreSQL, or with
+## SOAK_ARGS="--broker-nodes 3" on a cluster of its own, a broker node lost among the faults.
 soak: setup
 	$(BENCH_ENV) $(BIN)/kepu test-env -- $(BIN)/python -m tests.chaos.soak $(SOAK_ARGS)
 

@@ -119,10 +119,24 @@ class RabbitCluster:
             for node in down:
                 node.launch()
             with ThreadPoolExecutor(len(down)) as pool:
-                list(pool.map(lambda n: n.await_up(timeout), down))
+                list(pool.map(lambda n: self._boot(n, timeout), down))
         if self._join_all():  # queues the seed held before they joined get replicas on them
             self.settle()
         return bool(down)
+
+    @staticmethod
+    def _boot(node: RabbitNode, timeout: float, attempts: int = 3) -> None:
+        """Wait for a launched node; launch it again if its VM died while booting. RabbitMQ 3.10 nodes
+        restarted together can race on their feature flags (``incompatible_feature_flags``: one
+        syncs with a peer still booting and stops), while the others wait at boot for it."""
+        for attempt in range(attempts):
+            try:
+                node.await_up(timeout)
+                return
+            except SystemExit:
+                if attempt == attempts - 1 or node.vm_pid() is not None:
+                    raise
+            node.launch()
 
     def _share_cookie(self) -> None:
         """One cookie for every node and CLI call, written before any VM could make its own."""

@@ -210,11 +210,33 @@ class RabbitNode:
                 raise SystemExit(f"cannot set up the broker's administrator ({method} {path}: {answer.status_code}); "
                                  f"move {self.base} aside to start a fresh node")
 
-    def stop(self) -> None:
-        """Stop the node (and wait for it to exit)."""
+    def vm_pid(self) -> int | None:
+        """The pid of the node's VM while it lives (its pid file may outlive a crash)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout: float = 120) -> None:
+        """Stop the node (and wait for it to exit). A node that does not answer (stuck at boot,
+        waiting for peers that will not come) is terminated by its pid."""
         if not self.pid_file.exists():
             return
-        self.ctl("stop", str(self.pid_file), timeout=120)
+        try:
+            stopped = self.ctl("stop", str(self.pid_file), timeout=timeout).returncode == 0
+        except subprocess.TimeoutExpired:
+            stopped = False
+        if not stopped and (pid := self.vm_pid()) is not None:
+            import signal
+
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while self.vm_pid() is not None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if self.vm_pid() is not None:
+                os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         _kill_idle_epmd(self.env())
 
