@@ -259,7 +259,13 @@ class Supervisor:
 
 
 def local_broker(settings: Settings, profile: str = "run") -> RabbitNode | RabbitCluster:
-    """The project-local broker: one node, or a cluster of ``KEPU_BROKER_NODES``."""
+    """The project-local broker: one node, or a cluster of ``KEPU_BROKER_NODES``. Node 1 of a
+    cluster started alone would wait at boot for the peers it knows: refused, with the fix."""
+    seed = settings.var_dir / profile / "rabbitmq"
+    made = 1 + sum(1 for _ in seed.parent.glob("rabbitmq-[0-9]*")) if seed.exists() else 0
+    if made > settings.broker_nodes:
+        raise SystemExit(f"this machine's RabbitMQ is a cluster of {made} nodes ({seed}, {seed.name}-2 …): start it "
+                         f"with --broker-nodes {made} (KEPU_BROKER_NODES={made})")
     if settings.broker_nodes > 1:
         return RabbitCluster.from_settings(settings, profile)
     return RabbitNode.from_settings(settings, profile)

@@ -11,6 +11,7 @@ and lost; once a majority is back the same report, resent, is accepted and count
 from __future__ import annotations
 
 import os
+import signal
 import time
 import uuid
 
@@ -99,6 +100,20 @@ def test_the_cluster_forms_with_every_queue_a_quorum_queue_on_every_node(cluster
     assert len(leaders) == 3, leaders  # spread, not all on the node that declared them
     status = kepu(env, "broker", "status")
     assert status.stdout.count(": running") == 3, status.stdout
+
+
+def test_a_node_whose_vm_dies_while_booting_is_launched_again(cluster_env):
+    """What RabbitMQ 3.10's feature-flag race does to a node restarted with its peers: it stops
+    while booting. `kepu run` (``RabbitCluster.start``) launches it again and it rejoins."""
+    _, cluster, _ = cluster_env
+    node = cluster.nodes[2]
+    node.stop()
+    node.launch()
+    first = eventually(lambda: node.vm_pid(), timeout=30, what="node 3's VM started")
+    os.kill(first, signal.SIGKILL)
+    RabbitCluster._boot(node, timeout=90)
+    assert node.vm_pid() not in (None, first)
+    eventually(lambda: all_replicas_online(cluster), timeout=60, what="node 3's replicas back online")
 
 
 def test_kill_9_of_a_node_mid_stream_loses_and_doubles_nothing(cluster_env):

@@ -54,3 +54,16 @@ def test_no_password_of_a_node_list_reaches_the_log():
                                 "refused"), None)
     assert HiddenPasswords().filter(record)
     assert "s3cr-t_x" not in record.getMessage() and "amqp://activities:********@h:5685/" in record.getMessage()
+
+
+def test_a_cluster_is_not_started_as_one_node(tmp_path):
+    """Node 1 of a cluster alone would wait minutes at boot for the peers it knows."""
+    import pytest
+
+    from libs.localenv.supervisor import local_broker
+
+    for folder in ("rabbitmq", "rabbitmq-2", "rabbitmq-3"):
+        (tmp_path / "run" / folder).mkdir(parents=True)
+    assert isinstance(local_broker(Settings(var_dir=tmp_path, broker_nodes=3)), RabbitCluster)
+    with pytest.raises(SystemExit, match="a cluster of 3 nodes .* --broker-nodes 3"):
+        local_broker(Settings(var_dir=tmp_path, broker_nodes=1))
