@@ -7,7 +7,9 @@
   (``pytest --confcutdir tests/browser``: Playwright's driver hangs under eventlet, so they run in
   a process without it), then the slowest end-to-end files. Its own servers, because one of those
   files stops and starts its broker on purpose, which must not reach the other lane's tests.
-  Its output goes to var/test-lane2.log, shown whole if it fails.
+  Its output goes to var/test-lane2.log, shown whole if it fails;
+- the cluster lane: the three-node cluster's chaos test, which starts a cluster and a system of
+  its own and needs no test server, so it runs beside the others from the start (var/test-lane3.log).
 
 On two cores the pair ends well before one lane after the other would. Arguments are passed to
 pytest: given any, only what they name runs, in this process's environment (a path under
@@ -27,9 +29,11 @@ PYTEST = [sys.executable, "-m", "pytest"]
 BROWSER = [*PYTEST, "--confcutdir", "tests/browser", "-p", "no:cacheprovider", "--suppress-nameko-eventlet-notification"]
 # the slowest end-to-end files (each starts whole systems), run in the second lane after the browser tests
 SECOND_LANE_E2E = ["tests/e2e/test_walking_skeleton.py", "tests/e2e/test_chaos.py", "tests/e2e/test_dashboards.py",
-                   "tests/e2e/test_alerts.py", "tests/e2e/test_cluster.py"]
+                   "tests/e2e/test_alerts.py"]
+CLUSTER_LANE = ["tests/e2e/test_cluster.py"]
 SECOND_LANE_SHIFT = 50  # clear of the bench's servers (+100)
 LOG = REPO_ROOT / "var" / "test-lane2.log"
+CLUSTER_LOG = REPO_ROOT / "var" / "test-lane3.log"
 
 
 def second_lane_env() -> dict[str, str]:
@@ -43,6 +47,14 @@ def second_lane_env() -> dict[str, str]:
                                          + SECOND_LANE_SHIFT)
     env["KEPU_TEST_BROKER_NODE"] = "kepu-test2@localhost"
     env["KEPU_VAR_DIR"] = str(REPO_ROOT / "var" / "lane2")
+    return env
+
+
+def cluster_lane_env() -> dict[str, str]:
+    """The cluster lane's environment: no test servers of the first lane's, data under var/lane3."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KEPU_AMQP_URI", "KEPU_RABBIT_API_URI", "KEPU_TEST_POSTGRES_URL", "KEPU_TEST_ENV")}
+    env["KEPU_VAR_DIR"] = str(REPO_ROOT / "var" / "lane3")
     return env
 
 
@@ -61,21 +73,25 @@ def main(args: list[str]) -> int:
         return subprocess.call([*(BROWSER if browser else PYTEST), *args], cwd=REPO_ROOT)
     LOG.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with open(LOG, "wb") as log:
+    with open(LOG, "wb") as log, open(CLUSTER_LOG, "wb") as cluster_log:
         second = subprocess.Popen([sys.executable, "-m", "libs.cli.main", "test-env", "--", sys.executable, "-m",
                                    "tests.lanes", "--second-lane"], cwd=REPO_ROOT, env=second_lane_env(),
                                   stdout=log, stderr=subprocess.STDOUT)
-        first = subprocess.call([*PYTEST, *(f"--ignore={path}" for path in SECOND_LANE_E2E)], cwd=REPO_ROOT)
+        cluster = subprocess.Popen([*PYTEST, "-q", "-p", "no:cacheprovider", *CLUSTER_LANE], cwd=REPO_ROOT,
+                                   env=cluster_lane_env(), stdout=cluster_log, stderr=subprocess.STDOUT)
+        first = subprocess.call([*PYTEST, *(f"--ignore={path}" for path in (*SECOND_LANE_E2E, *CLUSTER_LANE))],
+                                cwd=REPO_ROOT)
         first_done = time.monotonic() - started
-        second_code = second.wait()
-    output = LOG.read_text(errors="replace")
-    if second_code != 0:
-        print(f"\n===== second lane failed with code {second_code}; its output =====\n{output}")
-    else:
-        summaries = [line for line in output.splitlines() if " passed" in line or " failed" in line]
-        print(f"\nsecond lane ({LOG.relative_to(REPO_ROOT)}): " + "; ".join(s.strip("= ") for s in summaries))
-    print(f"first lane done in {first_done:.0f}s, both in {time.monotonic() - started:.0f}s")
-    return first or second_code
+        second_code, cluster_code = second.wait(), cluster.wait()
+    for name, path, code in (("second", LOG, second_code), ("cluster", CLUSTER_LOG, cluster_code)):
+        output = path.read_text(errors="replace")
+        if code != 0:
+            print(f"\n===== {name} lane failed with code {code}; its output =====\n{output}")
+        else:
+            summaries = [line for line in output.splitlines() if " passed" in line or " failed" in line]
+            print(f"\n{name} lane ({path.relative_to(REPO_ROOT)}): " + "; ".join(s.strip("= ") for s in summaries))
+    print(f"first lane done in {first_done:.0f}s, all in {time.monotonic() - started:.0f}s")
+    return first or second_code or cluster_code
 
 
 if __name__ == "__main__":
