@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from libs.common.settings import BROKER_PORT_STEP, Settings, node_list_uri
+from libs.localenv.ports import port_in_use
 from libs.localenv.rabbitmq import RABBIT_BIN, RabbitNode
 
 # idle schedulers of three VMs otherwise spin on two cores beside the work they serve
@@ -128,14 +129,22 @@ class RabbitCluster:
     def _boot(node: RabbitNode, timeout: float, attempts: int = 3) -> None:
         """Wait for a launched node; launch it again if its VM died while booting. RabbitMQ 3.10 nodes
         restarted together can race on their feature flags (``incompatible_feature_flags``: one
-        syncs with a peer still booting and stops), while the others wait at boot for it."""
-        for attempt in range(attempts):
-            try:
-                node.await_up(timeout)
-                return
-            except SystemExit:
-                if attempt == attempts - 1 or node.vm_pid() is not None:
-                    raise
+        syncs with a peer still booting and stops), while the others wait at boot for it. Watched
+        here, not by `rabbitmqctl wait`, which waits its whole timeout for a VM that is gone."""
+        for attempt in range(1, attempts + 1):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if node.pid_file.exists() and node.vm_pid() is None:
+                    break  # died while booting
+                if node.vm_pid() is not None and port_in_use(node.port):  # its AMQP listener is open
+                    node.await_up(timeout)
+                    return
+                time.sleep(0.3)
+            else:
+                raise SystemExit(f"RabbitMQ {node.node} did not start within {timeout:.0f}s; see {node.base / 'log'}")
+            if attempt == attempts:
+                raise SystemExit(f"RabbitMQ {node.node} stopped while booting, {attempts} times; "
+                                 f"see {node.base / 'log'}")
             node.launch()
 
     def _share_cookie(self) -> None:
@@ -240,7 +249,7 @@ class RabbitCluster:
         """Start node ``index`` again (after ``kill``); it rejoins and its replicas catch up."""
         node = self.nodes[index]
         node.launch()
-        node.await_up(timeout)
+        self._boot(node, timeout)
 
     def stop(self) -> None:
         """Stop every node (together: each would otherwise wait for the others to sync)."""
