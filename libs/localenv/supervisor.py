@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from libs.common.bus.topology import declare_topology
 from libs.common.settings import METRICS_OFFSETS, SERVICES, Settings
 from libs.localenv import broker_access, prometheus
 from libs.localenv.cluster import RabbitCluster
+from libs.localenv.county_link import vhost_of
 from libs.localenv.ports import check_free
 from libs.localenv.rabbitmq import RabbitNode, write_private_json
 
@@ -283,7 +283,6 @@ def broker_users(node: RabbitNode | RabbitCluster, settings: Settings) -> dict[s
     if set(passwords) != set(broker_access.USERS):
         passwords = {user: secrets.token_urlsafe(18) for user in broker_access.USERS}
         write_private_json(path, passwords)
-    first = settings.amqp_uri.split(";")[0]  # of a node list, all on one vhost
-    vhost = urllib.parse.unquote(urllib.parse.urlsplit(first).path.lstrip("/")) or "/"
+    vhost = vhost_of(settings.amqp_uri)
     broker_access.apply(node.api_uri, vhost, passwords)
     return {user: broker_access.service_uri(settings.amqp_uri, user, pw) for user, pw in passwords.items()}
