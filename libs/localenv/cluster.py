@@ -23,7 +23,7 @@ from pathlib import Path
 
 from libs.common.settings import BROKER_PORT_STEP, Settings, node_list_uri
 from libs.localenv.ports import port_in_use
-from libs.localenv.rabbitmq import RABBIT_BIN, RabbitNode
+from libs.localenv.rabbitmq import ADMIN, RABBIT_BIN, RabbitNode
 
 # idle schedulers of three VMs otherwise spin on two cores beside the work they serve
 LEAN_VM = "+sbwt none +sbwtdcpu none +sbwtdio none"
@@ -95,8 +95,6 @@ class RabbitCluster:
     @property
     def amqp_uri(self) -> str:
         """The administrator's node list."""
-        from libs.localenv.rabbitmq import ADMIN
-
         return node_list_uri(ADMIN, self.admin_password, [n.port for n in self.nodes])
 
     @property
@@ -216,7 +214,7 @@ class RabbitCluster:
         via = self._running()
         answer = requests.get(f"http://127.0.0.1:{via.mgmt_port}/api/queues/{quote(vhost, safe='')}",
                               params={"columns": "name,type,members,leader,online"},
-                              auth=("kepu-admin", self.admin_password), timeout=10)
+                              auth=(ADMIN, self.admin_password), timeout=10)
         answer.raise_for_status()
         return {q["name"]: q for q in answer.json() if q.get("type") == "quorum"}
 
