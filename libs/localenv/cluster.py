@@ -113,14 +113,19 @@ class RabbitCluster:
         """Start the nodes that do not run, all at once, join new ones to the seed, wait for all.
         Returns whether this call started any (so the caller stops only what it started)."""
         down = [n for n in self.nodes if not n.is_running()]
-        if down:
-            self._share_cookie()
+        try:
+            if down:
+                self._share_cookie()
+                for node in down:
+                    node.launch()
+                with ThreadPoolExecutor(len(down)) as pool:
+                    list(pool.map(lambda n: self._boot(n, timeout), down))
+            if self._join_all():  # queues the seed held before they joined get replicas on them
+                self.settle()
+        except BaseException:  # nothing this call launched is left running
             for node in down:
-                node.launch()
-            with ThreadPoolExecutor(len(down)) as pool:
-                list(pool.map(lambda n: self._boot(n, timeout), down))
-        if self._join_all():  # queues the seed held before they joined get replicas on them
-            self.settle()
+                node.stop(timeout=30)
+            raise
         return bool(down)
 
     @staticmethod
@@ -132,7 +137,7 @@ class RabbitCluster:
         for attempt in range(1, attempts + 1):
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                if node.pid_file.exists() and node.vm_pid() is None:
+                if node.written_pid() is not None and node.vm_pid() is None:
                     break  # died while booting
                 if node.vm_pid() is not None and port_in_use(node.port):  # its AMQP listener is open
                     node.await_up(timeout)

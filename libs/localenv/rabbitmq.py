@@ -212,10 +212,19 @@ class RabbitNode:
 
     def vm_pid(self) -> int | None:
         """The pid of the node's VM while it lives (its pid file may outlive a crash)."""
+        pid = self.written_pid()
         try:
-            pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
-            return pid
+            if pid is not None:
+                os.kill(pid, 0)
+                return pid
+        except OSError:
+            pass
+        return None
+
+    def written_pid(self) -> int | None:
+        """The pid in the node's pid file; None before the VM wrote it (or while it writes it)."""
+        try:
+            return int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
 

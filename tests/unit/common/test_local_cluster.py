@@ -67,3 +67,22 @@ def test_a_cluster_is_not_started_as_one_node(tmp_path):
     assert isinstance(local_broker(Settings(var_dir=tmp_path, broker_nodes=3)), RabbitCluster)
     with pytest.raises(SystemExit, match="a cluster of 3 nodes .* --broker-nodes 3"):
         local_broker(Settings(var_dir=tmp_path, broker_nodes=1))
+
+
+def test_a_vm_is_dead_only_when_the_pid_it_wrote_is_gone(tmp_path):
+    """A pid file being written (empty) is a VM still booting, not one that died: launching the node
+    again then would find its own ports taken."""
+    import os
+    import subprocess
+
+    from libs.localenv.rabbitmq import RabbitNode
+
+    node = RabbitNode(base=tmp_path, node="n@localhost", port=1, mgmt_port=2, metrics_port=3, dist_port=4)
+    node.pid_file.write_text("")
+    assert node.written_pid() is None and node.vm_pid() is None  # booting: not yet known
+    node.pid_file.write_text(str(os.getpid()))
+    assert node.vm_pid() == os.getpid()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    node.pid_file.write_text(str(gone.pid))
+    assert node.written_pid() == gone.pid and node.vm_pid() is None  # died
