@@ -16,7 +16,6 @@ from libs.common.bus.link import CityLink, check_region
 from libs.common.settings import Settings, get_settings
 from libs.localenv import county_link
 from libs.localenv.broker_access import Management
-from libs.localenv.rabbitmq import RabbitNode
 
 app = typer.Typer(help="Link a county hosted apart to its city: the county's activity events count in the city.",
                   no_args_is_help=True)
@@ -29,7 +28,9 @@ Region = Annotated[str, typer.Option("--county", help="The county's region code,
 
 
 def _management(settings: Settings, api_uri: str | None) -> Management:
-    return Management(api_uri or RabbitNode.from_settings(settings).api_uri)
+    from libs.localenv.supervisor import local_broker
+
+    return Management(api_uri or local_broker(settings).api_uri)  # a local cluster: a node that runs
 
 
 def _county(api_uri: str | None) -> county_link.County:

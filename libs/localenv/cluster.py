@@ -100,7 +100,7 @@ class RabbitCluster:
     @property
     def api_uri(self) -> str:
         """The management API of the first node that runs (any node serves the whole cluster)."""
-        return next((n.api_uri for n in self.nodes if n.pid_file.exists()), self.seed.api_uri)
+        return self._running().api_uri
 
     @property
     def address(self) -> str:
@@ -212,16 +212,10 @@ class RabbitCluster:
 
     def quorum_queues(self, vhost: str = "/") -> dict[str, dict]:
         """Each quorum queue of ``vhost``: its members, leader and online members."""
-        from urllib.parse import quote
+        from libs.localenv.broker_access import Management, quoted
 
-        import requests
-
-        via = self._running()
-        answer = requests.get(f"http://127.0.0.1:{via.mgmt_port}/api/queues/{quote(vhost, safe='')}",
-                              params={"columns": "name,type,members,leader,online"},
-                              auth=(ADMIN, self.admin_password), timeout=10)
-        answer.raise_for_status()
-        return {q["name"]: q for q in answer.json() if q.get("type") == "quorum"}
+        queues = Management(self.api_uri).get(f"queues/{quoted(vhost)}?columns=name,type,members,leader,online")
+        return {q["name"]: q for q in queues or [] if q.get("type") == "quorum"}
 
     def under_replicated(self, vhost: str = "/") -> list[str]:
         everyone = {n.node for n in self.nodes}

@@ -105,7 +105,8 @@ def add_link(county: County, link: CityLink) -> None:
     try:
         county.api.put(county.shovel_path, {"value": definition})
     except RuntimeError as exc:
-        if "component" in str(exc).lower() or "shovel" in str(exc).lower() and "not found" in str(exc).lower():
+        said = str(exc).lower()
+        if "component" in said or ("shovel" in said and "not found" in said):
             raise RuntimeError("the county's broker has no shovel plugin: enable rabbitmq_shovel and "
                                "rabbitmq_shovel_management (the project-local node has them after "
                                "`kepu broker stop && kepu broker start`)") from exc

@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from libs.common.bus.dead_letters import peek_dead_letters
-from libs.common.bus.topology import SUBSCRIPTIONS
+from libs.common.bus.topology import ACTIVITY_COUNTING, SUBSCRIPTIONS
 from libs.common.settings import SERVICES, Settings, with_local_broker
 from libs.localenv.cluster import RabbitCluster
 from libs.localenv.ports import free_port, free_range
@@ -29,7 +29,7 @@ from tests.eventually import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 CLUSTER_SHIFT = 30  # above the first lane's test node, below the second lane's (+50) and the bench's (+100)
-ACTIVITY_QUEUE = next(s.queue_name for s in SUBSCRIPTIONS if s.service == "indicators")
+ACTIVITY_QUEUE = ACTIVITY_COUNTING.queue_name
 
 
 @pytest.fixture(scope="module")

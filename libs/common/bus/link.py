@@ -22,12 +22,11 @@ from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 from kombu import Exchange
 
-from libs.common.bus.topology import FORWARD_QUEUE, SUBSCRIPTIONS
+from libs.common.bus.topology import ACTIVITY_COUNTING, FORWARD_QUEUE
 
 COUNTY_USER_PREFIX = "county-"
 SHOVEL_NAME = "kepu-to-city"  # a county forwards to one city
-# the city's indicators queue of activity events: the only one a county's link may send into
-CITY_QUEUE = next(sub for sub in SUBSCRIPTIONS if sub.source == "activities" and sub.service == "indicators")
+CITY_QUEUE = ACTIVITY_COUNTING  # the city's indicators queue of activity events: the only one a link sends into
 FORWARDED: tuple[str, ...] = (CITY_QUEUE.event_type, *CITY_QUEUE.also)  # the routing keys of activity events
 RECONNECT_DELAY = 2  # seconds the shovel waits before dialling the city again
 REGION_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -109,6 +109,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("activities", REPORTING_DUTY_CHANGED, "notifications", "handle_duty_changed"),
 )
 
+# the indicators counting activity events: what a county linked to its city forwards, and the only
+# queue that county's link may send into at the city (``libs.common.bus.link``)
+ACTIVITY_COUNTING = next(sub for sub in SUBSCRIPTIONS if sub.source == "activities" and sub.service == "indicators")
+
+
 def topology(queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> tuple[Queue, ...]:
     """Every subscriber queue bound to its event exchange and its service's retry exchange
     (declaring a queue declares its exchanges), the dead-letter queue (where parked messages wait for
@@ -129,11 +134,10 @@ TOPOLOGY: tuple[Queue, ...] = topology()  # of classic queues, a single node's
 def forward_queue(queue_type: QueueType = DEFAULT_QUEUE_TYPE) -> Queue:
     """A county linked to its city (``libs.common.bus.link``): a copy of each activity event, which
     the county's broker shovels to the city and takes off only once the city confirmed it."""
-    indicators = next(sub for sub in SUBSCRIPTIONS if sub.source == "activities" and sub.service == "indicators")
-    exchange = event_exchange("activities")
-    return Queue(FORWARD_QUEUE, bindings=[binding(exchange, routing_key=t) for t in (indicators.event_type,
-                                                                                    *indicators.also)],
-                 durable=True, auto_delete=False, exclusive=False, queue_arguments=queue_arguments(queue_type))
+    exchange = event_exchange(ACTIVITY_COUNTING.source)
+    keys = (ACTIVITY_COUNTING.event_type, *ACTIVITY_COUNTING.also)
+    return Queue(FORWARD_QUEUE, bindings=[binding(exchange, routing_key=key) for key in keys], durable=True,
+                 auto_delete=False, exclusive=False, queue_arguments=queue_arguments(queue_type))
 
 
 def declare_topology(connection: Connection, queue_type: QueueType = DEFAULT_QUEUE_TYPE,
